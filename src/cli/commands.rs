@@ -1,0 +1,209 @@
+//! The subcommands other than `ib`.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use super::{AuditCommand, Command, Context, Failure, Outcome, StaffCommand, TokensCommand, read_secret};
+use crate::i18n::{t, tf};
+use crate::service::{Actor, Ledger, ServiceError};
+
+pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
+    let lang = ctx.lang;
+    match command {
+        Command::Init { admin, password_stdin: _ } => {
+            let password = read_secret(&mut std::io::stdin().lock(), lang)?;
+            if !crate::service::staff::valid_staff_password(&password) {
+                return Err(Failure(t(lang, "err.staff_password_policy").into()));
+            }
+            if !crate::service::staff::valid_staff_id(&admin) {
+                return Err(Failure(t(lang, "err.staff_id").into()));
+            }
+            let mut ledger = Ledger::create(&ctx.db, ctx.cfg.clone(), false).map_err(|e| ctx.fail(e))?;
+            let head = ctx.cfg.head_office().to_string();
+            let added = ledger.staff_add(&Actor::cli(), &admin, &admin, crate::domain::permission::StaffRole::Admin, &head, &password);
+            if let Err(e) = added {
+                drop(ledger);
+                remove_ledger_files(ctx);
+                return Err(ctx.fail(e));
+            }
+            let key = crate::keyfile::key_path(&ctx.db, ctx.cfg.key_file.as_deref());
+            eprintln!(
+                "{}",
+                tf(lang, "msg.init_done", &[("path", &ctx.db.display().to_string()), ("key", &key.display().to_string())])
+            );
+            Ok(Outcome::Done)
+        }
+        Command::Demo { customers, seed, force } => {
+            if !(1..=10_000_000).contains(&customers) {
+                return Err(Failure(t(lang, "err.customers_range").into()));
+            }
+            if force {
+                remove_ledger_files(ctx);
+            }
+            create_demo(ctx, customers, seed, true)?;
+            eprintln!(
+                "{}",
+                tf(lang, "msg.demo_done", &[("path", &ctx.db.display().to_string()), ("count", &(customers + 6).to_string())])
+            );
+            Ok(Outcome::Done)
+        }
+        Command::Staff(cmd) => staff(ctx, cmd),
+        Command::Tokens(TokensCommand::Code { serial }) => {
+            let ledger = ctx.open()?;
+            match crate::demo::current_code(&ledger, &serial).map_err(|e| ctx.fail(e))? {
+                Some(code) => {
+                    println!("{code}");
+                    Ok(Outcome::Done)
+                }
+                None => Err(ctx.fail(ServiceError::NotFound("msg.token"))),
+            }
+        }
+        Command::Audit(AuditCommand::Verify { json }) => {
+            let ledger = ctx.open()?;
+            let report = ledger.verify_audit().map_err(|e| ctx.fail(e))?;
+            if json {
+                let bad = report.first_bad.map(|b| json!({ "seq": b.seq, "reason": b.why.code() }));
+                println!("{}", json!({ "intact": report.intact(), "entries": report.entries, "first_bad": bad }));
+            }
+            match report.first_bad {
+                None => {
+                    eprintln!("{}", tf(lang, "msg.audit_ok", &[("count", &report.entries.to_string())]));
+                    Ok(Outcome::Done)
+                }
+                Some(b) => {
+                    eprintln!(
+                        "{}",
+                        tf(
+                            lang,
+                            "msg.audit_bad",
+                            &[("seq", &b.seq.to_string()), ("why", t(lang, &format!("msg.break_{}", b.why.code())))]
+                        )
+                    );
+                    Ok(Outcome::Code(3))
+                }
+            }
+        }
+        Command::Backup { dest } => {
+            let ledger = ctx.open()?;
+            let report = ledger.backup(&dest).map_err(|e| ctx.fail(e))?;
+            if !report.intact() {
+                return Err(Failure(tf(
+                    lang,
+                    "msg.audit_bad",
+                    &[("seq", &report.first_bad.map_or(0, |b| b.seq).to_string()), ("why", "backup")],
+                )));
+            }
+            eprintln!(
+                "{}",
+                tf(lang, "msg.backup_ok", &[("path", &dest.display().to_string()), ("count", &report.entries.to_string())])
+            );
+            Ok(Outcome::Done)
+        }
+        Command::Ib(cmd) => super::ib::run(ctx, cmd),
+    }
+}
+
+/// Creates the demo ledger at the context's path, with a progress bar on a terminal.
+pub fn create_demo(ctx: &Context, customers: u64, seed: u64, show_progress: bool) -> Result<Ledger, Failure> {
+    let bar = indicatif::ProgressBar::new(customers);
+    if show_progress {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(t(ctx.lang, "msg.demo_progress").to_string());
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let mut progress = |done: u64, _total: u64| bar.set_position(done);
+    let result = crate::demo::create(&ctx.db, ctx.cfg.clone(), customers, seed, &mut progress);
+    bar.finish_and_clear();
+    result.map_err(|e| {
+        // A half-made demo ledger is of no use to anyone; the files it made go.
+        if !matches!(e, ServiceError::Exists(_)) {
+            remove_ledger_files(ctx);
+        }
+        ctx.fail(e)
+    })
+}
+
+/// Removes a ledger and the files that belong to it (key, seal, WAL).
+fn remove_ledger_files(ctx: &Context) {
+    let key = crate::keyfile::key_path(&ctx.db, ctx.cfg.key_file.as_deref());
+    let seal = crate::service::seal_path(&key);
+    let mut wal = ctx.db.clone().into_os_string();
+    wal.push("-wal");
+    let mut shm = ctx.db.clone().into_os_string();
+    shm.push("-shm");
+    for p in [ctx.db.clone(), key, seal, wal.into(), shm.into()] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+fn staff(ctx: &Context, cmd: StaffCommand) -> Result<Outcome, Failure> {
+    let lang = ctx.lang;
+    let mut ledger = ctx.open()?;
+    let actor = Actor::cli();
+    match cmd {
+        StaffCommand::Add { id, name, role, branch, password_stdin: _ } => {
+            let password = read_secret(&mut std::io::stdin().lock(), lang)?;
+            ledger.staff_add(&actor, &id, &name, role, &branch, &password).map_err(|e| ctx.fail(e))?;
+            eprintln!("{}", tf(lang, "msg.staff_added", &[("id", &id)]));
+        }
+        StaffCommand::List { json } => {
+            let rows = ledger.staff_list().map_err(|e| ctx.fail(e))?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                let list: Vec<_> = rows
+                    .iter()
+                    .map(|r| {
+                        json!({
+                            "id": r.id, "name": r.name, "role": r.role.code(), "branch": r.branch,
+                            "locked": r.locked_at.is_some(), "disabled": r.disabled_at.is_some(),
+                            "failures": r.failures, "totp": r.totp_secret.is_some(),
+                        })
+                    })
+                    .collect();
+                let _ = writeln!(out, "{}", serde_json::Value::Array(list));
+            } else {
+                for r in &rows {
+                    let state = if r.disabled_at.is_some() {
+                        t(lang, "msg.state_disabled")
+                    } else if r.locked_at.is_some() {
+                        t(lang, "msg.state_locked")
+                    } else {
+                        t(lang, "msg.state_active")
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{}\t{}\t{}\t{}\t{}",
+                        r.id,
+                        crate::text::inert(&r.name),
+                        t(lang, &format!("msg.role_{}", r.role.code())),
+                        r.branch,
+                        state
+                    );
+                }
+            }
+        }
+        StaffCommand::Unlock { id } => {
+            ledger.staff_unlock(&actor, &id).map_err(|e| ctx.fail(e))?;
+            eprintln!("{}", tf(lang, "msg.staff_unlocked", &[("id", &id)]));
+        }
+        StaffCommand::Disable { id } => {
+            ledger.staff_disable(&actor, &id).map_err(|e| ctx.fail(e))?;
+            eprintln!("{}", tf(lang, "msg.staff_disabled", &[("id", &id)]));
+        }
+        StaffCommand::EnrollTotp { id } => {
+            let uri = ledger.staff_enroll_totp(&actor, &id, None).map_err(|e| ctx.fail(e))?;
+            eprintln!("{}", tf(lang, "msg.totp_enrolled", &[("id", &id)]));
+            println!("{uri}");
+            if let Ok(code) = qrcode::QrCode::new(uri.as_bytes()) {
+                let qr = code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build();
+                eprintln!("{qr}");
+            }
+        }
+    }
+    Ok(Outcome::Done)
+}

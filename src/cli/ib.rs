@@ -1,0 +1,56 @@
+//! `madoguchi ib`: the customer channel, with the exit codes and JSON of SPEC §6.
+
+use super::{Context, Failure, IbCommand, Outcome, read_secret};
+use crate::domain::credential::CredentialKind;
+use crate::i18n::{t, tf};
+use crate::service::ib::{IbOutcome, IbResult, Refusal};
+
+pub fn run(ctx: &Context, cmd: IbCommand) -> Result<Outcome, Failure> {
+    let lang = ctx.lang;
+    let mut stdin = std::io::stdin().lock();
+    let (outcome, json) = match cmd {
+        IbCommand::Login { login_id, json } => {
+            let secret = read_secret(&mut stdin, lang)?;
+            let mut ledger = ctx.open()?;
+            (ledger.ib_attempt(&login_id, CredentialKind::LoginPassword, &secret).map_err(|e| ctx.fail(e))?, json)
+        }
+        IbCommand::Verify { login_id, secret, json } => {
+            let kind = CredentialKind::from_code(&secret).ok_or_else(|| Failure(t(lang, "err.unknown_credential").into()))?;
+            let value = read_secret(&mut stdin, lang)?;
+            let mut ledger = ctx.open()?;
+            (ledger.ib_attempt(&login_id, kind, &value).map_err(|e| ctx.fail(e))?, json)
+        }
+        IbCommand::ChangePassword { login_id, kind, json } => {
+            let kind = CredentialKind::from_code(&kind).ok_or_else(|| Failure(t(lang, "err.unknown_credential").into()))?;
+            let old = read_secret(&mut stdin, lang)?;
+            let new = read_secret(&mut stdin, lang)?;
+            let mut ledger = ctx.open()?;
+            (ledger.ib_change_password(&login_id, kind, &old, &new).map_err(|e| ctx.fail(e))?, json)
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
+    }
+    eprintln!("{}", describe(ctx, &outcome));
+    Ok(Outcome::Code(outcome.exit_code() as u8))
+}
+
+fn describe(ctx: &Context, o: &IbOutcome) -> String {
+    let lang = ctx.lang;
+    let center = ctx.cfg.contact_center_name.as_str();
+    match (o.result, o.refusal) {
+        (IbResult::Accepted, _) => t(lang, "msg.ib_accepted").into(),
+        (IbResult::Rejected, _) => tf(
+            lang,
+            "msg.ib_rejected",
+            &[("failures", &o.failures.to_string()), ("threshold", &o.threshold.to_string())],
+        ),
+        (IbResult::Suspended, _) if o.suspended == "otp" => tf(lang, "msg.ib_suspended_otp", &[("center", center)]),
+        (IbResult::Suspended, _) => tf(lang, "msg.ib_suspended", &[("center", center)]),
+        (IbResult::Refused, Some(Refusal::MustChange)) => t(lang, "msg.ib_must_change").into(),
+        (IbResult::Refused, Some(Refusal::OnlyMasterChangesConfirm)) => t(lang, "msg.ib_only_master").into(),
+        (IbResult::Refused, Some(Refusal::PaperFormOnly)) => t(lang, "msg.ib_paper_form").into(),
+        (IbResult::Refused, Some(Refusal::NoToken)) => t(lang, "msg.ib_no_token").into(),
+        (IbResult::Refused, Some(Refusal::Policy) | None) => t(lang, "msg.ib_policy").into(),
+    }
+}

@@ -1,0 +1,250 @@
+//! The command line of SPEC §6. `madoguchi` alone opens the terminal app.
+//!
+//! Exit codes: 0 success, 1 error with a message, 2 usage error; `audit verify` 3 when the
+//! chain is broken; `ib` 10 rejected, 11 suspended, 12 refused by another rule.
+
+mod commands;
+mod ib;
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use crate::config::Config;
+use crate::domain::permission::StaffRole;
+use crate::i18n::{Lang, t, tf};
+use crate::service::{Ledger, ServiceError};
+
+#[derive(Parser, Debug)]
+#[command(name = "madoguchi", version, about = "窓口: counter terminal for corporate internet-banking support", long_about = None)]
+pub struct Cli {
+    /// The ledger file [default: the platform data directory, madoguchi/ledger.sqlite3]
+    #[arg(long, env = "MADOGUCHI_DB", global = true)]
+    pub db: Option<PathBuf>,
+    /// The configuration file (TOML; see config.example.toml)
+    #[arg(long, env = "MADOGUCHI_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Language of screens and messages
+    #[arg(long, value_enum, global = true)]
+    pub lang: Option<Lang>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create an empty ledger with one admin; refuses to touch an existing file
+    Init {
+        #[arg(long)]
+        admin: String,
+        /// Read the admin's password from one line of standard input
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Create the demo ledger (SPEC §8); same seed, same ledger
+    Demo {
+        #[arg(long, default_value_t = 2000)]
+        customers: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Replace an existing ledger at the path
+        #[arg(long)]
+        force: bool,
+    },
+    /// Staff accounts
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Tokens of a demo ledger
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// The audit trail
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Online, consistent copy of the ledger, verified after writing
+    Backup { dest: PathBuf },
+    /// Customer channel: applies R1 and R5 as the internet-banking service does
+    #[command(subcommand)]
+    Ib(IbCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StaffCommand {
+    /// Add a staff account (password from standard input)
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: StaffRole,
+        #[arg(long)]
+        branch: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List staff accounts
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unlock a staff account locked by failed logins
+    Unlock { id: String },
+    /// Disable a staff account
+    Disable { id: String },
+    /// Enrol a supervisor's authenticator; prints the otpauth URI and a QR code
+    EnrollTotp { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokensCommand {
+    /// DEMO ledgers only: print a token's current code
+    Code { serial: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the whole chain: exit 0 if intact, 3 with the first bad entry if not
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IbCommand {
+    /// Log in with the login password (from standard input)
+    Login {
+        #[arg(long)]
+        login_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check one more secret of the user (from standard input)
+    Verify {
+        #[arg(long)]
+        login_id: String,
+        #[arg(long, value_parser = ["confirm", "otp", "pin", "approval-pin"])]
+        secret: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the login or confirmation password: old, then new, from standard input
+    ChangePassword {
+        #[arg(long)]
+        login_id: String,
+        #[arg(long, value_parser = ["login", "confirm"])]
+        kind: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_role(s: &str) -> Result<StaffRole, String> {
+    StaffRole::from_code(s).ok_or_else(|| "clerk|operator|supervisor|admin".to_string())
+}
+
+/// What a command ends with.
+pub enum Outcome {
+    Done,
+    Code(u8),
+}
+
+/// A failure with its message already in the UI language.
+pub struct Failure(pub String);
+
+impl Failure {
+    pub fn of(e: &ServiceError, lang: Lang) -> Self {
+        Self(e.message(lang))
+    }
+}
+
+/// Everything a command needs to run.
+pub struct Context {
+    pub lang: Lang,
+    pub cfg: Config,
+    pub db: PathBuf,
+    /// Whether `db` is the default path (the TUI creates the demo ledger there).
+    pub default_db: bool,
+}
+
+impl Context {
+    pub fn open(&self) -> Result<Ledger, Failure> {
+        Ledger::open(&self.db, self.cfg.clone()).map_err(|e| Failure::of(&e, self.lang))
+    }
+
+    pub fn fail(&self, e: ServiceError) -> Failure {
+        Failure::of(&e, self.lang)
+    }
+}
+
+/// Reads one secret line from standard input.
+pub fn read_secret(stdin: &mut impl BufRead, lang: Lang) -> Result<SecretString, Failure> {
+    let mut line = Zeroizing::new(String::new());
+    match stdin.read_line(&mut line) {
+        Ok(n) if n > 0 => {
+            let s = line.trim_end_matches(['\r', '\n']);
+            if s.is_empty() {
+                Err(Failure(t(lang, "err.stdin_empty").into()))
+            } else {
+                Ok(SecretString::from(s.to_string()))
+            }
+        }
+        _ => Err(Failure(t(lang, "err.stdin_empty").into())),
+    }
+}
+
+fn default_db() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|d| d.data_dir().join("madoguchi").join("ledger.sqlite3"))
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    // The config decides the default language, so it is read before anything is said;
+    // its own errors are reported in the language asked for, or Japanese.
+    let early_lang = cli.lang.unwrap_or_default();
+    let cfg = match &cli.config {
+        Some(path) => match Config::load(path) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{}", tf(early_lang, "err.config", &[("detail", &e.to_string())]));
+                return ExitCode::from(1);
+            }
+        },
+        None => Config::default(),
+    };
+    let lang = cli.lang.unwrap_or(cfg.language);
+    let (db, default_db) = match cli.db.clone() {
+        Some(p) => (p, false),
+        None => match default_db() {
+            Some(p) => (p, true),
+            None => {
+                eprintln!("{}", t(lang, "err.no_data_dir"));
+                return ExitCode::from(1);
+            }
+        },
+    };
+    let ctx = Context { lang, cfg, db, default_db };
+    let result = match cli.command {
+        None => crate::tui::run(&ctx),
+        Some(command) => commands::run(&ctx, command),
+    };
+    match result {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Code(c)) => ExitCode::from(c),
+        Err(Failure(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! The demo ledger (SPEC §8): the fixed staff and scenario contracts that every training
+//! session and test relies on, plus N generated contracts, deterministic for a seed.
+//!
+//! The scenario locks are made the honest way, by failed attempts through the customer
+//! channel. Generated contracts are written in one bulk transaction with one audit entry;
+//! their users share one precomputed hash per public demo secret.
+
+pub mod names;
+
+use std::path::Path;
+
+use chrono::{Duration, NaiveDate};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use secrecy::SecretString;
+use serde_json::json;
+
+use crate::config::Config;
+use crate::domain::branch::BranchKind;
+use crate::domain::credential::{CredentialKind, LoginMethod, UserRole};
+use crate::domain::lockout::scope_of;
+use crate::domain::permission::StaffRole;
+use crate::domain::token::{TokenParams, code_at};
+use crate::secret;
+use crate::service::customers::{NewCustomer, NewCustomerUser, insert_customer};
+use crate::service::{Actor, Ledger, Result, business_date, stamp};
+use crate::store::{self, customers::SecretIds, requests::NewRequest, tokens::NewToken};
+
+pub const STAFF_PASSWORD: &str = "demo-pass-1";
+pub const LOGIN_PASSWORD: &str = "Login-pass1";
+pub const CONFIRM_PASSWORD: &str = "Confirm-pass1";
+pub const PIN: &str = "1234";
+pub const APPROVAL_PIN: &str = "5678";
+/// The demo supervisors' TOTP secret (base32), for trying approvals.
+pub const SUPERVISOR_TOTP: &str = "JBSWY3DPEHPK3PXP";
+
+/// (id, name, role, branch)
+pub const STAFF: [(&str, &str, StaffRole, &str); 6] = [
+    ("clerk101", "窓口 花子", StaffRole::Clerk, "101"),
+    ("clerk205", "港 一郎", StaffRole::Clerk, "205"),
+    ("super101", "役席 健太", StaffRole::Supervisor, "101"),
+    ("super205", "港 直美", StaffRole::Supervisor, "205"),
+    ("tel900", "電話 次郎", StaffRole::Operator, "900"),
+    ("admin", "管理 太郎", StaffRole::Admin, "000"),
+];
+
+/// Called with (done, total) while generating.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// Creates the demo ledger at `db` with `customers` generated contracts.
+pub fn create(db: &Path, cfg: Config, customers: u64, seed: u64, progress: Progress<'_>) -> Result<Ledger> {
+    let mut ledger = Ledger::create(db, cfg, true)?;
+    populate(&mut ledger, customers, seed, progress)?;
+    Ok(ledger)
+}
+
+/// Fills a fresh ledger with the demo content.
+pub fn populate(ledger: &mut Ledger, customers: u64, seed: u64, progress: Progress<'_>) -> Result<()> {
+    let actor = Actor::Demo;
+    for (id, name, role, branch) in STAFF {
+        if ledger.config().branch(branch).is_some() {
+            ledger.staff_add(&actor, id, name, role, branch, &SecretString::from(STAFF_PASSWORD))?;
+        }
+    }
+    let totp = data_encoding::BASE32_NOPAD.decode(SUPERVISOR_TOTP.as_bytes()).unwrap_or_default();
+    for (id, _, role, branch) in STAFF {
+        if role == StaffRole::Supervisor && ledger.config().branch(branch).is_some() {
+            ledger.staff_enroll_totp(&actor, id, Some(&totp))?;
+        }
+    }
+    let secrets = shared_secrets(ledger)?;
+    scenarios(ledger, secrets)?;
+    generate(ledger, secrets, customers, seed, progress)
+}
+
+/// One hash per public demo secret, shared by all demo users.
+fn shared_secrets(ledger: &mut Ledger) -> Result<SecretIds> {
+    let hashes = [LOGIN_PASSWORD, CONFIRM_PASSWORD, PIN, APPROVAL_PIN]
+        .map(|s| secret::hash(&SecretString::from(s)));
+    let [a, b, c, d] = hashes;
+    let (a, b, c, d) = (a?, b?, c?, d?);
+    ledger.write(&Actor::Demo, |w| {
+        let ids = SecretIds {
+            login: store::customers::insert_secret_hash(&w.tx, &a)?,
+            confirm: store::customers::insert_secret_hash(&w.tx, &b)?,
+            pin: store::customers::insert_secret_hash(&w.tx, &c)?,
+            approval_pin: store::customers::insert_secret_hash(&w.tx, &d)?,
+        };
+        w.audit("demo.secrets", "ledger", json!({ "shared_hashes": 4 }))?;
+        Ok(ids)
+    })
+}
+
+struct Scenario {
+    cif: &'static str,
+    company: &'static str,
+    kana: &'static str,
+    phone: &'static str,
+    users: &'static [(&'static str, &'static str, UserRole, LoginMethod)],
+}
+
+const SCENARIOS: [Scenario; 6] = [
+    Scenario {
+        cif: "1010000001",
+        company: "株式会社山田製作所",
+        kana: "ｶ)ﾔﾏﾀﾞｾｲｻｸｼﾖ",
+        phone: "03-3211-0001",
+        users: &[
+            ("yamada-m", "山田 太郎", UserRole::Master, LoginMethod::Password),
+            ("yamada-g1", "山田 花子", UserRole::General, LoginMethod::Password),
+        ],
+    },
+    Scenario {
+        cif: "1010000002",
+        company: "有限会社青空商事",
+        kana: "ﾕ)ｱｵｿﾞﾗｼﾖｳｼﾞ",
+        phone: "03-3211-0002",
+        users: &[
+            ("aozora-m", "青空 一郎", UserRole::Master, LoginMethod::Password),
+            ("aozora-a", "青空 次郎", UserRole::Admin, LoginMethod::Password),
+            ("aozora-g1", "青空 三郎", UserRole::General, LoginMethod::Password),
+        ],
+    },
+    Scenario {
+        cif: "1010000003",
+        company: "株式会社みなと物流",
+        kana: "ｶ)ﾐﾅﾄﾌﾞﾂﾘﾕｳ",
+        phone: "03-3211-0003",
+        users: &[
+            ("minato-m", "港 正男", UserRole::Master, LoginMethod::Password),
+            ("minato-g1", "港 由美", UserRole::General, LoginMethod::Password),
+        ],
+    },
+    Scenario {
+        cif: "2050000004",
+        company: "合同会社ひかりソフト",
+        kana: "ﾄﾞ)ﾋｶﾘｿﾌﾄ",
+        phone: "03-5400-0004",
+        users: &[("hikari-m", "光 一", UserRole::Master, LoginMethod::Password)],
+    },
+    Scenario {
+        cif: "1010000005",
+        company: "医療法人さくら会",
+        kana: "ｲ)ｻｸﾗｶｲ",
+        phone: "03-3211-0005",
+        users: &[("sakura-m", "桜井 良子", UserRole::Master, LoginMethod::Certificate)],
+    },
+    Scenario {
+        cif: "1020000006",
+        company: "株式会社東西トレーディング",
+        kana: "ｶ)ﾄｳｻﾞｲﾄﾚ-ﾃﾞｲﾝｸﾞ",
+        phone: "03-3211-0006",
+        users: &[
+            ("tozai-m", "東 西男", UserRole::Master, LoginMethod::Password),
+            ("tozai-g1", "西 東子", UserRole::General, LoginMethod::Password),
+            ("tozai-g2", "南 北斗", UserRole::General, LoginMethod::Password),
+        ],
+    },
+];
+
+/// Demo token seeds are derived from the serial, so that a demo ledger is the same for
+/// the same seed; real tokens come from the vendor's import file.
+fn demo_seed(serial: &str) -> [u8; 20] {
+    let digest = crate::domain::audit::mac(&[0x5a; 32], &[b"demo token", serial.as_bytes()]);
+    let mut out = [0u8; 20];
+    out.copy_from_slice(&digest[..20]);
+    out
+}
+
+fn add_token(ledger: &mut Ledger, serial: &str, branch: &str, user_id: i64, expires: NaiveDate) -> Result<i64> {
+    let sealed = secret::seal(ledger.keys.enc_key(), &demo_seed(serial));
+    let (digits, period) = (ledger.config().token.digits, ledger.config().token.period);
+    let user = store::customers::user(ledger.conn(), user_id)?;
+    let subject = format!("contract:{}/user:{user_id}", user.map_or(0, |u| u.contract_id));
+    ledger.write(&Actor::Demo, |w| {
+        let at = w.stamp.clone();
+        let id = store::tokens::insert(
+            &w.tx,
+            &NewToken {
+                serial,
+                branch,
+                seed: &sealed,
+                algorithm: "SHA1",
+                digits,
+                period,
+                expires: &expires.format("%Y-%m-%d").to_string(),
+                state: "issued",
+                user_id: Some(user_id),
+                at: &at,
+            },
+        )?;
+        w.audit("token.issue", &subject, json!({ "serial": serial, "expires": expires.to_string() }))?;
+        Ok(id)
+    })
+}
+
+fn scenarios(ledger: &mut Ledger, secrets: SecretIds) -> Result<()> {
+    let mut users = std::collections::HashMap::new();
+    for s in &SCENARIOS {
+        let branch = &s.cif[..3];
+        if ledger.config().branch(branch).is_none() {
+            continue;
+        }
+        let new_users: Vec<NewCustomerUser<'_>> = s
+            .users
+            .iter()
+            .map(|(login_id, name, role, method)| NewCustomerUser { login_id, name, role: *role, method: *method })
+            .collect();
+        let (_, ids) = ledger.write(&Actor::Demo, |w| {
+            let at = w.stamp.clone();
+            insert_customer(
+                w,
+                &NewCustomer {
+                    cif: s.cif,
+                    branch,
+                    company: s.company,
+                    company_kana: s.kana,
+                    phone: s.phone,
+                    address: "東京都千代田区丸の内1-2-3",
+                    users: &new_users,
+                },
+                secrets,
+                &at,
+                true,
+            )
+        })?;
+        for ((login_id, ..), id) in s.users.iter().zip(ids) {
+            users.insert(*login_id, id);
+        }
+    }
+    let today = business_date(ledger.now());
+    let far = today + Duration::days(365 * 3);
+    let wrong = SecretString::from("Wrong-pass9");
+    // 株式会社山田製作所: the master mistyped the login password until suspended.
+    if users.contains_key("yamada-m") {
+        for _ in 0..ledger.config().lockout.password {
+            ledger.ib_attempt("yamada-m", CredentialKind::LoginPassword, &wrong)?;
+        }
+    }
+    // 株式会社みなと物流: the master holds a token and mistyped its codes until the OTP
+    // services were suspended.
+    if let Some(&minato) = users.get("minato-m") {
+        add_token(ledger, "HT10000003", "101", minato, far)?;
+        for _ in 0..ledger.config().lockout.otp {
+            let bad = wrong_code(ledger, "HT10000003");
+            ledger.ib_attempt("minato-m", CredentialKind::OneTimePassword, &SecretString::from(bad))?;
+        }
+    }
+    // 合同会社ひかりソフト: token reported lost, reissue pending approval.
+    if let Some(&hikari) = users.get("hikari-m") {
+        let token_id = add_token(ledger, "HT10000004", "205", hikari, far)?;
+        let user = store::customers::user(ledger.conn(), hikari)?;
+        let contract_id = user.map_or(0, |u| u.contract_id);
+        let subject = format!("contract:{contract_id}/user:{hikari}");
+        ledger.write(&Actor::Staff("tel900".into()), |w| {
+            store::tokens::set_state(&w.tx, token_id, "lost")?;
+            w.audit("token.lost", &subject, json!({ "serial": "HT10000004", "channel": "phone" }))
+        })?;
+        ledger.write(&Actor::Staff("clerk205".into()), |w| {
+            let at = w.stamp.clone();
+            let id = store::requests::insert(
+                &w.tx,
+                &NewRequest {
+                    kind: "token_reissue",
+                    branch: "205",
+                    contract_id: Some(contract_id),
+                    user_id: Some(hikari),
+                    credential: None,
+                    payload: &json!({ "lost_serial": "HT10000004" }).to_string(),
+                    requested_by: "clerk205",
+                    at: &at,
+                },
+            )?;
+            w.audit("request.create", &subject, json!({ "request": id, "kind": "token_reissue" }))
+        })?;
+    }
+    // 医療法人さくら会: certificate user whose token expires in 30 days.
+    if let Some(&sakura) = users.get("sakura-m") {
+        add_token(ledger, "HT10000005", "101", sakura, today + Duration::days(30))?;
+    }
+    Ok(())
+}
+
+/// A code that the token does not show now (nor one step either side).
+fn wrong_code(ledger: &Ledger, serial: &str) -> String {
+    let seed = demo_seed(serial);
+    let p = TokenParams { seed: &seed, algorithm: "SHA1", digits: ledger.config().token.digits, period: ledger.config().token.period };
+    let now = u64::try_from(ledger.now().timestamp()).unwrap_or(0);
+    let step = u64::from(p.period);
+    let near: Vec<String> = [now.saturating_sub(step), now, now + step].iter().filter_map(|t| code_at(&p, *t)).collect();
+    (0..10u32)
+        .map(|d| d.to_string().repeat(p.digits as usize))
+        .find(|c| !near.contains(c))
+        .unwrap_or_default()
+}
+
+/// The current code of a demo token (`madoguchi tokens code`).
+pub fn current_code(ledger: &Ledger, serial: &str) -> Result<Option<String>> {
+    if !ledger.is_demo() {
+        return Err(crate::service::ServiceError::DemoOnly);
+    }
+    let Some(t) = store::tokens::by_serial(ledger.conn(), serial)? else { return Ok(None) };
+    let seed = secret::open(ledger.keys.enc_key(), &t.seed)?;
+    let p = TokenParams { seed: &seed, algorithm: &t.algorithm, digits: t.digits, period: t.period };
+    Ok(code_at(&p, u64::try_from(ledger.now().timestamp()).unwrap_or(0)))
+}
+
+const PREFECTURES: [&str; 8] = ["東京都千代田区", "東京都港区", "東京都中央区", "東京都品川区", "神奈川県横浜市", "埼玉県さいたま市", "千葉県千葉市", "東京都江東区"];
+
+/// The bulk part: `n` contracts with users, certificates, tokens and a few locks.
+fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress: Progress<'_>) -> Result<()> {
+    let branches: Vec<String> =
+        ledger.config().branches.iter().filter(|b| b.kind == BranchKind::Branch).map(|b| b.code.clone()).collect();
+    if branches.is_empty() || n == 0 {
+        return Ok(());
+    }
+    let cfg = ledger.config().clone();
+    let enc = *ledger.keys.enc_key();
+    let now = ledger.now();
+    let today = business_date(now);
+    let mut rng = StdRng::seed_from_u64(seed);
+    ledger.conn.execute_batch("PRAGMA cache_size = -262144").map_err(store::StoreError::from)?;
+    let result = ledger.write(&Actor::Demo, |w| {
+        let (mut tokens, mut locks, mut users_total) = (0u64, 0u64, 0u64);
+        for i in 0..n {
+            let no = 1000 + i;
+            let branch = &branches[rng.gen_range(0..branches.len())];
+            let cif = format!("{branch}{no:07}");
+            let company = names::company(&mut rng);
+            let phone = format!("0{}-{:04}-{:04}", rng.gen_range(3..=99), rng.gen_range(1000..10000), rng.gen_range(0..10000));
+            let address = format!("{}{}-{}-{}", PREFECTURES[rng.gen_range(0..PREFECTURES.len())], rng.gen_range(1..9), rng.gen_range(1..30), rng.gen_range(1..20));
+            let mut logins: Vec<(String, String, UserRole, LoginMethod)> = Vec::with_capacity(4);
+            let method = |rng: &mut StdRng| if rng.gen_bool(0.2) { LoginMethod::Certificate } else { LoginMethod::Password };
+            logins.push((format!("c{no:07}m"), names::person(&mut rng).0, UserRole::Master, method(&mut rng)));
+            if rng.gen_bool(0.3) {
+                logins.push((format!("c{no:07}a"), names::person(&mut rng).0, UserRole::Admin, method(&mut rng)));
+            }
+            for g in 1..=rng.gen_range(0..=2) {
+                logins.push((format!("c{no:07}g{g}"), names::person(&mut rng).0, UserRole::General, method(&mut rng)));
+            }
+            let new_users: Vec<NewCustomerUser<'_>> = logins
+                .iter()
+                .map(|(l, name, role, m)| NewCustomerUser { login_id: l, name, role: *role, method: *m })
+                .collect();
+            let created = stamp(now - Duration::minutes(rng.gen_range(60..525_600)));
+            let (_, ids) = insert_customer(
+                w,
+                &NewCustomer {
+                    cif: &cif,
+                    branch,
+                    company: &company.kanji,
+                    company_kana: &company.kana,
+                    phone: &phone,
+                    address: &address,
+                    users: &new_users,
+                },
+                secrets,
+                &created,
+                false,
+            )?;
+            users_total += ids.len() as u64;
+            if rng.gen_bool(0.1) {
+                let serial = format!("HT{:08}", 20_000_000 + i);
+                let expires = today + Duration::days(rng.gen_range(1..365 * cfg.token.life_years as i64));
+                let sealed = secret::seal(&enc, &demo_seed(&serial));
+                store::tokens::insert(
+                    &w.tx,
+                    &NewToken {
+                        serial: &serial,
+                        branch,
+                        seed: &sealed,
+                        algorithm: "SHA1",
+                        digits: cfg.token.digits,
+                        period: cfg.token.period,
+                        expires: &expires.format("%Y-%m-%d").to_string(),
+                        state: "issued",
+                        user_id: Some(ids[0]),
+                        at: &created,
+                    },
+                )?;
+                tokens += 1;
+            }
+            if rng.gen_bool(0.01) {
+                let kind = CredentialKind::ALL[rng.gen_range(0..CredentialKind::ALL.len())];
+                let user = ids[rng.gen_range(0..ids.len())];
+                let threshold = cfg.threshold(kind);
+                let at = stamp(now - Duration::minutes(rng.gen_range(1..43_200)));
+                store::locks::set_failures(&w.tx, user, kind, threshold, &at)?;
+                store::locks::open_lock(&w.tx, user, kind, scope_of(kind), threshold, &at)?;
+                locks += 1;
+            }
+            if i % 4096 == 0 {
+                progress(i, n);
+            }
+        }
+        progress(n, n);
+        w.audit(
+            "demo.generate",
+            "ledger",
+            json!({ "contracts": n, "users": users_total, "tokens": tokens, "locks": locks, "seed": seed }),
+        )
+    });
+    ledger.conn.execute_batch("PRAGMA cache_size = -2000").map_err(store::StoreError::from)?;
+    result
+}

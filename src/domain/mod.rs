@@ -1,0 +1,13 @@
+//! Plain data and pure rules. Nothing here touches a clock, a terminal or the ledger:
+//! time is a parameter, and every rule has a table test.
+pub mod audit;
+pub mod branch;
+pub mod credential;
+pub mod guidance;
+pub mod kana;
+pub mod lockout;
+pub mod password_change;
+pub mod permission;
+pub mod search;
+pub mod token;
+pub mod unlock;

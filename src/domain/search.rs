@@ -1,0 +1,117 @@
+//! What Find customer indexes for a contract and how a typed query is turned into keys.
+//!
+//! Two indexes serve every query length: a sorted table of whole terms (CIF, contract
+//! number, phone, login IDs, token serials, the normalized name and kana) answers exact
+//! and prefix matches from the first character; a trigram full-text index answers
+//! "contains" for queries of three characters or more. One- and two-character queries
+//! match by prefix only: a single kana is inside a third of all names, and a list that
+//! long helps nobody at a counter.
+
+use super::kana::{digits_only, normalize};
+
+/// What one contract contributes to the indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Indexed {
+    pub terms: Vec<String>,
+    /// Text for the trigram index (names and phone).
+    pub body: String,
+}
+
+/// Contract number shown to staff: the internal id, eight digits.
+pub fn contract_number(id: i64) -> String {
+    format!("{id:08}")
+}
+
+/// The terms and body of a contract.
+pub fn index_contract(
+    id: i64,
+    cif: &str,
+    company: &str,
+    company_kana: &str,
+    phone: &str,
+    login_ids: &[&str],
+    serials: &[&str],
+) -> Indexed {
+    let name = normalize(company);
+    let kana = normalize(company_kana);
+    let phone = digits_only(phone);
+    let mut terms = vec![cif.to_string(), contract_number(id), phone.clone(), name.clone(), kana.clone()];
+    terms.extend(login_ids.iter().map(|l| normalize(l)));
+    terms.extend(serials.iter().map(|s| normalize(s)));
+    terms.retain(|t| !t.is_empty());
+    terms.sort();
+    terms.dedup();
+    Indexed { terms, body: format!("{name} {kana} {phone}") }
+}
+
+/// The keys a typed query searches with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryKeys {
+    /// Prefix keys, most specific first.
+    pub prefixes: Vec<String>,
+    /// A substring for the trigram index, when long enough.
+    pub contains: Option<String>,
+}
+
+/// Minimum characters for a contains match (the trigram index needs three).
+pub const CONTAINS_MIN: usize = 3;
+
+pub fn query_keys(query: &str) -> QueryKeys {
+    let norm = normalize(query);
+    let mut prefixes = Vec::new();
+    // Digits with hyphens or spaces (a CIF as `101-0000001`, a phone as `03-1234-5678`).
+    let looks_numeric = !query.trim().is_empty()
+        && query.chars().all(|c| c.is_ascii_digit() || "-‐－ 　()（）".contains(c) || ('０'..='９').contains(&c));
+    if looks_numeric {
+        let d = digits_only(query);
+        if !d.is_empty() {
+            prefixes.push(d);
+        }
+    }
+    if !norm.is_empty() && !prefixes.contains(&norm) {
+        prefixes.push(norm.clone());
+    }
+    let key = prefixes.first().cloned().unwrap_or_default();
+    let contains = (key.chars().count() >= CONTAINS_MIN).then_some(key);
+    QueryKeys { prefixes, contains }
+}
+
+/// The trigram MATCH expression for a substring: one quoted phrase, quotes doubled.
+pub fn fts_phrase(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_contract_is_found_by_every_handle() {
+        let ix = index_contract(
+            7,
+            "1010000001",
+            "株式会社山田製作所",
+            "ｶ)ﾔﾏﾀﾞｾｲｻｸｼﾖ",
+            "03-1234-5678",
+            &["yamada-m", "Yamada-G1"],
+            &["HT00000001"],
+        );
+        for q in ["101-0000001", "1010000001", "00000007", "03-1234-5678", "山田製作所", "㈱山田", "ﾔﾏﾀﾞ", "やまだせいさくしょ", "yamada-m", "YAMADA-G1", "ht00000001"] {
+            let keys = query_keys(q);
+            assert!(
+                keys.prefixes.iter().any(|k| ix.terms.iter().any(|t| t.starts_with(k.as_str()))),
+                "{q:?} → {keys:?} finds nothing in {:?}",
+                ix.terms
+            );
+        }
+        assert!(ix.body.contains("セイサク"));
+    }
+
+    #[test]
+    fn short_queries_do_not_ask_the_trigram_index() {
+        assert_eq!(query_keys("ﾔﾏ").contains, None);
+        assert_eq!(query_keys("製作所").contains.as_deref(), Some("製作所"));
+        assert_eq!(query_keys("  ").prefixes, Vec::<String>::new());
+        assert_eq!(fts_phrase("a\"b"), "\"a\"\"b\"");
+    }
+}

@@ -1,0 +1,142 @@
+//! Every string the user reads, from `assets/locales/{ja,en}.toml`.
+//!
+//! A small table rather than an i18n framework: the two catalogs are embedded at build
+//! time, parsed once, and a test proves they hold the same keys and that every key the
+//! code names exists. Placeholders are `{name}`.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Ja,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ja => "ja",
+            Self::En => "en",
+        }
+    }
+
+    /// F2: the other language.
+    pub fn toggled(self) -> Self {
+        match self {
+            Self::Ja => Self::En,
+            Self::En => Self::Ja,
+        }
+    }
+}
+
+const JA: &str = include_str!("../assets/locales/ja.toml");
+const EN: &str = include_str!("../assets/locales/en.toml");
+
+type Catalog = HashMap<String, String>;
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalog) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+fn parse(text: &str) -> Catalog {
+    let mut out = Catalog::new();
+    // The catalogs are part of the binary; a test proves they parse.
+    if let Ok(table) = text.parse::<toml::Table>() {
+        flatten("", &table, &mut out);
+    }
+    out
+}
+
+fn catalog(lang: Lang) -> &'static Catalog {
+    static JA_CAT: OnceLock<Catalog> = OnceLock::new();
+    static EN_CAT: OnceLock<Catalog> = OnceLock::new();
+    match lang {
+        Lang::Ja => JA_CAT.get_or_init(|| parse(JA)),
+        Lang::En => EN_CAT.get_or_init(|| parse(EN)),
+    }
+}
+
+/// The text of `key`; a missing key shows itself so that it is noticed, never panics.
+pub fn t(lang: Lang, key: &str) -> &str {
+    catalog(lang).get(key).map_or(key, String::as_str)
+}
+
+/// The text of `key` with `{name}` placeholders filled.
+pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let mut s = t(lang, key).to_string();
+    for (name, value) in args {
+        s = s.replace(&format!("{{{name}}}"), value);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogs_parse_and_hold_the_same_keys() {
+        let ja = JA.parse::<toml::Table>().expect("ja.toml parses");
+        let en = EN.parse::<toml::Table>().expect("en.toml parses");
+        let (mut a, mut b) = (Catalog::new(), Catalog::new());
+        flatten("", &ja, &mut a);
+        flatten("", &en, &mut b);
+        let mut only_ja: Vec<_> = a.keys().filter(|k| !b.contains_key(*k)).collect();
+        let mut only_en: Vec<_> = b.keys().filter(|k| !a.contains_key(*k)).collect();
+        only_ja.sort();
+        only_en.sort();
+        assert!(only_ja.is_empty() && only_en.is_empty(), "only ja: {only_ja:?}, only en: {only_en:?}");
+        for (k, v) in &a {
+            assert!(!v.trim().is_empty(), "empty ja text for {k}");
+            assert!(!b[k].trim().is_empty(), "empty en text for {k}");
+        }
+    }
+
+    /// Every string literal in the sources that looks like a catalog key exists.
+    #[test]
+    fn every_key_named_in_the_code_exists() {
+        let mut missing = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src readable") {
+                let path = entry.expect("dir entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("source readable");
+                for literal in text.split('"').skip(1).step_by(2) {
+                    let is_key = ["msg.", "err.", "ui.", "cli."].iter().any(|p| literal.starts_with(p))
+                        && literal.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'_')
+                        && !literal.ends_with('.');
+                    if is_key && !catalog(Lang::Ja).contains_key(literal) {
+                        missing.push(format!("{}: {literal}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys missing from the catalogs: {missing:#?}");
+    }
+
+    #[test]
+    fn placeholders_fill() {
+        assert_eq!(tf(Lang::En, "no.such.key", &[]), "no.such.key");
+        assert_eq!(Lang::Ja.toggled(), Lang::En);
+    }
+}

@@ -1,0 +1,131 @@
+//! Audit chain verification, the seal of the head, and verified backups.
+
+use std::path::Path;
+
+use crate::domain::audit::{Break, Breakage, Seal, Verifier};
+use crate::store;
+
+use super::{Ledger, Result, ServiceError};
+
+/// The outcome of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub entries: i64,
+    pub first_bad: Option<Break>,
+    /// Whether a seal of the head was found outside the database.
+    pub sealed: bool,
+}
+
+impl VerifyReport {
+    pub fn intact(&self) -> bool {
+        self.first_bad.is_none()
+    }
+}
+
+/// Writes the seal atomically (temp file + rename), mode 0600.
+pub fn write_seal(path: &Path, seal: &Seal, mac_key: &[u8; 32]) -> std::io::Result<()> {
+    // Never move the seal backwards when another process sealed a later head.
+    if let Ok(Some(current)) = read_seal(path, mac_key) {
+        if current.seq >= seal.seq {
+            return Ok(());
+        }
+    }
+    let text = format!("{} {} {}\n", seal.seq, hex::encode(seal.hash), hex::encode(seal.mac(mac_key)));
+    let tmp = path.with_extension(format!("seal.{}", std::process::id()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    {
+        use std::io::Write;
+        let mut f = opts.open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// Reads the seal; `Ok(None)` when there is none, `Err` when it is not authentic.
+pub fn read_seal(path: &Path, mac_key: &[u8; 32]) -> std::result::Result<Option<Seal>, ()> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
+    let mut parts = text.split_whitespace();
+    let (Some(seq), Some(hash), Some(mac)) = (parts.next(), parts.next(), parts.next()) else { return Err(()) };
+    let seq: i64 = seq.parse().map_err(|_| ())?;
+    let mut h = [0u8; 32];
+    hex::decode_to_slice(hash, &mut h).map_err(|_| ())?;
+    let seal = Seal { seq, hash: h };
+    if hex::encode(seal.mac(mac_key)) != mac {
+        return Err(());
+    }
+    Ok(Some(seal))
+}
+
+impl Ledger {
+    /// Walks the whole chain and compares its head with the seal.
+    pub fn verify_audit(&self) -> Result<VerifyReport> {
+        let seal = match &self.seal_path {
+            Some(path) => match read_seal(path, self.keys.mac_key()) {
+                Ok(s) => s,
+                Err(()) => {
+                    return Ok(VerifyReport {
+                        entries: store::audit::count(&self.conn)?,
+                        first_bad: Some(Break { seq: 0, why: Breakage::Seal }),
+                        sealed: true,
+                    });
+                }
+            },
+            None => None,
+        };
+        let entries = store::audit::count(&self.conn)?;
+        // A ledger that has entries but lost its seal cannot prove its tail.
+        if seal.is_none() && self.seal_path.is_some() && entries > 0 {
+            return Ok(VerifyReport { entries, first_bad: Some(Break { seq: entries, why: Breakage::Seal }), sealed: false });
+        }
+        let report = verify_chain(&self.conn, self.keys.mac_key(), seal)?;
+        Ok(VerifyReport { sealed: seal.is_some(), ..report })
+    }
+
+    /// An online, consistent copy through SQLite's backup API, verified after writing:
+    /// integrity check and the whole audit chain up to the head copied. The key file is
+    /// not copied: keep it apart from the backups.
+    pub fn backup(&self, dest: &Path) -> Result<VerifyReport> {
+        if dest.exists() {
+            return Err(ServiceError::Exists(dest.to_path_buf()));
+        }
+        self.conn
+            .backup(rusqlite::DatabaseName::Main, dest, None)
+            .map_err(|e| ServiceError::Io(format!("{}: {e}", dest.display())))?;
+        let copy = rusqlite::Connection::open_with_flags(dest, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(store::StoreError::from)?;
+        let ok: String =
+            copy.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(store::StoreError::from)?;
+        if ok != "ok" {
+            return Err(ServiceError::Store(store::StoreError::Corrupt(ok)));
+        }
+        let report = verify_chain(&copy, self.keys.mac_key(), None)?;
+        Ok(report)
+    }
+}
+
+fn verify_chain(conn: &rusqlite::Connection, key: &[u8; 32], seal: Option<Seal>) -> Result<VerifyReport> {
+    let mut verifier = Verifier::new(key, seal);
+    let mut first_bad = None;
+    let walked = store::audit::for_each(conn, |e| -> Result<()> {
+        if let Err(b) = verifier.check(e) {
+            first_bad = Some(b);
+            return Err(ServiceError::Io(String::new()));
+        }
+        Ok(())
+    });
+    match (walked, first_bad) {
+        (_, Some(b)) => Ok(VerifyReport { entries: store::audit::count(conn)?, first_bad: Some(b), sealed: false }),
+        (Err(e), None) => Err(e),
+        (Ok(()), None) => match verifier.finish() {
+            Ok(n) => Ok(VerifyReport { entries: n, first_bad: None, sealed: false }),
+            Err(b) => Ok(VerifyReport { entries: store::audit::count(conn)?, first_bad: Some(b), sealed: false }),
+        },
+    }
+}

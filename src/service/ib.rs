@@ -1,0 +1,278 @@
+//! The customer channel (`madoguchi ib`): R1 and R5 exactly as the internet-banking
+//! service applies them, so that locks arise from real failed attempts.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::domain::credential::CredentialKind;
+use crate::domain::lockout::{self, Suspension};
+use crate::domain::password_change::{self, ChangeRefusal};
+use crate::domain::token::{self, CodeCheck, TokenParams};
+use crate::secret;
+use crate::store::{self, customers::UserRow};
+
+use super::{Actor, Ledger, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IbResult {
+    Accepted,
+    /// Wrong secret, or an unknown login ID (indistinguishable).
+    Rejected,
+    /// The service (or the OTP services) is suspended.
+    Suspended,
+    /// Another rule refuses it.
+    Refused,
+}
+
+/// Why an attempt was refused by a rule other than suspension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// The login password was re-registered by the bank: change it first (R14).
+    MustChange,
+    /// R5: only the master user changes the confirmation password.
+    OnlyMasterChangesConfirm,
+    /// R4: PINs change only by the paper form.
+    PaperFormOnly,
+    /// The user holds no usable hard token.
+    NoToken,
+    /// The new secret breaks the policy.
+    Policy,
+}
+
+/// What the channel answers, and the `--json` document of `ib`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IbOutcome {
+    pub result: IbResult,
+    pub credential: &'static str,
+    pub failures: u32,
+    pub threshold: u32,
+    pub suspended: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
+}
+
+impl IbOutcome {
+    /// The exit code of SPEC §6.
+    pub fn exit_code(&self) -> i32 {
+        match self.result {
+            IbResult::Accepted => 0,
+            IbResult::Rejected => 10,
+            IbResult::Suspended => 11,
+            IbResult::Refused => 12,
+        }
+    }
+}
+
+/// Whether a new secret meets the policy: passwords 8–32 printable ASCII with a letter
+/// and a digit; PINs exactly 4 digits (R14 forms use the same check).
+pub fn meets_policy(kind: CredentialKind, s: &SecretString) -> bool {
+    let s = s.expose_secret();
+    match kind {
+        CredentialKind::LoginPassword | CredentialKind::ConfirmPassword => {
+            (8..=32).contains(&s.len())
+                && s.bytes().all(|b| b.is_ascii_graphic())
+                && s.bytes().any(|b| b.is_ascii_alphabetic())
+                && s.bytes().any(|b| b.is_ascii_digit())
+        }
+        CredentialKind::Pin | CredentialKind::ApprovalPin => s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()),
+        CredentialKind::OneTimePassword => false,
+    }
+}
+
+enum Check {
+    Right,
+    Wrong,
+    /// OTP: an accepted step to record.
+    RightAtStep { token_id: i64, step: i64 },
+    NoToken,
+}
+
+impl Ledger {
+    fn outcome(&self, result: IbResult, kind: CredentialKind, failures: u32, suspended: Suspension) -> IbOutcome {
+        IbOutcome {
+            result,
+            credential: kind.code(),
+            failures,
+            threshold: self.cfg.threshold(kind),
+            suspended: suspended.code(),
+            refusal: None,
+        }
+    }
+
+    /// A live user of an active contract; cancelled contracts answer like unknown IDs.
+    fn ib_user(&self, login_id: &str) -> Result<Option<UserRow>> {
+        let Some(user) = store::customers::user_by_login_id(&self.conn, login_id)? else { return Ok(None) };
+        let active = store::customers::contract(&self.conn, user.contract_id)?.is_some_and(|c| !c.cancelled);
+        Ok(active.then_some(user))
+    }
+
+    fn check_secret(&self, user: &UserRow, kind: CredentialKind, secret: &SecretString) -> Result<Check> {
+        if kind != CredentialKind::OneTimePassword {
+            let Some(phc) = store::customers::secret_hash(&self.conn, user.id, kind)? else { return Ok(Check::Wrong) };
+            return Ok(if secret::verify(&phc, secret) { Check::Right } else { Check::Wrong });
+        }
+        let tokens = store::tokens::of_user(&self.conn, user.id)?;
+        let Some(t) = tokens.into_iter().find(|t| t.state == "issued") else { return Ok(Check::NoToken) };
+        let now = self.clock.now();
+        let today = super::business_date(now).format("%Y-%m-%d").to_string();
+        if t.expires < today {
+            return Ok(Check::Wrong);
+        }
+        let seed = secret::open(self.keys.enc_key(), &t.seed)?;
+        let p = TokenParams { seed: &seed, algorithm: &t.algorithm, digits: t.digits, period: t.period };
+        let unix = u64::try_from(now.timestamp()).unwrap_or(0);
+        Ok(match token::check(&p, secret.expose_secret(), unix, self.cfg.token.window_steps, t.last_step) {
+            CodeCheck::Accepted { step } => Check::RightAtStep { token_id: t.id, step },
+            CodeCheck::Wrong | CodeCheck::Replayed => Check::Wrong,
+        })
+    }
+
+    /// One attempt with one secret (`ib login` is the login password, `ib verify` the
+    /// others). Applies R1: suspension first, then the secret, then the counter.
+    pub fn ib_attempt(&mut self, login_id: &str, kind: CredentialKind, secret: &SecretString) -> Result<IbOutcome> {
+        let Some(user) = self.ib_user(login_id)? else {
+            secret::verify_dummy(secret);
+            return Ok(self.outcome(IbResult::Rejected, kind, 0, Suspension::None));
+        };
+        let standing = store::locks::standing(&self.conn, user.id)?;
+        if !lockout::may_attempt(kind, standing) {
+            let failures = store::locks::failures(&self.conn, user.id, kind)?;
+            return Ok(self.outcome(IbResult::Suspended, kind, failures, standing.suspension()));
+        }
+        // The slow hash is checked before the write lock is taken.
+        let check = self.check_secret(&user, kind, secret)?;
+        let threshold = self.cfg.threshold(kind);
+        let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
+        let actor = Actor::Customer(user.login_id.clone());
+        match check {
+            Check::NoToken => {
+                let mut o = self.outcome(IbResult::Refused, kind, 0, standing.suspension());
+                o.refusal = Some(Refusal::NoToken);
+                Ok(o)
+            }
+            Check::Right | Check::RightAtStep { .. } => {
+                let must_change = kind == CredentialKind::LoginPassword && user.login_must_change;
+                self.write(&actor, |w| {
+                    if let Check::RightAtStep { token_id, step } = check {
+                        if !store::tokens::use_step(&w.tx, token_id, step)? {
+                            return Ok(());
+                        }
+                    }
+                    if store::locks::reset_failures(&w.tx, user.id, kind)? {
+                        w.audit("ib.reset", &subject, json!({ "credential": kind.code() }))?;
+                    }
+                    Ok(())
+                })?;
+                let standing = store::locks::standing(&self.conn, user.id)?;
+                let mut o = self.outcome(IbResult::Accepted, kind, 0, standing.suspension());
+                if must_change {
+                    o.result = IbResult::Refused;
+                    o.refusal = Some(Refusal::MustChange);
+                }
+                Ok(o)
+            }
+            Check::Wrong => {
+                let (failures, suspension) = self.write(&actor, |w| {
+                    // Re-read inside the transaction: a second terminal may have counted.
+                    let standing = store::locks::standing(&w.tx, user.id)?;
+                    if !lockout::may_attempt(kind, standing) {
+                        let failures = store::locks::failures(&w.tx, user.id, kind)?;
+                        return Ok((failures, Some(standing.suspension())));
+                    }
+                    let before = store::locks::failures(&w.tx, user.id, kind)?;
+                    let step = lockout::after_failure(kind, before, threshold);
+                    let stamp = w.stamp.clone();
+                    store::locks::set_failures(&w.tx, user.id, kind, step.failures, &stamp)?;
+                    w.audit("ib.failure", &subject, json!({ "credential": kind.code(), "failures": step.failures, "threshold": threshold }))?;
+                    if let Some(scope) = step.opens {
+                        let lock_id = store::locks::open_lock(&w.tx, user.id, kind, scope, step.failures, &stamp)?;
+                        w.audit(
+                            "lock.open",
+                            &subject,
+                            json!({ "lock": lock_id, "credential": kind.code(), "scope": scope.code(), "failures": step.failures }),
+                        )?;
+                    }
+                    Ok((step.failures, None))
+                })?;
+                if let Some(s) = suspension {
+                    return Ok(self.outcome(IbResult::Suspended, kind, failures, s));
+                }
+                let standing = store::locks::standing(&self.conn, user.id)?;
+                Ok(self.outcome(IbResult::Rejected, kind, failures, standing.suspension()))
+            }
+        }
+    }
+
+    /// R5: a user changes their own login or confirmation password in the service. The old
+    /// secret counts toward R1 like any other attempt.
+    pub fn ib_change_password(
+        &mut self,
+        login_id: &str,
+        kind: CredentialKind,
+        old: &SecretString,
+        new: &SecretString,
+    ) -> Result<IbOutcome> {
+        let Some(user) = self.ib_user(login_id)? else {
+            secret::verify_dummy(old);
+            return Ok(self.outcome(IbResult::Rejected, kind, 0, Suspension::None));
+        };
+        let refuse = |l: &Self, refusal: Refusal| {
+            let mut o = l.outcome(IbResult::Refused, kind, 0, Suspension::None);
+            o.refusal = Some(refusal);
+            o
+        };
+        match password_change::self_change(user.role, kind) {
+            Err(ChangeRefusal::OnlyMasterChangesConfirm) => return Ok(refuse(self, Refusal::OnlyMasterChangesConfirm)),
+            Err(ChangeRefusal::PaperFormOnly) => return Ok(refuse(self, Refusal::PaperFormOnly)),
+            Ok(_) => {}
+        }
+        // Checking the old secret goes through R1 exactly like a login; the must-change
+        // state does not stop a change (that is how it is cleared).
+        let mut check = self.ib_attempt(login_id, kind, old)?;
+        if check.refusal == Some(Refusal::MustChange) {
+            check.result = IbResult::Accepted;
+            check.refusal = None;
+        }
+        if check.result != IbResult::Accepted {
+            return Ok(check);
+        }
+        if !meets_policy(kind, new) || new.expose_secret() == old.expose_secret() {
+            return Ok(refuse(self, Refusal::Policy));
+        }
+        let phc = secret::hash(new)?;
+        let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
+        let role = user.role;
+        self.write(&Actor::Customer(user.login_id.clone()), |w| {
+            store::customers::set_secret(&w.tx, user.id, kind, &phc, false)?;
+            w.audit("ib.change_password", &subject, json!({ "credential": kind.code(), "role": role.code() }))
+        })?;
+        Ok(check)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_policy() {
+        let table = [
+            (CredentialKind::LoginPassword, "Login-pass1", true),
+            (CredentialKind::LoginPassword, "short1", false),
+            (CredentialKind::LoginPassword, "onlyletters", false),
+            (CredentialKind::LoginPassword, "12345678", false),
+            (CredentialKind::ConfirmPassword, "Confirm-pass1", true),
+            (CredentialKind::ConfirmPassword, "全角パスワード1", false),
+            (CredentialKind::Pin, "1234", true),
+            (CredentialKind::Pin, "12a4", false),
+            (CredentialKind::ApprovalPin, "56789", false),
+            (CredentialKind::OneTimePassword, "123456", false),
+        ];
+        for (kind, s, ok) in table {
+            assert_eq!(meets_policy(kind, &SecretString::from(s)), ok, "{kind:?} {s}");
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Use cases: one function per thing staff or a customer does. Each checks the role,
+//! applies the rules, and writes in one transaction that appends its audit entry.
+
+pub mod audit;
+pub mod customers;
+pub mod error;
+pub mod ib;
+pub mod staff;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use rusqlite::{Connection, Transaction};
+
+pub use error::ServiceError;
+
+use crate::config::Config;
+use crate::domain::audit::Seal;
+use crate::keyfile::Keys;
+use crate::store::{self, audit::NewEntry};
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// Where time comes from, so tests can set it.
+pub trait Clock: Send {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock the tests move by hand.
+#[derive(Clone)]
+pub struct ManualClock(pub std::sync::Arc<std::sync::Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(at)))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = at;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.lock().map(|t| *t).unwrap_or_else(|_| Utc::now())
+    }
+}
+
+/// Japan Standard Time: business days and displayed times (no daylight saving).
+pub fn jst() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| unreachable!())
+}
+
+/// The business day (a Japan date) of a moment.
+pub fn business_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&jst()).date_naive()
+}
+
+/// Timestamps as stored: UTC, RFC 3339, milliseconds.
+pub fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Who is acting, as written in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A logged-in staff member.
+    Staff(String),
+    /// A command run on the machine: `cli:<os user>`.
+    Cli(String),
+    /// The customer channel (`ib`), by login ID.
+    Customer(String),
+    /// The demo generator.
+    Demo,
+}
+
+impl Actor {
+    pub fn cli() -> Self {
+        let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+        Self::Cli(user)
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Self::Staff(id) => id.clone(),
+            Self::Cli(user) => format!("cli:{user}"),
+            Self::Customer(login) => format!("ib:{login}"),
+            Self::Demo => "demo".into(),
+        }
+    }
+}
+
+/// An open ledger with its key, its config and its clock.
+pub struct Ledger {
+    pub(crate) conn: Connection,
+    pub(crate) keys: Keys,
+    pub(crate) cfg: Config,
+    pub(crate) clock: Box<dyn Clock>,
+    seal_path: Option<PathBuf>,
+    demo: bool,
+}
+
+/// A write in progress: the transaction, and the audit entries it appends.
+pub struct Writer<'a> {
+    pub tx: Transaction<'a>,
+    mac_key: &'a [u8; 32],
+    pub at: DateTime<Utc>,
+    pub stamp: String,
+    actor: String,
+    head: Option<Seal>,
+}
+
+impl Writer<'_> {
+    /// Appends an audit entry in this transaction. `subject` names what changed:
+    /// `contract:<id>/user:<id>`, `staff:<id>`, `ledger`.
+    pub fn audit(&mut self, action: &str, subject: &str, details: serde_json::Value) -> Result<()> {
+        let details = details.to_string();
+        let seal = store::audit::append(
+            &self.tx,
+            self.mac_key,
+            &NewEntry { at: &self.stamp, actor: &self.actor, action, subject, details: &details },
+        )?;
+        self.head = Some(seal);
+        Ok(())
+    }
+}
+
+/// The seal file sits beside the key file: `ledger.key` → `ledger.seal`.
+pub fn seal_path(key_path: &Path) -> PathBuf {
+    key_path.with_extension("seal")
+}
+
+impl Ledger {
+    /// Opens an existing ledger and checks that the key file belongs to it.
+    pub fn open(db: &Path, cfg: Config) -> Result<Self> {
+        let key_path = crate::keyfile::key_path(db, cfg.key_file.as_deref());
+        let conn = store::open(db)?;
+        let keys = Keys::load(&key_path)?;
+        match store::meta::get(&conn, "key_check")? {
+            Some(v) if v == keys.check_value() => {}
+            Some(_) => return Err(ServiceError::WrongKey(key_path)),
+            None => return Err(ServiceError::Store(store::StoreError::Corrupt("no key check value".into()))),
+        }
+        let demo = store::meta::get(&conn, "demo")?.as_deref() == Some("1");
+        Ok(Self { conn, keys, cfg, clock: Box::new(SystemClock), seal_path: Some(seal_path(&key_path)), demo })
+    }
+
+    /// Creates a new ledger file and its key; refuses to touch existing ones.
+    pub fn create(db: &Path, cfg: Config, demo: bool) -> Result<Self> {
+        let key_path = crate::keyfile::key_path(db, cfg.key_file.as_deref());
+        if db.exists() {
+            return Err(ServiceError::Exists(db.to_path_buf()));
+        }
+        if key_path.exists() {
+            return Err(ServiceError::Exists(key_path));
+        }
+        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| ServiceError::Io(format!("{}: {e}", dir.display())))?;
+        }
+        let conn = store::create(db)?;
+        let keys = match Keys::create(&key_path) {
+            Ok(k) => k,
+            Err(e) => {
+                drop(conn);
+                let _ = std::fs::remove_file(db);
+                return Err(e.into());
+            }
+        };
+        let _ = std::fs::remove_file(seal_path(&key_path));
+        let mut ledger =
+            Self { conn, keys, cfg, clock: Box::new(SystemClock), seal_path: Some(seal_path(&key_path)), demo };
+        ledger.initialise(demo)?;
+        Ok(ledger)
+    }
+
+    /// A ledger in memory with a fixed key, for tests and benchmarks.
+    pub fn in_memory(cfg: Config, clock: Box<dyn Clock>) -> Result<Self> {
+        let conn = store::memory()?;
+        let mut ledger = Self { conn, keys: Keys::from_bytes([9; 32]), cfg, clock, seal_path: None, demo: false };
+        ledger.initialise(false)?;
+        Ok(ledger)
+    }
+
+    fn initialise(&mut self, demo: bool) -> Result<()> {
+        let check = self.keys.check_value();
+        let branches = self.cfg.branches.clone();
+        self.write(&Actor::cli(), |w| {
+            store::meta::set(&w.tx, "key_check", &check)?;
+            if demo {
+                store::meta::set(&w.tx, "demo", "1")?;
+            }
+            for b in &branches {
+                store::meta::upsert_branch(&w.tx, b)?;
+            }
+            let codes: Vec<&str> = branches.iter().map(|b| b.code.as_str()).collect();
+            w.audit("ledger.create", "ledger", serde_json::json!({ "demo": demo, "branches": codes }))
+        })
+    }
+
+    pub fn set_clock(&mut self, clock: Box<dyn Clock>) {
+        self.clock = clock;
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one write transaction as `actor`, then seals the new head outside the
+    /// database. Nothing is written when `f` fails.
+    pub fn write<T>(&mut self, actor: &Actor, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let at = self.clock.now();
+        let tx = store::begin(&mut self.conn)?;
+        let mut w = Writer { tx, mac_key: self.keys.mac_key(), at, stamp: stamp(at), actor: actor.label(), head: None };
+        let out = f(&mut w)?;
+        let head = w.head;
+        w.tx.commit().map_err(store::StoreError::from)?;
+        if let (Some(head), Some(path)) = (head, &self.seal_path) {
+            // The commit stands even if the seal cannot be written; verify then reports
+            // the seal as older than the head, which is allowed.
+            let _ = audit::write_seal(path, &head, self.keys.mac_key());
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,248 @@
+//! Staff accounts: login with lockout, administration, TOTP enrolment and step-up.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+use crate::domain::permission::{Operation, Staff, StaffRole, authorize};
+use crate::secret;
+use crate::store::{self, staff::NewStaff, staff::StaffRow};
+
+use super::{Actor, Ledger, Result, ServiceError};
+
+/// A logged-in staff member: what the service layer checks permissions against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: String,
+    pub name: String,
+    pub role: StaffRole,
+    pub branch: String,
+}
+
+impl Session {
+    pub fn actor(&self) -> Actor {
+        Actor::Staff(self.id.clone())
+    }
+
+    pub fn as_staff(&self) -> Staff<'_> {
+        Staff { role: self.role, branch: &self.branch }
+    }
+
+    /// Refuses with a typed error when this staff member may not do `op`.
+    pub fn authorize(&self, op: Operation, customer_branch: Option<&str>) -> Result<()> {
+        Ok(authorize(self.as_staff(), op, customer_branch)?)
+    }
+}
+
+/// A staff ID: 1–32 of ASCII letters, digits, `-`, `_`, `.`.
+pub fn valid_staff_id(id: &str) -> bool {
+    (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// Staff passwords: at least 10 characters, letters and digits.
+pub fn valid_staff_password(p: &SecretString) -> bool {
+    let s = p.expose_secret();
+    s.chars().count() >= 10 && s.chars().any(|c| c.is_alphabetic()) && s.chars().any(|c| c.is_ascii_digit())
+}
+
+impl Ledger {
+    /// Staff login. Unknown IDs and wrong passwords answer alike; the configured number of
+    /// consecutive failures locks the account until an admin unlocks it.
+    pub fn staff_login(&mut self, id: &str, password: &SecretString) -> Result<Session> {
+        let row = store::staff::get(&self.conn, id)?;
+        let Some(row) = row else {
+            secret::verify_dummy(password);
+            return Err(ServiceError::BadLogin { remaining: self.cfg.staff.lockout });
+        };
+        if row.disabled_at.is_some() {
+            return Err(ServiceError::StaffDisabled);
+        }
+        if row.locked_at.is_some() {
+            return Err(ServiceError::StaffLocked);
+        }
+        let ok = secret::verify(&row.password_hash, password);
+        let threshold = self.cfg.staff.lockout;
+        let subject = format!("staff:{}", row.id);
+        let actor = Actor::Staff(row.id.clone());
+        if ok {
+            self.write(&actor, |w| {
+                store::staff::unlock(&w.tx, &row.id)?;
+                w.audit("staff.login", &subject, json!({}))
+            })?;
+            return Ok(Session { id: row.id, name: row.name, role: row.role, branch: row.branch });
+        }
+        let locked = self.write(&actor, |w| {
+            // Re-read inside the transaction: another terminal may have failed meanwhile.
+            let current = store::staff::get(&w.tx, &row.id)?.map_or(0, |r| r.failures);
+            let failures = current + 1;
+            let locked = failures >= threshold;
+            let stamp = w.stamp.clone();
+            store::staff::set_failures(&w.tx, &row.id, failures, locked.then_some(stamp.as_str()))?;
+            w.audit("staff.login_failed", &subject, json!({ "failures": failures, "threshold": threshold }))?;
+            if locked {
+                w.audit("staff.locked", &subject, json!({ "failures": failures }))?;
+            }
+            Ok(if locked { None } else { Some(threshold - failures) })
+        })?;
+        match locked {
+            None => Err(ServiceError::StaffLocked),
+            Some(remaining) => Err(ServiceError::BadLogin { remaining }),
+        }
+    }
+
+    /// Checks the password of the staff member already logged in (idle lock), with the same
+    /// lockout as the login.
+    pub fn staff_reauth(&mut self, session: &Session, password: &SecretString) -> Result<()> {
+        self.staff_login(&session.id, password).map(|_| ())
+    }
+
+    pub fn staff_add(
+        &mut self,
+        actor: &Actor,
+        id: &str,
+        name: &str,
+        role: StaffRole,
+        branch: &str,
+        password: &SecretString,
+    ) -> Result<()> {
+        if !valid_staff_id(id) {
+            return Err(ServiceError::Invalid { field: "id", key: "err.staff_id" });
+        }
+        if name.trim().is_empty() || name.chars().any(char::is_control) {
+            return Err(ServiceError::Invalid { field: "name", key: "err.staff_name" });
+        }
+        if self.cfg.branch(branch).is_none() {
+            return Err(ServiceError::Invalid { field: "branch", key: "err.unknown_branch" });
+        }
+        if !valid_staff_password(password) {
+            return Err(ServiceError::Invalid { field: "password", key: "err.staff_password_policy" });
+        }
+        if store::staff::get(&self.conn, id)?.is_some() {
+            return Err(ServiceError::Invalid { field: "id", key: "err.staff_exists" });
+        }
+        let hash = secret::hash(password)?;
+        self.write(actor, |w| {
+            let at = w.stamp.clone();
+            store::staff::insert(&w.tx, &NewStaff { id, name, role, branch, password_hash: &hash, at: &at })?;
+            w.audit("staff.add", &format!("staff:{id}"), json!({ "role": role.code(), "branch": branch, "name": name }))
+        })
+    }
+
+    pub fn staff_list(&self) -> Result<Vec<StaffRow>> {
+        Ok(store::staff::list(&self.conn)?)
+    }
+
+    fn existing_staff(&self, id: &str) -> Result<StaffRow> {
+        store::staff::get(&self.conn, id)?.ok_or(ServiceError::NotFound("msg.staff_account"))
+    }
+
+    pub fn staff_unlock(&mut self, actor: &Actor, id: &str) -> Result<()> {
+        let row = self.existing_staff(id)?;
+        self.write(actor, |w| {
+            store::staff::unlock(&w.tx, id)?;
+            w.audit("staff.unlock", &format!("staff:{id}"), json!({ "failures": row.failures }))
+        })
+    }
+
+    pub fn staff_disable(&mut self, actor: &Actor, id: &str) -> Result<()> {
+        let row = self.existing_staff(id)?;
+        if row.disabled_at.is_some() {
+            return Err(ServiceError::AlreadyDone { by: row.disabled_at.unwrap_or_default() });
+        }
+        self.write(actor, |w| {
+            let at = w.stamp.clone();
+            store::staff::disable(&w.tx, id, &at)?;
+            w.audit("staff.disable", &format!("staff:{id}"), json!({}))
+        })
+    }
+
+    /// Enrols a TOTP authenticator for step-up approval; returns the otpauth URI. The
+    /// secret is stored encrypted with the key file. `fixed` is for the demo supervisors.
+    pub fn staff_enroll_totp(&mut self, actor: &Actor, id: &str, fixed: Option<&[u8]>) -> Result<String> {
+        let row = self.existing_staff(id)?;
+        if row.role != StaffRole::Supervisor {
+            return Err(ServiceError::Invalid { field: "id", key: "err.totp_supervisors_only" });
+        }
+        let secret_bytes = match fixed {
+            Some(b) => b.to_vec(),
+            None => {
+                let mut b = vec![0u8; 20];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+                b
+            }
+        };
+        let sealed = secret::seal(self.keys.enc_key(), &secret_bytes);
+        self.write(actor, |w| {
+            store::staff::set_totp(&w.tx, id, &sealed)?;
+            w.audit("staff.enroll_totp", &format!("staff:{id}"), json!({}))
+        })?;
+        let totp = totp_rs::TOTP::new_unchecked(
+            totp_rs::Algorithm::SHA1,
+            6,
+            1,
+            30,
+            secret_bytes,
+            Some("madoguchi".into()),
+            id.to_string(),
+        );
+        Ok(totp.get_url())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::service::{ManualClock, stamp};
+    use chrono::TimeZone;
+
+    fn ledger() -> Ledger {
+        let clock = ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).single().expect("date"));
+        Ledger::in_memory(Config::default(), Box::new(clock)).expect("ledger")
+    }
+
+    #[test]
+    fn five_failures_lock_a_staff_account_until_an_admin_unlocks_it() {
+        let mut l = ledger();
+        let pw = SecretString::from("demo-pass-1");
+        l.staff_add(&Actor::cli(), "clerk101", "窓口 花子", StaffRole::Clerk, "101", &pw).expect("add");
+        let wrong = SecretString::from("wrong-pass-1");
+        for remaining in (1..=4).rev() {
+            assert!(matches!(l.staff_login("clerk101", &wrong), Err(ServiceError::BadLogin { remaining: r }) if r == remaining));
+        }
+        assert!(matches!(l.staff_login("clerk101", &wrong), Err(ServiceError::StaffLocked)));
+        // Locked: even the right password is refused.
+        assert!(matches!(l.staff_login("clerk101", &pw), Err(ServiceError::StaffLocked)));
+        l.staff_unlock(&Actor::cli(), "clerk101").expect("unlock");
+        let s = l.staff_login("clerk101", &pw).expect("login");
+        assert_eq!((s.role, s.branch.as_str()), (StaffRole::Clerk, "101"));
+        // Unknown IDs answer like wrong passwords.
+        assert!(matches!(l.staff_login("nobody", &pw), Err(ServiceError::BadLogin { .. })));
+        assert!(l.verify_audit().expect("verify").intact());
+        let _ = stamp(l.now());
+    }
+
+    #[test]
+    fn bad_staff_input_is_refused_and_nothing_is_written() {
+        let mut l = ledger();
+        let before = store::audit::count(l.conn()).expect("count");
+        let good = SecretString::from("demo-pass-1");
+        let cases = [
+            ("bad id!", "n", "101", "demo-pass-1", "err.staff_id"),
+            ("ok", "", "101", "demo-pass-1", "err.staff_name"),
+            ("ok", "n", "999", "demo-pass-1", "err.unknown_branch"),
+            ("ok", "n", "101", "short1", "err.staff_password_policy"),
+        ];
+        for (id, name, branch, pw, key) in cases {
+            let err = l
+                .staff_add(&Actor::cli(), id, name, StaffRole::Clerk, branch, &SecretString::from(pw))
+                .expect_err("refused");
+            assert!(matches!(err, ServiceError::Invalid { key: k, .. } if k == key), "{id} {name} {branch}: {err:?}");
+        }
+        assert_eq!(store::audit::count(l.conn()).expect("count"), before);
+        l.staff_add(&Actor::cli(), "ok", "n", StaffRole::Clerk, "101", &good).expect("add");
+        assert!(matches!(
+            l.staff_add(&Actor::cli(), "ok", "n", StaffRole::Clerk, "101", &good),
+            Err(ServiceError::Invalid { key: "err.staff_exists", .. })
+        ));
+    }
+}

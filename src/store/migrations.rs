@@ -1,0 +1,201 @@
+//! Migrations: an append-only list; `PRAGMA user_version` holds how many are applied.
+//! All pending ones apply in one transaction, so a ledger is never half-migrated.
+//! Never edit a migration that has shipped: add a new one.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the ledger.
+    r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+CREATE TABLE branches (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('branch', 'telephone_center', 'head_office')),
+    address TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+
+CREATE TABLE staff (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('clerk', 'operator', 'supervisor', 'admin')),
+    branch TEXT NOT NULL REFERENCES branches(code),
+    password_hash TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    locked_at TEXT,
+    disabled_at TEXT,
+    totp_secret BLOB,
+    totp_last_step INTEGER,
+    created_at TEXT NOT NULL
+);
+
+-- argon2id PHC strings. Users point at them, so that generated demo users can share one
+-- precomputed hash per public demo secret.
+CREATE TABLE secret_hashes (id INTEGER PRIMARY KEY, phc TEXT NOT NULL);
+
+CREATE TABLE contracts (
+    id INTEGER PRIMARY KEY,
+    cif TEXT NOT NULL UNIQUE CHECK (length(cif) = 10),
+    branch TEXT NOT NULL REFERENCES branches(code),
+    company TEXT NOT NULL,
+    company_kana TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'cancelled')),
+    replaces INTEGER REFERENCES contracts(id),
+    created_at TEXT NOT NULL,
+    cancelled_at TEXT
+);
+
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    contract_id INTEGER NOT NULL REFERENCES contracts(id),
+    login_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('master', 'admin', 'general')),
+    login_method TEXT NOT NULL CHECK (login_method IN ('password', 'certificate')),
+    login_secret INTEGER NOT NULL REFERENCES secret_hashes(id),
+    confirm_secret INTEGER NOT NULL REFERENCES secret_hashes(id),
+    pin_secret INTEGER NOT NULL REFERENCES secret_hashes(id),
+    approval_pin_secret INTEGER NOT NULL REFERENCES secret_hashes(id),
+    login_must_change INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX users_contract ON users(contract_id);
+
+-- R1: consecutive failures per user and credential kind.
+CREATE TABLE failure_counts (
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    credential TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    last_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, credential)
+) WITHOUT ROWID;
+
+-- R1/R7: a lock is opened by failures and cleared by an unlock, a form or a reissue.
+CREATE TABLE locks (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    credential TEXT NOT NULL,
+    scope TEXT NOT NULL CHECK (scope IN ('service', 'otp')),
+    failures INTEGER NOT NULL,
+    opened_at TEXT NOT NULL,
+    cleared_at TEXT,
+    cleared_by TEXT,
+    clear_kind TEXT,
+    clear_reason TEXT,
+    identity_check TEXT
+);
+CREATE UNIQUE INDEX locks_one_open ON locks(user_id, credential) WHERE cleared_at IS NULL;
+CREATE INDEX locks_user ON locks(user_id);
+
+CREATE TABLE certificates (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    issued_at TEXT NOT NULL,
+    revoked_at TEXT,
+    revoked_by TEXT
+);
+CREATE INDEX certificates_user ON certificates(user_id);
+
+-- Hard tokens: stock of a branch, then bound to a user at hand-over. `seed` is encrypted
+-- with the key file (nonce || ciphertext).
+CREATE TABLE tokens (
+    id INTEGER PRIMARY KEY,
+    serial TEXT NOT NULL UNIQUE,
+    branch TEXT NOT NULL REFERENCES branches(code),
+    seed BLOB NOT NULL,
+    algorithm TEXT NOT NULL CHECK (algorithm IN ('SHA1', 'SHA256', 'SHA512')),
+    digits INTEGER NOT NULL,
+    period INTEGER NOT NULL,
+    expires TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('in_stock', 'reserved', 'issued', 'lost', 'retired', 'mailed')),
+    user_id INTEGER REFERENCES users(id),
+    last_step INTEGER,
+    replaces INTEGER REFERENCES tokens(id),
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX tokens_user ON tokens(user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX tokens_expiry ON tokens(state, expires);
+
+-- R13: fees are never edited; a reversal is a new row pointing at the one it reverses.
+CREATE TABLE fees (
+    id INTEGER PRIMARY KEY,
+    branch TEXT NOT NULL REFERENCES branches(code),
+    receipt_no INTEGER NOT NULL,
+    business_date TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    contract_id INTEGER REFERENCES contracts(id),
+    user_id INTEGER REFERENCES users(id),
+    amount INTEGER NOT NULL,
+    tax INTEGER NOT NULL,
+    reverses INTEGER REFERENCES fees(id),
+    token_id INTEGER REFERENCES tokens(id),
+    staff TEXT NOT NULL,
+    at TEXT NOT NULL,
+    UNIQUE (branch, receipt_no)
+);
+CREATE INDEX fees_day ON fees(branch, business_date);
+
+-- Maker-checker requests: pending, then approved or rejected, never both.
+CREATE TABLE requests (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    branch TEXT NOT NULL REFERENCES branches(code),
+    contract_id INTEGER REFERENCES contracts(id),
+    user_id INTEGER REFERENCES users(id),
+    credential TEXT,
+    payload TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'approved', 'rejected')),
+    requested_by TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at TEXT,
+    reason TEXT
+);
+CREATE UNIQUE INDEX requests_one_pending ON requests(kind, user_id, ifnull(credential, '')) WHERE state = 'pending';
+CREATE INDEX requests_queue ON requests(branch, state, requested_at);
+
+-- R14: paper forms as keyed.
+CREATE TABLE forms (
+    id INTEGER PRIMARY KEY,
+    branch TEXT NOT NULL REFERENCES branches(code),
+    form_no TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    contract_id INTEGER NOT NULL REFERENCES contracts(id),
+    user_id INTEGER REFERENCES users(id),
+    received_on TEXT NOT NULL,
+    brought_by TEXT NOT NULL,
+    id_document TEXT NOT NULL,
+    seal_checked INTEGER NOT NULL,
+    request_id INTEGER REFERENCES requests(id),
+    keyed_by TEXT NOT NULL,
+    at TEXT NOT NULL,
+    UNIQUE (branch, form_no)
+);
+
+-- The audit chain (see domain::audit). Rows are only ever appended.
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    details TEXT NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    mac BLOB NOT NULL
+);
+CREATE INDEX audit_subject ON audit(subject, seq);
+"#,
+    // 2: Find customer. Whole terms for exact and prefix matches; a contentless trigram
+    // index (rowid = contract id) for contains matches of three characters or more.
+    r#"
+CREATE TABLE search_terms (
+    term TEXT NOT NULL,
+    contract_id INTEGER NOT NULL,
+    PRIMARY KEY (term, contract_id)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE search_text USING fts5(body, content = '', contentless_delete = 1, tokenize = 'trigram');
+"#,
+];

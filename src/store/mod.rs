@@ -1,0 +1,168 @@
+//! The ledger: the only module that speaks SQL. Free functions over `&Connection` or
+//! `&Transaction`, grouped by what they hold.
+
+pub mod audit;
+pub mod customers;
+pub mod locks;
+pub mod meta;
+pub mod migrations;
+pub mod requests;
+pub mod search;
+pub mod staff;
+pub mod tokens;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+/// What went wrong with the ledger, sorted into what a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("ledger not found")]
+    Missing,
+    #[error("ledger is read-only")]
+    ReadOnly,
+    #[error("ledger is locked by another process")]
+    Busy,
+    #[error("ledger is damaged or not a madoguchi ledger: {0}")]
+    Corrupt(String),
+    #[error("ledger version {found} is newer than this program (knows {known})")]
+    TooNew { found: i64, known: i64 },
+    #[error("a record with that key already exists")]
+    Duplicate,
+    #[error("ledger error: {0}")]
+    Other(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(C::ReadOnly) => Self::ReadOnly,
+            Some(C::DatabaseBusy | C::DatabaseLocked) => Self::Busy,
+            Some(C::NotADatabase | C::DatabaseCorrupt) => Self::Corrupt(e.to_string()),
+            Some(C::CannotOpen) => Self::Missing,
+            Some(C::ConstraintViolation) if e.to_string().contains("UNIQUE") => Self::Duplicate,
+            _ => Self::Other(e.to_string()),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Opens an existing ledger, sets its pragmas and applies pending migrations.
+pub fn open(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        return Err(StoreError::Missing);
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    prepare(conn)
+}
+
+/// Creates a new ledger file; refuses to touch an existing one.
+pub fn create(path: &Path) -> Result<Connection> {
+    if path.exists() {
+        return Err(StoreError::Duplicate);
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    prepare(conn)
+}
+
+/// An in-memory ledger, for tests and benchmarks.
+pub fn memory() -> Result<Connection> {
+    prepare(Connection::open_in_memory()?)
+}
+
+fn prepare(mut conn: Connection) -> Result<Connection> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    // A damaged file shows here, before anything is written.
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if mode != "wal" && mode != "memory" {
+        return Err(StoreError::Other(format!("journal mode {mode}")));
+    }
+    // FULL: a receipt that was handed out is on disk even after a power cut.
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+    if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        return Err(StoreError::ReadOnly);
+    }
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Applies every migration after the ledger's version, in one transaction.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, migrations::MIGRATIONS.len())
+}
+
+/// Applies migrations up to `target` (for the test that each applies on its predecessor).
+pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
+    let known = migrations::MIGRATIONS.len() as i64;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    for (i, sql) in migrations::MIGRATIONS.iter().enumerate().take(target).skip(found as usize) {
+        tx.execute_batch(sql).map_err(|e| StoreError::Other(format!("migration {}: {e}", i + 1)))?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Starts a write transaction that takes the write lock at once, so that two terminals
+/// never deadlock upgrading a read lock.
+pub fn begin(conn: &mut Connection) -> Result<Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_applies_on_the_previous_version() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for n in 1..=migrations::MIGRATIONS.len() {
+            let path = dir.path().join(format!("m{n}.sqlite3"));
+            let mut conn = Connection::open(&path).expect("open");
+            migrate_to(&mut conn, n - 1).expect("previous version");
+            assert_eq!(schema_version(&conn).expect("version"), (n - 1) as i64);
+            drop(conn);
+            let conn = open(&path).expect("open migrates");
+            assert_eq!(schema_version(&conn).expect("version"), migrations::MIGRATIONS.len() as i64);
+            let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).expect("pragma");
+            assert_eq!(fk, 1);
+            let problems: i64 =
+                conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).expect("fk check");
+            assert_eq!(problems, 0);
+        }
+    }
+
+    #[test]
+    fn a_newer_ledger_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("new.sqlite3");
+        let conn = Connection::open(&path).expect("open");
+        conn.pragma_update(None, "user_version", 999).expect("set version");
+        drop(conn);
+        assert!(matches!(open(&path), Err(StoreError::TooNew { found: 999, .. })));
+    }
+
+    #[test]
+    fn garbage_and_missing_files_are_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("junk.sqlite3");
+        std::fs::write(&path, b"this is not a database, just some text that is long enough to matter....").expect("write");
+        assert!(matches!(open(&path), Err(StoreError::Corrupt(_))), "{:?}", open(&path).err());
+        assert!(matches!(open(&dir.path().join("none")), Err(StoreError::Missing)));
+    }
+}
