@@ -73,8 +73,25 @@ fn catalog(lang: Lang) -> &'static Catalog {
 }
 
 /// The text of `key`; a missing key shows itself so that it is noticed, never panics.
-pub fn t(lang: Lang, key: &str) -> &str {
-    catalog(lang).get(key).map_or(key, String::as_str)
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    match catalog(lang).get(key) {
+        Some(s) => s.as_str(),
+        None => missing(key),
+    }
+}
+
+/// Missing keys are interned once, so that showing one in a draw loop does not leak.
+fn missing(key: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    static MISSING: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let Ok(mut set) = MISSING.get_or_init(|| Mutex::new(HashSet::new())).lock() else { return "?" };
+    if let Some(k) = set.get(key) {
+        return k;
+    }
+    let leaked: &'static str = Box::leak(key.to_string().into_boxed_str());
+    set.insert(leaked);
+    leaked
 }
 
 /// The text of `key` with `{name}` placeholders filled.
@@ -124,7 +141,8 @@ mod tests {
                 for literal in text.split('"').skip(1).step_by(2) {
                     let is_key = ["msg.", "err.", "ui.", "cli."].iter().any(|p| literal.starts_with(p))
                         && literal.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'_')
-                        && !literal.ends_with('.');
+                        && !literal.ends_with('.')
+                        && !literal.ends_with('_');
                     if is_key && !catalog(Lang::Ja).contains_key(literal) {
                         missing.push(format!("{}: {literal}", path.display()));
                     }

@@ -3,7 +3,7 @@
 //! Exit codes: 0 success, 1 error with a message, 2 usage error; `audit verify` 3 when the
 //! chain is broken; `ib` 10 rejected, 11 suspended, 12 refused by another rule.
 
-mod commands;
+pub mod commands;
 mod ib;
 
 use std::io::BufRead;

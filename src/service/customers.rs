@@ -79,3 +79,105 @@ pub fn insert_customer(
     }
     Ok((contract_id, ids))
 }
+
+use crate::domain::audit::Entry;
+use crate::domain::permission::Operation;
+use crate::store::customers::{ContractRow, UserRow};
+use crate::store::locks::LockRow;
+use crate::store::search::MatchKind;
+
+use super::{Ledger, staff::Session};
+
+/// One row of Find customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub contract: ContractRow,
+    pub matched: MatchKind,
+}
+
+/// A user as the customer screen shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserView {
+    pub user: UserRow,
+    pub open_locks: Vec<LockRow>,
+    /// Consecutive failures per credential kind, where not zero.
+    pub failures: Vec<(crate::domain::credential::CredentialKind, u32)>,
+    /// (serial, state, expires YYYY-MM-DD)
+    pub tokens: Vec<(String, String, String)>,
+    /// (kind, requested by, requested at)
+    pub pending: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerView {
+    pub contract: ContractRow,
+    pub branch_name: String,
+    pub users: Vec<UserView>,
+    pub history: Vec<Entry>,
+}
+
+/// What Home shows for the staff member's branch, from real queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HomeStats {
+    pub pending_approvals: i64,
+    pub fees_today: i64,
+    pub fees_today_yen: i64,
+    pub tokens_expiring: i64,
+}
+
+impl Ledger {
+    /// Find customer: a page of contracts for what was typed, best matches first.
+    pub fn find_customers(&self, session: &Session, query: &str, offset: usize, limit: usize) -> Result<Vec<Hit>> {
+        session.authorize(Operation::SearchCustomers, None)?;
+        let keys = search::query_keys(query);
+        if keys.prefixes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = store::search::find(&self.conn, &keys, offset, limit)?;
+        let mut hits = Vec::with_capacity(found.len());
+        for (id, matched) in found {
+            if let Some(contract) = store::customers::contract(&self.conn, id)? {
+                hits.push(Hit { contract, matched });
+            }
+        }
+        Ok(hits)
+    }
+
+    pub fn customer_view(&self, session: &Session, contract_id: i64) -> Result<CustomerView> {
+        session.authorize(Operation::SearchCustomers, None)?;
+        let contract =
+            store::customers::contract(&self.conn, contract_id)?.ok_or(super::ServiceError::NotFound("msg.contract"))?;
+        let mut users = Vec::new();
+        for user in store::customers::users_of(&self.conn, contract_id)? {
+            let open_locks = store::locks::open_locks(&self.conn, user.id)?;
+            let failures = crate::domain::credential::CredentialKind::ALL
+                .into_iter()
+                .map(|k| Ok((k, store::locks::failures(&self.conn, user.id, k)?)))
+                .filter(|r: &Result<_>| r.as_ref().map_or(true, |(_, n)| *n > 0))
+                .collect::<Result<Vec<_>>>()?;
+            let tokens = store::tokens::of_user(&self.conn, user.id)?
+                .into_iter()
+                .map(|t| (t.serial, t.state, t.expires))
+                .collect();
+            let pending = store::requests::pending_for_user(&self.conn, user.id)?;
+            users.push(UserView { user, open_locks, failures, tokens, pending });
+        }
+        let history = store::audit::recent_for_subject(&self.conn, &format!("contract:{contract_id}/"), 50)?;
+        let branch_name = self.cfg.branch(&contract.branch).map(|b| b.name.clone()).unwrap_or_default();
+        Ok(CustomerView { contract, branch_name, users, history })
+    }
+
+    pub fn home_stats(&self, session: &Session) -> Result<HomeStats> {
+        let today = super::business_date(self.now());
+        let until = today + chrono::Duration::days(i64::from(self.cfg.token.expiry_notice_days));
+        let branch = session.branch.as_str();
+        let (fees_today, fees_today_yen) =
+            store::fees::day_totals(&self.conn, branch, &today.format("%Y-%m-%d").to_string())?;
+        Ok(HomeStats {
+            pending_approvals: store::requests::count_pending(&self.conn, Some(branch))?,
+            fees_today,
+            fees_today_yen,
+            tokens_expiring: store::tokens::count_expiring(&self.conn, &until.format("%Y-%m-%d").to_string(), Some(branch))?,
+        })
+    }
+}

@@ -144,7 +144,6 @@ impl Ledger {
         }
         // The slow hash is checked before the write lock is taken.
         let check = self.check_secret(&user, kind, secret)?;
-        let threshold = self.cfg.threshold(kind);
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         let actor = Actor::Customer(user.login_id.clone());
         match check {
@@ -175,35 +174,55 @@ impl Ledger {
                 Ok(o)
             }
             Check::Wrong => {
-                let (failures, suspension) = self.write(&actor, |w| {
-                    // Re-read inside the transaction: a second terminal may have counted.
-                    let standing = store::locks::standing(&w.tx, user.id)?;
-                    if !lockout::may_attempt(kind, standing) {
-                        let failures = store::locks::failures(&w.tx, user.id, kind)?;
-                        return Ok((failures, Some(standing.suspension())));
-                    }
-                    let before = store::locks::failures(&w.tx, user.id, kind)?;
-                    let step = lockout::after_failure(kind, before, threshold);
-                    let stamp = w.stamp.clone();
-                    store::locks::set_failures(&w.tx, user.id, kind, step.failures, &stamp)?;
-                    w.audit("ib.failure", &subject, json!({ "credential": kind.code(), "failures": step.failures, "threshold": threshold }))?;
-                    if let Some(scope) = step.opens {
-                        let lock_id = store::locks::open_lock(&w.tx, user.id, kind, scope, step.failures, &stamp)?;
-                        w.audit(
-                            "lock.open",
-                            &subject,
-                            json!({ "lock": lock_id, "credential": kind.code(), "scope": scope.code(), "failures": step.failures }),
-                        )?;
-                    }
-                    Ok((step.failures, None))
-                })?;
-                if let Some(s) = suspension {
-                    return Ok(self.outcome(IbResult::Suspended, kind, failures, s));
-                }
-                let standing = store::locks::standing(&self.conn, user.id)?;
-                Ok(self.outcome(IbResult::Rejected, kind, failures, standing.suspension()))
+                let (failures, suspension) = self.ib_record_failure(&user, kind)?;
+                Ok(self.outcome(
+                    if suspension.0 { IbResult::Suspended } else { IbResult::Rejected },
+                    kind,
+                    failures,
+                    suspension.1,
+                ))
             }
         }
+    }
+
+    /// The write half of a wrong secret (R1): count it, open the lock at the threshold,
+    /// audit both, in one transaction. Returns the count and (already suspended before
+    /// this attempt, the suspension now). Public for the benchmark of the lockout path.
+    pub fn ib_record_failure(&mut self, user: &UserRow, kind: CredentialKind) -> Result<(u32, (bool, Suspension))> {
+        let threshold = self.cfg.threshold(kind);
+        let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
+        let user_id = user.id;
+        self.write(&Actor::Customer(user.login_id.clone()), |w| {
+            // Re-read inside the transaction: a second terminal may have counted.
+            let standing = store::locks::standing(&w.tx, user_id)?;
+            if !lockout::may_attempt(kind, standing) {
+                let failures = store::locks::failures(&w.tx, user_id, kind)?;
+                return Ok((failures, (true, standing.suspension())));
+            }
+            let before = store::locks::failures(&w.tx, user_id, kind)?;
+            let step = lockout::after_failure(kind, before, threshold);
+            let stamp = w.stamp.clone();
+            store::locks::set_failures(&w.tx, user_id, kind, step.failures, &stamp)?;
+            w.audit(
+                "ib.failure",
+                &subject,
+                json!({ "credential": kind.code(), "failures": step.failures, "threshold": threshold }),
+            )?;
+            let mut standing = standing;
+            if let Some(scope) = step.opens {
+                let lock_id = store::locks::open_lock(&w.tx, user_id, kind, scope, step.failures, &stamp)?;
+                w.audit(
+                    "lock.open",
+                    &subject,
+                    json!({ "lock": lock_id, "credential": kind.code(), "scope": scope.code(), "failures": step.failures }),
+                )?;
+                match scope {
+                    crate::domain::lockout::LockScope::Service => standing.service_suspended = true,
+                    crate::domain::lockout::LockScope::OtpServices => standing.otp_suspended = true,
+                }
+            }
+            Ok((step.failures, (false, standing.suspension())))
+        })
     }
 
     /// R5: a user changes their own login or confirmation password in the service. The old

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod customers;
+pub mod fees;
 pub mod locks;
 pub mod meta;
 pub mod migrations;

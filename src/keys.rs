@@ -1,0 +1,182 @@
+//! The one keymap (SPEC §4). The hint bar and the `?` help are drawn from this same
+//! table, so what the screen says and what the key does cannot drift apart.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::action::Action;
+
+/// Which screen (or modal) is in front, as far as keys care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Login,
+    Home,
+    Find,
+    Customer,
+    /// A screen that only says a workflow is not built yet.
+    Notice,
+    /// A yes/no question.
+    Confirm,
+    Help,
+    /// The idle lock asking for the password again.
+    IdleLock,
+}
+
+/// The kind of text field that has the focus, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Passwords and free text: every printable character is input.
+    Secret,
+    /// IDs and the search box: `/` and `?` stay commands, since neither occurs in them.
+    Plain,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+    /// How the key is written in hints.
+    pub label: &'static str,
+    pub action: Action,
+    /// Catalog key of what it does.
+    pub hint: &'static str,
+    pub places: &'static [Place],
+    /// Shown in the hint bar (all are shown in `?` help).
+    pub in_bar: bool,
+}
+
+const fn key(
+    code: KeyCode,
+    mods: KeyModifiers,
+    label: &'static str,
+    action: Action,
+    hint: &'static str,
+    places: &'static [Place],
+    in_bar: bool,
+) -> Binding {
+    Binding { code, mods, label, action, hint, places, in_bar }
+}
+
+use KeyCode as K;
+use Place as P;
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+const SCREENS: &[Place] = &[P::Login, P::Home, P::Find, P::Customer, P::Notice];
+const AFTER_LOGIN: &[Place] = &[P::Home, P::Find, P::Customer, P::Notice];
+
+pub const KEYMAP: &[Binding] = &[
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.login", &[P::Login], true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.open", &[P::Find], true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.unlock_screen", &[P::IdleLock], true),
+    key(K::Tab, NONE, "Tab", Action::NextField, "ui.key.next", &[P::Login, P::Find, P::Customer], true),
+    key(K::BackTab, SHIFT, "Shift-Tab", Action::PrevField, "ui.key.prev", &[P::Login, P::Find, P::Customer], false),
+    key(K::Down, NONE, "↓", Action::Down, "ui.key.down", &[P::Login, P::Find, P::Customer], false),
+    key(K::Up, NONE, "↑", Action::Up, "ui.key.up", &[P::Login, P::Find, P::Customer], false),
+    key(K::PageDown, NONE, "PgDn", Action::PageDown, "ui.key.page_down", &[P::Find, P::Customer], false),
+    key(K::PageUp, NONE, "PgUp", Action::PageUp, "ui.key.page_up", &[P::Find, P::Customer], false),
+    key(K::Char('g'), NONE, "g", Action::Guidance, "ui.key.guidance", &[P::Customer], true),
+    key(K::Char('u'), NONE, "u", Action::Unlock, "ui.key.unlock", &[P::Customer], true),
+    key(K::Char('f'), NONE, "f", Action::PaperForm, "ui.key.form", &[P::Customer], true),
+    key(K::Char('t'), NONE, "t", Action::HardToken, "ui.key.token", &[P::Customer], true),
+    key(K::Char('a'), NONE, "a", Action::Approvals, "ui.key.approvals", &[P::Home], true),
+    key(K::Char('j'), NONE, "j", Action::FeeJournal, "ui.key.journal", &[P::Home], true),
+    key(K::Char('l'), NONE, "l", Action::AuditTrail, "ui.key.audit", &[P::Home], true),
+    key(K::Char('e'), NONE, "e", Action::ExpiringTokens, "ui.key.expiring", &[P::Home], true),
+    key(K::Char('/'), NONE, "/", Action::FindCustomer, "ui.key.find", AFTER_LOGIN, true),
+    key(K::Char('y'), NONE, "y", Action::Yes, "ui.key.yes", &[P::Confirm], true),
+    key(K::Enter, NONE, "Enter", Action::Yes, "ui.key.yes", &[P::Confirm], false),
+    key(K::Char('n'), NONE, "n", Action::No, "ui.key.no", &[P::Confirm], true),
+    key(K::Esc, NONE, "Esc", Action::No, "ui.key.no", &[P::Confirm], false),
+    key(K::Esc, NONE, "Esc", Action::Back, "ui.key.back", &[P::Find, P::Customer, P::Notice, P::Help], true),
+    key(K::Char('?'), NONE, "?", Action::Help, "ui.key.help", SCREENS, true),
+    key(K::F(2), NONE, "F2", Action::ToggleLang, "ui.key.lang", &[P::Login, P::Home, P::Find, P::Customer, P::Notice, P::Help, P::Confirm, P::IdleLock], true),
+    key(K::Char('q'), CTRL, "Ctrl-Q", Action::Quit, "ui.key.quit", SCREENS, true),
+];
+
+/// The action a key means in `place`, with `field` focused.
+pub fn action_for(event: KeyEvent, place: Place, field: Option<Field>) -> Option<Action> {
+    if event.kind == KeyEventKind::Release {
+        return None;
+    }
+    let plain = event.modifiers.difference(KeyModifiers::SHIFT).is_empty();
+    if let (Some(field), KeyCode::Char(c), true) = (field, event.code, plain) {
+        let command = field == Field::Plain && (c == '/' || c == '?');
+        if !command && !c.is_control() {
+            return Some(Action::Input(c));
+        }
+    }
+    if field.is_some() && event.code == KeyCode::Backspace {
+        return Some(Action::Backspace);
+    }
+    let mods = if matches!(event.code, KeyCode::Char(_)) {
+        // Upper-case letters and symbols arrive with SHIFT; the table names the character.
+        event.modifiers.difference(KeyModifiers::SHIFT)
+    } else {
+        event.modifiers
+    };
+    KEYMAP
+        .iter()
+        .find(|b| {
+            b.places.contains(&place)
+                && b.code == event.code
+                && (b.mods == mods || (b.code == KeyCode::BackTab && mods.difference(SHIFT).is_empty()))
+        })
+        .map(|b| b.action)
+}
+
+/// The bindings of a place, for the hint bar (`bar_only`) or the help.
+pub fn bindings(place: Place, bar_only: bool) -> impl Iterator<Item = &'static Binding> {
+    KEYMAP.iter().filter(move |b| b.places.contains(&place) && (b.in_bar || !bar_only))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn the_spec_keymap() {
+        let table = [
+            (K::Tab, NONE, P::Login, None, Some(Action::NextField)),
+            (K::Enter, NONE, P::Login, None, Some(Action::Enter)),
+            (K::Char('/'), NONE, P::Home, None, Some(Action::FindCustomer)),
+            (K::Char('/'), NONE, P::Customer, None, Some(Action::FindCustomer)),
+            (K::Char('/'), NONE, P::Login, None, None),
+            (K::F(2), NONE, P::Login, None, Some(Action::ToggleLang)),
+            (K::Char('?'), NONE, P::Find, Some(Field::Plain), Some(Action::Help)),
+            (K::Char('?'), NONE, P::Login, Some(Field::Secret), Some(Action::Input('?'))),
+            (K::Char('q'), CTRL, P::Home, None, Some(Action::Quit)),
+            (K::Char('g'), NONE, P::Customer, None, Some(Action::Guidance)),
+            (K::Char('u'), NONE, P::Customer, None, Some(Action::Unlock)),
+            (K::Char('f'), NONE, P::Customer, None, Some(Action::PaperForm)),
+            (K::Char('t'), NONE, P::Customer, None, Some(Action::HardToken)),
+            (K::Char('a'), NONE, P::Home, None, Some(Action::Approvals)),
+            (K::Char('j'), NONE, P::Home, None, Some(Action::FeeJournal)),
+            (K::Char('l'), NONE, P::Home, None, Some(Action::AuditTrail)),
+            (K::Char('e'), NONE, P::Home, None, Some(Action::ExpiringTokens)),
+            (K::Char('g'), NONE, P::Home, None, None),
+            (K::Char('a'), NONE, P::Find, Some(Field::Plain), Some(Action::Input('a'))),
+            (K::Char('A'), SHIFT, P::Find, Some(Field::Plain), Some(Action::Input('A'))),
+            (K::Esc, NONE, P::Customer, None, Some(Action::Back)),
+            (K::BackTab, SHIFT, P::Login, None, Some(Action::PrevField)),
+            (K::Down, NONE, P::Find, Some(Field::Plain), Some(Action::Down)),
+            (K::Char('y'), NONE, P::Confirm, None, Some(Action::Yes)),
+            (K::Char('q'), CTRL, P::Find, Some(Field::Plain), Some(Action::Quit)),
+        ];
+        for (code, mods, place, field, expected) in table {
+            assert_eq!(action_for(ev(code, mods), place, field), expected, "{code:?} {mods:?} on {place:?}");
+        }
+    }
+
+    #[test]
+    fn every_binding_has_a_hint_in_both_languages() {
+        for b in KEYMAP {
+            for lang in [crate::i18n::Lang::Ja, crate::i18n::Lang::En] {
+                assert_ne!(crate::i18n::t(lang, b.hint), b.hint, "missing {}", b.hint);
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Drawing: `render` reads the app state and draws a frame. It never writes state and
+//! never touches the ledger.
+
+pub mod screens;
+pub mod theme;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{App, Level, Modal, Question, Screen};
+use crate::i18n::t;
+use crate::keys;
+
+pub fn render(app: &App, frame: &mut Frame<'_>) {
+    let area = frame.area();
+    if area.width < 20 || area.height < 5 {
+        // Too small for anything useful: say so instead of drawing a mangled screen.
+        frame.render_widget(Paragraph::new(t(app.lang, "ui.too_small")), area);
+        return;
+    }
+    let hint_spans = hint_spans(app);
+    let hint_width: usize = hint_spans.iter().map(Span::width).sum();
+    // The hints take a second line when one is not enough (80 columns, Japanese).
+    let hint_rows = if hint_width > area.width as usize { 2 } else { 1 };
+    let [top, body, status, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(hint_rows),
+    ])
+    .areas(area);
+    top_bar(app, frame, top);
+    match app.screen() {
+        Screen::Login(s) => screens::login::render(app, s, frame, body),
+        Screen::Home(stats) => screens::home::render(app, stats, frame, body),
+        Screen::Find(s) => screens::find::render(app, s, frame, body),
+        Screen::Customer(s) => screens::customer::render(app, s, frame, body),
+        Screen::Notice { title } => screens::notice::render(app, title, frame, body),
+    }
+    status_line(app, frame, status);
+    frame.render_widget(Paragraph::new(Line::from(hint_spans)).wrap(ratatui::widgets::Wrap { trim: false }), hints);
+    match &app.modal {
+        Some(Modal::Help) => help(app, frame, body),
+        Some(Modal::Confirm(q)) => {
+            let key = match q {
+                Question::Logout => "ui.confirm.logout",
+                Question::Quit => "ui.confirm.quit",
+            };
+            widgets::popup(
+                frame,
+                body,
+                t(app.lang, "ui.confirm.title"),
+                vec![Line::from(t(app.lang, key)), Line::from(""), Line::from(t(app.lang, "ui.confirm.keys"))],
+            );
+        }
+        Some(Modal::IdleLock(input)) => {
+            let who = app.session.as_ref().map(|s| s.id.as_str()).unwrap_or_default();
+            widgets::popup(
+                frame,
+                body,
+                t(app.lang, "ui.idle.title"),
+                vec![
+                    Line::from(t(app.lang, "ui.idle.body")),
+                    Line::from(""),
+                    Line::from(format!("{} {who}", t(app.lang, "ui.login.staff_id"))),
+                    widgets::input_line(t(app.lang, "ui.login.password"), input, true),
+                ],
+            );
+        }
+        None => {}
+    }
+}
+
+fn top_bar(app: &App, frame: &mut Frame<'_>, area: Rect) {
+    let mut spans = vec![Span::styled(format!(" {} ", t(app.lang, "ui.app_name")), theme::top_bar())];
+    if app.demo {
+        spans.push(Span::styled(" DEMO ", theme::demo_badge()));
+    }
+    if let Some(s) = &app.session {
+        let branch = app.ledger.config().branch(&s.branch).map(|b| match app.lang {
+            crate::i18n::Lang::Ja => b.name.clone(),
+            crate::i18n::Lang::En => b.name_en.clone(),
+        });
+        spans.push(Span::raw(format!(" {} │ {} {}", app.who(), s.branch, branch.unwrap_or_default())));
+    }
+    let date = crate::service::business_date(app.ledger.now());
+    spans.push(Span::raw(format!(" │ {} │ {}", date.format("%Y-%m-%d"), t(app.lang, "ui.lang_name"))));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme::top_bar()), area);
+}
+
+fn status_line(app: &App, frame: &mut Frame<'_>, area: Rect) {
+    if let Some((level, text)) = app.status_text() {
+        let style = match level {
+            Level::Info => theme::info(),
+            Level::Error => theme::error(),
+        };
+        frame.render_widget(Paragraph::new(Span::styled(format!(" {text}"), style)), area);
+    }
+}
+
+/// The hint bar, from the keymap table.
+fn hint_spans(app: &App) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for b in keys::bindings(app.place(), true) {
+        spans.push(Span::styled(b.label, theme::hint_key()));
+        spans.push(Span::styled(format!(" {}  ", t(app.lang, b.hint)), theme::hint_text()));
+    }
+    spans
+}
+
+fn help(app: &App, frame: &mut Frame<'_>, area: Rect) {
+    let place = app.screen().place();
+    let mut lines = vec![Line::from(t(app.lang, &format!("ui.help.{}", screens::help_key(place)))), Line::from("")];
+    for b in keys::bindings(place, false) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>9} ", b.label), theme::focused()),
+            Span::raw(t(app.lang, b.hint)),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(t(app.lang, "ui.help.close")));
+    widgets::popup(frame, area, t(app.lang, "ui.help.title"), lines);
+}

@@ -1,0 +1,209 @@
+//! 4. Customer: the contract, its users with their locks and tokens, and history.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use crate::app::{App, CustomerState};
+use crate::domain::lockout::LockScope;
+use crate::i18n::{Lang, t, tf};
+use crate::service::customers::UserView;
+use crate::text::inert;
+use crate::ui::{theme, widgets};
+
+fn boxed(title: String) -> Block<'static> {
+    Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), theme::title()))
+}
+
+pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
+    let lang = app.lang;
+    let v = &s.view;
+    let users_h = v.users.len() as u16 + 3;
+    let [contract_area, users_area, rest] =
+        Layout::vertical([Constraint::Length(4), Constraint::Length(users_h), Constraint::Min(3)]).areas(area);
+    let wide = rest.width >= 120;
+    let (detail_area, history_area) = if wide {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(rest);
+        (a, b)
+    } else {
+        let [a, b] = Layout::vertical([Constraint::Length(6), Constraint::Min(2)]).areas(rest);
+        (a, b)
+    };
+
+    let c = &v.contract;
+    let mut name = vec![Span::styled(inert(&c.company).into_owned(), theme::title())];
+    if c.cancelled {
+        name.push(Span::styled(format!(" {}", t(lang, "ui.customer.cancelled")), theme::locked()));
+    }
+    name.push(Span::raw(format!("  {}", inert(&c.company_kana))));
+    let contract = vec![
+        Line::from(name),
+        Line::from(vec![
+            Span::styled(format!("{} ", t(lang, "ui.col.cif")), theme::label()),
+            Span::raw(format!("{}  ", widgets::cif(&c.cif))),
+            Span::styled(format!("{} ", t(lang, "ui.customer.contract_no")), theme::label()),
+            Span::raw(format!("{}  ", crate::domain::search::contract_number(c.id))),
+            Span::styled(format!("{} ", t(lang, "ui.customer.branch")), theme::label()),
+            Span::raw(format!("{} {}  ", c.branch, inert(&v.branch_name))),
+            Span::styled(format!("{} ", t(lang, "ui.col.phone")), theme::label()),
+            Span::raw(inert(&c.phone).into_owned()),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(contract).block(boxed(t(lang, "ui.customer.contract").into())), contract_area);
+
+    let header = Row::new(
+        ["ui.col.role", "ui.col.login_id", "ui.col.name", "ui.col.method", "ui.col.state", "ui.col.token"].map(|k| t(lang, k)),
+    )
+    .style(theme::label());
+    let rows = v.users.iter().map(|u| {
+        let (state, style) = state_of(lang, u);
+        Row::new(vec![
+            Cell::from(t(lang, &format!("ui.user_role.{}", u.user.role.code()))),
+            Cell::from(inert(&u.user.login_id).into_owned()),
+            Cell::from(inert(&u.user.name).into_owned()),
+            Cell::from(t(lang, if u.user.has_certificate { "ui.method.certificate" } else { "ui.method.password" })),
+            Cell::from(Span::styled(state, style)),
+            Cell::from(u.tokens.first().map(|(serial, ..)| inert(serial).into_owned()).unwrap_or_else(|| "-".into())),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(8),
+            Constraint::Length(12),
+            Constraint::Fill(1),
+            Constraint::Length(10),
+            Constraint::Fill(1),
+            Constraint::Length(11),
+        ],
+    )
+    .header(header)
+    .row_highlight_style(theme::selected())
+    .block(boxed(t(lang, "ui.customer.users").into()));
+    let mut ts = TableState::default().with_selected(Some(s.selected_user));
+    frame.render_stateful_widget(table, users_area, &mut ts);
+
+    if let Some(u) = v.users.get(s.selected_user) {
+        let title = tf(lang, "ui.customer.detail", &[("login", &inert(&u.user.login_id))]);
+        frame.render_widget(Paragraph::new(detail_lines(lang, u)).block(boxed(title)), detail_area);
+    }
+
+    let lines: Vec<Line<'_>> = v
+        .history
+        .iter()
+        .skip(s.history_scroll)
+        .map(|e| {
+            Line::from(vec![
+                Span::styled(format!("{} ", widgets::jst(&e.at)), theme::label()),
+                Span::raw(format!("{:<10} ", inert(&e.actor))),
+                Span::raw(action_label(lang, &e.action)),
+                Span::styled(format!(" {}", details_summary(&e.details)), theme::label()),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(boxed(t(lang, "ui.customer.history").into())), history_area);
+}
+
+/// The user's state in one cell: the widest suspension, else the failures so far.
+fn state_of(lang: Lang, u: &UserView) -> (String, ratatui::style::Style) {
+    if u.open_locks.iter().any(|l| l.scope == LockScope::Service) {
+        (t(lang, "ui.state.service_locked").into(), theme::locked())
+    } else if u.open_locks.iter().any(|l| l.scope == LockScope::OtpServices) {
+        (t(lang, "ui.state.otp_locked").into(), theme::locked())
+    } else if u.tokens.iter().any(|(_, state, _)| state == "lost") {
+        (t(lang, "ui.state.token_lost").into(), theme::warn())
+    } else if !u.failures.is_empty() {
+        let n: u32 = u.failures.iter().map(|(_, n)| n).max().copied().unwrap_or(0);
+        (tf(lang, "ui.state.failures", &[("n", &n.to_string())]), theme::warn())
+    } else {
+        (t(lang, "ui.state.ok").into(), ratatui::style::Style::default())
+    }
+}
+
+fn detail_lines(lang: Lang, u: &UserView) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for l in &u.open_locks {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{} ",
+                    t(lang, if l.scope == LockScope::Service { "ui.state.service_locked" } else { "ui.state.otp_locked" })
+                ),
+                theme::locked(),
+            ),
+            Span::raw(tf(
+                lang,
+                "ui.customer.lock_line",
+                &[
+                    ("credential", t(lang, &format!("ui.credential.{}", l.credential.code()))),
+                    ("count", &l.failures.to_string()),
+                    ("at", &widgets::jst(&l.opened_at)),
+                ],
+            )),
+        ]));
+    }
+    for (kind, n) in &u.failures {
+        if !u.open_locks.iter().any(|l| l.credential == *kind) {
+            lines.push(Line::from(tf(
+                lang,
+                "ui.customer.failure_line",
+                &[("credential", t(lang, &format!("ui.credential.{}", kind.code()))), ("count", &n.to_string())],
+            )));
+        }
+    }
+    for (serial, state, expires) in &u.tokens {
+        lines.push(Line::from(tf(
+            lang,
+            "ui.customer.token_line",
+            &[
+                ("serial", &inert(serial)),
+                ("state", t(lang, &format!("ui.token_state.{state}"))),
+                ("expires", &expiry(expires)),
+            ],
+        )));
+    }
+    for (kind, by, at) in &u.pending {
+        lines.push(Line::from(Span::styled(
+            tf(
+                lang,
+                "ui.customer.pending_line",
+                &[("kind", t(lang, &format!("ui.request.{kind}"))), ("by", &inert(by)), ("at", &widgets::jst(at))],
+            ),
+            theme::warn(),
+        )));
+    }
+    if lines.is_empty() {
+        lines.push(Line::from(t(lang, "ui.customer.nothing")));
+    }
+    lines
+}
+
+/// The expiry as the device shows it (MM/DD/YYYY) and as a Japanese date.
+fn expiry(ymd: &str) -> String {
+    match chrono::NaiveDate::parse_from_str(ymd, "%Y-%m-%d") {
+        Ok(d) => format!("{} ({})", d.format("%m/%d/%Y"), d.format("%Y-%m-%d")),
+        Err(_) => inert(ymd).into_owned(),
+    }
+}
+
+fn action_label(lang: Lang, action: &str) -> String {
+    let key = format!("ui.audit_action.{}", action.replace('.', "_"));
+    let text = t(lang, &key);
+    if text == key { inert(action).into_owned() } else { text.to_string() }
+}
+
+/// A short, inert rendering of an entry's details.
+fn details_summary(details: &str) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(details) else {
+        return String::new();
+    };
+    let parts: Vec<String> = map
+        .iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect();
+    inert(&parts.join(" ")).into_owned()
+}

@@ -1,0 +1,38 @@
+//! 2. Home: who is logged in, the branch, and what waits today.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::App;
+use crate::i18n::t;
+use crate::service::customers::HomeStats;
+use crate::ui::{theme, widgets};
+
+pub fn render(app: &App, stats: &HomeStats, frame: &mut Frame<'_>, area: Rect) {
+    let lang = app.lang;
+    let row = |key: &str, value: String, hint: &str| {
+        Line::from(vec![
+            Span::styled(format!(" {:<2} ", hint), theme::hint_key()),
+            Span::raw(format!(" {}  ", t(lang, key))),
+            Span::styled(value, theme::title()),
+        ])
+    };
+    let lines = vec![
+        Line::from(Span::styled(app.who(), theme::title())),
+        Line::from(""),
+        row("ui.home.pending", stats.pending_approvals.to_string(), "a"),
+        row(
+            "ui.home.fees",
+            format!("{} / {} {}", stats.fees_today, widgets::yen(stats.fees_today_yen), t(lang, "ui.yen")),
+            "j",
+        ),
+        row("ui.home.audit", String::new(), "l"),
+        row("ui.home.expiring", stats.tokens_expiring.to_string(), "e"),
+        Line::from(""),
+        Line::from(vec![Span::styled(" / ", theme::hint_key()), Span::raw(format!(" {}", t(lang, "ui.home.find")))]),
+    ];
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(format!(" {} ", t(lang, "ui.home.title")), theme::title()));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,34 @@
+//! 1. Login: staff ID and password; demo accounts listed on a demo ledger only.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::{App, LoginFocus, LoginState};
+use crate::i18n::t;
+use crate::ui::{theme, widgets};
+
+pub fn render(app: &App, s: &LoginState, frame: &mut Frame<'_>, area: Rect) {
+    let lang = app.lang;
+    let mut lines = vec![
+        Line::from(Span::styled(app.ledger.config().service_name.clone(), theme::title())),
+        Line::from(t(lang, "ui.login.subtitle")),
+        Line::from(""),
+        widgets::input_line(t(lang, "ui.login.staff_id"), &s.id, s.focus == LoginFocus::Id),
+        widgets::input_line(t(lang, "ui.login.password"), &s.password, s.focus == LoginFocus::Password),
+    ];
+    if app.demo {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(t(lang, "ui.login.demo_accounts"), theme::warn())));
+        for (id, name, role, branch) in crate::demo::STAFF {
+            let role = widgets::pad(t(lang, &format!("msg.role_{}", role.code())), 22);
+            lines.push(Line::from(format!("  {id:<9} {role} {branch}  {name}")));
+        }
+        lines.push(Line::from(format!("  {}", t(lang, "ui.login.demo_password"))));
+    }
+    let h = lines.len() as u16 + 2;
+    let rect = widgets::centered(area, 64, h);
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(format!(" {} ", t(lang, "ui.login.title")), theme::title()));
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}

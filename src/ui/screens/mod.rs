@@ -1,0 +1,20 @@
+//! One file per screen; each draws its state and nothing else.
+
+pub mod customer;
+pub mod find;
+pub mod home;
+pub mod login;
+pub mod notice;
+
+use crate::keys::Place;
+
+/// The catalog suffix of a place's help text (`ui.help.<suffix>`).
+pub fn help_key(place: Place) -> &'static str {
+    match place {
+        Place::Login => "login",
+        Place::Home => "home",
+        Place::Find => "find",
+        Place::Customer => "customer",
+        _ => "other",
+    }
+}
