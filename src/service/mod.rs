@@ -191,6 +191,14 @@ impl Ledger {
         Ok(ledger)
     }
 
+    /// A demo ledger in memory (for screen snapshots and tests), not yet populated.
+    pub fn in_memory_demo(cfg: Config, clock: Box<dyn Clock>) -> Result<Self> {
+        let conn = store::memory()?;
+        let mut ledger = Self { conn, keys: Keys::from_bytes([9; 32]), cfg, clock, seal_path: None, demo: true };
+        ledger.initialise(true)?;
+        Ok(ledger)
+    }
+
     fn initialise(&mut self, demo: bool) -> Result<()> {
         let check = self.keys.check_value();
         let branches = self.cfg.branches.clone();

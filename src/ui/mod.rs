@@ -14,11 +14,30 @@ use crate::app::{App, Level, Modal, Question, Screen};
 use crate::i18n::t;
 use crate::keys;
 
+/// The smallest terminal the screens are laid out for; below it a notice is shown.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// A branch as staff call it, in the UI language.
+pub fn branch_label(app: &App, code: &str) -> String {
+    match app.ledger.config().branch(code) {
+        Some(b) => format!(
+            "{code} {}",
+            match app.lang {
+                crate::i18n::Lang::Ja => &b.name,
+                crate::i18n::Lang::En => &b.name_en,
+            }
+        ),
+        None => code.to_string(),
+    }
+}
+
 pub fn render(app: &App, frame: &mut Frame<'_>) {
     let area = frame.area();
-    if area.width < 20 || area.height < 5 {
-        // Too small for anything useful: say so instead of drawing a mangled screen.
-        frame.render_widget(Paragraph::new(t(app.lang, "ui.too_small")), area);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        // Too small for the screens: say so, readably, instead of drawing a mangled one.
+        let text = format!("{} ({}×{})", t(app.lang, "ui.too_small"), MIN_WIDTH, MIN_HEIGHT);
+        frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
     let hint_spans = hint_spans(app);
@@ -80,14 +99,10 @@ fn top_bar(app: &App, frame: &mut Frame<'_>, area: Rect) {
         spans.push(Span::styled(" DEMO ", theme::demo_badge()));
     }
     if let Some(s) = &app.session {
-        let branch = app.ledger.config().branch(&s.branch).map(|b| match app.lang {
-            crate::i18n::Lang::Ja => b.name.clone(),
-            crate::i18n::Lang::En => b.name_en.clone(),
-        });
-        spans.push(Span::raw(format!(" {} │ {} {}", app.who(), s.branch, branch.unwrap_or_default())));
+        spans.push(Span::raw(format!(" {} {} │ {}", s.id, crate::text::inert(&s.name), branch_label(app, &s.branch))));
     }
     let date = crate::service::business_date(app.ledger.now());
-    spans.push(Span::raw(format!(" │ {} │ {}", date.format("%Y-%m-%d"), t(app.lang, "ui.lang_name"))));
+    spans.push(Span::raw(format!(" │ {}", date.format("%Y-%m-%d"))));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme::top_bar()), area);
 }
 

@@ -45,7 +45,7 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
             Span::styled(format!("{} ", t(lang, "ui.customer.contract_no")), theme::label()),
             Span::raw(format!("{}  ", crate::domain::search::contract_number(c.id))),
             Span::styled(format!("{} ", t(lang, "ui.customer.branch")), theme::label()),
-            Span::raw(format!("{} {}  ", c.branch, inert(&v.branch_name))),
+            Span::raw(format!("{}  ", crate::ui::branch_label(app, &c.branch))),
             Span::styled(format!("{} ", t(lang, "ui.col.phone")), theme::label()),
             Span::raw(inert(&c.phone).into_owned()),
         ]),
