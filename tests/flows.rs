@@ -1,5 +1,7 @@
 //! Workflows on the real binary in a pseudo-terminal, each ending by reading the ledger.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use support::pty::{Term, demo_ledger, key, madoguchi};

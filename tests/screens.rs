@@ -1,6 +1,8 @@
 //! Snapshot tests of every screen, in Japanese and English, at 80×24 and 160×48, drawn
 //! from a demo ledger in memory with the clock fixed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Instant;
 
 use chrono::TimeZone;

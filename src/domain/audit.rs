@@ -134,13 +134,13 @@ impl<'k> Verifier<'k> {
         if entry_mac(self.key, &hash) != e.mac {
             return fail(Breakage::Mac);
         }
-        if let Some(seal) = self.seal {
-            if seal.seq == e.seq {
-                if seal.hash != e.hash {
-                    return fail(Breakage::Content);
-                }
-                self.seal_matched = true;
+        if let Some(seal) = self.seal
+            && seal.seq == e.seq
+        {
+            if seal.hash != e.hash {
+                return fail(Breakage::Content);
             }
+            self.seal_matched = true;
         }
         self.expected_seq += 1;
         self.prev = hash;

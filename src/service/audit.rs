@@ -25,10 +25,10 @@ impl VerifyReport {
 /// Writes the seal atomically (temp file + rename), mode 0600.
 pub fn write_seal(path: &Path, seal: &Seal, mac_key: &[u8; 32]) -> std::io::Result<()> {
     // Never move the seal backwards when another process sealed a later head.
-    if let Ok(Some(current)) = read_seal(path, mac_key) {
-        if current.seq >= seal.seq {
-            return Ok(());
-        }
+    if let Ok(Some(current)) = read_seal(path, mac_key)
+        && current.seq >= seal.seq
+    {
+        return Ok(());
     }
     let text = format!("{} {} {}\n", seal.seq, hex::encode(seal.hash), hex::encode(seal.mac(mac_key)));
     let tmp = path.with_extension(format!("seal.{}", std::process::id()));
@@ -48,17 +48,23 @@ pub fn write_seal(path: &Path, seal: &Seal, mac_key: &[u8; 32]) -> std::io::Resu
     std::fs::rename(&tmp, path)
 }
 
-/// Reads the seal; `Ok(None)` when there is none, `Err` when it is not authentic.
-pub fn read_seal(path: &Path, mac_key: &[u8; 32]) -> std::result::Result<Option<Seal>, ()> {
+/// A seal file that exists but is not authentic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForgedSeal;
+
+/// Reads the seal; `Ok(None)` when there is none.
+pub fn read_seal(path: &Path, mac_key: &[u8; 32]) -> std::result::Result<Option<Seal>, ForgedSeal> {
     let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
     let mut parts = text.split_whitespace();
-    let (Some(seq), Some(hash), Some(mac)) = (parts.next(), parts.next(), parts.next()) else { return Err(()) };
-    let seq: i64 = seq.parse().map_err(|_| ())?;
+    let (Some(seq), Some(hash), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(ForgedSeal);
+    };
+    let seq: i64 = seq.parse().map_err(|_| ForgedSeal)?;
     let mut h = [0u8; 32];
-    hex::decode_to_slice(hash, &mut h).map_err(|_| ())?;
+    hex::decode_to_slice(hash, &mut h).map_err(|_| ForgedSeal)?;
     let seal = Seal { seq, hash: h };
     if hex::encode(seal.mac(mac_key)) != mac {
-        return Err(());
+        return Err(ForgedSeal);
     }
     Ok(Some(seal))
 }
@@ -69,7 +75,7 @@ impl Ledger {
         let seal = match &self.seal_path {
             Some(path) => match read_seal(path, self.keys.mac_key()) {
                 Ok(s) => s,
-                Err(()) => {
+                Err(ForgedSeal) => {
                     return Ok(VerifyReport {
                         entries: store::audit::count(&self.conn)?,
                         first_bad: Some(Break { seq: 0, why: Breakage::Seal }),

@@ -154,17 +154,23 @@ impl Ledger {
             }
             Check::Right | Check::RightAtStep { .. } => {
                 let must_change = kind == CredentialKind::LoginPassword && user.login_must_change;
-                self.write(&actor, |w| {
-                    if let Check::RightAtStep { token_id, step } = check {
-                        if !store::tokens::use_step(&w.tx, token_id, step)? {
-                            return Ok(());
-                        }
+                let accepted = self.write(&actor, |w| {
+                    // The same code used meanwhile by another attempt counts as wrong.
+                    if let Check::RightAtStep { token_id, step } = check
+                        && !store::tokens::use_step(&w.tx, token_id, step)?
+                    {
+                        return Ok(false);
                     }
                     if store::locks::reset_failures(&w.tx, user.id, kind)? {
                         w.audit("ib.reset", &subject, json!({ "credential": kind.code() }))?;
                     }
-                    Ok(())
+                    Ok(true)
                 })?;
+                if !accepted {
+                    let (failures, (was, suspension)) = self.ib_record_failure(&user, kind)?;
+                    let result = if was { IbResult::Suspended } else { IbResult::Rejected };
+                    return Ok(self.outcome(result, kind, failures, suspension));
+                }
                 let standing = store::locks::standing(&self.conn, user.id)?;
                 let mut o = self.outcome(IbResult::Accepted, kind, 0, standing.suspension());
                 if must_change {

@@ -69,14 +69,14 @@ pub fn find(conn: &Connection, keys: &QueryKeys, offset: usize, limit: usize) ->
     for id in prefix_hits {
         push(&mut out, id, MatchKind::Prefix);
     }
-    if out.len() < want {
-        if let Some(sub) = &keys.contains {
-            let mut fts = conn.prepare_cached("SELECT rowid FROM search_text WHERE search_text MATCH ?1 LIMIT ?2")?;
-            let extra = (want + out.len()) as i64;
-            let rows = fts.query_map(params![fts_phrase(sub), extra], |r| r.get::<_, i64>(0))?;
-            for row in rows {
-                push(&mut out, row?, MatchKind::Contains);
-            }
+    if out.len() < want
+        && let Some(sub) = &keys.contains
+    {
+        let mut fts = conn.prepare_cached("SELECT rowid FROM search_text WHERE search_text MATCH ?1 LIMIT ?2")?;
+        let extra = (want + out.len()) as i64;
+        let rows = fts.query_map(params![fts_phrase(sub), extra], |r| r.get::<_, i64>(0))?;
+        for row in rows {
+            push(&mut out, row?, MatchKind::Contains);
         }
     }
     Ok(out.into_iter().skip(offset).take(limit).collect())

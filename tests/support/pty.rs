@@ -1,7 +1,7 @@
 //! Drives the real binary in a pseudo-terminal and reads its screen, so that a test
 //! reads like the clerk's steps: type, press keys, look at the screen.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
 use std::path::Path;
