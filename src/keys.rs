@@ -12,6 +12,8 @@ pub enum Place {
     Home,
     Find,
     Customer,
+    Guidance,
+    Unlock,
     /// A screen that only says a workflow is not built yet.
     Notice,
     /// A yes/no question.
@@ -61,17 +63,21 @@ use Place as P;
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
-const SCREENS: &[Place] = &[P::Login, P::Home, P::Find, P::Customer, P::Notice];
-const AFTER_LOGIN: &[Place] = &[P::Home, P::Find, P::Customer, P::Notice];
+const SCREENS: &[Place] = &[P::Login, P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice];
+const AFTER_LOGIN: &[Place] = &[P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice];
+const MOVING: &[Place] = &[P::Login, P::Find, P::Customer, P::Guidance, P::Unlock];
 
 pub const KEYMAP: &[Binding] = &[
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.login", &[P::Login], true),
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.open", &[P::Find], true),
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.unlock_screen", &[P::IdleLock], true),
-    key(K::Tab, NONE, "Tab", Action::NextField, "ui.key.next", &[P::Login, P::Find, P::Customer], true),
-    key(K::BackTab, SHIFT, "Shift-Tab", Action::PrevField, "ui.key.prev", &[P::Login, P::Find, P::Customer], false),
-    key(K::Down, NONE, "↓", Action::Down, "ui.key.down", &[P::Login, P::Find, P::Customer], false),
-    key(K::Up, NONE, "↑", Action::Up, "ui.key.up", &[P::Login, P::Find, P::Customer], false),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.record", &[P::Guidance], true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.submit", &[P::Unlock], true),
+    key(K::Tab, NONE, "Tab", Action::NextField, "ui.key.next", MOVING, true),
+    key(K::BackTab, SHIFT, "Shift-Tab", Action::PrevField, "ui.key.prev", MOVING, false),
+    key(K::Down, NONE, "↓", Action::Down, "ui.key.down", MOVING, false),
+    key(K::Up, NONE, "↑", Action::Up, "ui.key.up", MOVING, false),
+    key(K::Down, NONE, "↑↓", Action::Down, "ui.key.choose", &[P::Guidance, P::Unlock], true),
     key(K::PageDown, NONE, "PgDn", Action::PageDown, "ui.key.page_down", &[P::Find, P::Customer], false),
     key(K::PageUp, NONE, "PgUp", Action::PageUp, "ui.key.page_up", &[P::Find, P::Customer], false),
     key(K::Char('g'), NONE, "g", Action::Guidance, "ui.key.guidance", &[P::Customer], true),
@@ -87,9 +93,9 @@ pub const KEYMAP: &[Binding] = &[
     key(K::Enter, NONE, "Enter", Action::Yes, "ui.key.yes", &[P::Confirm], false),
     key(K::Char('n'), NONE, "n", Action::No, "ui.key.no", &[P::Confirm], true),
     key(K::Esc, NONE, "Esc", Action::No, "ui.key.no", &[P::Confirm], false),
-    key(K::Esc, NONE, "Esc", Action::Back, "ui.key.back", &[P::Find, P::Customer, P::Notice, P::Help], true),
+    key(K::Esc, NONE, "Esc", Action::Back, "ui.key.back", &[P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice, P::Help], true),
     key(K::Char('?'), NONE, "?", Action::Help, "ui.key.help", SCREENS, true),
-    key(K::F(2), NONE, "F2", Action::ToggleLang, "ui.key.lang", &[P::Login, P::Home, P::Find, P::Customer, P::Notice, P::Help, P::Confirm, P::IdleLock], true),
+    key(K::F(2), NONE, "F2", Action::ToggleLang, "ui.key.lang", &[P::Login, P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice, P::Help, P::Confirm, P::IdleLock], true),
     key(K::Char('q'), CTRL, "Ctrl-Q", Action::Quit, "ui.key.quit", SCREENS, true),
 ];
 

@@ -110,3 +110,204 @@ fn hostile_company_name_is_shown_inert() {
     assert!(screen.contains("悪␛]0;pwned␇意"), "{screen}");
     assert!(screen.contains("利用者"), "{screen}");
 }
+
+/// `ib login` with a wrong password until suspended, as the customer would.
+fn lock_out_by_ib(db: &std::path::Path, login_id: &str) {
+    for n in 1..=6 {
+        let (code, json) = madoguchi(db, &["ib", "login", "--login-id", login_id, "--json"], "Wrong-pass9\n");
+        assert_eq!(code, 10, "attempt {n}: {json}");
+    }
+    let (code, json) = madoguchi(db, &["ib", "login", "--login-id", login_id, "--json"], "Login-pass1\n");
+    assert_eq!(code, 11, "suspended now: {json}");
+    assert!(json.contains("\"suspended\":\"service\""), "{json}");
+}
+
+/// Opens the customer of `login_id` and selects that user.
+fn open_user(t: &mut Term, login_id: &str) {
+    t.send("/").type_text(login_id).wait_for("CIF").send(key::ENTER).wait_for("利用者");
+    let first = t.line_of("区分").expect("users header") + 1;
+    let row = t.line_of(&format!(" {login_id} ")).expect("the user's row");
+    for _ in first..row {
+        t.send(key::DOWN);
+    }
+    t.wait_for(&format!("{login_id} の詳細"));
+}
+
+#[test]
+fn counter_unlock_after_ib_lockout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    lock_out_by_ib(&db, "yamada-g1");
+    let mut t = Term::start(&db, &[], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    open_user(&mut t, "yamada-g1");
+    t.wait_for("サービス停止");
+    t.send("u").wait_for("ロック解除 — yamada-g1");
+    // An empty identity check is refused with a message, and nothing is written.
+    t.send(key::ENTER).wait_for("ロックを解除しますか").send("y").wait_for("本人確認書類の種類を選んでください");
+    // Lock, cause, document (運転免許証), seal, reason.
+    t.send(key::TAB).send(key::TAB).send(key::DOWN).send(key::TAB).send(key::DOWN).send(key::TAB);
+    t.type_text("本人来店、誤入力のため").send(key::ENTER).wait_for("ロックを解除しますか").send("y");
+    t.wait_for("ロックを解除しました").wait_for("yamada-g1 の詳細");
+    let (code, json) = madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1", "--json"], "Login-pass1\n");
+    assert_eq!(code, 0, "{json}");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let (by, kind, identity, reason): (String, String, String, String) = conn
+        .query_row(
+            "SELECT cleared_by, clear_kind, identity_check, clear_reason FROM locks l JOIN users u ON u.id = l.user_id
+             WHERE u.login_id = 'yamada-g1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("the lock");
+    assert_eq!((by.as_str(), kind.as_str()), ("clerk101", "unlock"));
+    assert!(identity.contains("drivers_license") && identity.contains("\"seal_matched\":true"), "{identity}");
+    assert_eq!(reason, "本人来店、誤入力のため");
+    assert_eq!(
+        query_i64(
+            &db,
+            "SELECT count(*) FROM audit a JOIN users u ON a.subject = 'contract:' || u.contract_id || '/user:' || u.id
+             WHERE u.login_id = 'yamada-g1' AND a.action = 'lock.open'"
+        ),
+        1
+    );
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'lock.clear' AND actor = 'clerk101'"), 1);
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
+}
+
+#[test]
+fn phone_unlock_by_the_telephone_center() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    lock_out_by_ib(&db, "aozora-g1");
+    let mut t = Term::start(&db, &["--lang", "en"], 80, 24);
+    t.log_in("tel900", "demo-pass-1").wait_for("Home");
+    t.send("/").type_text("aozora-g1").wait_for("CIF").send(key::ENTER).wait_for("Users");
+    t.send(key::DOWN).send(key::DOWN).wait_for("Details of aozora-g1");
+    t.send("u").wait_for("Unlock — aozora-g1");
+    // Lock, cause, call back, reason.
+    t.send(key::TAB).send(key::TAB).send(key::DOWN).send(key::TAB);
+    t.type_text("called back, mistyped").send(key::ENTER).wait_for("lift the lock?").send("y");
+    t.wait_for("Lock lifted.");
+    assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "aozora-g1"], "Login-pass1\n").0, 0);
+    let identity: String = rusqlite::Connection::open(&db)
+        .expect("open")
+        .query_row("SELECT identity_check FROM locks WHERE cleared_by = 'tel900'", [], |r| r.get(0))
+        .expect("lifted by tel900");
+    assert!(identity.contains("\"channel\":\"phone\"") && identity.contains("\"called_back\":true"), "{identity}");
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
+}
+
+#[test]
+fn otp_lock_leaves_login_working_until_lifted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    // みなと物流's master is OTP-suspended in the demo: OTP refused, login fine.
+    let (code, json) = madoguchi(&db, &["ib", "verify", "--login-id", "minato-m", "--secret", "otp", "--json"], "123456\n");
+    assert_eq!(code, 11, "{json}");
+    assert!(json.contains("\"suspended\":\"otp\""), "{json}");
+    assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "minato-m"], "Login-pass1\n").0, 0);
+    let mut t = Term::start(&db, &[], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    open_user(&mut t, "minato-m");
+    t.wait_for("OTP停止").send("u").wait_for("ワンタイムパスワード 6回連続誤り");
+    t.send(key::TAB).send(key::TAB).send(key::DOWN).send(key::DOWN).send(key::TAB).send(key::DOWN).send(key::TAB);
+    t.type_text("本人来店").send(key::ENTER).wait_for("ロックを解除しますか").send("y").wait_for("ロックを解除しました");
+    let (code, code_text) = madoguchi(&db, &["tokens", "code", "HT10000003"], "");
+    assert_eq!(code, 0);
+    let (code, json) = madoguchi(
+        &db,
+        &["ib", "verify", "--login-id", "minato-m", "--secret", "otp", "--json"],
+        &format!("{}\n", code_text.trim()),
+    );
+    assert_eq!(code, 0, "{json}");
+}
+
+#[test]
+fn third_unlock_in_thirty_days_waits_for_a_supervisor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    // Two unlocks already this month, through the same use case the screen calls.
+    for _ in 0..2 {
+        lock_out_by_ib(&db, "yamada-g1");
+        let mut ledger = madoguchi::service::Ledger::open(&db, madoguchi::config::Config::default()).expect("open");
+        let clerk = ledger.staff_login("clerk101", &secrecy::SecretString::from("demo-pass-1")).expect("login");
+        let lock: i64 = ledger
+            .conn()
+            .query_row(
+                "SELECT l.id FROM locks l JOIN users u ON u.id = l.user_id WHERE u.login_id = 'yamada-g1' AND l.cleared_at IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .expect("open lock");
+        let check = madoguchi::domain::unlock::IdentityCheck::Counter {
+            document: Some(madoguchi::domain::unlock::IdDocument::Passport),
+            seal_matched: true,
+        };
+        ledger.unlock(&clerk, lock, check, "誤入力").expect("unlock");
+    }
+    lock_out_by_ib(&db, "yamada-g1");
+    let mut t = Term::start(&db, &[], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    open_user(&mut t, "yamada-g1");
+    t.send("u").wait_for("ロック解除 — yamada-g1");
+    t.send(key::TAB).send(key::TAB).send(key::DOWN).send(key::TAB).send(key::DOWN).send(key::TAB);
+    t.type_text("三度目").send(key::ENTER).wait_for("ロックを解除しますか").send("y");
+    t.wait_for("役席の承認待ち").wait_for("承認待ち: ロック解除");
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM requests WHERE kind = 'unlock' AND state = 'pending'"), 1);
+    // Still suspended until a supervisor approves.
+    assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1"], "Login-pass1\n").0, 11);
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
+}
+
+#[test]
+fn guidance_is_recorded_and_the_phone_sends_counter_work_to_the_branch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut t = Term::start(&db, &[], 80, 24);
+    t.log_in("tel900", "demo-pass-1").wait_for("ホーム");
+    t.send("/").type_text("101-0000001").wait_for("株式会社山田製作所").send(key::ENTER).wait_for("yamada-m の詳細");
+    t.send("g").wait_for("どなたから");
+    // The master of a contract without an admin forgot the password: the paper form.
+    t.send(key::DOWN).wait_for("所定の申込書でパスワードを再登録します");
+    t.wait_for("窓口でのお手続きが必要です").wait_for("本店営業部").wait_for("丸の内");
+    t.send(key::ENTER).wait_for("記録しますか").send("y").wait_for("案内を履歴に記録しました");
+    let details: String = rusqlite::Connection::open(&db)
+        .expect("open")
+        .query_row("SELECT details FROM audit WHERE action = 'guidance.given' AND actor = 'tel900'", [], |r| r.get(0))
+        .expect("guidance recorded");
+    assert!(details.contains("form_password") && details.contains("\"send_to_branch\":true"), "{details}");
+    // Back on the customer, the history shows what the customer was told.
+    t.send(key::ESC).wait_for("案内");
+}
+
+#[test]
+fn another_branch_cannot_unlock_and_two_terminals_do_not_lift_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    lock_out_by_ib(&db, "yamada-g1");
+    let fill = |t: &mut Term| {
+        t.send(key::TAB).send(key::TAB).send(key::DOWN).send(key::TAB).send(key::DOWN).send(key::TAB);
+        t.type_text("誤入力");
+    };
+    // 港支店's clerk is told to send the customer to their branch.
+    let mut other = Term::start(&db, &[], 80, 24);
+    other.log_in("clerk205", "demo-pass-1").wait_for("ホーム");
+    open_user(&mut other, "yamada-g1");
+    other.send("u").wait_for("ロック解除 — yamada-g1");
+    fill(&mut other);
+    other.send(key::ENTER).send("y").wait_for("お取引店（店番 101）でのお手続きが必要です");
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM locks WHERE cleared_at IS NOT NULL"), 0);
+    // Two terminals of the right branch on the same lock: the second sees who lifted it.
+    let mut a = Term::start(&db, &[], 80, 24);
+    let mut b = Term::start(&db, &[], 80, 24);
+    for t in [&mut a, &mut b] {
+        t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+        open_user(t, "yamada-g1");
+        t.send("u").wait_for("ロック解除 — yamada-g1");
+        fill(t);
+    }
+    a.send(key::ENTER).send("y").wait_for("ロックを解除しました");
+    b.send(key::ENTER).send("y").wait_for("すでに clerk101 が処理しました");
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'lock.clear'"), 1);
+}

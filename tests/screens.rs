@@ -149,3 +149,87 @@ fn tiny_terminal_stays_readable() {
     // And back to full size, the screen is whole again.
     assert!(draw(&app, 80, 24).contains("ホーム"));
 }
+
+fn open_customer(app: &mut App, query: &str) {
+    app.update(Action::FindCustomer, Instant::now());
+    type_text(app, query);
+    app.update(Action::Enter, Instant::now());
+}
+
+#[test]
+fn guidance_screen_for_a_master_without_admin() {
+    let mut app = demo_app();
+    log_in(&mut app, "tel900");
+    open_customer(&mut app, "101-0000001");
+    app.update(Action::Guidance, Instant::now());
+    app.update(Action::Down, Instant::now());
+    snap_all(&mut app, "guidance_forgot_password_phone");
+    for _ in 0..4 {
+        app.update(Action::Down, Instant::now());
+    }
+    snap_all(&mut app, "guidance_mistyped");
+}
+
+#[test]
+fn unlock_screen_at_the_counter_and_by_phone() {
+    let mut app = demo_app();
+    log_in(&mut app, "clerk101");
+    open_customer(&mut app, "101-0000001");
+    app.update(Action::Unlock, Instant::now());
+    for a in [Action::NextField, Action::NextField, Action::Down, Action::NextField, Action::Down, Action::NextField] {
+        app.update(a, Instant::now());
+    }
+    type_text(&mut app, "本人来店");
+    snap_all(&mut app, "unlock_counter");
+    let mut app = demo_app();
+    log_in(&mut app, "tel900");
+    open_customer(&mut app, "minato-m");
+    app.update(Action::Unlock, Instant::now());
+    snap_all(&mut app, "unlock_phone");
+}
+
+/// Keys built at run time (procedures, situations, documents) exist in both catalogs.
+#[test]
+fn every_dynamic_catalog_key_exists() {
+    use madoguchi::domain::guidance::{Channel, Facts, Situation, advise};
+    use madoguchi::domain::credential::{LoginMethod, UserRole};
+    use madoguchi::domain::lockout::LockScope;
+    use madoguchi::i18n::t;
+    let mut keys = Vec::new();
+    for s in Situation::ALL {
+        keys.push(format!("ui.situation.{}", s.code()));
+        for asker in [UserRole::Master, UserRole::Admin, UserRole::General] {
+            for admin in [false, true] {
+                for lock in [None, Some(LockScope::Service), Some(LockScope::OtpServices)] {
+                    for token in [false, true] {
+                        for cert in [false, true] {
+                            let f = Facts {
+                                asker,
+                                contract_has_admin: admin,
+                                login_method: LoginMethod::Password,
+                                has_certificate: cert,
+                                open_lock: lock,
+                                has_token: token,
+                                channel: Channel::Phone,
+                            };
+                            let code = advise(s, f).procedure.code();
+                            keys.push(format!("ui.procedure.{code}.title"));
+                            keys.push(format!("ui.procedure.{code}.say"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for d in madoguchi::domain::unlock::IdDocument::ALL {
+        keys.push(format!("ui.document.{}", d.code()));
+    }
+    for k in madoguchi::domain::credential::CredentialKind::ALL {
+        keys.push(format!("ui.credential.{}", k.code()));
+    }
+    for lang in [Lang::Ja, Lang::En] {
+        for k in &keys {
+            assert_ne!(t(lang, k), k.as_str(), "{} lacks {k}", lang.code());
+        }
+    }
+}

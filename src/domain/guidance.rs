@@ -36,6 +36,21 @@ impl Situation {
         Self::AddToken,
         Self::TokenExpiring,
     ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ForgotLoginId => "forgot_login_id",
+            Self::ForgotPassword => "forgot_password",
+            Self::ForgotPin => "forgot_pin",
+            Self::WantsPinChange => "wants_pin_change",
+            Self::WantsLoginIdChange => "wants_login_id_change",
+            Self::Mistyped => "mistyped",
+            Self::CertificateOnAnotherPc => "certificate_other_pc",
+            Self::LostToken => "lost_token",
+            Self::AddToken => "add_token",
+            Self::TokenExpiring => "token_expiring",
+        }
+    }
 }
 
 /// Where the staff member is, relative to the customer.
@@ -109,6 +124,29 @@ pub enum Procedure {
 }
 
 impl Procedure {
+    /// A stable name for the ledger and the catalogs.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::LookUpLoginId(InServiceBy::MasterOrAdmin) => "look_up_login_id_master_or_admin",
+            Self::LookUpLoginId(InServiceBy::Admin) => "look_up_login_id_admin",
+            Self::ReRegisterInService(InServiceBy::MasterOrAdmin) => "re_register_master_or_admin",
+            Self::ReRegisterInService(InServiceBy::Admin) => "re_register_admin",
+            Self::PaperForm(FormKind::PasswordReRegistration) => "form_password",
+            Self::PaperForm(FormKind::PinChange) => "form_pin",
+            Self::PaperForm(FormKind::CancelAndReapply) => "form_cancel_reapply",
+            Self::ChangeLoginIdInService => "change_login_id_in_service",
+            Self::LoginIdFixed => "login_id_fixed",
+            Self::Unlock(LockScope::Service) => "unlock_service",
+            Self::Unlock(LockScope::OtpServices) => "unlock_otp",
+            Self::NothingLocked => "nothing_locked",
+            Self::GeneralUserForOtherPc => "general_user_other_pc",
+            Self::ReportLostToken => "report_lost_token",
+            Self::AddToken => "add_token",
+            Self::ReplacementByMail => "replacement_by_mail",
+            Self::NoToken => "no_token",
+        }
+    }
+
     /// Procedures that only the customer's branch can carry out at its counter.
     pub fn needs_own_counter(self) -> bool {
         matches!(self, Self::PaperForm(_) | Self::AddToken)

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod branch;
 pub mod credential;
+pub mod fees;
 pub mod guidance;
 pub mod kana;
 pub mod lockout;

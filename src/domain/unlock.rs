@@ -55,3 +55,112 @@ mod tests {
         assert!(needs_approval(&[], at(31, 12), 0, 30));
     }
 }
+
+/// The identity documents staff record at the counter: the kind only, never the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdDocument {
+    /// 運転免許証
+    DriversLicense,
+    /// マイナンバーカード
+    MyNumberCard,
+    /// パスポート
+    Passport,
+    /// 健康保険証
+    HealthInsurance,
+    /// 在留カード
+    ResidenceCard,
+    /// その他（官公庁発行の顔写真付き書類）
+    OtherPhotoId,
+}
+
+impl IdDocument {
+    pub const ALL: [Self; 6] = [
+        Self::DriversLicense,
+        Self::MyNumberCard,
+        Self::Passport,
+        Self::HealthInsurance,
+        Self::ResidenceCard,
+        Self::OtherPhotoId,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::DriversLicense => "drivers_license",
+            Self::MyNumberCard => "my_number_card",
+            Self::Passport => "passport",
+            Self::HealthInsurance => "health_insurance",
+            Self::ResidenceCard => "residence_card",
+            Self::OtherPhotoId => "other_photo_id",
+        }
+    }
+}
+
+/// R7: what staff checked before lifting a lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityCheck {
+    /// At the counter: an identity document and the registered seal (届出印照合).
+    Counter { document: Option<IdDocument>, seal_matched: bool },
+    /// By phone: a call back to the registered number.
+    Phone { called_back: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityProblem {
+    NoDocument,
+    SealNotMatched,
+    NoCallBack,
+    /// A counter check recorded by phone staff or the other way round.
+    WrongChannel,
+}
+
+/// Whether the recorded check is complete for the channel the staff member works on.
+pub fn identity_complete(by_phone: bool, check: IdentityCheck) -> Result<(), IdentityProblem> {
+    match (by_phone, check) {
+        (false, IdentityCheck::Counter { document: None, .. }) => Err(IdentityProblem::NoDocument),
+        (false, IdentityCheck::Counter { seal_matched: false, .. }) => Err(IdentityProblem::SealNotMatched),
+        (false, IdentityCheck::Counter { .. }) => Ok(()),
+        (true, IdentityCheck::Phone { called_back: false }) => Err(IdentityProblem::NoCallBack),
+        (true, IdentityCheck::Phone { called_back: true }) => Ok(()),
+        _ => Err(IdentityProblem::WrongChannel),
+    }
+}
+
+/// Longest reason kept, in characters.
+pub const REASON_MAX: usize = 200;
+
+/// A reason is required, readable and short.
+pub fn valid_reason(reason: &str) -> bool {
+    let r = reason.trim();
+    !r.is_empty() && r.chars().count() <= REASON_MAX && !r.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+
+    #[test]
+    fn identity_checks_by_channel() {
+        let doc = Some(IdDocument::DriversLicense);
+        let table = [
+            (false, IdentityCheck::Counter { document: doc, seal_matched: true }, Ok(())),
+            (false, IdentityCheck::Counter { document: None, seal_matched: true }, Err(IdentityProblem::NoDocument)),
+            (false, IdentityCheck::Counter { document: doc, seal_matched: false }, Err(IdentityProblem::SealNotMatched)),
+            (false, IdentityCheck::Phone { called_back: true }, Err(IdentityProblem::WrongChannel)),
+            (true, IdentityCheck::Phone { called_back: true }, Ok(())),
+            (true, IdentityCheck::Phone { called_back: false }, Err(IdentityProblem::NoCallBack)),
+            (true, IdentityCheck::Counter { document: doc, seal_matched: true }, Err(IdentityProblem::WrongChannel)),
+        ];
+        for (phone, check, expected) in table {
+            assert_eq!(identity_complete(phone, check), expected, "{phone} {check:?}");
+        }
+    }
+
+    #[test]
+    fn reasons() {
+        assert!(valid_reason("本人来店、誤入力のため"));
+        assert!(!valid_reason("   "));
+        assert!(!valid_reason("a\x1bb"));
+        assert!(!valid_reason(&"長".repeat(REASON_MAX + 1)));
+        assert!(valid_reason(&"長".repeat(REASON_MAX)));
+    }
+}

@@ -6,6 +6,7 @@ pub mod customers;
 pub mod error;
 pub mod ib;
 pub mod staff;
+pub mod unlock;
 
 use std::path::{Path, PathBuf};
 

@@ -57,6 +57,8 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
         Screen::Home(stats) => screens::home::render(app, stats, frame, body),
         Screen::Find(s) => screens::find::render(app, s, frame, body),
         Screen::Customer(s) => screens::customer::render(app, s, frame, body),
+        Screen::Guidance(s) => screens::guidance::render(app, s, frame, body),
+        Screen::Unlock(s) => screens::unlock::render(app, s, frame, body),
         Screen::Notice { title } => screens::notice::render(app, title, frame, body),
     }
     status_line(app, frame, status);
@@ -67,6 +69,9 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
             let key = match q {
                 Question::Logout => "ui.confirm.logout",
                 Question::Quit => "ui.confirm.quit",
+                Question::Discard => "ui.confirm.discard",
+                Question::RecordGuidance => "ui.confirm.guidance",
+                Question::Unlock => "ui.confirm.unlock",
             };
             widgets::popup(
                 frame,

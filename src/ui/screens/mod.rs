@@ -2,9 +2,11 @@
 
 pub mod customer;
 pub mod find;
+pub mod guidance;
 pub mod home;
 pub mod login;
 pub mod notice;
+pub mod unlock;
 
 use crate::keys::Place;
 
@@ -15,6 +17,8 @@ pub fn help_key(place: Place) -> &'static str {
         Place::Home => "home",
         Place::Find => "find",
         Place::Customer => "customer",
+        Place::Guidance => "guidance",
+        Place::Unlock => "unlock",
         _ => "other",
     }
 }

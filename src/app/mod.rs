@@ -1,6 +1,12 @@
 //! The running state of the terminal app. `App::update` is the only place it changes;
 //! the ui module only reads it.
 
+mod guidance;
+mod unlock;
+
+pub use guidance::{GuidanceFocus, GuidanceState};
+pub use unlock::{UnlockField, UnlockState};
+
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
@@ -106,6 +112,8 @@ pub enum Screen {
     Home(HomeStats),
     Find(FindState),
     Customer(Box<CustomerState>),
+    Guidance(Box<GuidanceState>),
+    Unlock(Box<UnlockState>),
     /// A workflow that is not built yet says so plainly.
     Notice { title: &'static str },
 }
@@ -117,6 +125,8 @@ impl Screen {
             Self::Home(_) => Place::Home,
             Self::Find(_) => Place::Find,
             Self::Customer(_) => Place::Customer,
+            Self::Guidance(_) => Place::Guidance,
+            Self::Unlock(_) => Place::Unlock,
             Self::Notice { .. } => Place::Notice,
         }
     }
@@ -127,6 +137,10 @@ impl Screen {
 pub enum Question {
     Logout,
     Quit,
+    /// Leave a form and lose what was typed.
+    Discard,
+    RecordGuidance,
+    Unlock,
 }
 
 pub enum Modal {
@@ -203,15 +217,16 @@ impl App {
             (Some(_), _) => None,
             (None, Screen::Login(s)) => Some(if s.focus == LoginFocus::Password { Field::Secret } else { Field::Plain }),
             (None, Screen::Find(s)) if s.selected.is_none() => Some(Field::Plain),
+            (None, Screen::Unlock(s)) if s.focus == UnlockField::Reason => Some(Field::Secret),
             (None, _) => None,
         }
     }
 
-    fn say(&mut self, level: Level, text: String) {
+    pub(crate) fn say(&mut self, level: Level, text: String) {
         self.status = Some((level, text));
     }
 
-    fn error(&mut self, e: &ServiceError) {
+    pub(crate) fn error(&mut self, e: &ServiceError) {
         let m = e.message(self.lang);
         self.say(Level::Error, m);
     }
@@ -254,6 +269,12 @@ impl App {
     fn answer(&mut self, q: Question) {
         match q {
             Question::Quit => self.quit = true,
+            Question::Discard => {
+                self.screens.pop();
+                self.refresh_top();
+            }
+            Question::RecordGuidance => self.record_guidance(),
+            Question::Unlock => self.commit_unlock(),
             Question::Logout => {
                 self.session = None;
                 self.screens = vec![Screen::Login(LoginState::new())];
@@ -304,6 +325,12 @@ impl App {
                 return;
             }
             Action::Back => {
+                if let Screen::Unlock(s) = self.screen()
+                    && s.dirty()
+                {
+                    self.modal = Some(Modal::Confirm(Question::Discard));
+                    return;
+                }
                 if self.screens.len() > 1 && self.session.is_some() {
                     self.screens.pop();
                     self.refresh_top();
@@ -317,12 +344,14 @@ impl App {
             Place::Home => self.on_home(action),
             Place::Find => self.on_find(action),
             Place::Customer => self.on_customer(action),
+            Place::Guidance => self.on_guidance(action),
+            Place::Unlock => self.on_unlock(action),
             _ => {}
         }
     }
 
     /// Coming back to a screen shows fresh data (another terminal may have written).
-    fn refresh_top(&mut self) {
+    pub(crate) fn refresh_top(&mut self) {
         let Some(session) = self.session.clone() else { return };
         let fresh = match self.screen() {
             Screen::Home(_) => self.ledger.home_stats(&session).map(Screen::Home).ok(),
@@ -500,8 +529,16 @@ impl App {
             Action::Up | Action::PrevField if s.selected_user > 0 => s.selected_user -= 1,
             Action::PageDown => s.history_scroll = (s.history_scroll + 5).min(s.view.history.len().saturating_sub(1)),
             Action::PageUp => s.history_scroll = s.history_scroll.saturating_sub(5),
-            Action::Guidance => self.not_yet("ui.notice.guidance"),
-            Action::Unlock => self.not_yet("ui.notice.unlock"),
+            Action::Guidance | Action::Unlock => {
+                let contract = s.view.contract.clone();
+                let users: Vec<_> = s.view.users.iter().map(|u| u.user.clone()).collect();
+                let selected = s.selected_user;
+                if action == Action::Guidance {
+                    self.open_guidance(contract, users, selected);
+                } else if let Some(user) = users.get(selected).cloned() {
+                    self.open_unlock(contract, user);
+                }
+            }
             Action::PaperForm => self.not_yet("ui.notice.form"),
             Action::HardToken => self.not_yet("ui.notice.token"),
             _ => {}

@@ -1,0 +1,308 @@
+//! Guidance (手続き案内) and unlock (R7), as use cases.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use crate::domain::guidance::{self, Answer, Channel, Facts, Situation};
+use crate::domain::lockout::LockScope;
+use crate::domain::permission::{Operation, StaffRole};
+use crate::domain::unlock::{self, IdentityCheck, IdentityProblem};
+use crate::store::{self, requests::NewRequest};
+
+use super::staff::Session;
+use super::{Ledger, Result, ServiceError, stamp};
+
+/// What an unlock did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnlockOutcome {
+    /// The lock and its counter are cleared.
+    Lifted,
+    /// R7: too many unlocks in the window; a supervisor must approve this one.
+    AwaitingApproval { request_id: i64 },
+}
+
+fn identity_json(check: IdentityCheck) -> serde_json::Value {
+    match check {
+        IdentityCheck::Counter { document, seal_matched } => json!({
+            "channel": "counter",
+            "document": document.map(|d| d.code()),
+            "seal_matched": seal_matched,
+        }),
+        IdentityCheck::Phone { called_back } => json!({ "channel": "phone", "called_back": called_back }),
+    }
+}
+
+impl Ledger {
+    /// The facts of the guidance table for one user of a contract, as `session` sees them.
+    pub fn guidance_facts(&self, session: &Session, user_id: i64) -> Result<Facts> {
+        session.authorize(Operation::Guidance, None)?;
+        let user = store::customers::user(&self.conn, user_id)?.ok_or(ServiceError::NotFound("msg.customer_user"))?;
+        let contract =
+            store::customers::contract(&self.conn, user.contract_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
+        let locks = store::locks::open_locks(&self.conn, user.id)?;
+        let open_lock = if locks.iter().any(|l| l.scope == LockScope::Service) {
+            Some(LockScope::Service)
+        } else if locks.iter().any(|l| l.scope == LockScope::OtpServices) {
+            Some(LockScope::OtpServices)
+        } else {
+            None
+        };
+        let channel = if session.role == StaffRole::Operator {
+            Channel::Phone
+        } else {
+            Channel::Counter { own_branch: session.branch == contract.branch }
+        };
+        Ok(Facts {
+            asker: user.role,
+            contract_has_admin: store::customers::contract_has_admin(&self.conn, contract.id)?,
+            login_method: user.login_method,
+            has_certificate: user.has_certificate,
+            open_lock,
+            has_token: !store::tokens::of_user(&self.conn, user.id)?.is_empty(),
+            channel,
+        })
+    }
+
+    /// Decides the answer and records that it was given, so that a later call sees what
+    /// the customer was told.
+    pub fn give_guidance(&mut self, session: &Session, user_id: i64, situation: Situation) -> Result<Answer> {
+        let facts = self.guidance_facts(session, user_id)?;
+        let answer = guidance::advise(situation, facts);
+        let user = store::customers::user(&self.conn, user_id)?.ok_or(ServiceError::NotFound("msg.customer_user"))?;
+        let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
+        self.write(&session.actor(), |w| {
+            w.audit(
+                "guidance.given",
+                &subject,
+                json!({
+                    "situation": situation.code(),
+                    "asker": user.role.code(),
+                    "procedure": answer.procedure.code(),
+                    "send_to_branch": answer.send_to_branch,
+                }),
+            )
+        })?;
+        Ok(answer)
+    }
+
+    /// R7: lifts one lock after the identity check, or files the request that waits for
+    /// a supervisor when the user was unlocked too often in the window.
+    pub fn unlock(
+        &mut self,
+        session: &Session,
+        lock_id: i64,
+        check: IdentityCheck,
+        reason: &str,
+    ) -> Result<UnlockOutcome> {
+        let lock = store::locks::lock(&self.conn, lock_id)?.ok_or(ServiceError::NotFound("msg.lock"))?;
+        let user =
+            store::customers::user(&self.conn, lock.user_id)?.ok_or(ServiceError::NotFound("msg.customer_user"))?;
+        let contract =
+            store::customers::contract(&self.conn, user.contract_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
+        let by_phone = session.role == StaffRole::Operator;
+        let op = if by_phone { Operation::UnlockByPhone } else { Operation::UnlockAtCounter };
+        session.authorize(op, Some(&contract.branch))?;
+        if lock.cleared_at.is_some() {
+            return Err(ServiceError::AlreadyDone { by: lock.cleared_by.unwrap_or_default() });
+        }
+        unlock::identity_complete(by_phone, check).map_err(|p| ServiceError::Invalid {
+            field: "identity",
+            key: match p {
+                IdentityProblem::NoDocument => "err.identity_document",
+                IdentityProblem::SealNotMatched => "err.identity_seal",
+                IdentityProblem::NoCallBack => "err.identity_callback",
+                IdentityProblem::WrongChannel => "err.identity_channel",
+            },
+        })?;
+        if !unlock::valid_reason(reason) {
+            return Err(ServiceError::Invalid { field: "reason", key: "err.reason" });
+        }
+        let reason = reason.trim().to_string();
+        let identity = identity_json(check);
+        let subject = format!("contract:{}/user:{}", contract.id, user.id);
+        let (approval_after, window_days) = (self.cfg.unlock.approval_after, self.cfg.unlock.window_days);
+        let staff_id = session.id.clone();
+        let branch = contract.branch.clone();
+        self.write(&session.actor(), |w| {
+            // Re-read inside the transaction: another terminal may have lifted it.
+            let current = store::locks::lock(&w.tx, lock_id)?.ok_or(ServiceError::NotFound("msg.lock"))?;
+            if current.cleared_at.is_some() {
+                return Err(ServiceError::AlreadyDone { by: current.cleared_by.unwrap_or_default() });
+            }
+            let since = stamp(w.at - Duration::days(i64::from(window_days)));
+            let earlier: Vec<DateTime<Utc>> = store::locks::unlock_times(&w.tx, user.id, &since)?
+                .iter()
+                .filter_map(|t| DateTime::parse_from_rfc3339(t).ok().map(|t| t.with_timezone(&Utc)))
+                .collect();
+            if unlock::needs_approval(&earlier, w.at, approval_after, window_days) {
+                let at = w.stamp.clone();
+                let payload = json!({ "lock": lock_id, "identity": identity, "reason": reason }).to_string();
+                let request_id = store::requests::insert(
+                    &w.tx,
+                    &NewRequest {
+                        kind: "unlock",
+                        branch: &branch,
+                        contract_id: Some(contract.id),
+                        user_id: Some(user.id),
+                        credential: Some(current.credential.code()),
+                        payload: &payload,
+                        requested_by: &staff_id,
+                        at: &at,
+                    },
+                )
+                .map_err(|e| match e {
+                    store::StoreError::Duplicate => {
+                        ServiceError::Invalid { field: "request", key: "err.unlock_pending" }
+                    }
+                    other => other.into(),
+                })?;
+                w.audit(
+                    "request.create",
+                    &subject,
+                    json!({ "request": request_id, "kind": "unlock", "lock": lock_id, "unlocks_in_window": earlier.len() }),
+                )?;
+                return Ok(UnlockOutcome::AwaitingApproval { request_id });
+            }
+            let at = w.stamp.clone();
+            if !store::locks::clear_lock(&w.tx, lock_id, &at, &staff_id, "unlock", &reason, &identity.to_string())? {
+                return Err(ServiceError::AlreadyDone { by: String::new() });
+            }
+            w.audit(
+                "lock.clear",
+                &subject,
+                json!({
+                    "lock": lock_id,
+                    "credential": current.credential.code(),
+                    "scope": current.scope.code(),
+                    "failures": current.failures,
+                    "identity": identity,
+                    "reason": reason,
+                }),
+            )?;
+            Ok(UnlockOutcome::Lifted)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::credential::CredentialKind;
+    use crate::domain::unlock::IdDocument;
+    use crate::service::ManualClock;
+    use chrono::TimeZone;
+    use secrecy::SecretString;
+
+    fn demo() -> (Ledger, ManualClock) {
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).single().expect("date"));
+        let mut l = Ledger::in_memory_demo(Config::default(), Box::new(clock.clone())).expect("ledger");
+        crate::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
+        (l, clock)
+    }
+
+    fn login(l: &mut Ledger, id: &str) -> Session {
+        l.staff_login(id, &SecretString::from("demo-pass-1")).expect("login")
+    }
+
+    fn lock_out(l: &mut Ledger, login_id: &str) -> i64 {
+        let wrong = SecretString::from("Wrong-pass9");
+        for _ in 0..6 {
+            l.ib_attempt(login_id, CredentialKind::LoginPassword, &wrong).expect("attempt");
+        }
+        let user = store::customers::user_by_login_id(l.conn(), login_id).expect("q").expect("user");
+        store::locks::open_locks(l.conn(), user.id).expect("locks")[0].id
+    }
+
+    const COUNTER: IdentityCheck = IdentityCheck::Counter { document: Some(IdDocument::DriversLicense), seal_matched: true };
+
+    #[test]
+    fn a_third_unlock_within_the_window_waits_for_a_supervisor() {
+        let (mut l, clock) = demo();
+        let clerk = login(&mut l, "clerk101");
+        for day in [1, 10] {
+            clock.set(Utc.with_ymd_and_hms(2026, 4, day, 1, 0, 0).single().expect("date"));
+            let lock = lock_out(&mut l, "yamada-g1");
+            assert_eq!(l.unlock(&clerk, lock, COUNTER, "誤入力").expect("unlock"), UnlockOutcome::Lifted);
+        }
+        clock.set(Utc.with_ymd_and_hms(2026, 4, 20, 1, 0, 0).single().expect("date"));
+        let lock = lock_out(&mut l, "yamada-g1");
+        let out = l.unlock(&clerk, lock, COUNTER, "誤入力").expect("unlock");
+        assert!(matches!(out, UnlockOutcome::AwaitingApproval { .. }), "{out:?}");
+        // Still locked; a second request for the same lock is refused while one is pending.
+        let user = store::customers::user_by_login_id(l.conn(), "yamada-g1").expect("q").expect("user");
+        assert!(store::locks::standing(l.conn(), user.id).expect("standing").service_suspended);
+        assert!(matches!(
+            l.unlock(&clerk, lock, COUNTER, "誤入力"),
+            Err(ServiceError::Invalid { key: "err.unlock_pending", .. })
+        ));
+        // Thirty days after the first unlock, the window has moved on.
+        clock.set(Utc.with_ymd_and_hms(2026, 5, 1, 2, 0, 0).single().expect("date"));
+        let (mut l2, clock2) = demo();
+        let clerk2 = login(&mut l2, "clerk101");
+        for day in [1, 10] {
+            clock2.set(Utc.with_ymd_and_hms(2026, 4, day, 1, 0, 0).single().expect("date"));
+            let lock = lock_out(&mut l2, "yamada-g1");
+            l2.unlock(&clerk2, lock, COUNTER, "誤入力").expect("unlock");
+        }
+        clock2.set(Utc.with_ymd_and_hms(2026, 5, 1, 2, 0, 0).single().expect("date"));
+        let lock = lock_out(&mut l2, "yamada-g1");
+        assert_eq!(l2.unlock(&clerk2, lock, COUNTER, "誤入力").expect("unlock"), UnlockOutcome::Lifted);
+    }
+
+    #[test]
+    fn unlock_refusals_write_nothing() {
+        let (mut l, _) = demo();
+        let lock = lock_out(&mut l, "yamada-g1");
+        let before = store::audit::count(l.conn()).expect("count");
+        let clerk = login(&mut l, "clerk101");
+        let clerk205 = login(&mut l, "clerk205");
+        let tel = login(&mut l, "tel900");
+        let admin = login(&mut l, "admin");
+        let after_logins = store::audit::count(l.conn()).expect("count");
+        assert_eq!(after_logins, before + 4);
+        let no_doc = IdentityCheck::Counter { document: None, seal_matched: true };
+        let no_seal = IdentityCheck::Counter { document: Some(IdDocument::Passport), seal_matched: false };
+        let phone = IdentityCheck::Phone { called_back: true };
+        let cases: [(&Session, IdentityCheck, &str, &str); 7] = [
+            (&clerk, no_doc, "r", "err.identity_document"),
+            (&clerk, no_seal, "r", "err.identity_seal"),
+            (&clerk, phone, "r", "err.identity_channel"),
+            (&clerk, COUNTER, "  ", "err.reason"),
+            (&tel, IdentityCheck::Phone { called_back: false }, "r", "err.identity_callback"),
+            (&clerk205, COUNTER, "r", "other_branch"),
+            (&admin, COUNTER, "r", "role"),
+        ];
+        for (who, check, reason, expected) in cases {
+            let err = l.unlock(who, lock, check, reason).expect_err("refused");
+            let got = match &err {
+                ServiceError::Invalid { key, .. } => key.to_string(),
+                ServiceError::Denied(crate::domain::permission::Denied::OtherBranch { .. }) => "other_branch".into(),
+                ServiceError::Denied(crate::domain::permission::Denied::Role) => "role".into(),
+                other => format!("{other:?}"),
+            };
+            assert_eq!(got, expected, "{} {check:?}", who.id);
+        }
+        assert_eq!(store::audit::count(l.conn()).expect("count"), after_logins);
+        // By phone, after the call back: lifted; a second terminal sees who did it.
+        assert_eq!(l.unlock(&tel, lock, phone, "折り返し確認済").expect("unlock"), UnlockOutcome::Lifted);
+        assert!(matches!(l.unlock(&clerk, lock, COUNTER, "r"), Err(ServiceError::AlreadyDone { by }) if by == "tel900"));
+        assert!(l.verify_audit().expect("verify").intact());
+    }
+
+    #[test]
+    fn guidance_is_recorded_and_sees_the_contract() {
+        let (mut l, _) = demo();
+        let tel = login(&mut l, "tel900");
+        let yamada = store::customers::user_by_login_id(l.conn(), "yamada-m").expect("q").expect("user");
+        let answer = l.give_guidance(&tel, yamada.id, Situation::ForgotPassword).expect("guidance");
+        assert_eq!(answer.procedure, guidance::Procedure::PaperForm(guidance::FormKind::PasswordReRegistration));
+        assert!(answer.send_to_branch);
+        let mistyped = l.give_guidance(&tel, yamada.id, Situation::Mistyped).expect("guidance");
+        assert_eq!(mistyped.procedure, guidance::Procedure::Unlock(LockScope::Service));
+        let history = store::audit::recent_for_subject(l.conn(), &format!("contract:{}/", yamada.contract_id), 5)
+            .expect("history");
+        assert_eq!(history[0].action, "guidance.given");
+        assert!(history[0].details.contains("unlock_service"), "{}", history[0].details);
+    }
+}
