@@ -38,7 +38,13 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             if customers > 10_000_000 {
                 return Err(Failure(t(lang, "err.customers_range").into()));
             }
-            if force {
+            if force && ctx.db.exists() {
+                // --force replaces a demo ledger only: a real ledger and its key are never
+                // thrown away by a command meant for training.
+                match Ledger::open_read_only(&ctx.db, ctx.cfg.clone()) {
+                    Ok(l) if l.is_demo() => {}
+                    _ => return Err(Failure(t(lang, "err.force_not_demo").into())),
+                }
                 remove_ledger_files(ctx);
             }
             create_demo(ctx, customers, seed, true)?;
@@ -60,7 +66,8 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             }
         }
         Command::Audit(AuditCommand::Verify { json }) => {
-            let ledger = ctx.open()?;
+            // Read-only: a ledger or a backup on read-only media can be verified too.
+            let ledger = Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
             let report = ledger.verify_audit().map_err(|e| ctx.fail(e))?;
             if json {
                 let bad = report.first_bad.map(|b| json!({ "seq": b.seq, "reason": b.why.code() }));
@@ -101,6 +108,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             Ok(Outcome::Done)
         }
         Command::Ib(cmd) => super::ib::run(ctx, cmd),
+        Command::Bench { customers, json } => super::bench::run(ctx, customers, json),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 error with a message, 2 usage error; `audit verify` 3 when the
 //! chain is broken; `ib` 10 rejected, 11 suspended, 12 refused by another rule.
 
+mod bench;
 pub mod commands;
 mod ib;
 
@@ -66,6 +67,13 @@ pub enum Command {
     Audit(AuditCommand),
     /// Online, consistent copy of the ledger, verified after writing
     Backup { dest: PathBuf },
+    /// Measure search, first frame, memory, commits and audit verification on a generated ledger
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Customer channel: applies R1 and R5 as the internet-banking service does
     #[command(subcommand)]
     Ib(IbCommand),

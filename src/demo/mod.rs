@@ -400,6 +400,8 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
             json!({ "contracts": n, "users": users_total, "tokens": tokens, "locks": locks, "seed": seed }),
         )
     });
+    result?;
+    store::search::optimize(&ledger.conn)?;
     ledger.conn.execute_batch("PRAGMA cache_size = -2000").map_err(store::StoreError::from)?;
-    result
+    Ok(())
 }

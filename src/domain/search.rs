@@ -34,14 +34,19 @@ pub fn index_contract(
 ) -> Indexed {
     let name = normalize(company);
     let kana = normalize(company_kana);
-    let phone = digits_only(phone);
-    let mut terms = vec![cif.to_string(), contract_number(id), phone.clone(), name.clone(), kana.clone()];
+    let digits = digits_only(phone);
+    let mut terms = vec![cif.to_string(), contract_number(id), digits, name, kana];
     terms.extend(login_ids.iter().map(|l| normalize(l)));
     terms.extend(serials.iter().map(|s| normalize(s)));
     terms.retain(|t| !t.is_empty());
     terms.sort();
     terms.dedup();
-    Indexed { terms, body: format!("{name} {kana} {phone}") }
+    Indexed { terms, body: body(company, company_kana, phone) }
+}
+
+/// The text a contains match looks in: normalized name, kana and phone digits.
+pub fn body(company: &str, company_kana: &str, phone: &str) -> String {
+    format!("{} {} {}", normalize(company), normalize(company_kana), digits_only(phone))
 }
 
 /// The keys a typed query searches with.
@@ -55,6 +60,9 @@ pub struct QueryKeys {
 
 /// Minimum characters for a contains match (the trigram index needs three).
 pub const CONTAINS_MIN: usize = 3;
+
+/// From this many digits on, a numeric query matches by prefix only.
+pub const NUMBER_CONTAINS_MAX: usize = 7;
 
 pub fn query_keys(query: &str) -> QueryKeys {
     let norm = normalize(query);
@@ -72,7 +80,11 @@ pub fn query_keys(query: &str) -> QueryKeys {
         prefixes.push(norm.clone());
     }
     let key = prefixes.first().cloned().unwrap_or_default();
-    let contains = (key.chars().count() >= CONTAINS_MIN).then_some(key);
+    // A long run of digits is a whole phone number or CIF: prefix and exact matches are
+    // what staff mean, and a trigram search over digits is the slowest there is (every
+    // digit trigram is common). Short digit runs ("the last four digits") stay.
+    let whole_number = looks_numeric && key.len() >= NUMBER_CONTAINS_MAX;
+    let contains = (key.chars().count() >= CONTAINS_MIN && !whole_number).then_some(key);
     QueryKeys { prefixes, contains }
 }
 
@@ -112,6 +124,8 @@ mod tests {
         assert_eq!(query_keys("ﾔﾏ").contains, None);
         assert_eq!(query_keys("製作所").contains.as_deref(), Some("製作所"));
         assert_eq!(query_keys("  ").prefixes, Vec::<String>::new());
+        assert_eq!(query_keys("5678").contains.as_deref(), Some("5678"));
+        assert_eq!(query_keys("03-1234-5678").contains, None);
         assert_eq!(fts_phrase("a\"b"), "\"a\"\"b\"");
     }
 }

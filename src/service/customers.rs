@@ -126,16 +126,25 @@ pub struct HomeStats {
 }
 
 impl Ledger {
-    /// Find customer: a page of contracts for what was typed, best matches first.
+    /// Find customer: a page of contracts for what was typed, best matches first (exact,
+    /// prefix, then contains). Reads at most what the page needs from each index.
     pub fn find_customers(&self, session: &Session, query: &str, offset: usize, limit: usize) -> Result<Vec<Hit>> {
         session.authorize(Operation::SearchCustomers, None)?;
         let keys = search::query_keys(query);
         if keys.prefixes.is_empty() {
             return Ok(Vec::new());
         }
-        let found = store::search::find(&self.conn, &keys, offset, limit)?;
-        let mut hits = Vec::with_capacity(found.len());
-        for (id, matched) in found {
+        let want = offset + limit;
+        let mut found = store::search::prefix_matches(&self.conn, &keys, want)?;
+        if found.len() < want
+            && let Some(key) = &keys.contains
+        {
+            let mut seen: std::collections::HashSet<i64> = found.iter().map(|(id, _)| *id).collect();
+            let more = store::search::contains(&self.conn, &search::fts_phrase(key), 0, want)?;
+            found.extend(more.into_iter().filter(|id| seen.insert(*id)).map(|id| (id, MatchKind::Contains)));
+        }
+        let mut hits = Vec::with_capacity(limit);
+        for (id, matched) in found.into_iter().skip(offset).take(limit) {
             if let Some(contract) = store::customers::contract(&self.conn, id)? {
                 hits.push(Hit { contract, matched });
             }

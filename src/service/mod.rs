@@ -86,8 +86,19 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// The OS user running a command: `$USER`, `$LOGNAME`, else the numeric uid.
     pub fn cli() -> Self {
-        let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+        let uid = || {
+            std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+                s.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(1).map(|u| format!("uid{u}")))
+            })
+        };
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .ok()
+            .filter(|u| !u.is_empty())
+            .or_else(uid)
+            .unwrap_or_else(|| "unknown".into());
         Self::Cli(user)
     }
 
@@ -144,8 +155,17 @@ pub fn seal_path(key_path: &Path) -> PathBuf {
 impl Ledger {
     /// Opens an existing ledger and checks that the key file belongs to it.
     pub fn open(db: &Path, cfg: Config) -> Result<Self> {
+        Self::open_with(db, cfg, store::open)
+    }
+
+    /// Opens a ledger for reading only: `audit verify` on read-only media.
+    pub fn open_read_only(db: &Path, cfg: Config) -> Result<Self> {
+        Self::open_with(db, cfg, store::open_read_only)
+    }
+
+    fn open_with(db: &Path, cfg: Config, open: fn(&Path) -> store::Result<Connection>) -> Result<Self> {
         let key_path = crate::keyfile::key_path(db, cfg.key_file.as_deref());
-        let conn = store::open(db)?;
+        let conn = open(db)?;
         let keys = Keys::load(&key_path)?;
         match store::meta::get(&conn, "key_check")? {
             Some(v) if v == keys.check_value() => {}

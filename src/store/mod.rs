@@ -52,13 +52,48 @@ impl From<rusqlite::Error> for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// Opens an existing ledger, sets its pragmas and applies pending migrations.
+/// Opens an existing ledger, sets its pragmas and applies pending migrations. A file
+/// that is not a madoguchi ledger is refused before anything is written to it.
 pub fn open(path: &Path) -> Result<Connection> {
     if !path.exists() {
         return Err(StoreError::Missing);
     }
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    check_is_ledger(&conn)?;
+    if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        return Err(StoreError::ReadOnly);
+    }
     prepare(conn)
+}
+
+/// Opens an existing ledger for reading only (verifying a ledger or a backup on
+/// read-only media); nothing is migrated or written.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        return Err(StoreError::Missing);
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    check_is_ledger(&conn)?;
+    Ok(conn)
+}
+
+/// A madoguchi ledger has a known schema version and its key check value.
+fn check_is_ledger(conn: &Connection) -> Result<()> {
+    let found = schema_version(conn)?;
+    let known = migrations::MIGRATIONS.len() as i64;
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    let has_key_check = found >= 1
+        && conn
+            .query_row("SELECT count(*) FROM meta WHERE key = 'key_check'", [], |r| r.get::<_, i64>(0))
+            .is_ok_and(|n| n == 1);
+    if !has_key_check {
+        return Err(StoreError::Corrupt("not a madoguchi ledger".into()));
+    }
+    Ok(())
 }
 
 /// Creates a new ledger file; refuses to touch an existing one.
@@ -80,7 +115,6 @@ pub fn memory() -> Result<Connection> {
 
 fn prepare(mut conn: Connection) -> Result<Connection> {
     conn.busy_timeout(Duration::from_secs(10))?;
-    // A damaged file shows here, before anything is written.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if mode != "wal" && mode != "memory" {
         return Err(StoreError::Other(format!("journal mode {mode}")));
@@ -137,6 +171,11 @@ mod tests {
             let mut conn = Connection::open(&path).expect("open");
             migrate_to(&mut conn, n - 1).expect("previous version");
             assert_eq!(schema_version(&conn).expect("version"), (n - 1) as i64);
+            if n == 1 {
+                // Version 0 is only ever migrated by `create`.
+                migrate(&mut conn).expect("migrate from nothing");
+            }
+            conn.execute("INSERT INTO meta (key, value) VALUES ('key_check', 'x')", []).expect("meta");
             drop(conn);
             let conn = open(&path).expect("open migrates");
             assert_eq!(schema_version(&conn).expect("version"), migrations::MIGRATIONS.len() as i64);
@@ -146,6 +185,21 @@ mod tests {
                 conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).expect("fk check");
             assert_eq!(problems, 0);
         }
+    }
+
+    #[test]
+    fn a_foreign_database_is_refused_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("other.sqlite3");
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch("CREATE TABLE t (x); PRAGMA user_version = 1;").expect("foreign schema");
+        drop(conn);
+        let before = std::fs::read(&path).expect("read");
+        assert!(matches!(open(&path), Err(StoreError::Corrupt(_))));
+        assert_eq!(std::fs::read(&path).expect("read"), before);
+        std::fs::write(&path, b"").expect("empty file");
+        assert!(matches!(open(&path), Err(StoreError::Corrupt(_))));
+        assert_eq!(std::fs::metadata(&path).expect("meta").len(), 0);
     }
 
     #[test]

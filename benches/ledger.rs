@@ -1,0 +1,65 @@
+//! Criterion benchmarks of the hot paths: Find customer by query length, the lockout
+//! write path (rule + write + audit, argon2 excluded), and audit verification.
+//! `madoguchi bench` measures the same on a million contracts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use madoguchi::config::Config;
+use madoguchi::domain::credential::CredentialKind;
+use madoguchi::service::{Actor, Ledger};
+use secrecy::SecretString;
+
+const CONTRACTS: u64 = 20_000;
+
+fn ledger(dir: &std::path::Path) -> Ledger {
+    let db = dir.join("bench.sqlite3");
+    madoguchi::demo::create(&db, Config::default(), CONTRACTS, 3, &mut |_, _| {}).expect("demo")
+}
+
+fn search(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = ledger(dir.path());
+    let session = l.staff_login("clerk101", &SecretString::from("demo-pass-1")).expect("login");
+    let mut group = c.benchmark_group("find_customer");
+    for q in ["ｶ", "ﾔﾏ", "ﾔﾏﾀﾞ", "山田製作所", "ﾔﾏﾀﾞｾｲｻｸｼﾖ", "101-0000001", "3211", "yamada-m", "zzzzqqqq"] {
+        group.bench_with_input(BenchmarkId::from_parameter(q), q, |b, q| {
+            b.iter(|| l.find_customers(&session, q, 0, 51).expect("find"))
+        });
+    }
+    group.finish();
+}
+
+fn lockout_write(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = ledger(dir.path());
+    let users: Vec<_> = (0..CONTRACTS)
+        .filter_map(|i| madoguchi::store::customers::user_by_login_id(l.conn(), &format!("c{:07}m", 1000 + i)).ok().flatten())
+        .collect();
+    let mut i = 0usize;
+    c.bench_function("ib_failure_write_path", |b| {
+        b.iter(|| {
+            i = (i + 1) % users.len();
+            l.ib_record_failure(&users[i], CredentialKind::Pin).expect("failure")
+        })
+    });
+}
+
+fn audit_verify(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = ledger(dir.path());
+    l.write(&Actor::cli(), |w| {
+        for i in 0..50_000 {
+            w.audit("bench.fill", "ledger", serde_json::json!({ "i": i }))?;
+        }
+        Ok(())
+    })
+    .expect("fill");
+    let mut group = c.benchmark_group("audit");
+    group.sample_size(10);
+    group.bench_function("verify_50k", |b| b.iter(|| assert!(l.verify_audit().expect("verify").intact())));
+    group.finish();
+}
+
+criterion_group!(benches, search, lockout_write, audit_verify);
+criterion_main!(benches);
