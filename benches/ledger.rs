@@ -22,7 +22,8 @@ fn search(c: &mut Criterion) {
     let mut l = ledger(dir.path());
     let session = l.staff_login("clerk101", &SecretString::from("demo-pass-1")).expect("login");
     let mut group = c.benchmark_group("find_customer");
-    for q in ["ｶ", "ﾔﾏ", "ﾔﾏﾀﾞ", "山田製作所", "ﾔﾏﾀﾞｾｲｻｸｼﾖ", "101-0000001", "3211", "yamada-m", "zzzzqqqq"] {
+    for q in ["ｶ", "ﾔﾏ", "ﾔﾏﾀﾞ", "山田製作所", "ﾔﾏﾀﾞｾｲｻｸｼﾖ", "101-0000001", "3211", "yamada-m", "zzzzqqqq"]
+    {
         group.bench_with_input(BenchmarkId::from_parameter(q), q, |b, q| {
             b.iter(|| l.find_customers(&session, q, 0, 51).expect("find"))
         });
@@ -34,7 +35,9 @@ fn lockout_write(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut l = ledger(dir.path());
     let users: Vec<_> = (0..CONTRACTS)
-        .filter_map(|i| madoguchi::store::customers::user_by_login_id(l.conn(), &format!("c{:07}m", 1000 + i)).ok().flatten())
+        .filter_map(|i| {
+            madoguchi::store::customers::user_by_login_id(l.conn(), &format!("c{:07}m", 1000 + i)).ok().flatten()
+        })
         .collect();
     let mut i = 0usize;
     c.bench_function("ib_failure_write_path", |b| {

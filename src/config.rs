@@ -103,12 +103,7 @@ impl Default for Unlock {
 
 impl Default for Fees {
     fn default() -> Self {
-        Self {
-            token_add: 2000,
-            token_reissue: 2000,
-            tax_rate_percent: 10,
-            invoice_number: "T0000000000000".into(),
-        }
+        Self { token_add: 2000, token_reissue: 2000, tax_rate_percent: 10, invoice_number: "T0000000000000".into() }
     }
 }
 
@@ -138,14 +133,10 @@ pub enum ConfigError {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Unreadable { path: path.display().to_string(), message: e.to_string() })?;
         Self::parse(&text).map_err(|e| match e {
-            ConfigError::Syntax { message, .. } => {
-                ConfigError::Syntax { path: path.display().to_string(), message }
-            }
+            ConfigError::Syntax { message, .. } => ConfigError::Syntax { path: path.display().to_string(), message },
             other => other,
         })
     }
@@ -164,11 +155,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |key: &str, message: String| ConfigError::BadValue { key: key.into(), message };
         let range = |key: &str, v: u32, lo: u32, hi: u32| {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(bad(key, format!("{v} is outside {lo}..={hi}")))
-            }
+            if (lo..=hi).contains(&v) { Ok(()) } else { Err(bad(key, format!("{v} is outside {lo}..={hi}"))) }
         };
         range("lockout.password", self.lockout.password, 1, 20)?;
         range("lockout.confirm", self.lockout.confirm, 1, 20)?;
@@ -228,10 +215,7 @@ impl Config {
     }
 
     pub fn head_office(&self) -> &str {
-        self.branches
-            .iter()
-            .find(|b| b.kind == BranchKind::HeadOffice)
-            .map_or("000", |b| b.code.as_str())
+        self.branches.iter().find(|b| b.kind == BranchKind::HeadOffice).map_or("000", |b| b.code.as_str())
     }
 
     /// The lockout threshold of one credential kind.

@@ -140,7 +140,9 @@ mod tests {
                 let text = std::fs::read_to_string(&path).expect("source readable");
                 for literal in text.split('"').skip(1).step_by(2) {
                     let is_key = ["msg.", "err.", "ui.", "cli."].iter().any(|p| literal.starts_with(p))
-                        && literal.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'_')
+                        && literal
+                            .bytes()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'_')
                         && !literal.ends_with('.')
                         && !literal.ends_with('_');
                     if is_key && !catalog(Lang::Ja).contains_key(literal) {

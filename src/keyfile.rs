@@ -75,7 +75,8 @@ impl Keys {
             }
         })?);
         let mut master = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(text.trim(), master.as_mut_slice()).map_err(|_| KeyError::Malformed(path.to_path_buf()))?;
+        hex::decode_to_slice(text.trim(), master.as_mut_slice())
+            .map_err(|_| KeyError::Malformed(path.to_path_buf()))?;
         Ok(Self::derive(&master))
     }
 
@@ -99,7 +100,10 @@ impl Keys {
         };
         let mut file = opts.open(path).map_err(unreadable)?;
         let hex = Zeroizing::new(hex::encode(master.as_slice()));
-        file.write_all(hex.as_bytes()).and_then(|()| file.write_all(b"\n")).and_then(|()| file.sync_all()).map_err(unreadable)?;
+        file.write_all(hex.as_bytes())
+            .and_then(|()| file.write_all(b"\n"))
+            .and_then(|()| file.sync_all())
+            .map_err(unreadable)?;
         Ok(Self::derive(&master))
     }
 }

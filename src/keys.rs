@@ -93,9 +93,25 @@ pub const KEYMAP: &[Binding] = &[
     key(K::Enter, NONE, "Enter", Action::Yes, "ui.key.yes", &[P::Confirm], false),
     key(K::Char('n'), NONE, "n", Action::No, "ui.key.no", &[P::Confirm], true),
     key(K::Esc, NONE, "Esc", Action::No, "ui.key.no", &[P::Confirm], false),
-    key(K::Esc, NONE, "Esc", Action::Back, "ui.key.back", &[P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice, P::Help], true),
+    key(
+        K::Esc,
+        NONE,
+        "Esc",
+        Action::Back,
+        "ui.key.back",
+        &[P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice, P::Help],
+        true,
+    ),
     key(K::Char('?'), NONE, "?", Action::Help, "ui.key.help", SCREENS, true),
-    key(K::F(2), NONE, "F2", Action::ToggleLang, "ui.key.lang", &[P::Login, P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice, P::Help, P::Confirm, P::IdleLock], true),
+    key(
+        K::F(2),
+        NONE,
+        "F2",
+        Action::ToggleLang,
+        "ui.key.lang",
+        &[P::Login, P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice, P::Help, P::Confirm, P::IdleLock],
+        true,
+    ),
     key(K::Char('q'), CTRL, "Ctrl-Q", Action::Quit, "ui.key.quit", SCREENS, true),
 ];
 

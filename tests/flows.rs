@@ -32,7 +32,10 @@ fn clerk_finds_yamada_by_zengin_kana_and_sees_the_masters_lock() {
     t.send(key::F2).wait_for("yamada-m の詳細");
     // The ledger agrees: one open service lock, and the staff login was audited.
     assert_eq!(
-        query_i64(&db, "SELECT count(*) FROM locks l JOIN users u ON u.id = l.user_id WHERE u.login_id = 'yamada-m' AND l.cleared_at IS NULL AND l.scope = 'service'"),
+        query_i64(
+            &db,
+            "SELECT count(*) FROM locks l JOIN users u ON u.id = l.user_id WHERE u.login_id = 'yamada-m' AND l.cleared_at IS NULL AND l.scope = 'service'"
+        ),
         1
     );
     assert!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'staff.login' AND actor = 'clerk101'") >= 1);
@@ -57,7 +60,10 @@ fn five_wrong_staff_passwords_lock_the_account() {
     // Even the right password is refused now.
     t.type_text("demo-pass-1").send(key::ENTER).wait_for("This staff account is locked");
     assert_eq!(query_i64(&db, "SELECT locked_at IS NOT NULL FROM staff WHERE id = 'clerk205'"), 1);
-    assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'staff.locked' AND subject = 'staff:clerk205'"), 1);
+    assert_eq!(
+        query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'staff.locked' AND subject = 'staff:clerk205'"),
+        1
+    );
     drop(t);
     // The admin unlocks it from the command line, and the clerk gets in.
     assert_eq!(madoguchi(&db, &["staff", "unlock", "clerk205"], "").0, 0);
@@ -203,7 +209,8 @@ fn otp_lock_leaves_login_working_until_lifted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = demo_ledger(dir.path(), 0);
     // みなと物流's master is OTP-suspended in the demo: OTP refused, login fine.
-    let (code, json) = madoguchi(&db, &["ib", "verify", "--login-id", "minato-m", "--secret", "otp", "--json"], "123456\n");
+    let (code, json) =
+        madoguchi(&db, &["ib", "verify", "--login-id", "minato-m", "--secret", "otp", "--json"], "123456\n");
     assert_eq!(code, 11, "{json}");
     assert!(json.contains("\"suspended\":\"otp\""), "{json}");
     assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "minato-m"], "Login-pass1\n").0, 0);
@@ -212,7 +219,11 @@ fn otp_lock_leaves_login_working_until_lifted() {
     open_user(&mut t, "minato-m");
     t.wait_for("OTP停止").send("u").wait_for("ワンタイムパスワード 6回連続誤り");
     t.send(key::TAB).send(key::TAB).send(key::DOWN).send(key::DOWN).send(key::TAB).send(key::DOWN).send(key::TAB);
-    t.type_text("本人来店").send(key::ENTER).wait_for("ロックを解除しますか").send("y").wait_for("ロックを解除しました");
+    t.type_text("本人来店")
+        .send(key::ENTER)
+        .wait_for("ロックを解除しますか")
+        .send("y")
+        .wait_for("ロックを解除しました");
     let (code, code_text) = madoguchi(&db, &["tokens", "code", "HT10000003"], "");
     assert_eq!(code, 0);
     let (code, json) = madoguchi(

@@ -191,8 +191,8 @@ fn unlock_screen_at_the_counter_and_by_phone() {
 /// Keys built at run time (procedures, situations, documents) exist in both catalogs.
 #[test]
 fn every_dynamic_catalog_key_exists() {
-    use madoguchi::domain::guidance::{Channel, Facts, Situation, advise};
     use madoguchi::domain::credential::{LoginMethod, UserRole};
+    use madoguchi::domain::guidance::{Channel, Facts, Situation, advise};
     use madoguchi::domain::lockout::LockScope;
     use madoguchi::i18n::t;
     let mut keys = Vec::new();

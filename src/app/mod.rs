@@ -115,7 +115,9 @@ pub enum Screen {
     Guidance(Box<GuidanceState>),
     Unlock(Box<UnlockState>),
     /// A workflow that is not built yet says so plainly.
-    Notice { title: &'static str },
+    Notice {
+        title: &'static str,
+    },
 }
 
 impl Screen {
@@ -215,7 +217,9 @@ impl App {
         match (&self.modal, self.screen()) {
             (Some(Modal::IdleLock(_)), _) => Some(Field::Secret),
             (Some(_), _) => None,
-            (None, Screen::Login(s)) => Some(if s.focus == LoginFocus::Password { Field::Secret } else { Field::Plain }),
+            (None, Screen::Login(s)) => {
+                Some(if s.focus == LoginFocus::Password { Field::Secret } else { Field::Plain })
+            }
             (None, Screen::Find(s)) if s.selected.is_none() => Some(Field::Plain),
             (None, Screen::Unlock(s)) if s.focus == UnlockField::Reason => Some(Field::Secret),
             (None, _) => None,
@@ -556,7 +560,11 @@ impl App {
             Some(s) => tf(
                 self.lang,
                 "ui.top.who",
-                &[("name", &crate::text::inert(&s.name)), ("id", &s.id), ("role", t(self.lang, &format!("msg.role_{}", s.role.code())))],
+                &[
+                    ("name", &crate::text::inert(&s.name)),
+                    ("id", &s.id),
+                    ("role", t(self.lang, &format!("msg.role_{}", s.role.code()))),
+                ],
             ),
             None => String::new(),
         }

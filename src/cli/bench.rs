@@ -65,13 +65,14 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Fai
     // First frame: open the ledger, build the app, draw Home once.
     let started = Instant::now();
     let mut ledger = Ledger::open(&db, Config::default()).map_err(|e| ctx.fail(e))?;
-    let session = ledger.staff_login("clerk101", &SecretString::from(crate::demo::STAFF_PASSWORD)).map_err(|e| ctx.fail(e))?;
+    let session =
+        ledger.staff_login("clerk101", &SecretString::from(crate::demo::STAFF_PASSWORD)).map_err(|e| ctx.fail(e))?;
     let login_ms = started.elapsed().as_secs_f64() * 1000.0;
     let frame_start = Instant::now();
     let first_frame_ms = {
         let app = crate::app::App::new(Ledger::open(&db, Config::default()).map_err(|e| ctx.fail(e))?, ctx.lang);
-        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24))
-            .map_err(|e| Failure(e.to_string()))?;
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).map_err(|e| Failure(e.to_string()))?;
         terminal.draw(|f| crate::ui::render(&app, f)).map_err(|e| Failure(e.to_string()))?;
         frame_start.elapsed().as_secs_f64() * 1000.0
     };
@@ -128,7 +129,8 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Fai
     let rss = rss_mb();
 
     // Token lookup by serial.
-    let serials: Vec<String> = (0..2000).map(|_| format!("HT{:08}", 20_000_000 + rng.gen_range(0..customers.max(1)))).collect();
+    let serials: Vec<String> =
+        (0..2000).map(|_| format!("HT{:08}", 20_000_000 + rng.gen_range(0..customers.max(1)))).collect();
     let mut serial_times = Vec::new();
     for s in &serials {
         let t = Instant::now();

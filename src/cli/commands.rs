@@ -21,7 +21,14 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             }
             let mut ledger = Ledger::create(&ctx.db, ctx.cfg.clone(), false).map_err(|e| ctx.fail(e))?;
             let head = ctx.cfg.head_office().to_string();
-            let added = ledger.staff_add(&Actor::cli(), &admin, &admin, crate::domain::permission::StaffRole::Admin, &head, &password);
+            let added = ledger.staff_add(
+                &Actor::cli(),
+                &admin,
+                &admin,
+                crate::domain::permission::StaffRole::Admin,
+                &head,
+                &password,
+            );
             if let Err(e) = added {
                 drop(ledger);
                 remove_ledger_files(ctx);
@@ -30,7 +37,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             let key = crate::keyfile::key_path(&ctx.db, ctx.cfg.key_file.as_deref());
             eprintln!(
                 "{}",
-                tf(lang, "msg.init_done", &[("path", &ctx.db.display().to_string()), ("key", &key.display().to_string())])
+                tf(
+                    lang,
+                    "msg.init_done",
+                    &[("path", &ctx.db.display().to_string()), ("key", &key.display().to_string())]
+                )
             );
             Ok(Outcome::Done)
         }
@@ -50,7 +61,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             create_demo(ctx, customers, seed, true)?;
             eprintln!(
                 "{}",
-                tf(lang, "msg.demo_done", &[("path", &ctx.db.display().to_string()), ("count", &(customers + 6).to_string())])
+                tf(
+                    lang,
+                    "msg.demo_done",
+                    &[("path", &ctx.db.display().to_string()), ("count", &(customers + 6).to_string())]
+                )
             );
             Ok(Outcome::Done)
         }
@@ -103,7 +118,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             }
             eprintln!(
                 "{}",
-                tf(lang, "msg.backup_ok", &[("path", &dest.display().to_string()), ("count", &report.entries.to_string())])
+                tf(
+                    lang,
+                    "msg.backup_ok",
+                    &[("path", &dest.display().to_string()), ("count", &report.entries.to_string())]
+                )
             );
             Ok(Outcome::Done)
         }

@@ -75,8 +75,7 @@ pub fn populate(ledger: &mut Ledger, customers: u64, seed: u64, progress: Progre
 
 /// One hash per public demo secret, shared by all demo users.
 fn shared_secrets(ledger: &mut Ledger) -> Result<SecretIds> {
-    let hashes = [LOGIN_PASSWORD, CONFIRM_PASSWORD, PIN, APPROVAL_PIN]
-        .map(|s| secret::hash(&SecretString::from(s)));
+    let hashes = [LOGIN_PASSWORD, CONFIRM_PASSWORD, PIN, APPROVAL_PIN].map(|s| secret::hash(&SecretString::from(s)));
     let [a, b, c, d] = hashes;
     let (a, b, c, d) = (a?, b?, c?, d?);
     ledger.write(&Actor::Demo, |w| {
@@ -284,14 +283,17 @@ fn scenarios(ledger: &mut Ledger, secrets: SecretIds) -> Result<()> {
 /// A code that the token does not show now (nor one step either side).
 fn wrong_code(ledger: &Ledger, serial: &str) -> String {
     let seed = demo_seed(serial);
-    let p = TokenParams { seed: &seed, algorithm: "SHA1", digits: ledger.config().token.digits, period: ledger.config().token.period };
+    let p = TokenParams {
+        seed: &seed,
+        algorithm: "SHA1",
+        digits: ledger.config().token.digits,
+        period: ledger.config().token.period,
+    };
     let now = u64::try_from(ledger.now().timestamp()).unwrap_or(0);
     let step = u64::from(p.period);
-    let near: Vec<String> = [now.saturating_sub(step), now, now + step].iter().filter_map(|t| code_at(&p, *t)).collect();
-    (0..10u32)
-        .map(|d| d.to_string().repeat(p.digits as usize))
-        .find(|c| !near.contains(c))
-        .unwrap_or_default()
+    let near: Vec<String> =
+        [now.saturating_sub(step), now, now + step].iter().filter_map(|t| code_at(&p, *t)).collect();
+    (0..10u32).map(|d| d.to_string().repeat(p.digits as usize)).find(|c| !near.contains(c)).unwrap_or_default()
 }
 
 /// The current code of a demo token (`madoguchi tokens code`).
@@ -305,7 +307,16 @@ pub fn current_code(ledger: &Ledger, serial: &str) -> Result<Option<String>> {
     Ok(code_at(&p, u64::try_from(ledger.now().timestamp()).unwrap_or(0)))
 }
 
-const PREFECTURES: [&str; 8] = ["東京都千代田区", "東京都港区", "東京都中央区", "東京都品川区", "神奈川県横浜市", "埼玉県さいたま市", "千葉県千葉市", "東京都江東区"];
+const PREFECTURES: [&str; 8] = [
+    "東京都千代田区",
+    "東京都港区",
+    "東京都中央区",
+    "東京都品川区",
+    "神奈川県横浜市",
+    "埼玉県さいたま市",
+    "千葉県千葉市",
+    "東京都江東区",
+];
 
 /// The bulk part: `n` contracts with users, certificates, tokens and a few locks.
 fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress: Progress<'_>) -> Result<()> {
@@ -327,10 +338,18 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
             let branch = &branches[rng.gen_range(0..branches.len())];
             let cif = format!("{branch}{no:07}");
             let company = names::company(&mut rng);
-            let phone = format!("0{}-{:04}-{:04}", rng.gen_range(3..=99), rng.gen_range(1000..10000), rng.gen_range(0..10000));
-            let address = format!("{}{}-{}-{}", PREFECTURES[rng.gen_range(0..PREFECTURES.len())], rng.gen_range(1..9), rng.gen_range(1..30), rng.gen_range(1..20));
+            let phone =
+                format!("0{}-{:04}-{:04}", rng.gen_range(3..=99), rng.gen_range(1000..10000), rng.gen_range(0..10000));
+            let address = format!(
+                "{}{}-{}-{}",
+                PREFECTURES[rng.gen_range(0..PREFECTURES.len())],
+                rng.gen_range(1..9),
+                rng.gen_range(1..30),
+                rng.gen_range(1..20)
+            );
             let mut logins: Vec<(String, String, UserRole, LoginMethod)> = Vec::with_capacity(4);
-            let method = |rng: &mut StdRng| if rng.gen_bool(0.2) { LoginMethod::Certificate } else { LoginMethod::Password };
+            let method =
+                |rng: &mut StdRng| if rng.gen_bool(0.2) { LoginMethod::Certificate } else { LoginMethod::Password };
             logins.push((format!("c{no:07}m"), names::person(&mut rng).0, UserRole::Master, method(&mut rng)));
             if rng.gen_bool(0.3) {
                 logins.push((format!("c{no:07}a"), names::person(&mut rng).0, UserRole::Admin, method(&mut rng)));

@@ -258,11 +258,8 @@ const WELFARE_ENDINGS: &[Word] = &[
 ];
 
 /// Endings of an association's name.
-const ASSOCIATION_ENDINGS: &[Word] = &[
-    w("協会", "ｷﾖｳｶｲ", "キョウカイ"),
-    w("振興会", "ｼﾝｺｳｶｲ", "シンコウカイ"),
-    w("協議会", "ｷﾖｳｷﾞｶｲ", "キョウギカイ"),
-];
+const ASSOCIATION_ENDINGS: &[Word] =
+    &[w("協会", "ｷﾖｳｶｲ", "キョウカイ"), w("振興会", "ｼﾝｺｳｶｲ", "シンコウカイ"), w("協議会", "ｷﾖｳｷﾞｶｲ", "キョウギカイ")];
 
 /// A legal form: the word in the registered name, its 全銀 abbreviation (`ｶ` written
 /// `ｶ)` in front, `(ｶ` behind), which side of the name it goes, and how often it occurs.
@@ -276,102 +273,24 @@ struct LegalForm {
     weight: u32,
 }
 
-const fn form(
-    word: Word,
-    in_front: bool,
-    endings: &'static [Word],
-    middle: bool,
-    weight: u32,
-) -> LegalForm {
-    LegalForm {
-        word,
-        in_front,
-        endings,
-        middle,
-        weight,
-    }
+const fn form(word: Word, in_front: bool, endings: &'static [Word], middle: bool, weight: u32) -> LegalForm {
+    LegalForm { word, in_front, endings, middle, weight }
 }
 
 /// Rough shares of Japanese SME customers: 株式会社 dominates, mostly in front.
 const LEGAL_FORMS: &[LegalForm] = &[
-    form(
-        w("株式会社", "ｶ", "カブシキガイシャ"),
-        true,
-        TRADES,
-        true,
-        48,
-    ),
-    form(
-        w("株式会社", "ｶ", "カブシキガイシャ"),
-        false,
-        TRADES,
-        true,
-        20,
-    ),
-    form(
-        w("有限会社", "ﾕ", "ユウゲンガイシャ"),
-        true,
-        TRADES,
-        true,
-        10,
-    ),
-    form(
-        w("有限会社", "ﾕ", "ユウゲンガイシャ"),
-        false,
-        TRADES,
-        true,
-        3,
-    ),
-    form(
-        w("合同会社", "ﾄﾞ", "ゴウドウガイシャ"),
-        true,
-        TRADES,
-        true,
-        6,
-    ),
-    form(
-        w("合同会社", "ﾄﾞ", "ゴウドウガイシャ"),
-        false,
-        TRADES,
-        true,
-        2,
-    ),
+    form(w("株式会社", "ｶ", "カブシキガイシャ"), true, TRADES, true, 48),
+    form(w("株式会社", "ｶ", "カブシキガイシャ"), false, TRADES, true, 20),
+    form(w("有限会社", "ﾕ", "ユウゲンガイシャ"), true, TRADES, true, 10),
+    form(w("有限会社", "ﾕ", "ユウゲンガイシャ"), false, TRADES, true, 3),
+    form(w("合同会社", "ﾄﾞ", "ゴウドウガイシャ"), true, TRADES, true, 6),
+    form(w("合同会社", "ﾄﾞ", "ゴウドウガイシャ"), false, TRADES, true, 2),
     form(w("合資会社", "ｼ", "ゴウシガイシャ"), true, TRADES, false, 1),
-    form(
-        w("合名会社", "ﾒ", "ゴウメイガイシャ"),
-        true,
-        TRADES,
-        false,
-        1,
-    ),
-    form(
-        w("医療法人", "ｲ", "イリョウホウジン"),
-        true,
-        MEDICAL_ENDINGS,
-        false,
-        3,
-    ),
-    form(
-        w("医療法人社団", "ｲ", "イリョウホウジンシャダン"),
-        true,
-        MEDICAL_ENDINGS,
-        false,
-        2,
-    ),
-    form(
-        w("社会福祉法人", "ﾌｸ", "シャカイフクシホウジン"),
-        true,
-        WELFARE_ENDINGS,
-        false,
-        2,
-    ),
-    form(
-        w("一般社団法人", "ｼﾔ", "イッパンシャダンホウジン"),
-        true,
-        ASSOCIATION_ENDINGS,
-        false,
-        1,
-    ),
+    form(w("合名会社", "ﾒ", "ゴウメイガイシャ"), true, TRADES, false, 1),
+    form(w("医療法人", "ｲ", "イリョウホウジン"), true, MEDICAL_ENDINGS, false, 3),
+    form(w("医療法人社団", "ｲ", "イリョウホウジンシャダン"), true, MEDICAL_ENDINGS, false, 2),
+    form(w("社会福祉法人", "ﾌｸ", "シャカイフクシホウジン"), true, WELFARE_ENDINGS, false, 2),
+    form(w("一般社団法人", "ｼﾔ", "イッパンシャダンホウジン"), true, ASSOCIATION_ENDINGS, false, 1),
 ];
 
 const LEGAL_WEIGHT_TOTAL: u32 = {
@@ -450,19 +369,11 @@ fn pick_company<R: Rng + ?Sized>(rng: &mut R) -> Pick {
     let form = pick_form(rng.gen_range(0..LEGAL_WEIGHT_TOTAL));
     let stems = SURNAMES.len() + PLACE_WORDS.len();
     let i = rng.gen_range(0..stems);
-    let stem = SURNAMES
-        .get(i)
-        .unwrap_or_else(|| &PLACE_WORDS[i - SURNAMES.len()]);
+    let stem = SURNAMES.get(i).unwrap_or_else(|| &PLACE_WORDS[i - SURNAMES.len()]);
     // A middle word in about a quarter of the names that allow one.
-    let middle = (form.middle && rng.gen_ratio(1, 4))
-        .then(|| &MIDDLE_WORDS[rng.gen_range(0..MIDDLE_WORDS.len())]);
+    let middle = (form.middle && rng.gen_ratio(1, 4)).then(|| &MIDDLE_WORDS[rng.gen_range(0..MIDDLE_WORDS.len())]);
     let ending = &form.endings[rng.gen_range(0..form.endings.len())];
-    Pick {
-        stem,
-        middle,
-        ending,
-        form,
-    }
+    Pick { stem, middle, ending, form }
 }
 
 /// The legal form whose cumulative weight range holds `roll` (< `LEGAL_WEIGHT_TOTAL`).
@@ -479,9 +390,7 @@ fn pick_form(mut roll: u32) -> &'static LegalForm {
 impl Pick {
     /// The name body's words in order.
     fn body(&self) -> impl Iterator<Item = &'static Word> {
-        [Some(self.stem), self.middle, Some(self.ending)]
-            .into_iter()
-            .flatten()
+        [Some(self.stem), self.middle, Some(self.ending)].into_iter().flatten()
     }
 
     fn render(&self) -> CompanyName {
@@ -567,10 +476,7 @@ mod tests {
             ASSOCIATION_ENDINGS,
             GIVEN_NAMES,
         ];
-        tables
-            .into_iter()
-            .flatten()
-            .chain(LEGAL_FORMS.iter().map(|f| &f.word))
+        tables.into_iter().flatten().chain(LEGAL_FORMS.iter().map(|f| &f.word))
     }
 
     #[test]
@@ -581,28 +487,12 @@ mod tests {
             assert!(!word.kanji.is_empty() && !word.kana.is_empty());
             assert!(word.kana.chars().all(is_zengin_kana), "{}", word.kana);
             // 全銀 has no small kana: ｧｨｩｪｫｬｭｮｯ are U+FF67..=U+FF6F.
-            assert!(
-                !word
-                    .kana
-                    .chars()
-                    .any(|c| ('\u{FF67}'..='\u{FF6F}').contains(&c)),
-                "{}",
-                word.kana
-            );
-            assert!(
-                word.typed
-                    .chars()
-                    .all(|c| ('ァ'..='ヺ').contains(&c) || c == 'ー')
-            );
+            assert!(!word.kana.chars().any(|c| ('\u{FF67}'..='\u{FF6F}').contains(&c)), "{}", word.kana);
+            assert!(word.typed.chars().all(|c| ('ァ'..='ヺ').contains(&c) || c == 'ー'));
             // A legal form's kana is an abbreviation (ｶ), not a reading; the generated
             // names test covers those.
             if !LEGAL_FORMS.iter().any(|f| std::ptr::eq(&f.word, word)) {
-                assert_eq!(
-                    normalize(word.kana),
-                    normalize(word.typed),
-                    "{}",
-                    word.kanji
-                );
+                assert_eq!(normalize(word.kana), normalize(word.typed), "{}", word.kanji);
             }
         }
     }
@@ -633,12 +523,7 @@ mod tests {
             assert!(name.kana.chars().all(is_zengin_kana), "{}", name.kana);
             assert!(name.kana.contains(')') || name.kana.contains('('));
             // Searching the typed reading finds the stored 全銀 kana.
-            assert_eq!(
-                normalize(&name.kana),
-                normalize(&typed_reading(&pick)),
-                "{}",
-                name.kanji
-            );
+            assert_eq!(normalize(&name.kana), normalize(&typed_reading(&pick)), "{}", name.kanji);
             assert!(!normalize(&name.kana).contains(['(', ')']), "{}", name.kana);
             distinct.insert(name.kanji);
         }

@@ -28,7 +28,15 @@ pub struct Entry {
 
 /// The hash of an entry's content chained to `prev_hash`. Fields are length-prefixed so
 /// that moving a character from one field to the next changes the hash.
-pub fn entry_hash(prev_hash: &[u8; 32], seq: i64, at: &str, actor: &str, action: &str, subject: &str, details: &str) -> [u8; 32] {
+pub fn entry_hash(
+    prev_hash: &[u8; 32],
+    seq: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    details: &str,
+) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"madoguchi-audit-v1");
     h.update(prev_hash);
@@ -151,9 +159,7 @@ impl<'k> Verifier<'k> {
     pub fn finish(self) -> Result<i64, Break> {
         let count = self.expected_seq - 1;
         match self.seal {
-            Some(seal) if !self.seal_matched && seal.seq > 0 => {
-                Err(Break { seq: count + 1, why: Breakage::TailCut })
-            }
+            Some(seal) if !self.seal_matched && seal.seq > 0 => Err(Break { seq: count + 1, why: Breakage::TailCut }),
             _ => Ok(count),
         }
     }

@@ -19,13 +19,8 @@ pub enum CredentialKind {
 }
 
 impl CredentialKind {
-    pub const ALL: [Self; 5] = [
-        Self::LoginPassword,
-        Self::ConfirmPassword,
-        Self::OneTimePassword,
-        Self::Pin,
-        Self::ApprovalPin,
-    ];
+    pub const ALL: [Self; 5] =
+        [Self::LoginPassword, Self::ConfirmPassword, Self::OneTimePassword, Self::Pin, Self::ApprovalPin];
 
     /// The name stored in the ledger and used on the command line.
     pub fn code(self) -> &'static str {

@@ -94,8 +94,8 @@ const LEGAL_WORDS: &[&str] = &[
 /// One-character (or short) kanji marks written in parentheses: (株), ㈱ (NFKC gives
 /// "(株)"), (一社) … Stripped as `(mark)` at either end.
 const KANJI_MARKS: &[&str] = &[
-    "株", "有", "同", "資", "名", "医", "財", "社", "宗", "学", "福", "特非", "npo", "一社",
-    "公社", "一財", "公財", "社福", "独", "弁", "税", "監", "相", "農",
+    "株", "有", "同", "資", "名", "医", "財", "社", "宗", "学", "福", "特非", "npo", "一社", "公社", "一財", "公財",
+    "社福", "独", "弁", "税", "監", "相", "農",
 ];
 
 /// 全銀 abbreviations (法人略語) in key form. At the front they are written `ｶ)`, at the
@@ -165,11 +165,7 @@ pub fn normalize(s: &str) -> String {
         key = fold(&key);
     }
     let kept = strip_legal_forms(&key);
-    if kept.len() == key.len() {
-        key
-    } else {
-        kept.to_owned()
-    }
+    if kept.len() == key.len() { key } else { kept.to_owned() }
 }
 
 /// The ASCII digits of `s` after NFKC (so `０３−１２３４` gives `031234`): the key for
@@ -195,9 +191,7 @@ fn fold_char(c: char) -> Option<char> {
         // 中点 (・ and NFKC's result for ･), and the Latin middle dots people use for it.
         '・' | '·' | '‧' => return None,
         // Hyphen-like and long-vowel characters (ｰ, －, ～ reach here as ー, -, ~).
-        '-' | '\u{2010}'..='\u{2015}' | '\u{2043}' | '\u{2212}' | '~' | '〜' | '─' | '━' => {
-            LONG_VOWEL
-        }
+        '-' | '\u{2010}'..='\u{2015}' | '\u{2043}' | '\u{2212}' | '~' | '〜' | '─' | '━' => LONG_VOWEL,
         // Hiragana ぁ..ゖ sit exactly 0x60 below their katakana.
         'ぁ'..='ゖ' => shift(c, 0x60),
         'ゝ' => 'ヽ',

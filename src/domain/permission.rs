@@ -108,9 +108,9 @@ pub fn authorize(staff: Staff<'_>, op: Operation, customer_branch: Option<&str>)
         (_, O::Administer) => Err(Denied::Role),
         (_, O::SearchCustomers | O::Guidance | O::ReportLostToken | O::ViewAudit) => Ok(()),
         (R::Operator, O::UnlockByPhone) => Ok(()),
-        (R::Operator, O::UnlockAtCounter | O::CounterProcedure) => Err(Denied::CounterOnly {
-            customer_branch: customer_branch.unwrap_or_default().to_string(),
-        }),
+        (R::Operator, O::UnlockAtCounter | O::CounterProcedure) => {
+            Err(Denied::CounterOnly { customer_branch: customer_branch.unwrap_or_default().to_string() })
+        }
         (R::Operator, O::Approve | O::ViewFeeJournal) => Err(Denied::Role),
         (R::Clerk | R::Supervisor, O::UnlockByPhone) => Err(Denied::Role),
         (R::Clerk | R::Supervisor, O::UnlockAtCounter | O::CounterProcedure) => own_branch(),

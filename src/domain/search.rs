@@ -108,7 +108,19 @@ mod tests {
             &["yamada-m", "Yamada-G1"],
             &["HT00000001"],
         );
-        for q in ["101-0000001", "1010000001", "00000007", "03-1234-5678", "山田製作所", "㈱山田", "ﾔﾏﾀﾞ", "やまだせいさくしょ", "yamada-m", "YAMADA-G1", "ht00000001"] {
+        for q in [
+            "101-0000001",
+            "1010000001",
+            "00000007",
+            "03-1234-5678",
+            "山田製作所",
+            "㈱山田",
+            "ﾔﾏﾀﾞ",
+            "やまだせいさくしょ",
+            "yamada-m",
+            "YAMADA-G1",
+            "ht00000001",
+        ] {
             let keys = query_keys(q);
             assert!(
                 keys.prefixes.iter().any(|k| ix.terms.iter().any(|t| t.starts_with(k.as_str()))),

@@ -13,7 +13,9 @@ pub struct TokenParams<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeCheck {
     /// Accepted at this time step; record it so it is never accepted again.
-    Accepted { step: i64 },
+    Accepted {
+        step: i64,
+    },
     Wrong,
     /// Right code, but its step was already used (a replay).
     Replayed,
@@ -30,7 +32,15 @@ pub fn algorithm(name: &str) -> Option<Algorithm> {
 
 /// The code the token shows at `unix_time`.
 pub fn code_at(p: &TokenParams<'_>, unix_time: u64) -> Option<String> {
-    let totp = TOTP::new_unchecked(algorithm(p.algorithm)?, p.digits as usize, 0, u64::from(p.period), p.seed.to_vec(), None, String::new());
+    let totp = TOTP::new_unchecked(
+        algorithm(p.algorithm)?,
+        p.digits as usize,
+        0,
+        u64::from(p.period),
+        p.seed.to_vec(),
+        None,
+        String::new(),
+    );
     Some(totp.generate(unix_time))
 }
 

@@ -144,7 +144,11 @@ mod identity_tests {
         let table = [
             (false, IdentityCheck::Counter { document: doc, seal_matched: true }, Ok(())),
             (false, IdentityCheck::Counter { document: None, seal_matched: true }, Err(IdentityProblem::NoDocument)),
-            (false, IdentityCheck::Counter { document: doc, seal_matched: false }, Err(IdentityProblem::SealNotMatched)),
+            (
+                false,
+                IdentityCheck::Counter { document: doc, seal_matched: false },
+                Err(IdentityProblem::SealNotMatched),
+            ),
             (false, IdentityCheck::Phone { called_back: true }, Err(IdentityProblem::WrongChannel)),
             (true, IdentityCheck::Phone { called_back: true }, Ok(())),
             (true, IdentityCheck::Phone { called_back: false }, Err(IdentityProblem::NoCallBack)),

@@ -88,7 +88,11 @@ impl Ledger {
         let entries = store::audit::count(&self.conn)?;
         // A ledger that has entries but lost its seal cannot prove its tail.
         if seal.is_none() && self.seal_path.is_some() && entries > 0 {
-            return Ok(VerifyReport { entries, first_bad: Some(Break { seq: entries, why: Breakage::Seal }), sealed: false });
+            return Ok(VerifyReport {
+                entries,
+                first_bad: Some(Break { seq: entries, why: Breakage::Seal }),
+                sealed: false,
+            });
         }
         let report = verify_chain(&self.conn, self.keys.mac_key(), seal)?;
         Ok(VerifyReport { sealed: seal.is_some(), ..report })
@@ -106,8 +110,7 @@ impl Ledger {
             .map_err(|e| ServiceError::Io(format!("{}: {e}", dest.display())))?;
         let copy = rusqlite::Connection::open_with_flags(dest, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(store::StoreError::from)?;
-        let ok: String =
-            copy.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(store::StoreError::from)?;
+        let ok: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(store::StoreError::from)?;
         if ok != "ok" {
             return Err(ServiceError::Store(store::StoreError::Corrupt(ok)));
         }

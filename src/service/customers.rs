@@ -154,8 +154,8 @@ impl Ledger {
 
     pub fn customer_view(&self, session: &Session, contract_id: i64) -> Result<CustomerView> {
         session.authorize(Operation::SearchCustomers, None)?;
-        let contract =
-            store::customers::contract(&self.conn, contract_id)?.ok_or(super::ServiceError::NotFound("msg.contract"))?;
+        let contract = store::customers::contract(&self.conn, contract_id)?
+            .ok_or(super::ServiceError::NotFound("msg.contract"))?;
         let mut users = Vec::new();
         for user in store::customers::users_of(&self.conn, contract_id)? {
             let open_locks = store::locks::open_locks(&self.conn, user.id)?;
@@ -186,7 +186,11 @@ impl Ledger {
             pending_approvals: store::requests::count_pending(&self.conn, Some(branch))?,
             fees_today,
             fees_today_yen,
-            tokens_expiring: store::tokens::count_expiring(&self.conn, &until.format("%Y-%m-%d").to_string(), Some(branch))?,
+            tokens_expiring: store::tokens::count_expiring(
+                &self.conn,
+                &until.format("%Y-%m-%d").to_string(),
+                Some(branch),
+            )?,
         })
     }
 }

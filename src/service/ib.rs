@@ -86,7 +86,10 @@ enum Check {
     Right,
     Wrong,
     /// OTP: an accepted step to record.
-    RightAtStep { token_id: i64, step: i64 },
+    RightAtStep {
+        token_id: i64,
+        step: i64,
+    },
     NoToken,
 }
 

@@ -90,7 +90,9 @@ impl Actor {
     pub fn cli() -> Self {
         let uid = || {
             std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
-                s.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(1).map(|u| format!("uid{u}")))
+                s.lines()
+                    .find(|l| l.starts_with("Uid:"))
+                    .and_then(|l| l.split_whitespace().nth(1).map(|u| format!("uid{u}")))
             })
         };
         let user = std::env::var("USER")

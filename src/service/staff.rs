@@ -207,7 +207,9 @@ mod tests {
         l.staff_add(&Actor::cli(), "clerk101", "窓口 花子", StaffRole::Clerk, "101", &pw).expect("add");
         let wrong = SecretString::from("wrong-pass-1");
         for remaining in (1..=4).rev() {
-            assert!(matches!(l.staff_login("clerk101", &wrong), Err(ServiceError::BadLogin { remaining: r }) if r == remaining));
+            assert!(
+                matches!(l.staff_login("clerk101", &wrong), Err(ServiceError::BadLogin { remaining: r }) if r == remaining)
+            );
         }
         assert!(matches!(l.staff_login("clerk101", &wrong), Err(ServiceError::StaffLocked)));
         // Locked: even the right password is refused.

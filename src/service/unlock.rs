@@ -214,7 +214,8 @@ mod tests {
         store::locks::open_locks(l.conn(), user.id).expect("locks")[0].id
     }
 
-    const COUNTER: IdentityCheck = IdentityCheck::Counter { document: Some(IdDocument::DriversLicense), seal_matched: true };
+    const COUNTER: IdentityCheck =
+        IdentityCheck::Counter { document: Some(IdDocument::DriversLicense), seal_matched: true };
 
     #[test]
     fn a_third_unlock_within_the_window_waits_for_a_supervisor() {
@@ -286,7 +287,9 @@ mod tests {
         assert_eq!(store::audit::count(l.conn()).expect("count"), after_logins);
         // By phone, after the call back: lifted; a second terminal sees who did it.
         assert_eq!(l.unlock(&tel, lock, phone, "折り返し確認済").expect("unlock"), UnlockOutcome::Lifted);
-        assert!(matches!(l.unlock(&clerk, lock, COUNTER, "r"), Err(ServiceError::AlreadyDone { by }) if by == "tel900"));
+        assert!(
+            matches!(l.unlock(&clerk, lock, COUNTER, "r"), Err(ServiceError::AlreadyDone { by }) if by == "tel900")
+        );
         assert!(l.verify_audit().expect("verify").intact());
     }
 

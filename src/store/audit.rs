@@ -66,7 +66,8 @@ pub fn for_each<E: From<super::StoreError>>(
     conn: &Connection,
     mut f: impl FnMut(&Entry) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq")).map_err(super::StoreError::from)?;
+    let mut stmt =
+        conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq")).map_err(super::StoreError::from)?;
     let mut rows = stmt.query([]).map_err(super::StoreError::from)?;
     while let Some(row) = rows.next().map_err(super::StoreError::from)? {
         let entry = row_to_entry(row).map_err(super::StoreError::from)?;

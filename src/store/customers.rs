@@ -91,7 +91,8 @@ pub fn insert_user(tx: &Transaction<'_>, u: &NewUser<'_>) -> Result<i64> {
 }
 
 pub fn insert_certificate(tx: &Transaction<'_>, user_id: i64, at: &str) -> Result<()> {
-    tx.prepare_cached("INSERT INTO certificates (user_id, issued_at) VALUES (?1, ?2)")?.execute(params![user_id, at])?;
+    tx.prepare_cached("INSERT INTO certificates (user_id, issued_at) VALUES (?1, ?2)")?
+        .execute(params![user_id, at])?;
     Ok(())
 }
 
@@ -101,8 +102,7 @@ pub fn insert_secret_hash(tx: &Transaction<'_>, phc: &str) -> Result<i64> {
     Ok(tx.last_insert_rowid())
 }
 
-const CONTRACT_COLUMNS: &str =
-    "id, cif, branch, company, company_kana, phone, address, state = 'cancelled', replaces";
+const CONTRACT_COLUMNS: &str = "id, cif, branch, company, company_kana, phone, address, state = 'cancelled', replaces";
 
 fn contract_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContractRow> {
     Ok(ContractRow {
@@ -188,15 +188,19 @@ fn secret_column(kind: CredentialKind) -> Option<&'static str> {
 pub fn secret_hash(conn: &Connection, user_id: i64, kind: CredentialKind) -> Result<Option<String>> {
     let Some(col) = secret_column(kind) else { return Ok(None) };
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT h.phc FROM users u JOIN secret_hashes h ON h.id = u.{col} WHERE u.id = ?1"
-        ))?
+        .prepare_cached(&format!("SELECT h.phc FROM users u JOIN secret_hashes h ON h.id = u.{col} WHERE u.id = ?1"))?
         .query_row([user_id], |r| r.get(0))
         .optional()?)
 }
 
 /// Replaces one stored secret with a new hash.
-pub fn set_secret(tx: &Transaction<'_>, user_id: i64, kind: CredentialKind, phc: &str, must_change: bool) -> Result<()> {
+pub fn set_secret(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    kind: CredentialKind,
+    phc: &str,
+    must_change: bool,
+) -> Result<()> {
     let Some(col) = secret_column(kind) else { return Ok(()) };
     let id = insert_secret_hash(tx, phc)?;
     tx.execute(&format!("UPDATE users SET {col} = ?2 WHERE id = ?1"), params![user_id, id])?;

@@ -78,14 +78,18 @@ fn lock_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LockRow> {
 }
 
 pub fn open_locks(conn: &Connection, user_id: i64) -> Result<Vec<LockRow>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM locks WHERE user_id = ?1 AND cleared_at IS NULL ORDER BY id"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM locks WHERE user_id = ?1 AND cleared_at IS NULL ORDER BY id"
+    ))?;
     let rows = stmt.query_map([user_id], lock_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn lock(conn: &Connection, id: i64) -> Result<Option<LockRow>> {
-    Ok(conn.prepare_cached(&format!("SELECT {COLUMNS} FROM locks WHERE id = ?1"))?.query_row([id], lock_row).optional()?)
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM locks WHERE id = ?1"))?
+        .query_row([id], lock_row)
+        .optional()?)
 }
 
 /// What the user may do, from their open locks and a lost token (R10).

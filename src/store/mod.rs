@@ -216,7 +216,8 @@ mod tests {
     fn garbage_and_missing_files_are_named() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("junk.sqlite3");
-        std::fs::write(&path, b"this is not a database, just some text that is long enough to matter....").expect("write");
+        std::fs::write(&path, b"this is not a database, just some text that is long enough to matter....")
+            .expect("write");
         assert!(matches!(open(&path), Err(StoreError::Corrupt(_))), "{:?}", open(&path).err());
         assert!(matches!(open(&dir.path().join("none")), Err(StoreError::Missing)));
     }

@@ -20,7 +20,16 @@ pub fn insert(tx: &Transaction<'_>, r: &NewRequest<'_>) -> Result<i64> {
         "INSERT INTO requests (kind, branch, contract_id, user_id, credential, payload, requested_by, requested_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![r.kind, r.branch, r.contract_id, r.user_id, r.credential, r.payload, r.requested_by, r.at])?;
+    .execute(params![
+        r.kind,
+        r.branch,
+        r.contract_id,
+        r.user_id,
+        r.credential,
+        r.payload,
+        r.requested_by,
+        r.at
+    ])?;
     Ok(tx.last_insert_rowid())
 }
 

@@ -10,7 +10,8 @@ pub fn index(tx: &Transaction<'_>, contract_id: i64, ix: &Indexed) -> Result<()>
     for t in &ix.terms {
         term.execute(params![t, contract_id])?;
     }
-    tx.prepare_cached("INSERT INTO search_text (rowid, body) VALUES (?1, ?2)")?.execute(params![contract_id, ix.body])?;
+    tx.prepare_cached("INSERT INTO search_text (rowid, body) VALUES (?1, ?2)")?
+        .execute(params![contract_id, ix.body])?;
     Ok(())
 }
 
@@ -75,7 +76,8 @@ pub fn prefix_matches(conn: &Connection, keys: &QueryKeys, want: usize) -> Resul
 /// Contracts whose indexed text matches the trigram MATCH expression (one phrase, see
 /// `domain::search::fts_phrase`), in index order, `limit` from `offset`.
 pub fn contains(conn: &Connection, expression: &str, offset: usize, limit: usize) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT rowid FROM search_text WHERE search_text MATCH ?1 LIMIT ?2 OFFSET ?3")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT rowid FROM search_text WHERE search_text MATCH ?1 LIMIT ?2 OFFSET ?3")?;
     let rows = stmt.query_map(params![expression, limit as i64, offset as i64], |r| r.get::<_, i64>(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -34,7 +34,8 @@ impl std::fmt::Debug for StaffRow {
     }
 }
 
-const COLUMNS: &str = "id, name, role, branch, password_hash, failures, locked_at, disabled_at, totp_secret, totp_last_step";
+const COLUMNS: &str =
+    "id, name, role, branch, password_hash, failures, locked_at, disabled_at, totp_secret, totp_last_step";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRow> {
     let role: String = r.get(2)?;

@@ -49,7 +49,18 @@ pub fn insert(tx: &Transaction<'_>, t: &NewToken<'_>) -> Result<i64> {
         "INSERT INTO tokens (serial, branch, seed, algorithm, digits, period, expires, state, user_id, imported_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(params![t.serial, t.branch, t.seed, t.algorithm, t.digits, t.period, t.expires, t.state, t.user_id, t.at])?;
+    .execute(params![
+        t.serial,
+        t.branch,
+        t.seed,
+        t.algorithm,
+        t.digits,
+        t.period,
+        t.expires,
+        t.state,
+        t.user_id,
+        t.at
+    ])?;
     Ok(tx.last_insert_rowid())
 }
 
@@ -81,7 +92,10 @@ pub fn of_user(conn: &Connection, user_id: i64) -> Result<Vec<TokenRow>> {
 }
 
 pub fn by_serial(conn: &Connection, serial: &str) -> Result<Option<TokenRow>> {
-    Ok(conn.prepare_cached(&format!("SELECT {COLUMNS} FROM tokens WHERE serial = ?1"))?.query_row([serial], row).optional()?)
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM tokens WHERE serial = ?1"))?
+        .query_row([serial], row)
+        .optional()?)
 }
 
 /// Records an accepted step; false when that step was used meanwhile.

@@ -36,9 +36,7 @@ impl Term {
     /// Starts `madoguchi --db <db> <args…>` in a `cols`×`rows` terminal.
     pub fn start(db: &Path, args: &[&str], cols: u16, rows: u16) -> Self {
         let pty = native_pty_system();
-        let pair = pty
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
-            .expect("open a pty");
+        let pair = pty.openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("open a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_madoguchi"));
         cmd.arg("--db");
         cmd.arg(db);

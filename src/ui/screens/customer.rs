@@ -53,7 +53,8 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(contract).block(boxed(t(lang, "ui.customer.contract").into())), contract_area);
 
     let header = Row::new(
-        ["ui.col.role", "ui.col.login_id", "ui.col.name", "ui.col.method", "ui.col.state", "ui.col.token"].map(|k| t(lang, k)),
+        ["ui.col.role", "ui.col.login_id", "ui.col.name", "ui.col.method", "ui.col.state", "ui.col.token"]
+            .map(|k| t(lang, k)),
     )
     .style(theme::label());
     let rows = v.users.iter().map(|u| {
@@ -128,7 +129,10 @@ fn detail_lines(lang: Lang, u: &UserView) -> Vec<Line<'static>> {
             Span::styled(
                 format!(
                     "{} ",
-                    t(lang, if l.scope == LockScope::Service { "ui.state.service_locked" } else { "ui.state.otp_locked" })
+                    t(
+                        lang,
+                        if l.scope == LockScope::Service { "ui.state.service_locked" } else { "ui.state.otp_locked" }
+                    )
                 ),
                 theme::locked(),
             ),

@@ -14,7 +14,9 @@ use crate::ui::{theme, widgets};
 pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
     let [boxed, results] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(format!(" {} ", t(lang, "ui.find.title")), theme::title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {} ", t(lang, "ui.find.title")), theme::title()));
     let input = widgets::input_line(t(lang, "ui.find.label"), &s.query, s.selected.is_none());
     frame.render_widget(Paragraph::new(input).block(block), boxed);
 
@@ -33,8 +35,9 @@ pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) {
             ],
         )
     };
-    let header = Row::new(["ui.col.cif", "ui.col.company", "ui.col.kana", "ui.col.phone", "ui.col.match"].map(|k| t(lang, k)))
-        .style(theme::label());
+    let header =
+        Row::new(["ui.col.cif", "ui.col.company", "ui.col.kana", "ui.col.phone", "ui.col.match"].map(|k| t(lang, k)))
+            .style(theme::label());
     let rows = s.hits.iter().map(|h| {
         let c = &h.contract;
         let mut company = inert(&c.company).into_owned();
@@ -56,7 +59,13 @@ pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) {
     });
     let table = Table::new(
         rows,
-        [Constraint::Length(11), Constraint::Fill(3), Constraint::Fill(2), Constraint::Length(13), Constraint::Length(6)],
+        [
+            Constraint::Length(11),
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Length(13),
+            Constraint::Length(6),
+        ],
     )
     .header(header)
     .row_highlight_style(theme::selected())

@@ -33,6 +33,8 @@ pub fn render(app: &App, stats: &HomeStats, frame: &mut Frame<'_>, area: Rect) {
         Line::from(""),
         Line::from(vec![Span::styled(" / ", theme::hint_key()), Span::raw(format!(" {}", t(lang, "ui.home.find")))]),
     ];
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(format!(" {} ", t(lang, "ui.home.title")), theme::title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {} ", t(lang, "ui.home.title")), theme::title()));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -29,6 +29,8 @@ pub fn render(app: &App, s: &LoginState, frame: &mut Frame<'_>, area: Rect) {
     }
     let h = lines.len() as u16 + 2;
     let rect = widgets::centered(area, 64, h);
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(format!(" {} ", t(lang, "ui.login.title")), theme::title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {} ", t(lang, "ui.login.title")), theme::title()));
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

@@ -69,7 +69,9 @@ pub fn render(app: &App, s: &UnlockState, frame: &mut Frame<'_>, area: Rect) {
         let docs: Vec<String> = IdDocument::ALL
             .iter()
             .enumerate()
-            .map(|(i, d)| format!("{} {}", marker(s.document == Some(i)), t(lang, &format!("ui.document.{}", d.code()))))
+            .map(|(i, d)| {
+                format!("{} {}", marker(s.document == Some(i)), t(lang, &format!("ui.document.{}", d.code())))
+            })
             .collect();
         for pair in docs.chunks(3) {
             lines.push(Line::from(format!("  {}", pair.join("  "))));
