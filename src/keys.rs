@@ -14,6 +14,8 @@ pub enum Place {
     Customer,
     Guidance,
     Unlock,
+    Form,
+    Approvals,
     /// A screen that only says a workflow is not built yet.
     Notice,
     /// A yes/no question.
@@ -63,21 +65,40 @@ use Place as P;
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
-const SCREENS: &[Place] = &[P::Login, P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice];
-const AFTER_LOGIN: &[Place] = &[P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice];
-const MOVING: &[Place] = &[P::Login, P::Find, P::Customer, P::Guidance, P::Unlock];
+const SCREENS: &[Place] =
+    &[P::Login, P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Form, P::Approvals, P::Notice];
+const AFTER_LOGIN: &[Place] =
+    &[P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Form, P::Approvals, P::Notice];
+const MOVING: &[Place] = &[P::Login, P::Find, P::Customer, P::Guidance, P::Unlock, P::Form, P::Approvals];
+const WORKFLOWS: &[Place] = &[P::Guidance, P::Unlock, P::Form, P::Approvals];
+const BACK: &[Place] = &[P::Find, P::Customer, P::Guidance, P::Unlock, P::Form, P::Approvals, P::Notice, P::Help];
+const LANG: &[Place] = &[
+    P::Login,
+    P::Home,
+    P::Find,
+    P::Customer,
+    P::Guidance,
+    P::Unlock,
+    P::Form,
+    P::Approvals,
+    P::Notice,
+    P::Help,
+    P::Confirm,
+    P::IdleLock,
+];
 
 pub const KEYMAP: &[Binding] = &[
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.login", &[P::Login], true),
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.open", &[P::Find], true),
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.unlock_screen", &[P::IdleLock], true),
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.record", &[P::Guidance], true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.submit", &[P::Unlock], true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.submit", &[P::Unlock, P::Form], true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.decide", &[P::Approvals], true),
     key(K::Tab, NONE, "Tab", Action::NextField, "ui.key.next", MOVING, true),
     key(K::BackTab, SHIFT, "Shift-Tab", Action::PrevField, "ui.key.prev", MOVING, false),
     key(K::Down, NONE, "↓", Action::Down, "ui.key.down", MOVING, false),
     key(K::Up, NONE, "↑", Action::Up, "ui.key.up", MOVING, false),
-    key(K::Down, NONE, "↑↓", Action::Down, "ui.key.choose", &[P::Guidance, P::Unlock], true),
+    key(K::Down, NONE, "↑↓", Action::Down, "ui.key.choose", WORKFLOWS, true),
     key(K::PageDown, NONE, "PgDn", Action::PageDown, "ui.key.page_down", &[P::Find, P::Customer], false),
     key(K::PageUp, NONE, "PgUp", Action::PageUp, "ui.key.page_up", &[P::Find, P::Customer], false),
     key(K::Char('g'), NONE, "g", Action::Guidance, "ui.key.guidance", &[P::Customer], true),
@@ -93,25 +114,9 @@ pub const KEYMAP: &[Binding] = &[
     key(K::Enter, NONE, "Enter", Action::Yes, "ui.key.yes", &[P::Confirm], false),
     key(K::Char('n'), NONE, "n", Action::No, "ui.key.no", &[P::Confirm], true),
     key(K::Esc, NONE, "Esc", Action::No, "ui.key.no", &[P::Confirm], false),
-    key(
-        K::Esc,
-        NONE,
-        "Esc",
-        Action::Back,
-        "ui.key.back",
-        &[P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice, P::Help],
-        true,
-    ),
+    key(K::Esc, NONE, "Esc", Action::Back, "ui.key.back", BACK, true),
     key(K::Char('?'), NONE, "?", Action::Help, "ui.key.help", SCREENS, true),
-    key(
-        K::F(2),
-        NONE,
-        "F2",
-        Action::ToggleLang,
-        "ui.key.lang",
-        &[P::Login, P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Notice, P::Help, P::Confirm, P::IdleLock],
-        true,
-    ),
+    key(K::F(2), NONE, "F2", Action::ToggleLang, "ui.key.lang", LANG, true),
     key(K::Char('q'), CTRL, "Ctrl-Q", Action::Quit, "ui.key.quit", SCREENS, true),
 ];
 

@@ -268,6 +268,12 @@ fn third_unlock_in_thirty_days_waits_for_a_supervisor() {
     assert_eq!(query_i64(&db, "SELECT count(*) FROM requests WHERE kind = 'unlock' AND state = 'pending'"), 1);
     // Still suspended until a supervisor approves.
     assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1"], "Login-pass1\n").0, 11);
+    let mut sup = Term::start(&db, &[], 80, 24);
+    sup.log_in("super101", "demo-pass-1").wait_for("ホーム");
+    sup.send("a").wait_for("ログインパスワードのロックを解除します").wait_for("三度目");
+    sup.send(key::ENTER).type_text(&supervisor_code(0)).send(key::ENTER).wait_for("承認しますか").send("y");
+    sup.wait_for("承認しました");
+    assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1"], "Login-pass1\n").0, 0);
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
 }
 
@@ -321,4 +327,129 @@ fn another_branch_cannot_unlock_and_two_terminals_do_not_lift_twice() {
     a.send(key::ENTER).send("y").wait_for("ロックを解除しました");
     b.send(key::ENTER).send("y").wait_for("すでに clerk101 が処理しました");
     assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'lock.clear'"), 1);
+}
+
+/// The demo supervisors' current authenticator code, `steps` periods from now.
+fn supervisor_code(steps: i64) -> String {
+    let seed = data_encoding::BASE32_NOPAD.decode(madoguchi::demo::SUPERVISOR_TOTP.as_bytes()).expect("base32");
+    let p = madoguchi::domain::token::TokenParams { seed: &seed, algorithm: "SHA1", digits: 6, period: 30 };
+    let now = chrono::Utc::now().timestamp() + steps * 30;
+    madoguchi::domain::token::code_at(&p, u64::try_from(now).expect("time")).expect("code")
+}
+
+/// Keys a form from the Customer screen of `login_id`: kind (↓ presses from the first
+/// kind that applies), form number, who brought it, 運転免許証, seal, the secret twice.
+fn key_form(t: &mut Term, login_id: &str, kind_downs: usize, form_no: &str, secret: &str) {
+    open_user(t, login_id);
+    t.send("f").wait_for("申込書の種類");
+    for _ in 0..kind_downs {
+        t.send(key::DOWN);
+    }
+    t.send(key::TAB).type_text(form_no).send(key::TAB).send(key::TAB).type_text("山田 太郎");
+    t.send(key::TAB).send(key::DOWN).send(key::TAB).send(key::DOWN).send(key::TAB);
+    t.type_text(secret).send(key::TAB).type_text(secret);
+    t.send(key::ENTER).wait_for("検印に回しますか").send("y").wait_for("役席の検印待ちです");
+}
+
+/// Approves the oldest request in the queue with a code.
+fn approve_first(t: &mut Term, code: &str) {
+    t.send("a").wait_for("依頼の内容").send(key::ENTER).type_text(code).send(key::ENTER);
+    t.wait_for("承認しますか").send("y");
+}
+
+#[test]
+fn password_form_approved_by_a_supervisor_then_changed_by_the_customer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut clerk = Term::start(&db, &[], 80, 24);
+    clerk.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    key_form(&mut clerk, "yamada-m", 0, "12345678", "New-pass123");
+    clerk.wait_for("承認待ち: パスワード再登録");
+    // Pending: nothing has changed for the customer.
+    assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "yamada-m"], "New-pass123\n").0, 11);
+    // The supervisor approves with a code from the demo authenticator.
+    let mut sup = Term::start(&db, &[], 80, 24);
+    sup.log_in("super101", "demo-pass-1").wait_for("ホーム").wait_for("検印待ち  1");
+    approve_first(&mut sup, &supervisor_code(0));
+    sup.wait_for("承認しました").wait_for("検印待ちはありません");
+    let (code, json) = madoguchi(&db, &["ib", "login", "--login-id", "yamada-m", "--json"], "New-pass123\n");
+    assert_eq!(code, 12, "{json}");
+    assert!(json.contains("must_change"), "{json}");
+    let (code, json) = madoguchi(
+        &db,
+        &["ib", "change-password", "--login-id", "yamada-m", "--kind", "login", "--json"],
+        "New-pass123\nMy-own-pass7\n",
+    );
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "yamada-m"], "My-own-pass7\n").0, 0);
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let (state, by): (String, String) = conn
+        .query_row("SELECT state, decided_by FROM requests WHERE kind = 'form_password'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("request");
+    assert_eq!((state.as_str(), by.as_str()), ("approved", "super101"));
+    let form: (String, String, i64) = conn
+        .query_row("SELECT form_no, id_document, seal_checked FROM forms", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .expect("form");
+    assert_eq!(form, ("12345678".into(), "drivers_license".into(), 1));
+    // The new password never reached the ledger in the clear.
+    let bytes = std::fs::read(&db).expect("read");
+    assert!(!bytes.windows(11).any(|w| w == b"New-pass123"));
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
+}
+
+#[test]
+fn pin_change_approved_and_own_request_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut sup = Term::start(&db, &[], 80, 24);
+    sup.log_in("super101", "demo-pass-1").wait_for("ホーム");
+    // A supervisor may key a form, but never approve it.
+    key_form(&mut sup, "yamada-g1", 0, "22223333", "4321");
+    sup.send(key::ESC).send(key::ESC).send(key::ESC).wait_for("ホーム");
+    approve_first(&mut sup, &supervisor_code(0));
+    sup.wait_for("自分が依頼した手続きは検印できません");
+    // Reject it instead? Not one's own either; another clerk keys a fresh one.
+    let mut clerk = Term::start(&db, &[], 80, 24);
+    clerk.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    key_form(&mut clerk, "aozora-m", 0, "22224444", "9876");
+    sup.send(key::ESC).wait_for("ホーム");
+    sup.send("a").wait_for("依頼の内容").send(key::DOWN);
+    sup.send(key::ENTER).type_text(&supervisor_code(1)).send(key::ENTER).wait_for("承認しますか").send("y");
+    sup.wait_for("承認しました");
+    assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "aozora-m", "--secret", "pin"], "9876\n").0, 0);
+    assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "aozora-m", "--secret", "pin"], "1234\n").0, 10);
+    // The supervisor's own request is still pending.
+    assert_eq!(
+        query_i64(&db, "SELECT count(*) FROM requests WHERE state = 'pending' AND requested_by = 'super101'"),
+        1
+    );
+}
+
+#[test]
+fn rejection_reason_reaches_the_clerk_and_two_terminals_decide_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut clerk = Term::start(&db, &[], 80, 24);
+    clerk.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    key_form(&mut clerk, "yamada-g1", 0, "33334444", "4321");
+    let mut a = Term::start(&db, &[], 80, 24);
+    let mut b = Term::start(&db, &[], 80, 24);
+    for t in [&mut a, &mut b] {
+        t.log_in("super101", "demo-pass-1").wait_for("ホーム");
+        t.send("a").wait_for("依頼の内容");
+    }
+    // One rejects with a reason; the other, a moment later, tries to approve.
+    a.send(key::TAB).send(key::TAB).type_text("届出印が不鮮明").send(key::ENTER).wait_for("却下しますか").send("y");
+    a.wait_for("却下しました");
+    b.send(key::ENTER).type_text(&supervisor_code(0)).send(key::ENTER).wait_for("承認しますか").send("y");
+    b.wait_for("すでに super101 が処理しました");
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action IN ('request.approve', 'request.reject')"), 1);
+    // The clerk sees the reason on the customer.
+    open_user(&mut clerk, "yamada-g1");
+    clerk.wait_for("却下: 暗証番号変更").wait_for("届出印が不鮮明");
+    assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "pin"], "1234\n").0, 0);
 }

@@ -233,3 +233,35 @@ fn every_dynamic_catalog_key_exists() {
         }
     }
 }
+
+#[test]
+fn paper_form_and_approvals_screens() {
+    let mut app = demo_app();
+    log_in(&mut app, "clerk101");
+    open_customer(&mut app, "101-0000001");
+    app.update(Action::PaperForm, Instant::now());
+    app.update(Action::NextField, Instant::now());
+    type_text(&mut app, "12345678");
+    for a in [Action::NextField, Action::NextField] {
+        app.update(a, Instant::now());
+    }
+    type_text(&mut app, "山田 太郎");
+    for a in [Action::NextField, Action::Down, Action::NextField, Action::Down, Action::NextField] {
+        app.update(a, Instant::now());
+    }
+    type_text(&mut app, "New-pass123");
+    snap_all(&mut app, "form_password");
+    // The re-application variant lists the new master's fields.
+    for _ in 0..6 {
+        app.update(Action::PrevField, Instant::now());
+    }
+    for _ in 0..4 {
+        app.update(Action::Down, Instant::now());
+    }
+    snap_all(&mut app, "form_reapply");
+
+    let mut app = demo_app();
+    log_in(&mut app, "super205");
+    app.update(Action::Approvals, Instant::now());
+    snap_all(&mut app, "approvals_token_reissue");
+}

@@ -1,9 +1,13 @@
 //! The running state of the terminal app. `App::update` is the only place it changes;
 //! the ui module only reads it.
 
+mod approvals;
+mod form;
 mod guidance;
 mod unlock;
 
+pub use approvals::{ApprovalFocus, ApprovalsState, QueueItem};
+pub use form::{FormField, FormState, SECRET_KINDS};
 pub use guidance::{GuidanceFocus, GuidanceState};
 pub use unlock::{UnlockField, UnlockState};
 
@@ -114,6 +118,8 @@ pub enum Screen {
     Customer(Box<CustomerState>),
     Guidance(Box<GuidanceState>),
     Unlock(Box<UnlockState>),
+    Form(Box<FormState>),
+    Approvals(Box<ApprovalsState>),
     /// A workflow that is not built yet says so plainly.
     Notice {
         title: &'static str,
@@ -129,6 +135,8 @@ impl Screen {
             Self::Customer(_) => Place::Customer,
             Self::Guidance(_) => Place::Guidance,
             Self::Unlock(_) => Place::Unlock,
+            Self::Form(_) => Place::Form,
+            Self::Approvals(_) => Place::Approvals,
             Self::Notice { .. } => Place::Notice,
         }
     }
@@ -143,6 +151,9 @@ pub enum Question {
     Discard,
     RecordGuidance,
     Unlock,
+    SubmitForm,
+    Approve,
+    Reject,
 }
 
 pub enum Modal {
@@ -222,6 +233,14 @@ impl App {
             }
             (None, Screen::Find(s)) if s.selected.is_none() => Some(Field::Plain),
             (None, Screen::Unlock(s)) if s.focus == UnlockField::Reason => Some(Field::Secret),
+            (None, Screen::Form(s)) if s.free_text() => Some(Field::Secret),
+            (None, Screen::Form(s))
+                if matches!(s.focus, FormField::FormNo | FormField::Received | FormField::NewLoginId) =>
+            {
+                Some(Field::Plain)
+            }
+            (None, Screen::Approvals(s)) if s.focus == ApprovalFocus::Code => Some(Field::Plain),
+            (None, Screen::Approvals(s)) if s.focus == ApprovalFocus::Reason => Some(Field::Secret),
             (None, _) => None,
         }
     }
@@ -279,6 +298,9 @@ impl App {
             }
             Question::RecordGuidance => self.record_guidance(),
             Question::Unlock => self.commit_unlock(),
+            Question::SubmitForm => self.commit_form(),
+            Question::Approve => self.decide(true),
+            Question::Reject => self.decide(false),
             Question::Logout => {
                 self.session = None;
                 self.screens = vec![Screen::Login(LoginState::new())];
@@ -329,9 +351,12 @@ impl App {
                 return;
             }
             Action::Back => {
-                if let Screen::Unlock(s) = self.screen()
-                    && s.dirty()
-                {
+                let dirty = match self.screen() {
+                    Screen::Unlock(s) => s.dirty(),
+                    Screen::Form(s) => s.dirty(),
+                    _ => false,
+                };
+                if dirty {
                     self.modal = Some(Modal::Confirm(Question::Discard));
                     return;
                 }
@@ -350,6 +375,8 @@ impl App {
             Place::Customer => self.on_customer(action),
             Place::Guidance => self.on_guidance(action),
             Place::Unlock => self.on_unlock(action),
+            Place::Form => self.on_form(action),
+            Place::Approvals => self.on_approvals(action),
             _ => {}
         }
     }
@@ -422,7 +449,7 @@ impl App {
 
     fn on_home(&mut self, action: Action) {
         match action {
-            Action::Approvals => self.not_yet("ui.notice.approvals"),
+            Action::Approvals => self.open_approvals(),
             Action::FeeJournal => self.not_yet("ui.notice.journal"),
             Action::AuditTrail => self.not_yet("ui.notice.audit"),
             Action::ExpiringTokens => self.not_yet("ui.notice.expiring"),
@@ -543,7 +570,12 @@ impl App {
                     self.open_unlock(contract, user);
                 }
             }
-            Action::PaperForm => self.not_yet("ui.notice.form"),
+            Action::PaperForm => {
+                if let Some(u) = s.view.users.get(s.selected_user) {
+                    let (contract, user) = (s.view.contract.clone(), u.user.clone());
+                    self.start_form(contract, user);
+                }
+            }
             Action::HardToken => self.not_yet("ui.notice.token"),
             _ => {}
         }

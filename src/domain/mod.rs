@@ -1,9 +1,11 @@
 //! Plain data and pure rules. Nothing here touches a clock, a terminal or the ledger:
 //! time is a parameter, and every rule has a table test.
+pub mod approval;
 pub mod audit;
 pub mod branch;
 pub mod credential;
 pub mod fees;
+pub mod forms;
 pub mod guidance;
 pub mod kana;
 pub mod lockout;

@@ -104,8 +104,8 @@ pub struct UserView {
     pub failures: Vec<(crate::domain::credential::CredentialKind, u32)>,
     /// (serial, state, expires YYYY-MM-DD)
     pub tokens: Vec<(String, String, String)>,
-    /// (kind, requested by, requested at)
-    pub pending: Vec<(String, String, String)>,
+    /// Requests pending, or decided in the last 30 days (a rejection shows its reason).
+    pub requests: Vec<crate::store::requests::RequestRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,8 +168,8 @@ impl Ledger {
                 .into_iter()
                 .map(|t| (t.serial, t.state, t.expires))
                 .collect();
-            let pending = store::requests::pending_for_user(&self.conn, user.id)?;
-            users.push(UserView { user, open_locks, failures, tokens, pending });
+            let requests = self.recent_requests(user.id)?;
+            users.push(UserView { user, open_locks, failures, tokens, requests });
         }
         let history = store::audit::recent_for_subject(&self.conn, &format!("contract:{contract_id}/"), 50)?;
         let branch_name = self.cfg.branch(&contract.branch).map(|b| b.name.clone()).unwrap_or_default();

@@ -1,9 +1,11 @@
 //! Use cases: one function per thing staff or a customer does. Each checks the role,
 //! applies the rules, and writes in one transaction that appends its audit entry.
 
+pub mod approvals;
 pub mod audit;
 pub mod customers;
 pub mod error;
+pub mod forms;
 pub mod ib;
 pub mod staff;
 pub mod unlock;

@@ -201,13 +201,56 @@ pub fn set_secret(
     phc: &str,
     must_change: bool,
 ) -> Result<()> {
-    let Some(col) = secret_column(kind) else { return Ok(()) };
     let id = insert_secret_hash(tx, phc)?;
-    tx.execute(&format!("UPDATE users SET {col} = ?2 WHERE id = ?1"), params![user_id, id])?;
+    set_secret_id(tx, user_id, kind, id, must_change)
+}
+
+/// Points one of a user's secrets at an already stored hash (a form's new secret, hashed
+/// when it was keyed, takes effect when approved).
+pub fn set_secret_id(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    kind: CredentialKind,
+    hash_id: i64,
+    must_change: bool,
+) -> Result<()> {
+    let Some(col) = secret_column(kind) else { return Ok(()) };
+    tx.execute(&format!("UPDATE users SET {col} = ?2 WHERE id = ?1"), params![user_id, hash_id])?;
     if kind == CredentialKind::LoginPassword {
         tx.execute("UPDATE users SET login_must_change = ?2 WHERE id = ?1", params![user_id, must_change])?;
     }
     Ok(())
+}
+
+/// Marks a contract cancelled (解約); nothing is deleted.
+pub fn cancel_contract(tx: &Transaction<'_>, contract_id: i64, at: &str) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE contracts SET state = 'cancelled', cancelled_at = ?2 WHERE id = ?1 AND state = 'active'",
+        params![contract_id, at],
+    )?;
+    Ok(n == 1)
+}
+
+/// Links a re-applied contract to the one it replaces.
+pub fn set_replaces(tx: &Transaction<'_>, contract_id: i64, replaces: i64) -> Result<()> {
+    tx.execute("UPDATE contracts SET replaces = ?2 WHERE id = ?1", params![contract_id, replaces])?;
+    Ok(())
+}
+
+/// The next free 顧客番号 (7 digits) of a branch.
+pub fn next_customer_no(tx: &Transaction<'_>, branch: &str) -> Result<i64> {
+    let max: Option<String> = tx.query_row(
+        "SELECT max(cif) FROM contracts WHERE cif >= ?1 AND cif < ?2",
+        params![format!("{branch}0000000"), format!("{branch}9999999~")],
+        |r| r.get(0),
+    )?;
+    Ok(max.and_then(|c| c.get(3..).and_then(|n| n.parse::<i64>().ok())).unwrap_or(0) + 1)
+}
+
+pub fn login_id_taken(conn: &Connection, login_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE login_id = ?1)")?
+        .query_row([login_id], |r| r.get(0))?)
 }
 
 pub fn contract_has_admin(conn: &Connection, contract_id: i64) -> Result<bool> {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod customers;
 pub mod fees;
+pub mod forms;
 pub mod locks;
 pub mod meta;
 pub mod migrations;

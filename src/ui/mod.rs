@@ -59,6 +59,8 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
         Screen::Customer(s) => screens::customer::render(app, s, frame, body),
         Screen::Guidance(s) => screens::guidance::render(app, s, frame, body),
         Screen::Unlock(s) => screens::unlock::render(app, s, frame, body),
+        Screen::Form(s) => screens::form::render(app, s, frame, body),
+        Screen::Approvals(s) => screens::approvals::render(app, s, frame, body),
         Screen::Notice { title } => screens::notice::render(app, title, frame, body),
     }
     status_line(app, frame, status);
@@ -72,6 +74,9 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
                 Question::Discard => "ui.confirm.discard",
                 Question::RecordGuidance => "ui.confirm.guidance",
                 Question::Unlock => "ui.confirm.unlock",
+                Question::SubmitForm => "ui.confirm.form",
+                Question::Approve => "ui.confirm.approve",
+                Question::Reject => "ui.confirm.reject",
             };
             widgets::popup(
                 frame,

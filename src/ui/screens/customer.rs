@@ -167,15 +167,28 @@ fn detail_lines(lang: Lang, u: &UserView) -> Vec<Line<'static>> {
             ],
         )));
     }
-    for (kind, by, at) in &u.pending {
-        lines.push(Line::from(Span::styled(
-            tf(
+    for r in &u.requests {
+        let kind = t(lang, &format!("ui.request.{}", r.kind));
+        let line = match (r.state.as_str(), &r.decided_by, &r.decided_at) {
+            ("pending", ..) => tf(
                 lang,
                 "ui.customer.pending_line",
-                &[("kind", t(lang, &format!("ui.request.{kind}"))), ("by", &inert(by)), ("at", &widgets::jst(at))],
+                &[("kind", kind), ("by", &inert(&r.requested_by)), ("at", &widgets::jst(&r.requested_at))],
             ),
-            theme::warn(),
-        )));
+            (state, Some(by), Some(at)) => tf(
+                lang,
+                &format!("ui.customer.{state}_line"),
+                &[
+                    ("kind", kind),
+                    ("by", &inert(by)),
+                    ("at", &widgets::jst(at)),
+                    ("reason", &inert(r.reason.as_deref().unwrap_or_default())),
+                ],
+            ),
+            _ => continue,
+        };
+        let style = if r.state == "rejected" { theme::locked() } else { theme::warn() };
+        lines.push(Line::from(Span::styled(line, style)));
     }
     if lines.is_empty() {
         lines.push(Line::from(t(lang, "ui.customer.nothing")));

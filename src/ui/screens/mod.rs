@@ -1,7 +1,9 @@
 //! One file per screen; each draws its state and nothing else.
 
+pub mod approvals;
 pub mod customer;
 pub mod find;
+pub mod form;
 pub mod guidance;
 pub mod home;
 pub mod login;
@@ -19,6 +21,8 @@ pub fn help_key(place: Place) -> &'static str {
         Place::Customer => "customer",
         Place::Guidance => "guidance",
         Place::Unlock => "unlock",
+        Place::Form => "form",
+        Place::Approvals => "approvals",
         _ => "other",
     }
 }

@@ -1,0 +1,203 @@
+//! R14: keying a paper form. Nothing changes for the customer until a supervisor of the
+//! branch approves it (see `approvals`).
+
+use chrono::NaiveDate;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+use crate::domain::credential::CredentialKind;
+use crate::domain::forms::{self, FormProblem, FormRequest};
+use crate::domain::permission::Operation;
+use crate::domain::unlock::IdDocument;
+use crate::secret;
+use crate::service::ib::meets_policy;
+use crate::store::{self, forms::NewForm, requests::NewRequest};
+
+use super::staff::Session;
+use super::{Ledger, Result, ServiceError, business_date};
+
+/// A new secret as keyed twice, masked.
+pub struct DoubleKeyed {
+    pub kind: CredentialKind,
+    pub first: SecretString,
+    pub second: SecretString,
+}
+
+/// A paper form as keyed at the counter.
+pub struct FormInput<'a> {
+    pub request: FormRequest,
+    /// The user concerned (the master, for a cancellation).
+    pub user_id: i64,
+    pub form_no: &'a str,
+    pub received: NaiveDate,
+    /// Who brought the form (name as written).
+    pub brought_by: &'a str,
+    pub document: Option<IdDocument>,
+    pub seal_matched: bool,
+    /// The new secrets: one for a password or PIN form, all four for a re-application.
+    pub secrets: Vec<DoubleKeyed>,
+    /// The login ID of the new contract's master (re-application only).
+    pub new_login_id: Option<&'a str>,
+}
+
+fn invalid(field: &'static str, key: &'static str) -> ServiceError {
+    ServiceError::Invalid { field, key }
+}
+
+/// A login ID: 4–20 of lower-case letters, digits, `.`, `_`, `-`, starting with a letter
+/// or digit.
+pub fn valid_login_id(s: &str) -> bool {
+    (4..=20).contains(&s.len())
+        && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+impl Ledger {
+    /// Keys a paper form: validates every field, hashes the new secrets, and files the
+    /// request for approval, in one transaction with its audit entry.
+    pub fn submit_form(&mut self, session: &Session, f: &FormInput<'_>) -> Result<i64> {
+        let user = store::customers::user(&self.conn, f.user_id)?.ok_or(ServiceError::NotFound("msg.customer_user"))?;
+        let contract =
+            store::customers::contract(&self.conn, user.contract_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
+        session.authorize(Operation::CounterProcedure, Some(&contract.branch))?;
+        if contract.cancelled {
+            return Err(invalid("contract", "err.contract_cancelled"));
+        }
+        if !forms::valid_form_number(f.form_no) {
+            return Err(invalid("form_no", "err.form_number"));
+        }
+        forms::check_received(f.received, business_date(self.now())).map_err(|p| match p {
+            FormProblem::FutureDate => invalid("received", "err.form_future_date"),
+            _ => invalid("received", "err.form_stale_date"),
+        })?;
+        let brought_by = f.brought_by.trim();
+        if brought_by.is_empty() || brought_by.chars().count() > 60 || brought_by.chars().any(char::is_control) {
+            return Err(invalid("brought_by", "err.form_brought_by"));
+        }
+        let Some(document) = f.document else { return Err(invalid("identity", "err.identity_document")) };
+        if !f.seal_matched {
+            return Err(invalid("identity", "err.identity_seal"));
+        }
+        let has_admin = store::customers::contract_has_admin(&self.conn, contract.id)?;
+        forms::applies(f.request, user.role, has_admin).map_err(|p| match p {
+            FormProblem::CancelNotNeeded => invalid("request", "err.form_cancel_not_needed"),
+            _ => invalid("request", "err.form_not_for_user"),
+        })?;
+        let needed: Vec<CredentialKind> = match f.request.credential() {
+            Some(k) => vec![k],
+            None => vec![
+                CredentialKind::LoginPassword,
+                CredentialKind::ConfirmPassword,
+                CredentialKind::Pin,
+                CredentialKind::ApprovalPin,
+            ],
+        };
+        for kind in &needed {
+            let Some(s) = f.secrets.iter().find(|s| s.kind == *kind) else {
+                return Err(invalid("secret", "err.form_secret_missing"));
+            };
+            if s.first.expose_secret() != s.second.expose_secret() {
+                return Err(invalid("secret", "err.form_secret_mismatch"));
+            }
+            if !meets_policy(*kind, &s.first) {
+                return Err(invalid(
+                    "secret",
+                    if matches!(kind, CredentialKind::Pin | CredentialKind::ApprovalPin) {
+                        "err.form_pin_policy"
+                    } else {
+                        "err.form_password_policy"
+                    },
+                ));
+            }
+        }
+        let new_login_id = match (f.request, f.new_login_id) {
+            (FormRequest::CancelAndReapply, Some(id)) if valid_login_id(id) => {
+                if store::customers::login_id_taken(&self.conn, id)? {
+                    return Err(invalid("login_id", "err.login_id_taken"));
+                }
+                Some(id.to_string())
+            }
+            (FormRequest::CancelAndReapply, _) => return Err(invalid("login_id", "err.login_id_format")),
+            _ => None,
+        };
+        // Hash before anything touches the ledger; the plain secrets end here.
+        let mut hashes = Vec::new();
+        for kind in &needed {
+            if let Some(s) = f.secrets.iter().find(|s| s.kind == *kind) {
+                hashes.push((*kind, secret::hash(&s.first)?));
+            }
+        }
+        let subject = format!("contract:{}/user:{}", contract.id, user.id);
+        let kind = f.request.request_kind();
+        let credential = f.request.credential().map(CredentialKind::code);
+        let staff_id = session.id.clone();
+        let received = f.received.format("%Y-%m-%d").to_string();
+        let request = f.request;
+        let form_no = f.form_no.to_string();
+        self.write(&session.actor(), |w| {
+            let at = w.stamp.clone();
+            let mut ids = serde_json::Map::new();
+            for (kind, phc) in &hashes {
+                ids.insert(kind.code().to_string(), json!(store::customers::insert_secret_hash(&w.tx, phc)?));
+            }
+            let payload = json!({
+                "form_no": form_no,
+                "form": request.code(),
+                "secret_ids": ids,
+                "new_login_id": new_login_id,
+            })
+            .to_string();
+            let request_id = store::requests::insert(
+                &w.tx,
+                &NewRequest {
+                    kind,
+                    branch: &contract.branch,
+                    contract_id: Some(contract.id),
+                    user_id: Some(user.id),
+                    credential,
+                    payload: &payload,
+                    requested_by: &staff_id,
+                    at: &at,
+                },
+            )
+            .map_err(|e| match e {
+                store::StoreError::Duplicate => invalid("request", "err.form_pending"),
+                other => other.into(),
+            })?;
+            store::forms::insert(
+                &w.tx,
+                &NewForm {
+                    branch: &contract.branch,
+                    form_no: &form_no,
+                    kind: request.code(),
+                    contract_id: contract.id,
+                    user_id: Some(user.id),
+                    received_on: &received,
+                    brought_by,
+                    id_document: document.code(),
+                    seal_checked: true,
+                    request_id,
+                    keyed_by: &staff_id,
+                    at: &at,
+                },
+            )
+            .map_err(|e| match e {
+                store::StoreError::Duplicate => invalid("form_no", "err.form_number_used"),
+                other => other.into(),
+            })?;
+            w.audit(
+                "form.submit",
+                &subject,
+                json!({
+                    "request": request_id,
+                    "form": request.code(),
+                    "form_no": form_no,
+                    "received": received,
+                    "document": document.code(),
+                    "role": user.role.code(),
+                }),
+            )?;
+            Ok(request_id)
+        })
+    }
+}

@@ -1,0 +1,127 @@
+//! Screen 9, Approvals (検印): the branch's queue, oldest first, what each request will
+//! change, and approval with a TOTP code or rejection with a reason.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use serde_json::Value;
+
+use crate::app::{App, ApprovalFocus, ApprovalsState, QueueItem};
+use crate::i18n::{Lang, t, tf};
+use crate::text::inert;
+use crate::ui::{theme, widgets};
+
+fn age(lang: Lang, requested_at: &str, now: DateTime<Utc>) -> String {
+    let Ok(at) = DateTime::parse_from_rfc3339(requested_at) else { return String::new() };
+    let minutes = (now - at.with_timezone(&Utc)).num_minutes().max(0);
+    match minutes {
+        m if m < 60 => tf(lang, "ui.approvals.age_min", &[("n", &m.to_string())]),
+        m if m < 60 * 24 => tf(lang, "ui.approvals.age_hour", &[("n", &(m / 60).to_string())]),
+        m => tf(lang, "ui.approvals.age_day", &[("n", &(m / 60 / 24).to_string())]),
+    }
+}
+
+/// What approving this request will change, in words.
+fn effect(lang: Lang, item: &QueueItem) -> Vec<String> {
+    let r = &item.request;
+    let payload: Value = serde_json::from_str(&r.payload).unwrap_or(Value::Null);
+    let credential = r.credential.as_deref().map(|c| t(lang, &format!("ui.credential.{c}"))).unwrap_or_default();
+    let mut out = vec![match r.kind.as_str() {
+        "form_password" => tf(lang, "ui.approvals.effect_password", &[("credential", credential)]),
+        "form_pin" => tf(lang, "ui.approvals.effect_pin", &[("credential", credential)]),
+        "form_cancel" => tf(
+            lang,
+            "ui.approvals.effect_cancel",
+            &[("login", &inert(payload["new_login_id"].as_str().unwrap_or_default()))],
+        ),
+        "unlock" => tf(
+            lang,
+            "ui.approvals.effect_unlock",
+            &[("credential", credential), ("reason", &inert(payload["reason"].as_str().unwrap_or_default()))],
+        ),
+        other => t(lang, &format!("ui.request.{other}")).to_string(),
+    }];
+    if let Some(no) = payload["form_no"].as_str() {
+        out.push(tf(lang, "ui.approvals.form_no", &[("no", &inert(no))]));
+    }
+    out
+}
+
+pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) {
+    let lang = app.lang;
+    let now = app.ledger.now();
+    let list_h = (s.items.len() as u16 + 3).clamp(4, area.height / 2);
+    let [list_area, detail_area] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(6)]).areas(area);
+    let header = Row::new(
+        ["ui.approvals.col_age", "ui.approvals.col_kind", "ui.col.company", "ui.col.login_id", "ui.approvals.col_by"]
+            .map(|k| t(lang, k)),
+    )
+    .style(theme::label());
+    let rows = s.items.iter().map(|i| {
+        Row::new(vec![
+            Cell::from(age(lang, &i.request.requested_at, now)),
+            Cell::from(t(lang, &format!("ui.request.{}", i.request.kind))),
+            Cell::from(i.contract.as_ref().map(|c| inert(&c.company).into_owned()).unwrap_or_default()),
+            Cell::from(i.user.as_ref().map(|u| inert(&u.login_id).into_owned()).unwrap_or_default()),
+            Cell::from(inert(&i.request.requested_by).into_owned()),
+        ])
+    });
+    let title = if s.items.is_empty() {
+        t(lang, "ui.approvals.empty").to_string()
+    } else {
+        tf(lang, "ui.approvals.title", &[("n", &s.items.len().to_string())])
+    };
+    let focused = s.focus == ApprovalFocus::Queue;
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(8),
+            Constraint::Length(16),
+            Constraint::Fill(2),
+            Constraint::Length(12),
+            Constraint::Length(10),
+        ],
+    )
+    .header(header)
+    .row_highlight_style(theme::selected())
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(format!(" {title} "), if focused { theme::focused() } else { theme::title() })),
+    );
+    let mut ts = TableState::default().with_selected((!s.items.is_empty()).then_some(s.selected));
+    frame.render_stateful_widget(table, list_area, &mut ts);
+
+    let mut lines = Vec::new();
+    if let Some(item) = s.current() {
+        let r = &item.request;
+        if let Some(c) = &item.contract {
+            lines.push(Line::from(vec![
+                Span::styled(inert(&c.company).into_owned(), theme::title()),
+                Span::raw(format!("  {} {}", t(lang, "ui.col.cif"), widgets::cif(&c.cif))),
+            ]));
+        }
+        for e in effect(lang, item) {
+            lines.push(Line::from(e));
+        }
+        lines.push(Line::from(tf(
+            lang,
+            "ui.approvals.asked",
+            &[("by", &inert(&r.requested_by)), ("at", &widgets::jst(&r.requested_at))],
+        )));
+        lines.push(Line::from(""));
+        lines.push(widgets::input_line(t(lang, "ui.approvals.code"), &s.code, s.focus == ApprovalFocus::Code));
+        lines.push(widgets::input_line(t(lang, "ui.approvals.reason"), &s.reason, s.focus == ApprovalFocus::Reason));
+        lines.push(Line::from(Span::styled(t(lang, "ui.approvals.how"), theme::label())));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(format!(" {} ", t(lang, "ui.approvals.detail")), theme::title())),
+        ),
+        detail_area,
+    );
+}
