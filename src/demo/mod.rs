@@ -23,8 +23,9 @@ use crate::domain::permission::StaffRole;
 use crate::domain::token::{TokenParams, code_at};
 use crate::secret;
 use crate::service::customers::{NewCustomer, NewCustomerUser, insert_customer};
+use crate::service::staff::Session;
 use crate::service::{Actor, Ledger, Result, business_date, stamp};
-use crate::store::{self, customers::SecretIds, requests::NewRequest, tokens::NewToken};
+use crate::store::{self, customers::SecretIds, fees::NewFee, tokens::NewToken};
 
 pub const STAFF_PASSWORD: &str = "demo-pass-1";
 pub const LOGIN_PASSWORD: &str = "Login-pass1";
@@ -68,9 +69,55 @@ pub fn populate(ledger: &mut Ledger, customers: u64, seed: u64, progress: Progre
             ledger.staff_enroll_totp(&actor, id, Some(&totp))?;
         }
     }
+    stock(ledger)?;
     let secrets = shared_secrets(ledger)?;
     scenarios(ledger, secrets)?;
     generate(ledger, secrets, customers, seed, progress)
+}
+
+/// Token stock in each branch and at head office: 30 devices each, valid five years.
+fn stock(ledger: &mut Ledger) -> Result<()> {
+    let branches: Vec<String> = ledger
+        .config()
+        .branches
+        .iter()
+        .filter(|b| matches!(b.kind, BranchKind::Branch | BranchKind::HeadOffice))
+        .map(|b| b.code.clone())
+        .collect();
+    let (digits, period) = (ledger.config().token.digits, ledger.config().token.period);
+    let expires = business_date(ledger.now()) + Duration::days(365 * i64::from(ledger.config().token.life_years));
+    let enc = *ledger.keys.enc_key();
+    ledger.write(&Actor::Demo, |w| {
+        let at = w.stamp.clone();
+        for branch in &branches {
+            for n in 1..=30 {
+                let serial = format!("HT9{branch}{n:04}");
+                let sealed = secret::seal(&enc, &demo_seed(&serial));
+                store::tokens::insert(
+                    &w.tx,
+                    &NewToken {
+                        serial: &serial,
+                        branch,
+                        seed: &sealed,
+                        algorithm: "SHA1",
+                        digits,
+                        period,
+                        expires: &expires.format("%Y-%m-%d").to_string(),
+                        state: "in_stock",
+                        user_id: None,
+                        at: &at,
+                    },
+                )?;
+            }
+        }
+        w.audit("tokens.import", "ledger", json!({ "demo_stock_per_branch": 30, "branches": branches }))
+    })
+}
+
+/// A session of a demo staff member, for the scenario steps that staff take.
+fn demo_session(id: &str) -> Session {
+    let (_, name, role, branch) = STAFF.iter().find(|s| s.0 == id).copied().unwrap_or(STAFF[0]);
+    Session { id: id.into(), name: name.into(), role, branch: branch.into() }
 }
 
 /// One hash per public demo secret, shared by all demo users.
@@ -245,33 +292,14 @@ fn scenarios(ledger: &mut Ledger, secrets: SecretIds) -> Result<()> {
             ledger.ib_attempt("minato-m", CredentialKind::OneTimePassword, &SecretString::from(bad))?;
         }
     }
-    // 合同会社ひかりソフト: token reported lost, reissue pending approval.
+    // 合同会社ひかりソフト: token reported lost by phone, reissue keyed at the counter with
+    // its fee, waiting for the supervisor's approval.
     if let Some(&hikari) = users.get("hikari-m") {
-        let token_id = add_token(ledger, "HT10000004", "205", hikari, far)?;
-        let user = store::customers::user(ledger.conn(), hikari)?;
-        let contract_id = user.map_or(0, |u| u.contract_id);
-        let subject = format!("contract:{contract_id}/user:{hikari}");
-        ledger.write(&Actor::Staff("tel900".into()), |w| {
-            store::tokens::set_state(&w.tx, token_id, "lost")?;
-            w.audit("token.lost", &subject, json!({ "serial": "HT10000004", "channel": "phone" }))
-        })?;
-        ledger.write(&Actor::Staff("clerk205".into()), |w| {
-            let at = w.stamp.clone();
-            let id = store::requests::insert(
-                &w.tx,
-                &NewRequest {
-                    kind: "token_reissue",
-                    branch: "205",
-                    contract_id: Some(contract_id),
-                    user_id: Some(hikari),
-                    credential: None,
-                    payload: &json!({ "lost_serial": "HT10000004" }).to_string(),
-                    requested_by: "clerk205",
-                    at: &at,
-                },
-            )?;
-            w.audit("request.create", &subject, json!({ "request": id, "kind": "token_reissue" }))
-        })?;
+        add_token(ledger, "HT10000004", "205", hikari, far)?;
+        ledger.report_lost(&demo_session("tel900"), hikari)?;
+        if let Some(serial) = store::tokens::first_in_stock(ledger.conn(), "205")? {
+            ledger.reissue_token(&demo_session("clerk205"), hikari, &serial)?;
+        }
     }
     // 医療法人さくら会: certificate user whose token expires in 30 days.
     if let Some(&sakura) = users.get("sakura-m") {
@@ -332,7 +360,7 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
     let mut rng = StdRng::seed_from_u64(seed);
     ledger.conn.execute_batch("PRAGMA cache_size = -262144").map_err(store::StoreError::from)?;
     let result = ledger.write(&Actor::Demo, |w| {
-        let (mut tokens, mut locks, mut users_total) = (0u64, 0u64, 0u64);
+        let (mut tokens, mut locks, mut users_total, mut fees) = (0u64, 0u64, 0u64, 0u64);
         for i in 0..n {
             let no = 1000 + i;
             let branch = &branches[rng.gen_range(0..branches.len())];
@@ -361,8 +389,11 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
                 .iter()
                 .map(|(l, name, role, m)| NewCustomerUser { login_id: l, name, role: *role, method: *m })
                 .collect();
-            let created = stamp(now - Duration::minutes(rng.gen_range(60..525_600)));
-            let (_, ids) = insert_customer(
+            // Spread over the past year in order, so that receipt numbers follow the dates.
+            let minutes_ago = 525_600 - (i as i64 * 525_000 / n as i64) - rng.gen_range(0..30);
+            let created_at = now - Duration::minutes(minutes_ago.max(60));
+            let created = stamp(created_at);
+            let (contract_id, ids) = insert_customer(
                 w,
                 &NewCustomer {
                     cif: &cif,
@@ -382,7 +413,7 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
                 let serial = format!("HT{:08}", 20_000_000 + i);
                 let expires = today + Duration::days(rng.gen_range(1..365 * cfg.token.life_years as i64));
                 let sealed = secret::seal(&enc, &demo_seed(&serial));
-                store::tokens::insert(
+                let token_id = store::tokens::insert(
                     &w.tx,
                     &NewToken {
                         serial: &serial,
@@ -397,6 +428,30 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
                         at: &created,
                     },
                 )?;
+                // Half of them were added at the counter, with the fee.
+                if rng.gen_bool(0.5) {
+                    let amount = cfg.fees.token_add;
+                    let receipt_no = store::fees::next_receipt(&w.tx, branch)?;
+                    store::fees::insert(
+                        &w.tx,
+                        &NewFee {
+                            branch,
+                            receipt_no,
+                            business_date: &business_date(created_at).format("%Y-%m-%d").to_string(),
+                            kind: "token_add",
+                            contract_id: Some(contract_id),
+                            user_id: Some(ids[0]),
+                            amount,
+                            tax: crate::domain::fees::tax(amount, cfg.fees.tax_rate_percent),
+                            reverses: None,
+                            token_id: Some(token_id),
+                            staff: "demo",
+                            at: &created,
+                            reason: None,
+                        },
+                    )?;
+                    fees += 1;
+                }
                 tokens += 1;
             }
             if rng.gen_bool(0.01) {
@@ -416,7 +471,7 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
         w.audit(
             "demo.generate",
             "ledger",
-            json!({ "contracts": n, "users": users_total, "tokens": tokens, "locks": locks, "seed": seed }),
+            json!({ "contracts": n, "users": users_total, "tokens": tokens, "fees": fees, "locks": locks, "seed": seed }),
         )
     });
     result?;

@@ -69,9 +69,6 @@ impl Ledger {
     /// out in the same transaction.
     pub fn approve(&mut self, session: &Session, request_id: i64, code: &str) -> Result<()> {
         let request = self.pending_request(session, request_id, &Decision::Approve)?;
-        if request.kind == "token_reissue" {
-            return Err(invalid("request", "err.request_kind_not_ready"));
-        }
         let step = self.check_step_up(session, code)?;
         let payload: Value = serde_json::from_str(&request.payload).unwrap_or(Value::Null);
         let staff_id = session.id.clone();
@@ -165,6 +162,35 @@ fn carry_out(w: &mut Writer<'_>, request: &RequestRow, payload: &Value, by: &str
             )
         }
         "form_cancel" => reapply(w, request, payload, subject),
+        // The new token may now be handed over (see `hand_over`).
+        "token_reissue" => Ok(()),
+        "fee_reversal" | "fee_waiver" => {
+            let fee_id = payload["fee"].as_i64().ok_or(invalid("request", "err.request_damaged"))?;
+            let fee = store::fees::get(&w.tx, fee_id)?.ok_or(ServiceError::NotFound("msg.fee"))?;
+            if fee.reversed {
+                return Err(invalid("fee", "err.fee_already_reversed"));
+            }
+            let user = match &fee.login_id {
+                Some(l) => store::customers::user_by_login_id(&w.tx, l)?,
+                None => None,
+            };
+            let kind = if request.kind == "fee_waiver" { "waiver" } else { "reversal" };
+            let reason = payload["reason"].as_str().unwrap_or_default().to_string();
+            // The reversal is the exact negative of the receipt it reverses, tax included.
+            super::tokens::collect_fee(
+                w,
+                &fee.branch,
+                &request.requested_by,
+                kind,
+                user.as_ref(),
+                -fee.amount,
+                -fee.tax,
+                None,
+                Some(fee.id),
+                Some(&reason),
+            )?;
+            Ok(())
+        }
         _ => Err(invalid("request", "err.request_kind_not_ready")),
     }
 }

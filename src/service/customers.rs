@@ -166,6 +166,7 @@ impl Ledger {
                 .collect::<Result<Vec<_>>>()?;
             let tokens = store::tokens::of_user(&self.conn, user.id)?
                 .into_iter()
+                .chain(store::tokens::reserved_for(&self.conn, user.id)?)
                 .map(|t| (t.serial, t.state, t.expires))
                 .collect();
             let requests = self.recent_requests(user.id)?;

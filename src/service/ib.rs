@@ -85,10 +85,11 @@ pub fn meets_policy(kind: CredentialKind, s: &SecretString) -> bool {
 enum Check {
     Right,
     Wrong,
-    /// OTP: an accepted step to record.
+    /// OTP: an accepted step to record; a mailed replacement is bound on first use.
     RightAtStep {
         token_id: i64,
         step: i64,
+        replacement: Option<crate::store::tokens::TokenRow>,
     },
     NoToken,
 }
@@ -119,17 +120,31 @@ impl Ledger {
         }
         let tokens = store::tokens::of_user(&self.conn, user.id)?;
         let Some(t) = tokens.into_iter().find(|t| t.state == "issued") else { return Ok(Check::NoToken) };
+        if let Some(step) = self.otp_step(&t, secret)? {
+            return Ok(Check::RightAtStep { token_id: t.id, step, replacement: None });
+        }
+        // R12: a replacement mailed to the user becomes their token when first used.
+        for m in store::tokens::reserved_for(&self.conn, user.id)?.into_iter().filter(|m| m.state == "mailed") {
+            if let Some(step) = self.otp_step(&m, secret)? {
+                return Ok(Check::RightAtStep { token_id: m.id, step, replacement: Some(m) });
+            }
+        }
+        Ok(Check::Wrong)
+    }
+
+    /// The step at which `secret` is a fresh code of the token; expired tokens never verify.
+    fn otp_step(&self, t: &crate::store::tokens::TokenRow, secret: &SecretString) -> Result<Option<i64>> {
         let now = self.clock.now();
         let today = super::business_date(now).format("%Y-%m-%d").to_string();
         if t.expires < today {
-            return Ok(Check::Wrong);
+            return Ok(None);
         }
         let seed = secret::open(self.keys.enc_key(), &t.seed)?;
         let p = TokenParams { seed: &seed, algorithm: &t.algorithm, digits: t.digits, period: t.period };
         let unix = u64::try_from(now.timestamp()).unwrap_or(0);
         Ok(match token::check(&p, secret.expose_secret(), unix, self.cfg.token.window_steps, t.last_step) {
-            CodeCheck::Accepted { step } => Check::RightAtStep { token_id: t.id, step },
-            CodeCheck::Wrong | CodeCheck::Replayed => Check::Wrong,
+            CodeCheck::Accepted { step } => Some(step),
+            CodeCheck::Wrong | CodeCheck::Replayed => None,
         })
     }
 
@@ -158,11 +173,18 @@ impl Ledger {
             Check::Right | Check::RightAtStep { .. } => {
                 let must_change = kind == CredentialKind::LoginPassword && user.login_must_change;
                 let accepted = self.write(&actor, |w| {
-                    // The same code used meanwhile by another attempt counts as wrong.
-                    if let Check::RightAtStep { token_id, step } = check
-                        && !store::tokens::use_step(&w.tx, token_id, step)?
-                    {
-                        return Ok(false);
+                    match &check {
+                        Check::RightAtStep { replacement: Some(token), step, .. } => {
+                            super::tokens::bind_token(w, token, user.id, *step)?;
+                            w.audit("token.first_use", &subject, json!({ "serial": token.serial }))?;
+                        }
+                        Check::RightAtStep { token_id, step, .. } => {
+                            // The same code used meanwhile by another attempt counts as wrong.
+                            if !store::tokens::use_step(&w.tx, *token_id, *step)? {
+                                return Ok(false);
+                            }
+                        }
+                        _ => {}
                     }
                     if store::locks::reset_failures(&w.tx, user.id, kind)? {
                         w.audit("ib.reset", &subject, json!({ "credential": kind.code() }))?;

@@ -5,9 +5,11 @@ pub mod approvals;
 pub mod audit;
 pub mod customers;
 pub mod error;
+pub mod fees;
 pub mod forms;
 pub mod ib;
 pub mod staff;
+pub mod tokens;
 pub mod unlock;
 
 use std::path::{Path, PathBuf};

@@ -198,4 +198,18 @@ CREATE TABLE search_terms (
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE search_text USING fts5(body, content = '', contentless_delete = 1, tokenize = 'trigram');
 "#,
+    // 3: hard tokens and fees. A token waits for its user (reserved) until hand-over; a
+    // replacement is mailed with a tracking number; receipts are numbered per branch
+    // without gaps (the counter moves in the same transaction as the fee).
+    r#"
+ALTER TABLE tokens ADD COLUMN reserved_for INTEGER REFERENCES users(id);
+ALTER TABLE tokens ADD COLUMN mailed_at TEXT;
+ALTER TABLE tokens ADD COLUMN tracking_no TEXT;
+ALTER TABLE tokens ADD COLUMN request_id INTEGER REFERENCES requests(id);
+CREATE INDEX tokens_reserved ON tokens(reserved_for) WHERE reserved_for IS NOT NULL;
+CREATE INDEX tokens_stock ON tokens(branch, state);
+CREATE TABLE receipt_counters (branch TEXT PRIMARY KEY REFERENCES branches(code), last INTEGER NOT NULL) WITHOUT ROWID;
+ALTER TABLE fees ADD COLUMN reason TEXT;
+CREATE INDEX fees_reverses ON fees(reverses) WHERE reverses IS NOT NULL;
+"#,
 ];

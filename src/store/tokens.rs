@@ -19,6 +19,11 @@ pub struct TokenRow {
     pub state: String,
     pub user_id: Option<i64>,
     pub last_step: Option<i64>,
+    /// The user a token is set aside for, before hand-over (add, reissue, mailing).
+    pub reserved_for: Option<i64>,
+    pub replaces: Option<i64>,
+    pub request_id: Option<i64>,
+    pub tracking_no: Option<String>,
 }
 
 impl std::fmt::Debug for TokenRow {
@@ -64,7 +69,8 @@ pub fn insert(tx: &Transaction<'_>, t: &NewToken<'_>) -> Result<i64> {
     Ok(tx.last_insert_rowid())
 }
 
-const COLUMNS: &str = "id, serial, branch, seed, algorithm, digits, period, expires, state, user_id, last_step";
+const COLUMNS: &str = "id, serial, branch, seed, algorithm, digits, period, expires, state, user_id, last_step,
+     reserved_for, replaces, request_id, tracking_no";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
     Ok(TokenRow {
@@ -79,6 +85,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
         state: r.get(8)?,
         user_id: r.get(9)?,
         last_step: r.get(10)?,
+        reserved_for: r.get(11)?,
+        replaces: r.get(12)?,
+        request_id: r.get(13)?,
+        tracking_no: r.get(14)?,
     })
 }
 
@@ -119,4 +129,110 @@ pub fn count_expiring(conn: &Connection, until: &str, branch: Option<&str>) -> R
         params![until, branch],
         |r| r.get(0),
     )?)
+}
+
+/// Tokens set aside for a user and not yet handed over (added, reissued or mailed).
+pub fn reserved_for(conn: &Connection, user_id: i64) -> Result<Vec<TokenRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tokens WHERE reserved_for = ?1 AND state IN ('reserved', 'mailed') ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([user_id], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Sets a stock token aside for a user (add, reissue) or mails it (R12).
+pub fn reserve(tx: &Transaction<'_>, id: i64, user_id: i64, state: &str, replaces: Option<i64>) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE tokens SET state = ?3, reserved_for = ?2, replaces = ?4 WHERE id = ?1 AND state = 'in_stock'",
+        params![id, user_id, state, replaces],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn set_request(tx: &Transaction<'_>, id: i64, request_id: i64) -> Result<()> {
+    tx.execute("UPDATE tokens SET request_id = ?2 WHERE id = ?1", params![id, request_id])?;
+    Ok(())
+}
+
+pub fn set_mailed(tx: &Transaction<'_>, id: i64, at: &str, tracking_no: &str) -> Result<()> {
+    tx.execute("UPDATE tokens SET mailed_at = ?2, tracking_no = ?3 WHERE id = ?1", params![id, at, tracking_no])?;
+    Ok(())
+}
+
+/// Binds a token to its user (hand-over, or a mailed one first used) and records the step
+/// its first code was accepted at.
+pub fn bind(tx: &Transaction<'_>, id: i64, user_id: i64, step: i64) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE tokens SET state = 'issued', user_id = ?2, reserved_for = NULL, last_step = ?3
+         WHERE id = ?1 AND state IN ('reserved', 'mailed') AND (last_step IS NULL OR last_step < ?3)",
+        params![id, user_id, step],
+    )?;
+    Ok(n == 1)
+}
+
+/// Stock of a branch by state: (state, count).
+pub fn stock(conn: &Connection, branch: &str) -> Result<Vec<(String, i64)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT state, count(*) FROM tokens WHERE branch = ?1 GROUP BY state ORDER BY state")?;
+    let rows = stmt.query_map([branch], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The first token in stock at a branch, for the clerk to hand out.
+pub fn first_in_stock(conn: &Connection, branch: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT serial FROM tokens WHERE branch = ?1 AND state = 'in_stock' ORDER BY serial LIMIT 1")?
+        .query_row([branch], |r| r.get(0))
+        .optional()?)
+}
+
+/// An issued token expiring on or before `until`, with its holder.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Expiring {
+    pub serial: String,
+    pub expires: String,
+    pub branch: String,
+    pub cif: String,
+    pub company: String,
+    pub login_id: String,
+    pub user_id: i64,
+    pub contract_id: i64,
+    /// Whether a replacement has been mailed already.
+    pub replacement_mailed: bool,
+}
+
+pub fn expiring(conn: &Connection, until: &str, branch: Option<&str>, limit: u32) -> Result<Vec<Expiring>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.serial, t.expires, c.branch, c.cif, c.company, u.login_id, u.id, c.id,
+                EXISTS (SELECT 1 FROM tokens m WHERE m.reserved_for = u.id AND m.state = 'mailed')
+         FROM tokens t JOIN users u ON u.id = t.user_id JOIN contracts c ON c.id = u.contract_id
+         WHERE t.state = 'issued' AND t.expires <= ?1 AND (?2 IS NULL OR c.branch = ?2)
+         ORDER BY t.expires, t.serial LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![until, branch, limit], |r| {
+        Ok(Expiring {
+            serial: r.get(0)?,
+            expires: r.get(1)?,
+            branch: r.get(2)?,
+            cif: r.get(3)?,
+            company: r.get(4)?,
+            login_id: r.get(5)?,
+            user_id: r.get(6)?,
+            contract_id: r.get(7)?,
+            replacement_mailed: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Serials of the list that are already in the ledger (import checks the whole file).
+pub fn existing_serials(conn: &Connection, serials: &[&str]) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT serial FROM tokens WHERE serial = ?1")?;
+    let mut out = Vec::new();
+    for s in serials {
+        if let Some(found) = stmt.query_row([s], |r| r.get::<_, String>(0)).optional()? {
+            out.push(found);
+        }
+    }
+    Ok(out)
 }

@@ -1,0 +1,346 @@
+//! Hard tokens (R9–R12) and the fees that go with them (R13).
+
+use serde_json::json;
+
+use crate::domain::fees;
+use crate::domain::permission::Operation;
+use crate::domain::token::{self, CodeCheck, TokenParams};
+use crate::secret;
+use crate::store::{self, customers::UserRow, fees::NewFee, requests::NewRequest, tokens::TokenRow};
+
+use super::staff::Session;
+use super::{Ledger, Result, ServiceError, Writer, business_date};
+
+fn invalid(field: &'static str, key: &'static str) -> ServiceError {
+    ServiceError::Invalid { field, key }
+}
+
+/// A receipt as handed to the customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub branch: String,
+    pub receipt_no: i64,
+    pub kind: &'static str,
+    pub amount: i64,
+    pub tax: i64,
+    pub invoice_number: String,
+    pub at: String,
+    pub serial: Option<String>,
+}
+
+impl Receipt {
+    pub fn total(&self) -> i64 {
+        self.amount + self.tax
+    }
+}
+
+/// A user's tokens as the Hard token screen shows them.
+#[derive(Debug, Clone, Default)]
+pub struct TokenView {
+    /// Issued or lost tokens the user holds.
+    pub held: Vec<TokenRow>,
+    /// Tokens set aside for the user: added or reissued and not handed over, or mailed.
+    pub waiting: Vec<TokenRow>,
+    /// Whether a reissue of this user waits for approval, or was approved.
+    pub reissue_state: Option<String>,
+    /// The branch's stock by state.
+    pub stock: Vec<(String, i64)>,
+    pub first_in_stock: Option<String>,
+}
+
+impl Ledger {
+    fn user_and_branch(&self, user_id: i64) -> Result<(UserRow, String)> {
+        let user = store::customers::user(&self.conn, user_id)?.ok_or(ServiceError::NotFound("msg.customer_user"))?;
+        let contract =
+            store::customers::contract(&self.conn, user.contract_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
+        if contract.cancelled {
+            return Err(invalid("contract", "err.contract_cancelled"));
+        }
+        Ok((user, contract.branch))
+    }
+
+    pub fn token_view(&self, session: &Session, user_id: i64) -> Result<TokenView> {
+        session.authorize(Operation::SearchCustomers, None)?;
+        let (_, branch) = self.user_and_branch(user_id)?;
+        let waiting = store::tokens::reserved_for(&self.conn, user_id)?;
+        let reissue_state = match waiting.iter().find_map(|t| t.request_id) {
+            Some(id) => store::requests::get(&self.conn, id)?.map(|r| r.state),
+            None => None,
+        };
+        Ok(TokenView {
+            held: store::tokens::of_user(&self.conn, user_id)?,
+            waiting,
+            reissue_state,
+            stock: store::tokens::stock(&self.conn, &branch)?,
+            first_in_stock: store::tokens::first_in_stock(&self.conn, &branch)?,
+        })
+    }
+
+    /// A token of the branch's stock, by serial.
+    fn stock_token(&self, serial: &str, branch: &str) -> Result<TokenRow> {
+        let t = store::tokens::by_serial(&self.conn, serial.trim())?.ok_or(invalid("serial", "err.token_unknown"))?;
+        if t.branch != branch {
+            return Err(invalid("serial", "err.token_other_branch"));
+        }
+        if t.state != "in_stock" {
+            return Err(invalid("serial", "err.token_not_in_stock"));
+        }
+        Ok(t)
+    }
+
+    /// 追加発行 (R9): sets a stock token aside for the user and collects the fee, in one
+    /// transaction. The token is bound to the user at hand-over.
+    pub fn add_token(&mut self, session: &Session, user_id: i64, serial: &str) -> Result<Receipt> {
+        let (user, branch) = self.user_and_branch(user_id)?;
+        session.authorize(Operation::CounterProcedure, Some(&branch))?;
+        if store::tokens::of_user(&self.conn, user_id)?.iter().any(|t| t.state == "issued") {
+            return Err(invalid("user", "err.token_already_held"));
+        }
+        if !store::tokens::reserved_for(&self.conn, user_id)?.is_empty() {
+            return Err(invalid("user", "err.token_waiting"));
+        }
+        let token = self.stock_token(serial, &branch)?;
+        let amount = self.cfg.fees.token_add;
+        self.token_write(session, &user, &branch, |w, subject| {
+            if !store::tokens::reserve(&w.tx, token.id, user.id, "reserved", None)? {
+                return Err(invalid("serial", "err.token_not_in_stock"));
+            }
+            w.audit("token.add", subject, json!({ "serial": token.serial }))?;
+            Ok((Some(token.id), Some(token.serial.clone()), "token_add", amount))
+        })
+    }
+
+    /// 紛失届 (R10): the user's token is disabled in the same transaction as the report;
+    /// from then on everything that needs a one-time password is refused.
+    pub fn report_lost(&mut self, session: &Session, user_id: i64) -> Result<String> {
+        session.authorize(Operation::ReportLostToken, None)?;
+        let (user, _) = self.user_and_branch(user_id)?;
+        let held = store::tokens::of_user(&self.conn, user_id)?;
+        let token = held.into_iter().find(|t| t.state == "issued").ok_or(invalid("user", "err.token_none"))?;
+        let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
+        let channel = if session.role == crate::domain::permission::StaffRole::Operator { "phone" } else { "counter" };
+        self.write(&session.actor(), |w| {
+            store::tokens::set_state(&w.tx, token.id, "lost")?;
+            w.audit("token.lost", &subject, json!({ "serial": token.serial, "channel": channel }))
+        })?;
+        Ok(token.serial)
+    }
+
+    /// 再発行 (R10): at the counter with the fee; a new stock token is set aside and the
+    /// reissue waits for a supervisor's approval before it can be handed over.
+    pub fn reissue_token(&mut self, session: &Session, user_id: i64, serial: &str) -> Result<(Receipt, i64)> {
+        let (user, branch) = self.user_and_branch(user_id)?;
+        session.authorize(Operation::CounterProcedure, Some(&branch))?;
+        let lost = store::tokens::of_user(&self.conn, user_id)?
+            .into_iter()
+            .find(|t| t.state == "lost")
+            .ok_or(invalid("user", "err.token_not_lost"))?;
+        if !store::tokens::reserved_for(&self.conn, user_id)?.is_empty() {
+            return Err(invalid("user", "err.token_waiting"));
+        }
+        let token = self.stock_token(serial, &branch)?;
+        let amount = self.cfg.fees.token_reissue;
+        let staff = session.id.clone();
+        let mut request_id = 0;
+        let receipt = self.token_write(session, &user, &branch, |w, subject| {
+            if !store::tokens::reserve(&w.tx, token.id, user.id, "reserved", Some(lost.id))? {
+                return Err(invalid("serial", "err.token_not_in_stock"));
+            }
+            let at = w.stamp.clone();
+            let payload = json!({ "token": token.id, "serial": token.serial, "lost_serial": lost.serial }).to_string();
+            request_id = store::requests::insert(
+                &w.tx,
+                &NewRequest {
+                    kind: "token_reissue",
+                    branch: &branch,
+                    contract_id: Some(user.contract_id),
+                    user_id: Some(user.id),
+                    credential: None,
+                    payload: &payload,
+                    requested_by: &staff,
+                    at: &at,
+                },
+            )
+            .map_err(|e| match e {
+                store::StoreError::Duplicate => invalid("request", "err.token_waiting"),
+                other => other.into(),
+            })?;
+            store::tokens::set_request(&w.tx, token.id, request_id)?;
+            w.audit(
+                "token.reissue",
+                subject,
+                json!({ "serial": token.serial, "replaces": lost.serial, "request": request_id }),
+            )?;
+            Ok((Some(token.id), Some(token.serial.clone()), "token_reissue", amount))
+        })?;
+        Ok((receipt, request_id))
+    }
+
+    /// Writes a token step and its fee with a new receipt number, in one transaction.
+    fn token_write(
+        &mut self,
+        session: &Session,
+        user: &UserRow,
+        branch: &str,
+        step: impl FnOnce(&mut Writer<'_>, &str) -> Result<(Option<i64>, Option<String>, &'static str, i64)>,
+    ) -> Result<Receipt> {
+        let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
+        let rate = self.cfg.fees.tax_rate_percent;
+        let invoice = self.cfg.fees.invoice_number.clone();
+        let staff = session.id.clone();
+        self.write(&session.actor(), |w| {
+            let (token_id, serial, kind, amount) = step(w, &subject)?;
+            let receipt = collect_fee(
+                w,
+                branch,
+                &staff,
+                kind,
+                Some(user),
+                amount,
+                fees::tax(amount, rate),
+                token_id,
+                None,
+                None,
+            )?;
+            Ok(Receipt { kind, invoice_number: invoice, serial, ..receipt })
+        })
+    }
+
+    /// Hand-over (R11): the customer reads a code off the token; it is bound to the user
+    /// only when the code verifies, and no code is accepted twice.
+    pub fn hand_over(&mut self, session: &Session, user_id: i64, code: &str) -> Result<String> {
+        let (user, branch) = self.user_and_branch(user_id)?;
+        session.authorize(Operation::CounterProcedure, Some(&branch))?;
+        let token = store::tokens::reserved_for(&self.conn, user_id)?
+            .into_iter()
+            .find(|t| t.state == "reserved")
+            .ok_or(invalid("user", "err.token_nothing_to_hand_over"))?;
+        if let Some(request_id) = token.request_id {
+            let state = store::requests::get(&self.conn, request_id)?.map(|r| r.state).unwrap_or_default();
+            if state != "approved" {
+                return Err(invalid("request", "err.token_reissue_not_approved"));
+            }
+        }
+        let step = self.check_token_code(&token, code)?;
+        let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
+        self.write(&session.actor(), |w| {
+            bind_token(w, &token, user.id, step)?;
+            w.audit("token.handover", &subject, json!({ "serial": token.serial }))
+        })?;
+        Ok(token.serial)
+    }
+
+    /// R12: a replacement mailed by registered mail to the registered address, no fee.
+    pub fn mail_replacement(&mut self, session: &Session, user_id: i64, serial: &str, tracking_no: &str) -> Result<()> {
+        let (user, branch) = self.user_and_branch(user_id)?;
+        session.authorize(Operation::CounterProcedure, Some(&branch))?;
+        let tracking = tracking_no.trim();
+        if !(6..=20).contains(&tracking.len()) || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(invalid("tracking", "err.tracking_no"));
+        }
+        let old = store::tokens::of_user(&self.conn, user_id)?
+            .into_iter()
+            .find(|t| t.state == "issued")
+            .ok_or(invalid("user", "err.token_none"))?;
+        if !store::tokens::reserved_for(&self.conn, user_id)?.is_empty() {
+            return Err(invalid("user", "err.token_waiting"));
+        }
+        let token = self.stock_token(serial, &branch)?;
+        let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
+        self.write(&session.actor(), |w| {
+            if !store::tokens::reserve(&w.tx, token.id, user.id, "mailed", Some(old.id))? {
+                return Err(invalid("serial", "err.token_not_in_stock"));
+            }
+            let at = w.stamp.clone();
+            store::tokens::set_mailed(&w.tx, token.id, &at, tracking)?;
+            w.audit(
+                "token.mail",
+                &subject,
+                json!({ "serial": token.serial, "replaces": old.serial, "tracking_no": tracking, "expires_old": old.expires }),
+            )
+        })
+    }
+
+    /// Checks a code of a token that is not bound yet; expired tokens never verify.
+    pub(crate) fn check_token_code(&self, token: &TokenRow, code: &str) -> Result<i64> {
+        let today = business_date(self.now()).format("%Y-%m-%d").to_string();
+        if token.expires < today {
+            return Err(invalid("code", "err.token_expired"));
+        }
+        let seed = secret::open(self.keys.enc_key(), &token.seed)?;
+        let p = TokenParams { seed: &seed, algorithm: &token.algorithm, digits: token.digits, period: token.period };
+        let now = u64::try_from(self.now().timestamp()).unwrap_or(0);
+        match token::check(&p, code.trim(), now, self.cfg.token.window_steps, token.last_step) {
+            CodeCheck::Accepted { step } => Ok(step),
+            CodeCheck::Replayed => Err(invalid("code", "err.token_code_replayed")),
+            CodeCheck::Wrong => Err(invalid("code", "err.token_code_wrong")),
+        }
+    }
+}
+
+/// Binds a token to its user, retiring the token it replaces (R10 reissue, R12 mailing).
+pub(crate) fn bind_token(w: &mut Writer<'_>, token: &TokenRow, user_id: i64, step: i64) -> Result<()> {
+    if !store::tokens::bind(&w.tx, token.id, user_id, step)? {
+        return Err(invalid("code", "err.token_code_replayed"));
+    }
+    if let Some(old) = token.replaces {
+        store::tokens::set_state(&w.tx, old, "retired")?;
+    }
+    Ok(())
+}
+
+/// Records a fee with the branch's next receipt number (no gaps) and its audit entry.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn collect_fee(
+    w: &mut Writer<'_>,
+    branch: &str,
+    staff: &str,
+    kind: &'static str,
+    user: Option<&UserRow>,
+    amount: i64,
+    tax: i64,
+    token_id: Option<i64>,
+    reverses: Option<i64>,
+    reason: Option<&str>,
+) -> Result<Receipt> {
+    let receipt_no = store::fees::next_receipt(&w.tx, branch)?;
+    let at = w.stamp.clone();
+    let day = business_date(w.at).format("%Y-%m-%d").to_string();
+    let fee_id = store::fees::insert(
+        &w.tx,
+        &NewFee {
+            branch,
+            receipt_no,
+            business_date: &day,
+            kind,
+            contract_id: user.map(|u| u.contract_id),
+            user_id: user.map(|u| u.id),
+            amount,
+            tax,
+            reverses,
+            token_id,
+            staff,
+            at: &at,
+            reason,
+        },
+    )?;
+    let subject = match user {
+        Some(u) => format!("contract:{}/user:{}", u.contract_id, u.id),
+        None => format!("branch:{branch}"),
+    };
+    w.audit(
+        "fee.record",
+        &subject,
+        json!({ "fee": fee_id, "kind": kind, "receipt": receipt_no, "amount": amount, "tax": tax, "reverses": reverses }),
+    )?;
+    Ok(Receipt {
+        branch: branch.to_string(),
+        receipt_no,
+        kind,
+        amount,
+        tax,
+        invoice_number: String::new(),
+        at,
+        serial: None,
+    })
+}
