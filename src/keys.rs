@@ -16,8 +16,10 @@ pub enum Place {
     Unlock,
     Form,
     Approvals,
-    /// A screen that only says a workflow is not built yet.
-    Notice,
+    Token,
+    Journal,
+    Expiring,
+    Audit,
     /// A yes/no question.
     Confirm,
     Help,
@@ -65,13 +67,65 @@ use Place as P;
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
-const SCREENS: &[Place] =
-    &[P::Login, P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Form, P::Approvals, P::Notice];
-const AFTER_LOGIN: &[Place] =
-    &[P::Home, P::Find, P::Customer, P::Guidance, P::Unlock, P::Form, P::Approvals, P::Notice];
-const MOVING: &[Place] = &[P::Login, P::Find, P::Customer, P::Guidance, P::Unlock, P::Form, P::Approvals];
-const WORKFLOWS: &[Place] = &[P::Guidance, P::Unlock, P::Form, P::Approvals];
-const BACK: &[Place] = &[P::Find, P::Customer, P::Guidance, P::Unlock, P::Form, P::Approvals, P::Notice, P::Help];
+/// Every screen after login.
+const AFTER_LOGIN: &[Place] = &[
+    P::Home,
+    P::Find,
+    P::Customer,
+    P::Guidance,
+    P::Unlock,
+    P::Form,
+    P::Approvals,
+    P::Token,
+    P::Journal,
+    P::Expiring,
+    P::Audit,
+];
+/// Every screen, login included.
+const SCREENS: &[Place] = &[
+    P::Login,
+    P::Home,
+    P::Find,
+    P::Customer,
+    P::Guidance,
+    P::Unlock,
+    P::Form,
+    P::Approvals,
+    P::Token,
+    P::Journal,
+    P::Expiring,
+    P::Audit,
+];
+/// Screens with fields or rows to move between.
+const MOVING: &[Place] = &[
+    P::Login,
+    P::Find,
+    P::Customer,
+    P::Guidance,
+    P::Unlock,
+    P::Form,
+    P::Approvals,
+    P::Token,
+    P::Journal,
+    P::Expiring,
+    P::Audit,
+];
+/// Screens with choices picked with ↑↓.
+const WORKFLOWS: &[Place] = &[P::Guidance, P::Unlock, P::Form, P::Approvals, P::Token, P::Journal];
+/// Screens that Esc leaves.
+const BACK: &[Place] = &[
+    P::Find,
+    P::Customer,
+    P::Guidance,
+    P::Unlock,
+    P::Form,
+    P::Approvals,
+    P::Token,
+    P::Journal,
+    P::Expiring,
+    P::Audit,
+    P::Help,
+];
 const LANG: &[Place] = &[
     P::Login,
     P::Home,
@@ -81,7 +135,10 @@ const LANG: &[Place] = &[
     P::Unlock,
     P::Form,
     P::Approvals,
-    P::Notice,
+    P::Token,
+    P::Journal,
+    P::Expiring,
+    P::Audit,
     P::Help,
     P::Confirm,
     P::IdleLock,
@@ -92,15 +149,18 @@ pub const KEYMAP: &[Binding] = &[
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.open", &[P::Find], true),
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.unlock_screen", &[P::IdleLock], true),
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.record", &[P::Guidance], true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.submit", &[P::Unlock, P::Form], true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.submit", &[P::Unlock, P::Form, P::Token, P::Journal], true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.open", &[P::Expiring], true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.search", &[P::Audit], true),
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.decide", &[P::Approvals], true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.close", &[P::Help], true),
     key(K::Tab, NONE, "Tab", Action::NextField, "ui.key.next", MOVING, true),
     key(K::BackTab, SHIFT, "Shift-Tab", Action::PrevField, "ui.key.prev", MOVING, false),
     key(K::Down, NONE, "↓", Action::Down, "ui.key.down", MOVING, false),
     key(K::Up, NONE, "↑", Action::Up, "ui.key.up", MOVING, false),
     key(K::Down, NONE, "↑↓", Action::Down, "ui.key.choose", WORKFLOWS, true),
-    key(K::PageDown, NONE, "PgDn", Action::PageDown, "ui.key.page_down", &[P::Find, P::Customer], false),
-    key(K::PageUp, NONE, "PgUp", Action::PageUp, "ui.key.page_up", &[P::Find, P::Customer], false),
+    key(K::PageDown, NONE, "PgDn", Action::PageDown, "ui.key.page_down", &[P::Find, P::Customer, P::Audit], true),
+    key(K::PageUp, NONE, "PgUp", Action::PageUp, "ui.key.page_up", &[P::Find, P::Customer, P::Audit], false),
     key(K::Char('g'), NONE, "g", Action::Guidance, "ui.key.guidance", &[P::Customer], true),
     key(K::Char('u'), NONE, "u", Action::Unlock, "ui.key.unlock", &[P::Customer], true),
     key(K::Char('f'), NONE, "f", Action::PaperForm, "ui.key.form", &[P::Customer], true),

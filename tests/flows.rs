@@ -453,3 +453,188 @@ fn rejection_reason_reaches_the_clerk_and_two_terminals_decide_once() {
     clerk.wait_for("却下: 暗証番号変更").wait_for("届出印が不鮮明");
     assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "pin"], "1234\n").0, 0);
 }
+
+/// A code of a seed we imported ourselves, `steps` periods from now.
+fn code_of(seed: &[u8], steps: i64) -> String {
+    let p = madoguchi::domain::token::TokenParams { seed, algorithm: "SHA1", digits: 6, period: 30 };
+    let now = chrono::Utc::now().timestamp() + steps * 30;
+    madoguchi::domain::token::code_at(&p, u64::try_from(now).expect("time")).expect("code")
+}
+
+/// Chooses the step on the Hard token screen by pressing ↑ to the top, then ↓ `n` times.
+fn choose_step(t: &mut Term, n: usize) {
+    for _ in 0..5 {
+        t.send(key::UP);
+    }
+    for _ in 0..n {
+        t.send(key::DOWN);
+    }
+}
+
+#[test]
+fn import_add_hand_over_lose_reissue_and_use_a_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    // The vendor's CSV for branch 101: two tokens with seeds we know.
+    let seeds = [b"imported-seed-number-1".to_vec(), b"imported-seed-number-2".to_vec()];
+    let expires = (chrono::Utc::now() + chrono::Duration::days(900)).format("%Y-%m-%d");
+    let mut csv = String::from("serial,secret,algorithm,digits,period,expires\r\n");
+    for (i, s) in seeds.iter().enumerate() {
+        csv.push_str(&format!("IMP000{},hex:{},SHA1,6,30,{expires}\r\n", i + 1, hex::encode(s)));
+    }
+    let file = dir.path().join("tokens.csv");
+    std::fs::write(&file, csv).expect("write csv");
+    let (code, json) = madoguchi(&db, &["tokens", "import", file.to_str().expect("path"), "--branch", "101", "--json"], "");
+    assert_eq!(code, 0, "{json}");
+    assert!(json.contains("\"imported\":2") && json.contains("\"branch\":\"101\""), "{json}");
+
+    // 追加発行 for yamada-g1 with the fee, then hand-over with the code on the device.
+    let mut clerk = Term::start(&db, &[], 80, 24);
+    clerk.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    open_user(&mut clerk, "yamada-g1");
+    clerk.send("t").wait_for("ハードトークン — 株式会社山田製作所");
+    choose_step(&mut clerk, 0);
+    clerk.send(key::TAB);
+    for _ in 0..12 {
+        clerk.send(key::BACKSPACE);
+    }
+    clerk.type_text("IMP0001").send(key::ENTER).wait_for("実行しますか").send("y");
+    clerk.wait_for("領収書").wait_for("2,200円").wait_for("T0000000000000").send(key::ENTER);
+    clerk.wait_for("受け渡しでコードを確認してください");
+    // Before hand-over the token is not the user's: OTP has nothing to check.
+    assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "otp"], "123456\n").0, 12);
+    choose_step(&mut clerk, 1);
+    clerk.send(key::TAB).type_text("000000").send(key::ENTER).send("y").wait_for("トークンのコードが一致しません");
+    clerk.type_text(&code_of(&seeds[0], 0)).send(key::ENTER).send("y").wait_for("トークン IMP0001 を受け渡しました");
+    let otp = |steps| format!("{}\n", code_of(&seeds[0], steps));
+    assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "otp"], &otp(1)).0, 0);
+
+    // Lost, reported by phone: OTP refused at once, login still works.
+    let mut tel = Term::start(&db, &[], 80, 24);
+    tel.log_in("tel900", "demo-pass-1").wait_for("ホーム");
+    open_user(&mut tel, "yamada-g1");
+    tel.send("t").wait_for("ハードトークン");
+    choose_step(&mut tel, 2);
+    tel.send(key::ENTER).send("y").wait_for("トークン IMP0001 を停止しました");
+    // A telephone operator cannot reissue: that is a counter procedure.
+    choose_step(&mut tel, 3);
+    tel.send(key::ENTER).send("y").wait_for("窓口でのお手続きが必要です");
+    let (code, json) = madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "otp", "--json"], &otp(1));
+    assert_eq!(code, 11, "{json}");
+    assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1"], "Login-pass1\n").0, 0);
+
+    // Reissue at the counter with the fee; hand-over waits for the supervisor.
+    clerk.send(key::ESC).wait_for("yamada-g1 の詳細").send("t").wait_for("紛失");
+    choose_step(&mut clerk, 3);
+    clerk.send(key::TAB);
+    for _ in 0..12 {
+        clerk.send(key::BACKSPACE);
+    }
+    clerk.type_text("IMP0002").send(key::ENTER).send("y").wait_for("領収書").send(key::ENTER);
+    clerk.wait_for("役席の承認待ち");
+    choose_step(&mut clerk, 1);
+    clerk.send(key::TAB).type_text(&code_of(&seeds[1], 0)).send(key::ENTER).send("y").wait_for("承認されるまで");
+    let mut sup = Term::start(&db, &[], 80, 24);
+    sup.log_in("super101", "demo-pass-1").wait_for("ホーム");
+    sup.send("a").wait_for("IMP0002").send(key::ENTER).type_text(&supervisor_code(0)).send(key::ENTER);
+    sup.wait_for("承認しますか").send("y").wait_for("承認しました");
+    clerk.type_text(&code_of(&seeds[1], 0)).send(key::ENTER).send("y").wait_for("トークン IMP0002 を受け渡しました");
+    let otp2 = format!("{}\n", code_of(&seeds[1], 1));
+    assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "otp"], &otp2).0, 0);
+    // The ledger: old and new tokens linked, the old one retired, two fees with receipts 1, 2.
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let (state, replaces): (String, String) = conn
+        .query_row(
+            "SELECT o.state, n.serial FROM tokens n JOIN tokens o ON o.id = n.replaces WHERE n.serial = 'IMP0002'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("linked");
+    assert_eq!((state.as_str(), replaces.as_str()), ("retired", "IMP0002"));
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM fees WHERE branch = '101' AND receipt_no IN (1, 2) AND amount = 2000 AND tax = 200"), 2);
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
+}
+
+#[test]
+fn fee_reversal_needs_approval_and_the_csv_matches_the_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut clerk = Term::start(&db, &[], 80, 24);
+    clerk.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    for login in ["yamada-g1", "tozai-g1"] {
+        // tozai is 102's customer: clerk101 may not add there.
+        open_user(&mut clerk, login);
+        clerk.send("t").wait_for("ハードトークン");
+        choose_step(&mut clerk, 0);
+        clerk.send(key::ENTER).send("y");
+        if login == "tozai-g1" {
+            clerk.wait_for("お取引店（店番 102）でのお手続きが必要です");
+        } else {
+            clerk.wait_for("領収書").send(key::ENTER);
+        }
+        clerk.send(key::ESC);
+    }
+    open_user(&mut clerk, "aozora-g1");
+    clerk.send("t").wait_for("ハードトークン");
+    choose_step(&mut clerk, 0);
+    clerk.send(key::ENTER).send("y").wait_for("領収書").send(key::ENTER);
+    // The journal shows two receipts; the second is reversed by request.
+    for _ in 0..12 {
+        clerk.send(key::ESC);
+    }
+    clerk.wait_for("ホーム");
+    clerk.send("j").wait_for("日計（2 件）").wait_for("総計 2 件　金額 4,000円　消費税 400円　合計 4,400円");
+    clerk.send(key::DOWN).send(key::TAB).send(key::TAB).type_text("金額誤り").send(key::ENTER);
+    clerk.wait_for("取消・免除を依頼しますか").send("y").wait_for("役席の承認待ち");
+    // Not posted until approved.
+    let today = madoguchi::service::business_date(chrono::Utc::now()).format("%Y-%m-%d").to_string();
+    let (_, json) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--json"], "");
+    assert!(json.contains("\"total\":4400"), "{json}");
+    let mut sup = Term::start(&db, &[], 80, 24);
+    sup.log_in("super101", "demo-pass-1").wait_for("ホーム");
+    sup.send("a").wait_for("取消として記帳します").send(key::ENTER).type_text(&supervisor_code(0)).send(key::ENTER);
+    sup.wait_for("承認しますか").send("y").wait_for("承認しました");
+    // The journal now has the reversal as a third receipt, and totals of 2,200.
+    clerk.send(key::ESC).send("j").wait_for("日計（3 件）").wait_for("No.2取消");
+    clerk.wait_for("総計 3 件　金額 2,000円　消費税 200円　合計 2,200円");
+    let (code, csv) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--csv"], "");
+    assert_eq!(code, 0);
+    assert!(csv.starts_with('\u{feff}') && csv.contains("\r\n"), "BOM and CRLF for Excel");
+    let total_row = csv.lines().find(|l| l.contains(",,total,")).expect("total row");
+    assert!(total_row.ends_with(",2000,200,2200,,,,"), "{total_row}");
+    assert!(csv.lines().any(|l| l.contains(",reversal,") && l.contains(",-2000,-200,-2200,2,")), "{csv}");
+    let (_, json) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--json"], "");
+    assert!(json.contains("\"total\":2200") && json.contains("\"entries\":3"), "{json}");
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
+}
+
+#[test]
+fn expiring_tokens_and_a_replacement_by_mail() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let (code, json) = madoguchi(&db, &["tokens", "expiring", "--json"], "");
+    assert_eq!(code, 0);
+    assert!(json.contains("HT10000005") && json.contains("sakura-m"), "{json}");
+    let mut clerk = Term::start(&db, &[], 80, 24);
+    clerk.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    clerk.send("e").wait_for("90日以内に有効期限を迎えるトークン").wait_for("HT10000005");
+    clerk.send(key::ENTER).wait_for("sakura-m の詳細").send("t").wait_for("ハードトークン");
+    choose_step(&mut clerk, 4);
+    clerk.send(key::TAB).send(key::TAB).type_text("RM123456789JP").send(key::ENTER).send("y");
+    clerk.wait_for("の郵送を記録しました");
+    let serial: String = rusqlite::Connection::open(&db)
+        .expect("open")
+        .query_row("SELECT serial FROM tokens WHERE state = 'mailed' AND tracking_no = 'RM123456789JP'", [], |r| r.get(0))
+        .expect("mailed");
+    // The old token still works until the new one is first used; then it is retired.
+    let (_, old) = madoguchi(&db, &["tokens", "code", "HT10000005"], "");
+    assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "sakura-m", "--secret", "otp"], &old).0, 0);
+    let (_, new) = madoguchi(&db, &["tokens", "code", &serial], "");
+    assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "sakura-m", "--secret", "otp"], &new).0, 0);
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM tokens WHERE serial = 'HT10000005' AND state = 'retired'"), 1);
+    assert_eq!(
+        query_i64(&db, "SELECT count(*) FROM fees f JOIN users u ON u.id = f.user_id WHERE u.login_id = 'sakura-m'"),
+        0,
+        "a replacement is free"
+    );
+}

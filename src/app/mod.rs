@@ -2,13 +2,19 @@
 //! the ui module only reads it.
 
 mod approvals;
+mod audit;
 mod form;
 mod guidance;
+mod journal;
+mod token;
 mod unlock;
 
 pub use approvals::{ApprovalFocus, ApprovalsState, QueueItem};
+pub use audit::{AUDIT_PAGE, AuditFocus, AuditState};
 pub use form::{FormField, FormState, SECRET_KINDS};
 pub use guidance::{GuidanceFocus, GuidanceState};
+pub use journal::{JournalFocus, JournalState};
+pub use token::{ExpiringState, TokenField, TokenOp, TokenState};
 pub use unlock::{UnlockField, UnlockState};
 
 use std::time::{Duration, Instant};
@@ -120,10 +126,10 @@ pub enum Screen {
     Unlock(Box<UnlockState>),
     Form(Box<FormState>),
     Approvals(Box<ApprovalsState>),
-    /// A workflow that is not built yet says so plainly.
-    Notice {
-        title: &'static str,
-    },
+    Token(Box<TokenState>),
+    Journal(Box<JournalState>),
+    Expiring(Box<ExpiringState>),
+    Audit(Box<AuditState>),
 }
 
 impl Screen {
@@ -137,7 +143,10 @@ impl Screen {
             Self::Unlock(_) => Place::Unlock,
             Self::Form(_) => Place::Form,
             Self::Approvals(_) => Place::Approvals,
-            Self::Notice { .. } => Place::Notice,
+            Self::Token(_) => Place::Token,
+            Self::Journal(_) => Place::Journal,
+            Self::Expiring(_) => Place::Expiring,
+            Self::Audit(_) => Place::Audit,
         }
     }
 }
@@ -154,6 +163,8 @@ pub enum Question {
     SubmitForm,
     Approve,
     Reject,
+    TokenStep,
+    Reversal,
 }
 
 pub enum Modal {
@@ -161,6 +172,8 @@ pub enum Modal {
     Confirm(Question),
     /// The idle lock: the screen beneath keeps what was typed.
     IdleLock(TextInput),
+    /// A receipt to hand to the customer.
+    Receipt(Box<crate::service::tokens::Receipt>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,6 +232,7 @@ impl App {
             Some(Modal::Help) => Place::Help,
             Some(Modal::Confirm(_)) => Place::Confirm,
             Some(Modal::IdleLock(_)) => Place::IdleLock,
+            Some(Modal::Receipt(_)) => Place::Help,
             None => self.screen().place(),
         }
     }
@@ -241,6 +255,10 @@ impl App {
             }
             (None, Screen::Approvals(s)) if s.focus == ApprovalFocus::Code => Some(Field::Plain),
             (None, Screen::Approvals(s)) if s.focus == ApprovalFocus::Reason => Some(Field::Secret),
+            (None, Screen::Token(s)) if s.focus != TokenField::Op => Some(Field::Plain),
+            (None, Screen::Journal(s)) if s.focus == JournalFocus::Date => Some(Field::Plain),
+            (None, Screen::Journal(s)) if s.focus == JournalFocus::Reason => Some(Field::Secret),
+            (None, Screen::Audit(s)) if !matches!(s.focus, AuditFocus::Rows | AuditFocus::Verify) => Some(Field::Plain),
             (None, _) => None,
         }
     }
@@ -279,6 +297,11 @@ impl App {
                     self.modal = Some(Modal::Help);
                 }
             }
+            Some(Modal::Receipt(r)) => {
+                if !matches!(action, Action::Back | Action::Enter) {
+                    self.modal = Some(Modal::Receipt(r));
+                }
+            }
             Some(Modal::Confirm(q)) => match action {
                 Action::Yes => self.answer(q),
                 Action::No => {}
@@ -301,6 +324,8 @@ impl App {
             Question::SubmitForm => self.commit_form(),
             Question::Approve => self.decide(true),
             Question::Reject => self.decide(false),
+            Question::TokenStep => self.commit_token(),
+            Question::Reversal => self.commit_reversal(),
             Question::Logout => {
                 self.session = None;
                 self.screens = vec![Screen::Login(LoginState::new())];
@@ -377,6 +402,10 @@ impl App {
             Place::Unlock => self.on_unlock(action),
             Place::Form => self.on_form(action),
             Place::Approvals => self.on_approvals(action),
+            Place::Token => self.on_token(action),
+            Place::Journal => self.on_journal(action),
+            Place::Expiring => self.on_expiring(action),
+            Place::Audit => self.on_audit(action),
             _ => {}
         }
     }
@@ -443,16 +472,13 @@ impl App {
         }
     }
 
-    fn not_yet(&mut self, title: &'static str) {
-        self.screens.push(Screen::Notice { title });
-    }
 
     fn on_home(&mut self, action: Action) {
         match action {
             Action::Approvals => self.open_approvals(),
-            Action::FeeJournal => self.not_yet("ui.notice.journal"),
-            Action::AuditTrail => self.not_yet("ui.notice.audit"),
-            Action::ExpiringTokens => self.not_yet("ui.notice.expiring"),
+            Action::FeeJournal => self.open_journal(),
+            Action::AuditTrail => self.open_audit(),
+            Action::ExpiringTokens => self.open_expiring(),
             _ => {}
         }
     }
@@ -540,6 +566,14 @@ impl App {
         }
     }
 
+    /// Opens a customer with one of its users selected (from the expiring list).
+    pub(crate) fn open_customer_user(&mut self, contract_id: i64, user_id: i64) {
+        self.open_customer(contract_id);
+        if let Some(Screen::Customer(c)) = self.screens.last_mut() {
+            c.selected_user = c.view.users.iter().position(|u| u.user.id == user_id).unwrap_or(0);
+        }
+    }
+
     fn open_customer(&mut self, contract_id: i64) {
         let Some(session) = self.session.clone() else { return };
         match self.ledger.customer_view(&session, contract_id) {
@@ -576,7 +610,12 @@ impl App {
                     self.start_form(contract, user);
                 }
             }
-            Action::HardToken => self.not_yet("ui.notice.token"),
+            Action::HardToken => {
+                if let Some(u) = s.view.users.get(s.selected_user) {
+                    let (contract, user) = (s.view.contract.clone(), u.user.clone());
+                    self.open_token(contract, user);
+                }
+            }
             _ => {}
         }
     }

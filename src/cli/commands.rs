@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde_json::json;
 
-use super::{AuditCommand, Command, Context, Failure, Outcome, StaffCommand, TokensCommand, read_secret};
+use super::{AuditCommand, Command, Context, Failure, Outcome, ReportCommand, StaffCommand, TokensCommand, read_secret};
 use crate::i18n::{t, tf};
 use crate::service::{Actor, Ledger, ServiceError};
 
@@ -79,6 +79,15 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
                 }
                 None => Err(ctx.fail(ServiceError::NotFound("msg.token"))),
             }
+        }
+        Command::Tokens(TokensCommand::Import { file, format, branch, key_file, json }) => {
+            import(ctx, &file, format.as_deref(), branch.as_deref(), key_file.as_deref(), json)
+        }
+        Command::Tokens(TokensCommand::Expiring { within, branch, json, csv }) => {
+            super::reports::expiring(ctx, within, branch.as_deref(), json, csv)
+        }
+        Command::Report(ReportCommand::Fees { date, branch, json, csv }) => {
+            super::reports::fees(ctx, &date, branch.as_deref(), json, csv)
         }
         Command::Audit(AuditCommand::Verify { json }) => {
             // Read-only: a ledger or a backup on read-only media can be verified too.
@@ -233,4 +242,64 @@ fn staff(ctx: &Context, cmd: StaffCommand) -> Result<Outcome, Failure> {
         }
     }
     Ok(Outcome::Done)
+}
+
+fn import(
+    ctx: &Context,
+    file: &std::path::Path,
+    format: Option<&str>,
+    branch: Option<&str>,
+    key_file: Option<&std::path::Path>,
+    json_out: bool,
+) -> Result<Outcome, Failure> {
+    use crate::service::import::ImportOutcome;
+    let lang = ctx.lang;
+    let read = |p: &std::path::Path| {
+        let meta = std::fs::metadata(p).map_err(|e| Failure(tf(lang, "err.io", &[("detail", &format!("{}: {e}", p.display()))])))?;
+        if meta.len() > crate::import::MAX_FILE_BYTES as u64 {
+            return Err(Failure(t(lang, "err.import_too_large").into()));
+        }
+        std::fs::read(p).map_err(|e| Failure(tf(lang, "err.io", &[("detail", &format!("{}: {e}", p.display()))])))
+    };
+    let bytes = read(file)?;
+    let key = match key_file {
+        Some(k) => Some(zeroize::Zeroizing::new(read(k)?)),
+        None => None,
+    };
+    let mut ledger = ctx.open()?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let outcome = ledger
+        .import_tokens(
+            &Actor::cli(),
+            &name,
+            &bytes,
+            format.and_then(crate::import::Format::from_name),
+            branch,
+            key.as_deref().map(|k| k.as_slice()),
+        )
+        .map_err(|e| ctx.fail(e))?;
+    match outcome {
+        ImportOutcome::Imported { count, branch } => {
+            if json_out {
+                println!("{}", json!({ "imported": count, "branch": branch, "errors": [] }));
+            }
+            eprintln!("{}", tf(lang, "msg.import_done", &[("count", &count.to_string()), ("branch", &branch)]));
+            Ok(Outcome::Done)
+        }
+        ImportOutcome::Refused { branch, errors } => {
+            let reason = |e: &crate::service::import::Refusal| match &e.detail {
+                Some(d) => format!("{} ({})", t(lang, e.key), crate::text::inert(d)),
+                None => t(lang, e.key).to_string(),
+            };
+            if json_out {
+                let list: Vec<_> = errors.iter().map(|e| json!({ "where": e.location, "reason": reason(e) })).collect();
+                println!("{}", json!({ "imported": 0, "branch": branch, "errors": list }));
+            }
+            eprintln!("{}", tf(lang, "msg.import_refused", &[("count", &errors.len().to_string())]));
+            for e in &errors {
+                eprintln!("  {}: {}", e.location, reason(e));
+            }
+            Ok(Outcome::Code(1))
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! chain is broken; `ib` 10 rejected, 11 suspended, 12 refused by another rule.
 
 mod bench;
+mod reports;
 pub mod commands;
 mod ib;
 
@@ -62,6 +63,9 @@ pub enum Command {
     /// Tokens of a demo ledger
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Reports
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// The audit trail
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -109,8 +113,47 @@ pub enum StaffCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum TokensCommand {
+    /// Add tokens to a branch's stock (default: head office) from a PSKC or CSV file
+    Import {
+        file: PathBuf,
+        #[arg(long, value_parser = ["pskc", "csv"])]
+        format: Option<String>,
+        #[arg(long)]
+        branch: Option<String>,
+        /// The pre-shared AES key (hex) or the PBKDF2 passphrase of an encrypted PSKC
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// DEMO ledgers only: print a token's current code
     Code { serial: String },
+    /// Issued tokens whose expiry falls within DAYS (default from the config)
+    Expiring {
+        #[arg(long)]
+        within: Option<u32>,
+        #[arg(long)]
+        branch: Option<String>,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// The fee journal of a business day, reversals included, with totals
+    Fees {
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        branch: Option<String>,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -138,3 +138,60 @@ fn verify_chain(conn: &rusqlite::Connection, key: &[u8; 32], seal: Option<Seal>)
         },
     }
 }
+
+/// What staff type into the audit trail's filters.
+#[derive(Debug, Clone, Default)]
+pub struct TrailQuery {
+    /// CIF (`101-0000001` or ten digits) or a login ID.
+    pub customer: String,
+    pub staff: String,
+    pub action: String,
+    /// Japan dates, YYYY-MM-DD, inclusive.
+    pub from: String,
+    pub to: String,
+}
+
+impl Ledger {
+    /// The audit trail, newest first, a page older than `before`.
+    pub fn audit_trail(
+        &self,
+        session: &super::staff::Session,
+        q: &TrailQuery,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::audit::Entry>> {
+        session.authorize(crate::domain::permission::Operation::ViewAudit, None)?;
+        let bad_date = || ServiceError::Invalid { field: "date", key: "ui.form.bad_date" };
+        let day_start = |s: &str, plus: i64| -> Result<Option<String>> {
+            if s.trim().is_empty() {
+                return Ok(None);
+            }
+            let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad_date())?;
+            let local = (d + chrono::Duration::days(plus)).and_hms_opt(0, 0, 0).ok_or_else(bad_date)?;
+            let utc = local.and_local_timezone(super::jst()).single().ok_or_else(bad_date)?.with_timezone(&chrono::Utc);
+            Ok(Some(super::stamp(utc)))
+        };
+        let customer = q.customer.trim();
+        let subject_prefix = if customer.is_empty() {
+            None
+        } else {
+            let digits = crate::domain::kana::digits_only(customer);
+            let contract = match store::customers::contract_by_cif(&self.conn, &digits)? {
+                Some(c) => Some(c.id),
+                None => store::customers::user_by_login_id(&self.conn, customer)?.map(|u| u.contract_id),
+            };
+            match contract {
+                Some(id) => Some(format!("contract:{id}/")),
+                None => return Ok(Vec::new()),
+            }
+        };
+        let filter = store::audit::Filter {
+            subject_prefix,
+            actor: Some(q.staff.trim().to_string()).filter(|s| !s.is_empty()),
+            action_prefix: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),
+            from: day_start(&q.from, 0)?,
+            to: day_start(&q.to, 1)?,
+        };
+        Ok(store::audit::search(&self.conn, &filter, before, limit)?)
+    }
+}

@@ -89,7 +89,7 @@ enum Check {
     RightAtStep {
         token_id: i64,
         step: i64,
-        replacement: Option<crate::store::tokens::TokenRow>,
+        replacement: Option<Box<crate::store::tokens::TokenRow>>,
     },
     NoToken,
 }
@@ -126,7 +126,7 @@ impl Ledger {
         // R12: a replacement mailed to the user becomes their token when first used.
         for m in store::tokens::reserved_for(&self.conn, user.id)?.into_iter().filter(|m| m.state == "mailed") {
             if let Some(step) = self.otp_step(&m, secret)? {
-                return Ok(Check::RightAtStep { token_id: m.id, step, replacement: Some(m) });
+                return Ok(Check::RightAtStep { token_id: m.id, step, replacement: Some(Box::new(m)) });
             }
         }
         Ok(Check::Wrong)
@@ -178,11 +178,11 @@ impl Ledger {
                             super::tokens::bind_token(w, token, user.id, *step)?;
                             w.audit("token.first_use", &subject, json!({ "serial": token.serial }))?;
                         }
-                        Check::RightAtStep { token_id, step, .. } => {
-                            // The same code used meanwhile by another attempt counts as wrong.
-                            if !store::tokens::use_step(&w.tx, *token_id, *step)? {
-                                return Ok(false);
-                            }
+                        // The same code used meanwhile by another attempt counts as wrong.
+                        Check::RightAtStep { token_id, step, .. }
+                            if !store::tokens::use_step(&w.tx, *token_id, *step)? =>
+                        {
+                            return Ok(false);
                         }
                         _ => {}
                     }

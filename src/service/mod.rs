@@ -6,6 +6,7 @@ pub mod audit;
 pub mod customers;
 pub mod error;
 pub mod fees;
+pub mod import;
 pub mod forms;
 pub mod ib;
 pub mod staff;

@@ -261,6 +261,26 @@ impl Ledger {
         })
     }
 
+    /// R12: issued tokens expiring within `within_days` (default from the config), of the
+    /// staff member's branch, or of `branch` (all when `None`) from the command line.
+    pub fn expiring_tokens(
+        &self,
+        session: Option<&Session>,
+        within_days: Option<u32>,
+        branch: Option<&str>,
+    ) -> Result<Vec<store::tokens::Expiring>> {
+        let branch = match session {
+            Some(s) => {
+                s.authorize(Operation::SearchCustomers, None)?;
+                Some(s.branch.as_str())
+            }
+            None => branch,
+        };
+        let days = within_days.unwrap_or(self.cfg.token.expiry_notice_days);
+        let until = business_date(self.now()) + chrono::Duration::days(i64::from(days));
+        Ok(store::tokens::expiring(&self.conn, &until.format("%Y-%m-%d").to_string(), branch, 10_000)?)
+    }
+
     /// Checks a code of a token that is not bound yet; expired tokens never verify.
     pub(crate) fn check_token_code(&self, token: &TokenRow, code: &str) -> Result<i64> {
         let today = business_date(self.now()).format("%Y-%m-%d").to_string();

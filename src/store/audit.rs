@@ -90,3 +90,46 @@ pub fn recent_for_subject(conn: &Connection, prefix: &str, limit: u32) -> Result
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM audit", [], |r| r.get(0))?)
 }
+
+/// Filters of the audit trail screen; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Subject prefix, e.g. `contract:12/`.
+    pub subject_prefix: Option<String>,
+    pub actor: Option<String>,
+    /// Action prefix, e.g. `lock.` or `fee.record`.
+    pub action_prefix: Option<String>,
+    /// Stored UTC stamps, inclusive from, exclusive to.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Newest first, `limit` entries older than `before` (keyset paging: fast on any size).
+pub fn search(conn: &Connection, f: &Filter, before: Option<i64>, limit: u32) -> Result<Vec<Entry>> {
+    let upper = |p: &str| format!("{p}\u{10FFFF}");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM audit
+         WHERE seq < ?1
+           AND (?2 IS NULL OR (subject >= ?2 AND subject < ?3))
+           AND (?4 IS NULL OR actor = ?4)
+           AND (?5 IS NULL OR (action >= ?5 AND action < ?6))
+           AND (?7 IS NULL OR at >= ?7)
+           AND (?8 IS NULL OR at < ?8)
+         ORDER BY seq DESC LIMIT ?9"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            before.unwrap_or(i64::MAX),
+            f.subject_prefix,
+            f.subject_prefix.as_deref().map(upper),
+            f.actor,
+            f.action_prefix,
+            f.action_prefix.as_deref().map(upper),
+            f.from,
+            f.to,
+            limit
+        ],
+        row_to_entry,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

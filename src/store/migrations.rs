@@ -212,4 +212,9 @@ CREATE TABLE receipt_counters (branch TEXT PRIMARY KEY REFERENCES branches(code)
 ALTER TABLE fees ADD COLUMN reason TEXT;
 CREATE INDEX fees_reverses ON fees(reverses) WHERE reverses IS NOT NULL;
 "#,
+    // 4: the audit trail screen filters by staff and by action on a million entries.
+    r#"
+CREATE INDEX audit_actor ON audit(actor, seq);
+CREATE INDEX audit_action ON audit(action, seq);
+"#,
 ];

@@ -61,7 +61,10 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
         Screen::Unlock(s) => screens::unlock::render(app, s, frame, body),
         Screen::Form(s) => screens::form::render(app, s, frame, body),
         Screen::Approvals(s) => screens::approvals::render(app, s, frame, body),
-        Screen::Notice { title } => screens::notice::render(app, title, frame, body),
+        Screen::Token(s) => screens::token::render(app, s, frame, body),
+        Screen::Journal(s) => screens::journal::render(app, s, frame, body),
+        Screen::Expiring(s) => screens::expiring::render(app, s, frame, body),
+        Screen::Audit(s) => screens::audit::render(app, s, frame, body),
     }
     status_line(app, frame, status);
     frame.render_widget(Paragraph::new(Line::from(hint_spans)).wrap(ratatui::widgets::Wrap { trim: false }), hints);
@@ -77,6 +80,8 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
                 Question::SubmitForm => "ui.confirm.form",
                 Question::Approve => "ui.confirm.approve",
                 Question::Reject => "ui.confirm.reject",
+                Question::TokenStep => "ui.confirm.token",
+                Question::Reversal => "ui.confirm.reversal",
             };
             widgets::popup(
                 frame,
@@ -99,8 +104,34 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
                 ],
             );
         }
+        Some(Modal::Receipt(r)) => receipt(app, r, frame, body),
         None => {}
     }
+}
+
+/// The receipt handed to the customer (領収書), with the bank's invoice number.
+fn receipt(app: &App, r: &crate::service::tokens::Receipt, frame: &mut Frame<'_>, area: Rect) {
+    let lang = app.lang;
+    let y = widgets::yen;
+    let mut lines = vec![
+        Line::from(format!("{} {}", t(lang, "ui.receipt.no"), r.receipt_no)),
+        Line::from(branch_label(app, &r.branch)),
+        Line::from(widgets::jst(&r.at)),
+        Line::from(""),
+        Line::from(t(lang, &format!("ui.fee_kind.{}", r.kind))),
+    ];
+    if let Some(serial) = &r.serial {
+        lines.push(Line::from(format!("{} {}", t(lang, "ui.token.serial"), crate::text::inert(serial))));
+    }
+    lines.extend([
+        Line::from(format!("{} {}{}", t(lang, "ui.journal.col_amount"), y(r.amount), t(lang, "ui.yen"))),
+        Line::from(format!("{} {}{}", t(lang, "ui.receipt.tax"), y(r.tax), t(lang, "ui.yen"))),
+        Line::from(Span::styled(format!("{} {}{}", t(lang, "ui.journal.col_total"), y(r.total()), t(lang, "ui.yen")), theme::title())),
+        Line::from(format!("{} {}", t(lang, "ui.journal.invoice"), r.invoice_number)),
+        Line::from(""),
+        Line::from(t(lang, "ui.receipt.close")),
+    ]);
+    widgets::popup(frame, area, t(lang, "ui.receipt.title"), lines);
 }
 
 fn top_bar(app: &App, frame: &mut Frame<'_>, area: Rect) {

@@ -41,6 +41,23 @@ fn effect(lang: Lang, item: &QueueItem) -> Vec<String> {
             "ui.approvals.effect_unlock",
             &[("credential", credential), ("reason", &inert(payload["reason"].as_str().unwrap_or_default()))],
         ),
+        "token_reissue" => tf(
+            lang,
+            "ui.approvals.effect_reissue",
+            &[
+                ("serial", &inert(payload["serial"].as_str().unwrap_or("-"))),
+                ("lost", &inert(payload["lost_serial"].as_str().unwrap_or("-"))),
+            ],
+        ),
+        kind @ ("fee_reversal" | "fee_waiver") => tf(
+            lang,
+            "ui.approvals.effect_fee",
+            &[
+                ("receipt", &payload["receipt"].as_i64().unwrap_or_default().to_string()),
+                ("what", t(lang, if kind == "fee_waiver" { "ui.fee_kind.waiver" } else { "ui.fee_kind.reversal" })),
+                ("reason", &inert(payload["reason"].as_str().unwrap_or_default())),
+            ],
+        ),
         other => t(lang, &format!("ui.request.{other}")).to_string(),
     }];
     if let Some(no) = payload["form_no"].as_str() {

@@ -1,13 +1,16 @@
 //! One file per screen; each draws its state and nothing else.
 
 pub mod approvals;
+pub mod audit;
 pub mod customer;
+pub mod expiring;
 pub mod find;
 pub mod form;
 pub mod guidance;
+pub mod journal;
 pub mod home;
 pub mod login;
-pub mod notice;
+pub mod token;
 pub mod unlock;
 
 use crate::keys::Place;
@@ -23,6 +26,10 @@ pub fn help_key(place: Place) -> &'static str {
         Place::Unlock => "unlock",
         Place::Form => "form",
         Place::Approvals => "approvals",
+        Place::Token => "token",
+        Place::Journal => "journal",
+        Place::Expiring => "expiring",
+        Place::Audit => "audit",
         _ => "other",
     }
 }

@@ -1,0 +1,106 @@
+//! Token inventory import: the whole file is validated first (format, then serials against
+//! the ledger); one bad record and nothing is imported. Seeds are encrypted at rest.
+
+use serde_json::json;
+
+use crate::import::{self, Format, ImportError, TokenRecord};
+use crate::secret;
+use crate::store::{self, tokens::NewToken};
+
+use super::{Actor, Ledger, Result, ServiceError, business_date};
+
+/// One reason a file was refused: where, the catalog key of the reason, and a detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub location: String,
+    pub key: &'static str,
+    pub detail: Option<String>,
+}
+
+impl From<ImportError> for Refusal {
+    fn from(e: ImportError) -> Self {
+        Self { location: e.location, key: e.problem.key(), detail: e.problem.detail() }
+    }
+}
+
+/// What an import did, or why it did nothing.
+#[derive(Debug)]
+pub enum ImportOutcome {
+    Imported { count: usize, branch: String },
+    Refused { branch: String, errors: Vec<Refusal> },
+}
+
+impl Ledger {
+    /// Parses, validates and imports a vendor file into `branch`'s stock (head office by
+    /// default), in one transaction with its audit entry.
+    pub fn import_tokens(
+        &mut self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+        format: Option<Format>,
+        branch: Option<&str>,
+        key_file: Option<&[u8]>,
+    ) -> Result<ImportOutcome> {
+        let branch = branch.unwrap_or(self.cfg.head_office()).to_string();
+        if self.cfg.branch(&branch).is_none() {
+            return Err(ServiceError::Invalid { field: "branch", key: "err.unknown_branch" });
+        }
+        let format = format.unwrap_or_else(|| import::detect_format(file_name, bytes));
+        let today = business_date(self.now());
+        let records = match import::parse(bytes, format, key_file, today) {
+            Ok(r) => r,
+            Err(errors) => {
+                return Ok(ImportOutcome::Refused { branch, errors: errors.into_iter().map(Refusal::from).collect() });
+            }
+        };
+        let serials: Vec<&str> = records.iter().map(|r| r.serial.as_str()).collect();
+        let taken = store::tokens::existing_serials(&self.conn, &serials)?;
+        if !taken.is_empty() {
+            let errors = taken
+                .into_iter()
+                .map(|s| Refusal { location: format!("key {s}"), key: "err.import_duplicate_in_ledger", detail: None })
+                .collect();
+            return Ok(ImportOutcome::Refused { branch, errors });
+        }
+        let enc = *self.keys.enc_key();
+        let count = records.len();
+        let name = crate::text::inert(file_name).into_owned();
+        self.write(actor, |w| {
+            let at = w.stamp.clone();
+            for r in &records {
+                insert(w, r, &branch, &enc, &at)?;
+            }
+            w.audit(
+                "tokens.import",
+                &format!("branch:{branch}"),
+                json!({ "count": count, "branch": branch, "file": name, "format": format.name() }),
+            )
+        })?;
+        Ok(ImportOutcome::Imported { count, branch })
+    }
+}
+
+fn insert(w: &mut super::Writer<'_>, r: &TokenRecord, branch: &str, enc: &[u8; 32], at: &str) -> Result<()> {
+    let sealed = secret::seal(enc, &r.secret);
+    store::tokens::insert(
+        &w.tx,
+        &NewToken {
+            serial: &r.serial,
+            branch,
+            seed: &sealed,
+            algorithm: r.algorithm.code(),
+            digits: r.digits,
+            period: r.period,
+            expires: &r.expires.format("%Y-%m-%d").to_string(),
+            state: "in_stock",
+            user_id: None,
+            at,
+        },
+    )
+    .map_err(|e| match e {
+        store::StoreError::Duplicate => ServiceError::Invalid { field: "serial", key: "err.import_duplicate_in_ledger" },
+        other => other.into(),
+    })?;
+    Ok(())
+}

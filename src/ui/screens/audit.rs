@@ -1,0 +1,85 @@
+//! Screen 11, Audit trail: filterable history, the detail of an entry, and the chain check.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use crate::app::{App, AuditFocus, AuditState};
+use crate::i18n::{t, tf};
+use crate::text::inert;
+use crate::ui::{theme, widgets};
+
+pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
+    let lang = app.lang;
+    let [filters, table_area, detail_area] =
+        Layout::vertical([Constraint::Length(4), Constraint::Min(5), Constraint::Length(6)]).areas(area);
+    let f = |key: &str, input, focus| widgets::input_line(t(lang, key), input, s.focus == focus).spans;
+    let verify = match &s.verify {
+        None => Span::styled(t(lang, "ui.audit.verify_hint"), theme::label()),
+        Some(r) => match r.first_bad {
+            None => Span::styled(tf(lang, "msg.audit_ok", &[("count", &r.entries.to_string())]), theme::info()),
+            Some(b) => Span::styled(
+                tf(
+                    lang,
+                    "msg.audit_bad",
+                    &[("seq", &b.seq.to_string()), ("why", t(lang, &format!("msg.break_{}", b.why.code())))],
+                ),
+                theme::error(),
+            ),
+        },
+    };
+    let verify_label = Span::styled(
+        format!("{} ", t(lang, "ui.audit.verify")),
+        if s.focus == AuditFocus::Verify { theme::focused() } else { theme::label() },
+    );
+    let lines = vec![
+        Line::from([f("ui.audit.customer", &s.customer, AuditFocus::Customer), vec![Span::raw(" ")], f("ui.audit.staff", &s.staff, AuditFocus::Staff)].concat()),
+        Line::from([f("ui.audit.action", &s.action, AuditFocus::Action), vec![Span::raw(" ")], f("ui.audit.from", &s.from, AuditFocus::From), f("ui.audit.to", &s.to, AuditFocus::To)].concat()),
+        Line::from(vec![verify_label, verify]),
+        Line::from(Span::styled(t(lang, "ui.audit.how"), theme::label())),
+    ];
+    frame.render_widget(Paragraph::new(lines), filters);
+
+    let header = Row::new(["ui.audit.col_seq", "ui.audit.col_at", "ui.audit.col_actor", "ui.audit.col_action", "ui.audit.col_subject"].map(|k| t(lang, k)))
+        .style(theme::label());
+    let rows = s.entries.iter().map(|e| {
+        Row::new(vec![
+            Cell::from(e.seq.to_string()),
+            Cell::from(widgets::jst(&e.at)),
+            Cell::from(inert(&e.actor).into_owned()),
+            Cell::from(inert(&e.action).into_owned()),
+            Cell::from(inert(&e.subject).into_owned()),
+        ])
+    });
+    let page = s.pages.len();
+    let title = tf(lang, "ui.audit.title", &[("page", &page.to_string()), ("n", &s.entries.len().to_string())]);
+    let table = Table::new(
+        rows,
+        [Constraint::Length(8), Constraint::Length(16), Constraint::Length(12), Constraint::Length(20), Constraint::Fill(1)],
+    )
+    .header(header)
+    .row_highlight_style(theme::selected())
+    .block(Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" {title} "),
+        if s.focus == AuditFocus::Rows { theme::focused() } else { theme::title() },
+    )));
+    let mut ts = TableState::default().with_selected((!s.entries.is_empty()).then_some(s.selected));
+    frame.render_stateful_widget(table, table_area, &mut ts);
+
+    let detail = match s.entries.get(s.selected) {
+        Some(e) => vec![
+            Line::from(format!("#{} {} {} {}", e.seq, widgets::jst(&e.at), inert(&e.actor), inert(&e.action))),
+            Line::from(inert(&e.subject).into_owned()),
+            Line::from(inert(&e.details).into_owned()),
+            Line::from(Span::styled(format!("hash {}", hex::encode(&e.hash[..8])), theme::label())),
+        ],
+        None => vec![Line::from(t(lang, "ui.audit.none"))],
+    };
+    frame.render_widget(
+        Paragraph::new(detail).wrap(Wrap { trim: false }).block(
+            Block::default().borders(Borders::ALL).title(Span::styled(format!(" {} ", t(lang, "ui.audit.detail")), theme::title())),
+        ),
+        detail_area,
+    );
+}

@@ -1,0 +1,134 @@
+//! Screen 10, Fee journal (日計): a branch's business day with reversals and totals.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use crate::app::{App, JournalFocus, JournalState};
+use crate::i18n::{t, tf};
+use crate::text::inert;
+use crate::ui::{theme, widgets};
+
+pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
+    let lang = app.lang;
+    let Some(j) = &s.journal else {
+        frame.render_widget(Paragraph::new(widgets::input_line(t(lang, "ui.journal.date"), &s.date, true)), area);
+        return;
+    };
+    let totals_h = j.totals.by_kind.len() as u16 + 3;
+    let [head, table_area, totals_area, form_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(4),
+        Constraint::Length(totals_h),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    let branch = j.branch.as_deref().map(|b| crate::ui::branch_label(app, b)).unwrap_or_default();
+    frame.render_widget(
+        Paragraph::new(Line::from(
+            [
+                widgets::input_line(t(lang, "ui.journal.date"), &s.date, s.focus == JournalFocus::Date).spans,
+                vec![Span::raw(format!("  {branch}  {} {}", t(lang, "ui.journal.invoice"), j.invoice_number))],
+            ]
+            .concat(),
+        )),
+        head,
+    );
+    let header = Row::new(
+        ["ui.journal.col_receipt", "ui.journal.col_time", "ui.journal.col_kind", "ui.col.company", "ui.journal.col_amount", "ui.journal.col_tax", "ui.journal.col_total", "ui.journal.col_note"]
+            .map(|k| t(lang, k)),
+    )
+    .style(theme::label());
+    let rows = j.entries.iter().map(|e| {
+        let note = match (e.reverses_receipt, e.reversed) {
+            (Some(no), _) => tf(lang, "ui.journal.reverses", &[("no", &no.to_string())]),
+            (None, true) => t(lang, "ui.journal.reversed").to_string(),
+            _ => e.serial.as_deref().map(|s| inert(s).into_owned()).unwrap_or_default(),
+        };
+        let time = widgets::jst(&e.at).chars().skip(11).collect::<String>();
+        Row::new(vec![
+            Cell::from(format!("{:>5}", e.receipt_no)),
+            Cell::from(time),
+            Cell::from(t(lang, &format!("ui.fee_kind.{}", e.kind))),
+            Cell::from(e.company.as_deref().map(|c| inert(c).into_owned()).unwrap_or_default()),
+            Cell::from(format!("{:>8}", widgets::yen(e.amount))),
+            Cell::from(format!("{:>6}", widgets::yen(e.tax))),
+            Cell::from(format!("{:>8}", widgets::yen(e.amount + e.tax))),
+            Cell::from(note),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(10),
+            Constraint::Fill(2),
+            Constraint::Length(8),
+            Constraint::Length(6),
+            Constraint::Length(8),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(header)
+    .row_highlight_style(theme::selected())
+    .block(Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" {} ", tf(lang, "ui.journal.title", &[("n", &j.entries.len().to_string())])),
+        if s.focus == JournalFocus::Rows { theme::focused() } else { theme::title() },
+    )));
+    let mut ts = TableState::default().with_selected((!j.entries.is_empty()).then_some(s.selected));
+    frame.render_stateful_widget(table, table_area, &mut ts);
+
+    let mut totals: Vec<Line<'_>> = j
+        .totals
+        .by_kind
+        .iter()
+        .map(|(kind, k)| {
+            Line::from(format!(
+                "{}  {} {}  {} {}  {} {}",
+                widgets::pad(t(lang, &format!("ui.fee_kind.{kind}")), 12),
+                t(lang, "ui.journal.entries"),
+                k.entries,
+                t(lang, "ui.journal.col_tax"),
+                widgets::yen(k.tax),
+                t(lang, "ui.journal.col_total"),
+                widgets::yen(k.total)
+            ))
+        })
+        .collect();
+    totals.push(Line::from(Span::styled(
+        tf(
+            lang,
+            "ui.journal.grand",
+            &[
+                ("n", &j.totals.entries.to_string()),
+                ("amount", &widgets::yen(j.totals.amount)),
+                ("tax", &widgets::yen(j.totals.tax)),
+                ("total", &widgets::yen(j.totals.total)),
+            ],
+        ),
+        theme::title(),
+    )));
+    frame.render_widget(
+        Paragraph::new(totals)
+            .block(Block::default().borders(Borders::ALL).title(Span::styled(format!(" {} ", t(lang, "ui.journal.totals")), theme::title()))),
+        totals_area,
+    );
+    let kind_style = if s.focus == JournalFocus::Kind { theme::focused() } else { theme::label() };
+    let form = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", t(lang, "ui.journal.request")), kind_style),
+            Span::raw(format!(
+                "{} {}  {} {}",
+                if s.waiver { "( )" } else { "(●)" },
+                t(lang, "ui.fee_kind.reversal"),
+                if s.waiver { "(●)" } else { "( )" },
+                t(lang, "ui.fee_kind.waiver")
+            )),
+        ]),
+        widgets::input_line(t(lang, "ui.approvals.reason"), &s.reason, s.focus == JournalFocus::Reason),
+        Line::from(Span::styled(t(lang, "ui.journal.how"), theme::label())),
+    ];
+    frame.render_widget(Paragraph::new(form).wrap(Wrap { trim: false }), form_area);
+}
