@@ -265,3 +265,30 @@ fn paper_form_and_approvals_screens() {
     app.update(Action::Approvals, Instant::now());
     snap_all(&mut app, "approvals_token_reissue");
 }
+
+#[test]
+fn hard_token_journal_expiring_and_audit_screens() {
+    let mut app = demo_app();
+    log_in(&mut app, "clerk205");
+    // ひかりソフト: token lost, reissue waiting for approval.
+    open_customer(&mut app, "hikari-m");
+    app.update(Action::HardToken, Instant::now());
+    snap_all(&mut app, "token_reissue_waiting");
+    for _ in 0..12 {
+        app.update(Action::Back, Instant::now());
+    }
+    app.update(Action::FeeJournal, Instant::now());
+    snap_all(&mut app, "journal");
+    app.update(Action::Back, Instant::now());
+
+    let mut app = demo_app();
+    log_in(&mut app, "clerk101");
+    app.update(Action::ExpiringTokens, Instant::now());
+    snap_all(&mut app, "expiring");
+    app.update(Action::Back, Instant::now());
+    app.update(Action::AuditTrail, Instant::now());
+    // From the rows to the tamper check, and run it.
+    app.update(Action::NextField, Instant::now());
+    app.update(Action::Enter, Instant::now());
+    snap_all(&mut app, "audit");
+}

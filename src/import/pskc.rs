@@ -94,8 +94,10 @@ pub(super) fn parse(text: &str, key_file: Option<&[u8]>, today: NaiveDate) -> (V
         }
     }
     // Duplicates: the error is placed at the later key, its detail names the first as `key #N`.
+    let slots: std::collections::HashMap<&str, usize> =
+        serials.iter().map(|(l, slot, _)| (l.as_str(), *slot)).collect();
     for dup in duplicates(serials.iter().map(|(l, _, s)| (l.as_str(), s.as_str()))) {
-        if let Some((_, slot, _)) = serials.iter().find(|(l, _, _)| *l == dup.location) {
+        if let Some(slot) = slots.get(dup.location.as_str()) {
             let location = container.keys.get(*slot).map_or_else(|| dup.location.clone(), RawKey::location);
             if let Some(list) = per_key.get_mut(*slot) {
                 list.push(ImportError::new(location, dup.problem));

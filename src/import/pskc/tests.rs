@@ -703,6 +703,10 @@ fn hostile_files() {
     let external_dtd =
         r#"<?xml version="1.0"?><!doctype KeyContainer SYSTEM "http://example.com/x.dtd"><KeyContainer/>"#;
     assert_eq!(only(external_dtd, None), ("file".into(), Problem::DtdRefused));
+    let bare_entity = doc(Enc::Plain, &[Tok::default()]).replace("<KeyPackage>", "<!entity x 'y'><KeyPackage>");
+    assert_eq!(only(&bare_entity, None), ("file".into(), Problem::DtdRefused));
+    let in_comment = doc(Enc::Plain, &[Tok::default()]).replace("<KeyPackage>", "<!-- <!DOCTYPE --><KeyPackage>");
+    assert_eq!(only(&in_comment, None), ("file".into(), Problem::DtdRefused));
     // Without a DTD an entity reference is undefined, never expanded.
     let undefined = doc(Enc::Plain, &[Tok::default()]).replace("<SerialNo>HT0001", "<SerialNo>&lol;");
     assert_eq!(

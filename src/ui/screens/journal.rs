@@ -127,7 +127,7 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
                 t(lang, "ui.fee_kind.waiver")
             )),
         ]),
-        widgets::input_line(t(lang, "ui.approvals.reason"), &s.reason, s.focus == JournalFocus::Reason),
+        widgets::input_line(t(lang, "ui.journal.reason"), &s.reason, s.focus == JournalFocus::Reason),
         Line::from(Span::styled(t(lang, "ui.journal.how"), theme::label())),
     ];
     frame.render_widget(Paragraph::new(form).wrap(Wrap { trim: false }), form_area);
