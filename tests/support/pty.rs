@@ -64,6 +64,16 @@ impl Term {
         Self { parser, writer, child, _master: pair.master }
     }
 
+    /// Resizes the terminal, as a person dragging the window would.
+    pub fn resize(&mut self, cols: u16, rows: u16) -> &mut Self {
+        self._master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize pty");
+        if let Ok(mut p) = self.parser.lock() {
+            p.set_size(rows, cols);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        self
+    }
+
     /// Sends keys or text as typed.
     pub fn send(&mut self, s: &str) -> &mut Self {
         self.writer.write_all(s.as_bytes()).expect("write to pty");
