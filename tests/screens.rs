@@ -292,3 +292,27 @@ fn hard_token_journal_expiring_and_audit_screens() {
     app.update(Action::Enter, Instant::now());
     snap_all(&mut app, "audit");
 }
+
+#[test]
+fn idle_lock_asks_for_the_password_and_keeps_the_screen() {
+    let mut app = demo_app();
+    log_in(&mut app, "clerk101");
+    app.update(Action::FindCustomer, Instant::now());
+    type_text(&mut app, "ﾔﾏﾀﾞ");
+    let later = Instant::now() + std::time::Duration::from_secs(5 * 60 + 1);
+    app.tick(Instant::now());
+    assert!(app.modal.is_none(), "not idle yet");
+    app.tick(later);
+    assert!(matches!(app.modal, Some(madoguchi::app::Modal::IdleLock(_))));
+    snap_all(&mut app, "idle_lock");
+    // A wrong password keeps the lock; the right one lifts it; what was typed is still there.
+    type_text(&mut app, "wrong-pass-9");
+    app.update(Action::Enter, later);
+    assert!(matches!(app.modal, Some(madoguchi::app::Modal::IdleLock(_))));
+    type_text(&mut app, "demo-pass-1");
+    app.update(Action::Enter, later);
+    assert!(app.modal.is_none());
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("[ヤマダ"), "{screen}");
+    assert!(screen.contains("株式会社山田製作所"), "{screen}");
+}

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use super::{
     Algorithm, ImportError, Problem, TokenRecord, check_digits, check_expiry, check_period, check_secret_len,
-    check_serial, duplicates, iso_date, shown,
+    check_serial, duplicates, iso_date, shown, too_many,
 };
 
 const HEADER: [&str; 6] = ["serial", "secret", "algorithm", "digits", "period", "expires"];
@@ -56,12 +56,16 @@ pub(super) fn parse(text: &str, today: NaiveDate) -> (Vec<TokenRecord>, Vec<Impo
                     serials.push((location.clone(), row.get(0).unwrap_or_default().to_string()));
                 }
                 errors.extend(problems.into_iter().map(|p| ImportError::new(location.clone(), p)));
+                if too_many(&mut errors) {
+                    return (Vec::new(), errors);
+                }
             }
         }
     }
     errors.extend(duplicates(serials.iter().map(|(l, s)| (l.as_str(), s.as_str()))));
     // Keep file order: a duplicate's error belongs with its line.
     errors.sort_by_key(|e| line_number(&e.location));
+    too_many(&mut errors);
     (records, errors)
 }
 
@@ -430,5 +434,19 @@ mod tests {
             }
             let _ = parse_file(&bytes, Format::Csv, None, today());
         }
+    }
+
+    /// A file of empty rows does not cost an error list the size of the file.
+    #[test]
+    fn errors_are_capped() {
+        let text = format!("{HEAD}{}", ",,,,,\n".repeat(100_000));
+        let p = problems(parse_file(text.as_bytes(), Format::Csv, None, today()));
+        assert_eq!(p.len(), super::super::MAX_ERRORS + 1);
+        assert_eq!(p[0], ("line 2".into(), Problem::MissingField("serial")));
+        assert_eq!(p.last(), Some(&("file".into(), Problem::TooManyErrors)));
+        let dups = format!("{HEAD}{}", format!("HT1,{B32},SHA1,6,30,2026-01-01\n").repeat(2000));
+        let p = problems(parse_file(dups.as_bytes(), Format::Csv, None, today()));
+        assert_eq!(p.len(), super::super::MAX_ERRORS + 1);
+        assert_eq!(p[0], ("line 3".into(), Problem::DuplicateInFile("line 2".into())));
     }
 }

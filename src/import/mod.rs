@@ -26,6 +26,9 @@ pub const MIN_SECRET_BYTES: usize = 16;
 pub const MAX_SECRET_BYTES: usize = 128;
 /// A serial is 1 to this many ASCII letters, digits, `-` or `_`.
 pub const MAX_SERIAL_CHARS: usize = 32;
+/// At most this many problems are listed; past it reading stops and [`Problem::TooManyErrors`]
+/// ends the list (a hostile file of empty rows would otherwise cost gigabytes of errors).
+pub const MAX_ERRORS: usize = 1000;
 /// Where an error about the file as a whole is placed.
 pub const LOCATION_FILE: &str = "file";
 
@@ -234,6 +237,9 @@ pub enum Problem {
     /// A key derivation other than PBKDF2 with a specified salt, or out-of-range parameters.
     /// Detail: what is unsupported.
     UnsupportedKdf(String),
+    /// More than [`MAX_ERRORS`] problems: the first ones are listed, then this (at `file`).
+    /// Detail: the limit.
+    TooManyErrors,
 }
 
 impl Problem {
@@ -268,6 +274,7 @@ impl Problem {
             Self::UnsupportedEncryption(_) => "err.import_unsupported_encryption",
             Self::UnsupportedMac(_) => "err.import_unsupported_mac",
             Self::UnsupportedKdf(_) => "err.import_unsupported_kdf",
+            Self::TooManyErrors => "err.import_too_many_errors",
         }
     }
 
@@ -294,6 +301,7 @@ impl Problem {
             Self::MissingField(s) | Self::EncryptedWithoutMac(s) => Some((*s).to_string()),
             Self::Expired(d) => Some(d.format("%Y-%m-%d").to_string()),
             Self::BadKeyFile(n) => n.map(|n| n.to_string()),
+            Self::TooManyErrors => Some(MAX_ERRORS.to_string()),
         }
     }
 }
@@ -362,6 +370,17 @@ fn shown(s: &str) -> String {
         }
     }
     out
+}
+
+/// Enforces [`MAX_ERRORS`]: true (and the list cut and closed with
+/// [`Problem::TooManyErrors`]) once there are more.
+fn too_many(errors: &mut Vec<ImportError>) -> bool {
+    if errors.len() <= MAX_ERRORS {
+        return false;
+    }
+    errors.truncate(MAX_ERRORS);
+    errors.push(ImportError::file(Problem::TooManyErrors));
+    true
 }
 
 /// The serial rule shared by both formats.
@@ -505,6 +524,7 @@ pub(crate) mod tests {
             Problem::UnsupportedEncryption("x".into()),
             Problem::UnsupportedMac("x".into()),
             Problem::UnsupportedKdf("x".into()),
+            Problem::TooManyErrors,
         ];
         let keys: std::collections::HashSet<_> = all.iter().map(Problem::key).collect();
         assert_eq!(keys.len(), all.len());

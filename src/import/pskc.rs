@@ -41,8 +41,8 @@ use quick_xml::events::{BytesStart, Event};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::{
-    Algorithm, ImportError, Problem, TokenRecord, check_digits, check_expiry, check_period, check_secret_len,
-    check_serial, duplicates, iso_date, line_of, shown,
+    Algorithm, ImportError, MAX_ERRORS, Problem, TokenRecord, check_digits, check_expiry, check_period,
+    check_secret_len, check_serial, duplicates, iso_date, line_of, shown, too_many,
 };
 
 const TOTP_URIS: [&str; 2] = ["urn:ietf:params:xml:ns:keyprov:pskc:totp", "urn:ietf:params:xml:ns:keyprov:pskc#totp"];
@@ -50,6 +50,9 @@ const TOTP_URIS: [&str; 2] = ["urn:ietf:params:xml:ns:keyprov:pskc:totp", "urn:i
 const MAX_DEPTH: usize = 32;
 /// Most elements in one `KeyPackage` (or `EncryptionKey`, `MACMethod`).
 const MAX_SUBTREE_ELEMENTS: usize = 4096;
+/// Most KeyPackages in one file. A real one is over 300 bytes, so a 64 MiB file holds
+/// about 200,000 at most; empty ones past this would only cost memory.
+const MAX_KEY_PACKAGES: usize = 250_000;
 /// PBKDF2 iteration counts above this are refused (it bounds the time a hostile file costs).
 const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
 const DEFAULT_PERIOD: &str = "30";
@@ -77,6 +80,7 @@ pub(super) fn parse(text: &str, key_file: Option<&[u8]>, today: NaiveDate) -> (V
     let mut per_key: Vec<Vec<ImportError>> = Vec::with_capacity(container.keys.len());
     let mut records = Vec::new();
     let mut serials: Vec<(String, usize, String)> = Vec::new();
+    let mut failed = errors.len();
     for key in &container.keys {
         let location = key.location();
         let (serial_ok, result) = check_key(key, crypto.as_ref(), encrypted, today);
@@ -89,8 +93,12 @@ pub(super) fn parse(text: &str, key_file: Option<&[u8]>, today: NaiveDate) -> (V
                 per_key.push(Vec::new());
             }
             Err(problems) => {
+                failed += problems.len();
                 per_key.push(problems.into_iter().map(|p| ImportError::new(location.clone(), p)).collect())
             }
+        }
+        if failed > MAX_ERRORS {
+            break;
         }
     }
     // Duplicates: the error is placed at the later key, its detail names the first as `key #N`.
@@ -105,6 +113,7 @@ pub(super) fn parse(text: &str, key_file: Option<&[u8]>, today: NaiveDate) -> (V
         }
     }
     errors.extend(per_key.into_iter().flatten());
+    too_many(&mut errors);
     (records, errors)
 }
 
@@ -294,6 +303,9 @@ impl Container {
             "EncryptionKey" if self.encryption_key.is_none() => self.encryption_key = Some(el),
             "MACMethod" if self.mac_method.is_none() => self.mac_method = Some(el),
             "KeyPackage" => {
+                if self.keys.len() == MAX_KEY_PACKAGES {
+                    return Err(format!("more than {MAX_KEY_PACKAGES} KeyPackages"));
+                }
                 let index = self.keys.len() + 1;
                 self.keys.push(RawKey::from_package(&el, index));
             }

@@ -57,9 +57,11 @@ impl Ledger {
         let serials: Vec<&str> = records.iter().map(|r| r.serial.as_str()).collect();
         let taken = store::tokens::existing_serials(&self.conn, &serials)?;
         if !taken.is_empty() {
-            let errors = taken
-                .into_iter()
-                .map(|s| Refusal { location: format!("key {s}"), key: "err.import_duplicate_in_ledger", detail: None })
+            // Named where the file has them: the CSV line or the PSKC key.
+            let errors = records
+                .iter()
+                .filter(|r| taken.iter().any(|t| t.eq_ignore_ascii_case(&r.serial)))
+                .map(|r| Refusal { location: r.location.clone(), key: "err.import_duplicate_in_ledger", detail: None })
                 .collect();
             return Ok(ImportOutcome::Refused { branch, errors });
         }

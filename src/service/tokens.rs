@@ -364,3 +364,130 @@ pub(crate) fn collect_fee(
         serial: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::credential::CredentialKind;
+    use crate::service::ib::IbResult;
+    use crate::service::{Actor, ManualClock};
+    use chrono::{TimeZone, Utc};
+    use secrecy::SecretString;
+
+    fn at(unix: i64) -> chrono::DateTime<Utc> {
+        Utc.timestamp_opt(unix, 0).single().expect("time")
+    }
+
+    fn demo(clock: &ManualClock) -> Ledger {
+        let mut l = Ledger::in_memory_demo(Config::default(), Box::new(clock.clone())).expect("ledger");
+        crate::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
+        l
+    }
+
+    fn login(l: &mut Ledger, id: &str) -> Session {
+        l.staff_login(id, &SecretString::from("demo-pass-1")).expect("login")
+    }
+
+    fn user(l: &Ledger, login: &str) -> i64 {
+        store::customers::user_by_login_id(l.conn(), login).expect("q").expect("user").id
+    }
+
+    /// RFC 6238 Appendix B through the whole path: the vendor's CSV is imported, the token
+    /// added and handed over with the RFC's code at the RFC's time, and the customer's next
+    /// code is accepted by the service channel.
+    #[test]
+    fn rfc6238_vectors_through_import_hand_over_and_ib() {
+        let seeds = [
+            ("SHA1", hex::encode(b"12345678901234567890")),
+            ("SHA256", hex::encode(b"12345678901234567890123456789012")),
+            ("SHA512", hex::encode(b"1234567890123456789012345678901234567890123456789012345678901234")),
+        ];
+        // (time, SHA1, SHA256, SHA512) with 8 digits and 30 s, from the RFC.
+        let vectors = [
+            (1111111109i64, ["07081804", "68084774", "25091201"]),
+            (1234567890, ["89005924", "91819424", "93441116"]),
+            (2000000000, ["69279037", "90698825", "38618901"]),
+        ];
+        for (t, codes) in vectors {
+            for ((alg, seed), code) in seeds.iter().zip(codes) {
+                let clock = ManualClock::new(at(1_700_000_000));
+                let mut l = demo(&clock);
+                clock.set(at(t));
+                let expires = (business_date(at(t)) + chrono::Duration::days(400)).format("%Y-%m-%d");
+                let csv = format!("serial,secret,algorithm,digits,period,expires\nRFC{alg},hex:{seed},{alg},8,30,{expires}\n");
+                let out = l.import_tokens(&Actor::cli(), "rfc.csv", csv.as_bytes(), None, Some("101"), None).expect("import");
+                assert!(matches!(out, crate::service::import::ImportOutcome::Imported { count: 1, .. }), "{out:?}");
+                let clerk = login(&mut l, "clerk101");
+                let g1 = user(&l, "yamada-g1");
+                l.add_token(&clerk, g1, &format!("RFC{alg}")).expect("add");
+                assert_eq!(l.hand_over(&clerk, g1, code).expect("hand over"), format!("RFC{alg}"), "{alg} at {t}");
+                // The same code again is a replay; the next step's code is fresh.
+                let again = l.ib_attempt("yamada-g1", CredentialKind::OneTimePassword, &SecretString::from(code)).expect("ib");
+                assert_eq!(again.result, IbResult::Rejected, "{alg} replay at {t}");
+            }
+        }
+        // 60 s tokens work too: the code at T is the 30 s code of T / 2.
+        let clock = ManualClock::new(at(1_700_000_000));
+        let mut l = demo(&clock);
+        let t = 2 * 1111111109i64;
+        clock.set(at(t));
+        let expires = (business_date(at(t)) + chrono::Duration::days(400)).format("%Y-%m-%d");
+        let csv = format!("serial,secret,algorithm,digits,period,expires\nRFC60,hex:{},SHA1,8,60,{expires}\n", seeds[0].1);
+        l.import_tokens(&Actor::cli(), "rfc.csv", csv.as_bytes(), None, Some("101"), None).expect("import");
+        let clerk = login(&mut l, "clerk101");
+        let g1 = user(&l, "yamada-g1");
+        l.add_token(&clerk, g1, "RFC60").expect("add");
+        l.hand_over(&clerk, g1, "07081804").expect("60 s token");
+    }
+
+    #[test]
+    fn token_refusals() {
+        let clock = ManualClock::new(at(1_800_000_000));
+        let mut l = demo(&clock);
+        let clerk = login(&mut l, "clerk101");
+        let tel = login(&mut l, "tel900");
+        let g1 = user(&l, "yamada-g1");
+        let key = |r: Result<Receipt>| match r {
+            Err(ServiceError::Invalid { key, .. }) => key.to_string(),
+            Err(ServiceError::Denied(d)) => format!("{d:?}"),
+            other => format!("{other:?}"),
+        };
+        // Another branch's stock, an unknown serial, an operator at the counter.
+        assert_eq!(key(l.add_token(&clerk, g1, "HT92050002")), "err.token_other_branch");
+        assert_eq!(key(l.add_token(&clerk, g1, "NOPE")), "err.token_unknown");
+        assert!(key(l.add_token(&tel, g1, "HT91010001")).starts_with("CounterOnly"));
+        let receipt = l.add_token(&clerk, g1, "HT91010001").expect("add");
+        assert_eq!((receipt.amount, receipt.tax, receipt.total(), receipt.receipt_no), (2000, 200, 2200, 1));
+        // A second add while one waits for hand-over.
+        assert_eq!(key(l.add_token(&clerk, g1, "HT91010002")), "err.token_waiting");
+        // A wrong code, then the right one; the same code never twice.
+        let token = store::tokens::by_serial(l.conn(), "HT91010001").expect("q").expect("token");
+        let seed = secret::open(l.keys.enc_key(), &token.seed).expect("seed");
+        let p = TokenParams { seed: &seed, algorithm: "SHA1", digits: 6, period: 30 };
+        let code = token::code_at(&p, 1_800_000_000).expect("code");
+        assert!(matches!(l.hand_over(&clerk, g1, "000000"), Err(ServiceError::Invalid { key: "err.token_code_wrong", .. })));
+        l.hand_over(&clerk, g1, &code).expect("hand over");
+        let replay = l.ib_attempt("yamada-g1", CredentialKind::OneTimePassword, &SecretString::from(code.clone())).expect("ib");
+        assert_eq!(replay.result, IbResult::Rejected);
+        // Lost: a fresh code is refused; the user still logs in.
+        l.report_lost(&tel, g1).expect("lost");
+        let next = token::code_at(&p, 1_800_000_030).expect("code");
+        clock.set(at(1_800_000_030));
+        let lost = l.ib_attempt("yamada-g1", CredentialKind::OneTimePassword, &SecretString::from(next)).expect("ib");
+        assert_eq!(lost.result, IbResult::Suspended);
+        assert_eq!(
+            l.ib_attempt("yamada-g1", CredentialKind::LoginPassword, &SecretString::from("Login-pass1")).expect("ib").result,
+            IbResult::Accepted
+        );
+        // An expired token never verifies: sakura's expires in 30 days.
+        let sakura = store::tokens::by_serial(l.conn(), "HT10000005").expect("q").expect("token");
+        clock.set(at(1_800_000_000 + 40 * 86_400));
+        let seed = secret::open(l.keys.enc_key(), &sakura.seed).expect("seed");
+        let p = TokenParams { seed: &seed, algorithm: "SHA1", digits: 6, period: 30 };
+        let late = token::code_at(&p, 1_800_000_000 + 40 * 86_400).expect("code");
+        let r = l.ib_attempt("sakura-m", CredentialKind::OneTimePassword, &SecretString::from(late)).expect("ib");
+        assert_eq!(r.result, IbResult::Rejected);
+        assert!(l.verify_audit().expect("verify").intact());
+    }
+}

@@ -227,7 +227,8 @@ pub fn expiring(conn: &Connection, until: &str, branch: Option<&str>, limit: u32
 
 /// Serials of the list that are already in the ledger (import checks the whole file).
 pub fn existing_serials(conn: &Connection, serials: &[&str]) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT serial FROM tokens WHERE serial = ?1")?;
+    // Serials are compared ignoring ASCII case, as the importer does within a file.
+    let mut stmt = conn.prepare_cached("SELECT serial FROM tokens WHERE serial = ?1 COLLATE NOCASE")?;
     let mut out = Vec::new();
     for s in serials {
         if let Some(found) = stmt.query_row([s], |r| r.get::<_, String>(0)).optional()? {

@@ -52,7 +52,11 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
     ])
     .areas(area);
     top_bar(app, frame, top);
+    // A locked terminal shows no customer data to whoever walks past; the state beneath is
+    // kept and comes back once the password is given.
+    let locked = matches!(app.modal, Some(Modal::IdleLock(_)));
     match app.screen() {
+        _ if locked => {}
         Screen::Login(s) => screens::login::render(app, s, frame, body),
         Screen::Home(stats) => screens::home::render(app, stats, frame, body),
         Screen::Find(s) => screens::find::render(app, s, frame, body),

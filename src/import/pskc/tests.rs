@@ -756,6 +756,20 @@ fn control_characters_in_serials() {
     assert_eq!(only(&id, None).0, "key id \\u{7}\\u{202e}");
 }
 
+#[test]
+fn errors_and_packages_are_capped() {
+    let empty = format!("<KeyContainer>{}</KeyContainer>", "<KeyPackage/>".repeat(5_000));
+    let p = problems(run(&empty, None));
+    assert_eq!(p.len(), super::super::MAX_ERRORS + 1);
+    assert_eq!(p[0], ("key #1".into(), Problem::MissingField("Key")));
+    assert_eq!(p.last(), Some(&("file".into(), Problem::TooManyErrors)));
+    let flood = format!("<KeyContainer>\n{}</KeyContainer>", "<KeyPackage/>".repeat(MAX_KEY_PACKAGES + 1));
+    assert_eq!(
+        only(&flood, None),
+        ("line 2".into(), Problem::Malformed(format!("more than {MAX_KEY_PACKAGES} KeyPackages")))
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Never a panic
 
