@@ -217,4 +217,8 @@ CREATE INDEX fees_reverses ON fees(reverses) WHERE reverses IS NOT NULL;
 CREATE INDEX audit_actor ON audit(actor, seq);
 CREATE INDEX audit_action ON audit(action, seq);
 "#,
+    // 5: serials compare ignoring ASCII case (the import checks a whole file against them).
+    r#"
+CREATE INDEX tokens_serial_nocase ON tokens(serial COLLATE NOCASE);
+"#,
 ];
