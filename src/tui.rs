@@ -25,7 +25,18 @@ pub fn run(ctx: &Context) -> Result<Outcome, Failure> {
 fn open_or_create(ctx: &Context) -> Result<Ledger, Failure> {
     match Ledger::open(&ctx.db, ctx.cfg.clone()) {
         Err(ServiceError::Store(StoreError::Missing)) if ctx.default_db => {
-            crate::cli::commands::create_demo(ctx, 2000, 1, true)?;
+            // In a child process, so that the dozens of argon2 hashes of the demo scenarios
+            // do not leave their memory behind in the app that runs all day.
+            let exe = std::env::current_exe().map_err(|e| Failure(e.to_string()))?;
+            let mut cmd = std::process::Command::new(exe);
+            cmd.arg("--db").arg(&ctx.db).args(["--lang", ctx.lang.code()]);
+            if let Some(config) = &ctx.config_path {
+                cmd.arg("--config").arg(config);
+            }
+            let status = cmd.args(["demo", "--customers", "2000"]).status().map_err(|e| Failure(e.to_string()))?;
+            if !status.success() {
+                return Err(Failure(crate::i18n::t(ctx.lang, "err.demo_failed").into()));
+            }
             ctx.open()
         }
         other => other.map_err(|e| ctx.fail(e)),

@@ -58,7 +58,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
                 }
                 remove_ledger_files(ctx);
             }
-            create_demo(ctx, customers, seed, true)?;
+            create_demo(ctx, customers, seed)?;
             eprintln!(
                 "{}",
                 tf(
@@ -140,18 +140,15 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
     }
 }
 
-/// Creates the demo ledger at the context's path, with a progress bar on a terminal.
-pub fn create_demo(ctx: &Context, customers: u64, seed: u64, show_progress: bool) -> Result<Ledger, Failure> {
+/// Creates the demo ledger at the context's path, with a progress bar (drawn only when
+/// standard error is a terminal).
+fn create_demo(ctx: &Context, customers: u64, seed: u64) -> Result<Ledger, Failure> {
     let bar = indicatif::ProgressBar::new(customers);
-    if show_progress {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} ({eta})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.set_message(t(ctx.lang, "msg.demo_progress").to_string());
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(t(ctx.lang, "msg.demo_progress").to_string());
     let mut progress = |done: u64, _total: u64| bar.set_position(done);
     let result = crate::demo::create(&ctx.db, ctx.cfg.clone(), customers, seed, &mut progress);
     bar.finish_and_clear();

@@ -5,7 +5,7 @@
 
 mod bench;
 mod reports;
-pub mod commands;
+mod commands;
 mod ib;
 
 use std::io::BufRead;
@@ -220,6 +220,8 @@ pub struct Context {
     pub db: PathBuf,
     /// Whether `db` is the default path (the TUI creates the demo ledger there).
     pub default_db: bool,
+    /// The config file given, if any (passed on to child processes).
+    pub config_path: Option<PathBuf>,
 }
 
 impl Context {
@@ -285,7 +287,7 @@ pub fn main() -> ExitCode {
             }
         },
     };
-    let ctx = Context { lang, cfg, db, default_db };
+    let ctx = Context { lang, cfg, db, default_db, config_path: cli.config.clone() };
     let result = match cli.command {
         None => crate::tui::run(&ctx),
         Some(command) => commands::run(&ctx, command),

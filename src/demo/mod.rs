@@ -358,7 +358,11 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
     let now = ledger.now();
     let today = business_date(now);
     let mut rng = StdRng::seed_from_u64(seed);
-    ledger.conn.execute_batch("PRAGMA cache_size = -262144").map_err(store::StoreError::from)?;
+    // A large page cache only pays for large ledgers; the first start of the app (2,000
+    // contracts) stays small.
+    if n >= 100_000 {
+        ledger.conn.execute_batch("PRAGMA cache_size = -262144").map_err(store::StoreError::from)?;
+    }
     let result = ledger.write(&Actor::Demo, |w| {
         let (mut tokens, mut locks, mut users_total, mut fees) = (0u64, 0u64, 0u64, 0u64);
         for i in 0..n {
