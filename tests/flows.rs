@@ -484,7 +484,8 @@ fn import_add_hand_over_lose_reissue_and_use_a_token() {
     }
     let file = dir.path().join("tokens.csv");
     std::fs::write(&file, csv).expect("write csv");
-    let (code, json) = madoguchi(&db, &["tokens", "import", file.to_str().expect("path"), "--branch", "101", "--json"], "");
+    let (code, json) =
+        madoguchi(&db, &["tokens", "import", file.to_str().expect("path"), "--branch", "101", "--json"], "");
     assert_eq!(code, 0, "{json}");
     assert!(json.contains("\"imported\":2") && json.contains("\"branch\":\"101\""), "{json}");
 
@@ -519,7 +520,8 @@ fn import_add_hand_over_lose_reissue_and_use_a_token() {
     // A telephone operator cannot reissue: that is a counter procedure.
     choose_step(&mut tel, 3);
     tel.send(key::ENTER).send("y").wait_for("窓口でのお手続きが必要です");
-    let (code, json) = madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "otp", "--json"], &otp(1));
+    let (code, json) =
+        madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "otp", "--json"], &otp(1));
     assert_eq!(code, 11, "{json}");
     assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1"], "Login-pass1\n").0, 0);
 
@@ -551,7 +553,13 @@ fn import_add_hand_over_lose_reissue_and_use_a_token() {
         )
         .expect("linked");
     assert_eq!((state.as_str(), replaces.as_str()), ("retired", "IMP0002"));
-    assert_eq!(query_i64(&db, "SELECT count(*) FROM fees WHERE branch = '101' AND receipt_no IN (1, 2) AND amount = 2000 AND tax = 200"), 2);
+    assert_eq!(
+        query_i64(
+            &db,
+            "SELECT count(*) FROM fees WHERE branch = '101' AND receipt_no IN (1, 2) AND amount = 2000 AND tax = 200"
+        ),
+        2
+    );
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
 }
 
@@ -624,7 +632,9 @@ fn expiring_tokens_and_a_replacement_by_mail() {
     clerk.wait_for("の郵送を記録しました");
     let serial: String = rusqlite::Connection::open(&db)
         .expect("open")
-        .query_row("SELECT serial FROM tokens WHERE state = 'mailed' AND tracking_no = 'RM123456789JP'", [], |r| r.get(0))
+        .query_row("SELECT serial FROM tokens WHERE state = 'mailed' AND tracking_no = 'RM123456789JP'", [], |r| {
+            r.get(0)
+        })
         .expect("mailed");
     // The old token still works until the new one is first used; then it is retired.
     let (_, old) = madoguchi(&db, &["tokens", "code", "HT10000005"], "");

@@ -64,10 +64,19 @@ fn paper_form_fields_never_panic_and_refusals_write_nothing() {
         .run(&strategy, |(form_no, brought_by, first, second, kind, doc, seal, login)| {
             let mut l = cell.borrow_mut();
             let request = FormRequest::ALL[kind];
-            let secrets = [CredentialKind::LoginPassword, CredentialKind::ConfirmPassword, CredentialKind::Pin, CredentialKind::ApprovalPin]
-                .into_iter()
-                .map(|k| DoubleKeyed { kind: k, first: SecretString::from(first.clone()), second: SecretString::from(second.clone()) })
-                .collect();
+            let secrets = [
+                CredentialKind::LoginPassword,
+                CredentialKind::ConfirmPassword,
+                CredentialKind::Pin,
+                CredentialKind::ApprovalPin,
+            ]
+            .into_iter()
+            .map(|k| DoubleKeyed {
+                kind: k,
+                first: SecretString::from(first.clone()),
+                second: SecretString::from(second.clone()),
+            })
+            .collect();
             let input = FormInput {
                 request,
                 user_id: user,
@@ -108,7 +117,10 @@ fn unlock_reasons_never_panic() {
     runner
         .run(&("[\\x00-\\x1f ]{0,3}|\\PC{201,210}", any::<bool>()), |(reason, seal)| {
             let mut l = cell.borrow_mut();
-            let check = madoguchi::domain::unlock::IdentityCheck::Counter { document: Some(IdDocument::Passport), seal_matched: seal };
+            let check = madoguchi::domain::unlock::IdentityCheck::Counter {
+                document: Some(IdDocument::Passport),
+                seal_matched: seal,
+            };
             let before = madoguchi::store::audit::count(l.conn()).expect("count");
             let r = l.unlock(&clerk, lock, check, &reason);
             prop_assert!(matches!(r, Err(ServiceError::Invalid { .. })), "{r:?}");

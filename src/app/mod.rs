@@ -472,7 +472,6 @@ impl App {
         }
     }
 
-
     fn on_home(&mut self, action: Action) {
         match action {
             Action::Approvals => self.open_approvals(),

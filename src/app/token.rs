@@ -94,7 +94,8 @@ impl TokenState {
 
     /// The stock serial offered by default for a step that needs one.
     fn suggest_serial(&mut self) {
-        if self.op().needs_serial() && self.serial.is_empty()
+        if self.op().needs_serial()
+            && self.serial.is_empty()
             && let Some(s) = &self.view.first_in_stock
         {
             for c in s.chars() {
@@ -175,15 +176,24 @@ impl App {
     pub(super) fn commit_token(&mut self) {
         let Some(session) = self.session.clone() else { return };
         let Some(Screen::Token(s)) = self.screens.last_mut() else { return };
-        let (user_id, serial, code, tracking, op) =
-            (s.user.id, s.serial.value().to_string(), s.code.value().to_string(), s.tracking.value().to_string(), s.op());
+        let (user_id, serial, code, tracking, op) = (
+            s.user.id,
+            s.serial.value().to_string(),
+            s.code.value().to_string(),
+            s.tracking.value().to_string(),
+            s.op(),
+        );
         s.code.clear();
         let result: Result<(String, Option<Receipt>), crate::service::ServiceError> = match op {
             TokenOp::Add => self.ledger.add_token(&session, user_id, &serial).map(|r| (String::new(), Some(r))),
-            TokenOp::Reissue => self.ledger.reissue_token(&session, user_id, &serial).map(|(r, _)| (String::new(), Some(r))),
+            TokenOp::Reissue => {
+                self.ledger.reissue_token(&session, user_id, &serial).map(|(r, _)| (String::new(), Some(r)))
+            }
             TokenOp::HandOver => self.ledger.hand_over(&session, user_id, &code).map(|s| (s, None)),
             TokenOp::ReportLost => self.ledger.report_lost(&session, user_id).map(|s| (s, None)),
-            TokenOp::Mail => self.ledger.mail_replacement(&session, user_id, &serial, &tracking).map(|()| (serial, None)),
+            TokenOp::Mail => {
+                self.ledger.mail_replacement(&session, user_id, &serial, &tracking).map(|()| (serial, None))
+            }
         };
         match result {
             Ok((serial, receipt)) => {

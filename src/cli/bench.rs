@@ -216,9 +216,7 @@ fn import_10k(ctx: &Context) -> Result<Value, Failure> {
         let db = dir.join(format!("{name}.sqlite3"));
         let mut ledger = Ledger::create(&db, Config::default(), false).map_err(|e| ctx.fail(e))?;
         let t = Instant::now();
-        let outcome = ledger
-            .import_tokens(&Actor::cli(), name, &bytes, None, None, None)
-            .map_err(|e| ctx.fail(e))?;
+        let outcome = ledger.import_tokens(&Actor::cli(), name, &bytes, None, None, None).map_err(|e| ctx.fail(e))?;
         let secs = t.elapsed().as_secs_f64();
         match outcome {
             crate::service::import::ImportOutcome::Imported { count: 10_000, .. } => worst = worst.max(secs),

@@ -4,7 +4,9 @@ use std::io::Write;
 
 use serde_json::json;
 
-use super::{AuditCommand, Command, Context, Failure, Outcome, ReportCommand, StaffCommand, TokensCommand, read_secret};
+use super::{
+    AuditCommand, Command, Context, Failure, Outcome, ReportCommand, StaffCommand, TokensCommand, read_secret,
+};
 use crate::i18n::{t, tf};
 use crate::service::{Actor, Ledger, ServiceError};
 
@@ -252,7 +254,8 @@ fn import(
     use crate::service::import::ImportOutcome;
     let lang = ctx.lang;
     let read = |p: &std::path::Path| {
-        let meta = std::fs::metadata(p).map_err(|e| Failure(tf(lang, "err.io", &[("detail", &format!("{}: {e}", p.display()))])))?;
+        let meta = std::fs::metadata(p)
+            .map_err(|e| Failure(tf(lang, "err.io", &[("detail", &format!("{}: {e}", p.display()))])))?;
         if meta.len() > crate::import::MAX_FILE_BYTES as u64 {
             return Err(Failure(t(lang, "err.import_too_large").into()));
         }

@@ -4,9 +4,9 @@
 //! chain is broken; `ib` 10 rejected, 11 suspended, 12 refused by another rule.
 
 mod bench;
-mod reports;
 mod commands;
 mod ib;
+mod reports;
 
 use std::io::BufRead;
 use std::path::PathBuf;

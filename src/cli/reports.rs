@@ -29,7 +29,13 @@ fn check_branch(ctx: &Context, branch: Option<&str>) -> Result<(), Failure> {
     }
 }
 
-pub fn fees(ctx: &Context, date: &str, branch: Option<&str>, json_out: bool, csv_out: bool) -> Result<Outcome, Failure> {
+pub fn fees(
+    ctx: &Context,
+    date: &str,
+    branch: Option<&str>,
+    json_out: bool,
+    csv_out: bool,
+) -> Result<Outcome, Failure> {
     let date =
         NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| Failure(t(ctx.lang, "ui.form.bad_date").into()))?;
     check_branch(ctx, branch)?;
@@ -42,8 +48,21 @@ pub fn fees(ctx: &Context, date: &str, branch: Option<&str>, json_out: bool, csv
     if csv_out {
         let mut w = csv_writer();
         let header = [
-            "branch", "receipt_no", "business_date", "at", "kind", "cif", "company", "login_id", "amount", "tax",
-            "total", "reverses_receipt", "serial", "staff", "reason",
+            "branch",
+            "receipt_no",
+            "business_date",
+            "at",
+            "kind",
+            "cif",
+            "company",
+            "login_id",
+            "amount",
+            "tax",
+            "total",
+            "reverses_receipt",
+            "serial",
+            "staff",
+            "reason",
         ];
         let _ = w.write_record(header);
         for e in &j.entries {
@@ -98,7 +117,11 @@ pub fn fees(ctx: &Context, date: &str, branch: Option<&str>, json_out: bool, csv
             crate::text::inert(e.company.as_deref().unwrap_or_default())
         );
     }
-    let _ = writeln!(out, "total {} entries, amount {}, tax {}, total {}", j.totals.entries, j.totals.amount, j.totals.tax, j.totals.total);
+    let _ = writeln!(
+        out,
+        "total {} entries, amount {}, tax {}, total {}",
+        j.totals.entries, j.totals.amount, j.totals.tax, j.totals.total
+    );
     Ok(Outcome::Done)
 }
 
@@ -119,9 +142,20 @@ pub fn expiring(
     }
     if csv_out {
         let mut w = csv_writer();
-        let _ = w.write_record(["serial", "expires", "expires_device", "branch", "cif", "company", "login_id", "replacement_mailed"]);
+        let _ = w.write_record([
+            "serial",
+            "expires",
+            "expires_device",
+            "branch",
+            "cif",
+            "company",
+            "login_id",
+            "replacement_mailed",
+        ]);
         for r in &rows {
-            let device = NaiveDate::parse_from_str(&r.expires, "%Y-%m-%d").map(|d| d.format("%m/%d/%Y").to_string()).unwrap_or_default();
+            let device = NaiveDate::parse_from_str(&r.expires, "%Y-%m-%d")
+                .map(|d| d.format("%m/%d/%Y").to_string())
+                .unwrap_or_default();
             let _ = w.write_record([
                 r.serial.clone(),
                 r.expires.clone(),

@@ -134,7 +134,14 @@ fn carry_out(w: &mut Writer<'_>, request: &RequestRow, payload: &Value, by: &str
             let reason = payload["reason"].as_str().unwrap_or_default();
             let identity = payload["identity"].to_string();
             if !store::locks::clear_lock(&w.tx, lock_id, &at, by, "unlock", reason, &identity)? {
-                return Err(ServiceError::AlreadyDone { by: String::new() });
+                // Lifted meanwhile another way (an approved form, say): the request's purpose
+                // is met; the approval stands and says so.
+                let cleared_by = store::locks::lock(&w.tx, lock_id)?.and_then(|l| l.cleared_by).unwrap_or_default();
+                return w.audit(
+                    "lock.already_clear",
+                    subject,
+                    json!({ "lock": lock_id, "request": request.id, "cleared_by": cleared_by }),
+                );
             }
             w.audit("lock.clear", subject, json!({ "lock": lock_id, "request": request.id, "approved_by": by }))
         }

@@ -48,6 +48,28 @@ pub fn write_seal(path: &Path, seal: &Seal, mac_key: &[u8; 32]) -> std::io::Resu
     std::fs::rename(&tmp, path)
 }
 
+/// Removes temporary seal files (`ledger.seal.<pid>`) older than a minute: a process killed
+/// between writing one and renaming it leaves it behind.
+pub fn clean_stale_seal_temps(seal: &Path) {
+    let (Some(dir), Some(name)) = (seal.parent(), seal.file_name().and_then(|n| n.to_str())) else { return };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let prefix = format!("{name}.");
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(file) = file.to_str() else { continue };
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 60);
+        if file.starts_with(&prefix) && file[prefix.len()..].bytes().all(|b| b.is_ascii_digit()) && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// A seal file that exists but is not authentic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ForgedSeal;

@@ -172,29 +172,48 @@ impl Ledger {
             }
             Check::Right | Check::RightAtStep { .. } => {
                 let must_change = kind == CredentialKind::LoginPassword && user.login_must_change;
-                let accepted = self.write(&actor, |w| {
+                /// What the write found once it held the write lock.
+                enum Verdict {
+                    Accepted,
+                    /// The code was used meanwhile by another attempt: it counts as wrong.
+                    Replayed,
+                    /// A lock was opened meanwhile (a wrong attempt on another terminal
+                    /// reached the threshold): the right secret no longer gets in.
+                    Suspended(u32, Suspension),
+                }
+                let verdict = self.write(&actor, |w| {
+                    let standing = store::locks::standing(&w.tx, user.id)?;
+                    if !lockout::may_attempt(kind, standing) {
+                        let failures = store::locks::failures(&w.tx, user.id, kind)?;
+                        return Ok(Verdict::Suspended(failures, standing.suspension()));
+                    }
                     match &check {
                         Check::RightAtStep { replacement: Some(token), step, .. } => {
                             super::tokens::bind_token(w, token, user.id, *step)?;
                             w.audit("token.first_use", &subject, json!({ "serial": token.serial }))?;
                         }
-                        // The same code used meanwhile by another attempt counts as wrong.
                         Check::RightAtStep { token_id, step, .. }
                             if !store::tokens::use_step(&w.tx, *token_id, *step)? =>
                         {
-                            return Ok(false);
+                            return Ok(Verdict::Replayed);
                         }
                         _ => {}
                     }
                     if store::locks::reset_failures(&w.tx, user.id, kind)? {
                         w.audit("ib.reset", &subject, json!({ "credential": kind.code() }))?;
                     }
-                    Ok(true)
+                    Ok(Verdict::Accepted)
                 })?;
-                if !accepted {
-                    let (failures, (was, suspension)) = self.ib_record_failure(&user, kind)?;
-                    let result = if was { IbResult::Suspended } else { IbResult::Rejected };
-                    return Ok(self.outcome(result, kind, failures, suspension));
+                match verdict {
+                    Verdict::Accepted => {}
+                    Verdict::Suspended(failures, suspension) => {
+                        return Ok(self.outcome(IbResult::Suspended, kind, failures, suspension));
+                    }
+                    Verdict::Replayed => {
+                        let (failures, (was, suspension)) = self.ib_record_failure(&user, kind)?;
+                        let result = if was { IbResult::Suspended } else { IbResult::Rejected };
+                        return Ok(self.outcome(result, kind, failures, suspension));
+                    }
                 }
                 let standing = store::locks::standing(&self.conn, user.id)?;
                 let mut o = self.outcome(IbResult::Accepted, kind, 0, standing.suspension());

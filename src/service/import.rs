@@ -101,7 +101,9 @@ fn insert(w: &mut super::Writer<'_>, r: &TokenRecord, branch: &str, enc: &[u8; 3
         },
     )
     .map_err(|e| match e {
-        store::StoreError::Duplicate => ServiceError::Invalid { field: "serial", key: "err.import_duplicate_in_ledger" },
+        store::StoreError::Duplicate => {
+            ServiceError::Invalid { field: "serial", key: "err.import_duplicate_in_ledger" }
+        }
         other => other.into(),
     })?;
     Ok(())

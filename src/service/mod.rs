@@ -6,9 +6,9 @@ pub mod audit;
 pub mod customers;
 pub mod error;
 pub mod fees;
-pub mod import;
 pub mod forms;
 pub mod ib;
+pub mod import;
 pub mod staff;
 pub mod tokens;
 pub mod unlock;
@@ -180,7 +180,9 @@ impl Ledger {
             None => return Err(ServiceError::Store(store::StoreError::Corrupt("no key check value".into()))),
         }
         let demo = store::meta::get(&conn, "demo")?.as_deref() == Some("1");
-        Ok(Self { conn, keys, cfg, clock: Box::new(SystemClock), seal_path: Some(seal_path(&key_path)), demo })
+        let seal = seal_path(&key_path);
+        audit::clean_stale_seal_temps(&seal);
+        Ok(Self { conn, keys, cfg, clock: Box::new(SystemClock), seal_path: Some(seal), demo })
     }
 
     /// Creates a new ledger file and its key; refuses to touch existing ones.

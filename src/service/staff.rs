@@ -64,10 +64,18 @@ impl Ledger {
         let subject = format!("staff:{}", row.id);
         let actor = Actor::Staff(row.id.clone());
         if ok {
-            self.write(&actor, |w| {
-                store::staff::unlock(&w.tx, &row.id)?;
-                w.audit("staff.login", &subject, json!({}))
+            // Re-checked under the write lock: a wrong password on another terminal may
+            // have locked the account meanwhile, and only an admin unlocks it.
+            let admitted = self.write(&actor, |w| {
+                if !store::staff::reset_failures_if_open(&w.tx, &row.id)? {
+                    return Ok(false);
+                }
+                w.audit("staff.login", &subject, json!({}))?;
+                Ok(true)
             })?;
+            if !admitted {
+                return Err(ServiceError::StaffLocked);
+            }
             return Ok(Session { id: row.id, name: row.name, role: row.role, branch: row.branch });
         }
         let locked = self.write(&actor, |w| {

@@ -415,15 +415,19 @@ mod tests {
                 let mut l = demo(&clock);
                 clock.set(at(t));
                 let expires = (business_date(at(t)) + chrono::Duration::days(400)).format("%Y-%m-%d");
-                let csv = format!("serial,secret,algorithm,digits,period,expires\nRFC{alg},hex:{seed},{alg},8,30,{expires}\n");
-                let out = l.import_tokens(&Actor::cli(), "rfc.csv", csv.as_bytes(), None, Some("101"), None).expect("import");
+                let csv = format!(
+                    "serial,secret,algorithm,digits,period,expires\nRFC{alg},hex:{seed},{alg},8,30,{expires}\n"
+                );
+                let out =
+                    l.import_tokens(&Actor::cli(), "rfc.csv", csv.as_bytes(), None, Some("101"), None).expect("import");
                 assert!(matches!(out, crate::service::import::ImportOutcome::Imported { count: 1, .. }), "{out:?}");
                 let clerk = login(&mut l, "clerk101");
                 let g1 = user(&l, "yamada-g1");
                 l.add_token(&clerk, g1, &format!("RFC{alg}")).expect("add");
                 assert_eq!(l.hand_over(&clerk, g1, code).expect("hand over"), format!("RFC{alg}"), "{alg} at {t}");
                 // The same code again is a replay; the next step's code is fresh.
-                let again = l.ib_attempt("yamada-g1", CredentialKind::OneTimePassword, &SecretString::from(code)).expect("ib");
+                let again =
+                    l.ib_attempt("yamada-g1", CredentialKind::OneTimePassword, &SecretString::from(code)).expect("ib");
                 assert_eq!(again.result, IbResult::Rejected, "{alg} replay at {t}");
             }
         }
@@ -433,7 +437,8 @@ mod tests {
         let t = 2 * 1111111109i64;
         clock.set(at(t));
         let expires = (business_date(at(t)) + chrono::Duration::days(400)).format("%Y-%m-%d");
-        let csv = format!("serial,secret,algorithm,digits,period,expires\nRFC60,hex:{},SHA1,8,60,{expires}\n", seeds[0].1);
+        let csv =
+            format!("serial,secret,algorithm,digits,period,expires\nRFC60,hex:{},SHA1,8,60,{expires}\n", seeds[0].1);
         l.import_tokens(&Actor::cli(), "rfc.csv", csv.as_bytes(), None, Some("101"), None).expect("import");
         let clerk = login(&mut l, "clerk101");
         let g1 = user(&l, "yamada-g1");
@@ -466,9 +471,13 @@ mod tests {
         let seed = secret::open(l.keys.enc_key(), &token.seed).expect("seed");
         let p = TokenParams { seed: &seed, algorithm: "SHA1", digits: 6, period: 30 };
         let code = token::code_at(&p, 1_800_000_000).expect("code");
-        assert!(matches!(l.hand_over(&clerk, g1, "000000"), Err(ServiceError::Invalid { key: "err.token_code_wrong", .. })));
+        assert!(matches!(
+            l.hand_over(&clerk, g1, "000000"),
+            Err(ServiceError::Invalid { key: "err.token_code_wrong", .. })
+        ));
         l.hand_over(&clerk, g1, &code).expect("hand over");
-        let replay = l.ib_attempt("yamada-g1", CredentialKind::OneTimePassword, &SecretString::from(code.clone())).expect("ib");
+        let replay =
+            l.ib_attempt("yamada-g1", CredentialKind::OneTimePassword, &SecretString::from(code.clone())).expect("ib");
         assert_eq!(replay.result, IbResult::Rejected);
         // Lost: a fresh code is refused; the user still logs in.
         l.report_lost(&tel, g1).expect("lost");
@@ -477,7 +486,9 @@ mod tests {
         let lost = l.ib_attempt("yamada-g1", CredentialKind::OneTimePassword, &SecretString::from(next)).expect("ib");
         assert_eq!(lost.result, IbResult::Suspended);
         assert_eq!(
-            l.ib_attempt("yamada-g1", CredentialKind::LoginPassword, &SecretString::from("Login-pass1")).expect("ib").result,
+            l.ib_attempt("yamada-g1", CredentialKind::LoginPassword, &SecretString::from("Login-pass1"))
+                .expect("ib")
+                .result,
             IbResult::Accepted
         );
         // An expired token never verifies: sakura's expires in 30 days.

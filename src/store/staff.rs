@@ -92,6 +92,14 @@ pub fn set_failures(tx: &Transaction<'_>, id: &str, failures: u32, locked_at: Op
     Ok(())
 }
 
+/// A successful login resets the count, but only of an account that is neither locked
+/// nor disabled; false otherwise.
+pub fn reset_failures_if_open(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    let n =
+        tx.execute("UPDATE staff SET failures = 0 WHERE id = ?1 AND locked_at IS NULL AND disabled_at IS NULL", [id])?;
+    Ok(n == 1)
+}
+
 pub fn unlock(tx: &Transaction<'_>, id: &str) -> Result<()> {
     tx.execute("UPDATE staff SET failures = 0, locked_at = NULL WHERE id = ?1", [id])?;
     Ok(())

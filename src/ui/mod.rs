@@ -130,7 +130,10 @@ fn receipt(app: &App, r: &crate::service::tokens::Receipt, frame: &mut Frame<'_>
     lines.extend([
         Line::from(format!("{} {}{}", t(lang, "ui.journal.col_amount"), y(r.amount), t(lang, "ui.yen"))),
         Line::from(format!("{} {}{}", t(lang, "ui.receipt.tax"), y(r.tax), t(lang, "ui.yen"))),
-        Line::from(Span::styled(format!("{} {}{}", t(lang, "ui.journal.col_total"), y(r.total()), t(lang, "ui.yen")), theme::title())),
+        Line::from(Span::styled(
+            format!("{} {}{}", t(lang, "ui.journal.col_total"), y(r.total()), t(lang, "ui.yen")),
+            theme::title(),
+        )),
         Line::from(format!("{} {}", t(lang, "ui.journal.invoice"), r.invoice_number)),
         Line::from(""),
         Line::from(t(lang, "ui.receipt.close")),

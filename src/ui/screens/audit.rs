@@ -34,15 +34,33 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
         if s.focus == AuditFocus::Verify { theme::focused() } else { theme::label() },
     );
     let lines = vec![
-        Line::from([f("ui.audit.customer", &s.customer, AuditFocus::Customer), vec![Span::raw(" ")], f("ui.audit.staff", &s.staff, AuditFocus::Staff)].concat()),
-        Line::from([f("ui.audit.action", &s.action, AuditFocus::Action), vec![Span::raw(" ")], f("ui.audit.from", &s.from, AuditFocus::From), f("ui.audit.to", &s.to, AuditFocus::To)].concat()),
+        Line::from(
+            [
+                f("ui.audit.customer", &s.customer, AuditFocus::Customer),
+                vec![Span::raw(" ")],
+                f("ui.audit.staff", &s.staff, AuditFocus::Staff),
+            ]
+            .concat(),
+        ),
+        Line::from(
+            [
+                f("ui.audit.action", &s.action, AuditFocus::Action),
+                vec![Span::raw(" ")],
+                f("ui.audit.from", &s.from, AuditFocus::From),
+                f("ui.audit.to", &s.to, AuditFocus::To),
+            ]
+            .concat(),
+        ),
         Line::from(vec![verify_label, verify]),
         Line::from(Span::styled(t(lang, "ui.audit.how"), theme::label())),
     ];
     frame.render_widget(Paragraph::new(lines), filters);
 
-    let header = Row::new(["ui.audit.col_seq", "ui.audit.col_at", "ui.audit.col_actor", "ui.audit.col_action", "ui.audit.col_subject"].map(|k| t(lang, k)))
-        .style(theme::label());
+    let header = Row::new(
+        ["ui.audit.col_seq", "ui.audit.col_at", "ui.audit.col_actor", "ui.audit.col_action", "ui.audit.col_subject"]
+            .map(|k| t(lang, k)),
+    )
+    .style(theme::label());
     let rows = s.entries.iter().map(|e| {
         Row::new(vec![
             Cell::from(e.seq.to_string()),
@@ -56,7 +74,13 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
     let title = tf(lang, "ui.audit.title", &[("page", &page.to_string()), ("n", &s.entries.len().to_string())]);
     let table = Table::new(
         rows,
-        [Constraint::Length(8), Constraint::Length(16), Constraint::Length(12), Constraint::Length(20), Constraint::Fill(1)],
+        [
+            Constraint::Length(8),
+            Constraint::Length(16),
+            Constraint::Length(12),
+            Constraint::Length(20),
+            Constraint::Fill(1),
+        ],
     )
     .header(header)
     .row_highlight_style(theme::selected())
@@ -78,7 +102,9 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
     };
     frame.render_widget(
         Paragraph::new(detail).wrap(Wrap { trim: false }).block(
-            Block::default().borders(Borders::ALL).title(Span::styled(format!(" {} ", t(lang, "ui.audit.detail")), theme::title())),
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(format!(" {} ", t(lang, "ui.audit.detail")), theme::title())),
         ),
         detail_area,
     );

@@ -12,8 +12,18 @@ use crate::ui::{theme, widgets};
 
 pub fn render(app: &App, s: &ExpiringState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
-    let header = Row::new(["ui.token.serial", "ui.expiring.expires", "ui.col.cif", "ui.col.company", "ui.col.login_id", "ui.expiring.mailed"].map(|k| t(lang, k)))
-        .style(theme::label());
+    let header = Row::new(
+        [
+            "ui.token.serial",
+            "ui.expiring.expires",
+            "ui.col.cif",
+            "ui.col.company",
+            "ui.col.login_id",
+            "ui.expiring.mailed",
+        ]
+        .map(|k| t(lang, k)),
+    )
+    .style(theme::label());
     let rows = s.rows.iter().map(|r| {
         Row::new(vec![
             Cell::from(inert(&r.serial).into_owned()),
@@ -24,7 +34,8 @@ pub fn render(app: &App, s: &ExpiringState, frame: &mut Frame<'_>, area: Rect) {
             Cell::from(if r.replacement_mailed { t(lang, "ui.expiring.yes") } else { "" }),
         ])
     });
-    let title = tf(lang, "ui.expiring.title", &[("days", &s.within_days.to_string()), ("n", &s.rows.len().to_string())]);
+    let title =
+        tf(lang, "ui.expiring.title", &[("days", &s.within_days.to_string()), ("n", &s.rows.len().to_string())]);
     let table = Table::new(
         rows,
         [

@@ -36,8 +36,17 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         head,
     );
     let header = Row::new(
-        ["ui.journal.col_receipt", "ui.journal.col_time", "ui.journal.col_kind", "ui.col.company", "ui.journal.col_amount", "ui.journal.col_tax", "ui.journal.col_total", "ui.journal.col_note"]
-            .map(|k| t(lang, k)),
+        [
+            "ui.journal.col_receipt",
+            "ui.journal.col_time",
+            "ui.journal.col_kind",
+            "ui.col.company",
+            "ui.journal.col_amount",
+            "ui.journal.col_tax",
+            "ui.journal.col_total",
+            "ui.journal.col_note",
+        ]
+        .map(|k| t(lang, k)),
     )
     .style(theme::label());
     let rows = j.entries.iter().map(|e| {
@@ -111,8 +120,11 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         theme::title(),
     )));
     frame.render_widget(
-        Paragraph::new(totals)
-            .block(Block::default().borders(Borders::ALL).title(Span::styled(format!(" {} ", t(lang, "ui.journal.totals")), theme::title()))),
+        Paragraph::new(totals).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(format!(" {} ", t(lang, "ui.journal.totals")), theme::title())),
+        ),
         totals_area,
     );
     let kind_style = if s.focus == JournalFocus::Kind { theme::focused() } else { theme::label() };

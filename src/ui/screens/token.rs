@@ -42,7 +42,8 @@ fn token_line(lang: Lang, tok: &TokenRow) -> String {
 
 pub fn render(app: &App, s: &TokenState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
-    let title = tf(lang, "ui.token.title", &[("company", &inert(&s.contract.company)), ("login", &inert(&s.user.login_id))]);
+    let title =
+        tf(lang, "ui.token.title", &[("company", &inert(&s.contract.company)), ("login", &inert(&s.user.login_id))]);
     let [top, bottom] = Layout::vertical([Constraint::Length(7), Constraint::Min(6)]).areas(area);
 
     let mut info = Vec::new();
@@ -58,20 +59,22 @@ pub fn render(app: &App, s: &TokenState, frame: &mut Frame<'_>, area: Rect) {
     if info.is_empty() {
         info.push(Line::from(t(lang, "ui.token.none")));
     }
-    let stock: Vec<String> = s
-        .view
-        .stock
-        .iter()
-        .map(|(state, n)| format!("{} {n}", t(lang, &format!("ui.token_state.{state}"))))
-        .collect();
+    let stock: Vec<String> =
+        s.view.stock.iter().map(|(state, n)| format!("{} {n}", t(lang, &format!("ui.token_state.{state}")))).collect();
     info.push(Line::from(vec![
-        Span::styled(format!("{} ", tf(lang, "ui.token.stock", &[("branch", &crate::ui::branch_label(app, &s.contract.branch))])), theme::label()),
+        Span::styled(
+            format!(
+                "{} ",
+                tf(lang, "ui.token.stock", &[("branch", &crate::ui::branch_label(app, &s.contract.branch))])
+            ),
+            theme::label(),
+        ),
         Span::raw(stock.join("  ")),
     ]));
     frame.render_widget(
-        Paragraph::new(info).wrap(Wrap { trim: false }).block(
-            Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), theme::title())),
-        ),
+        Paragraph::new(info)
+            .wrap(Wrap { trim: false })
+            .block(Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), theme::title()))),
         top,
     );
 

@@ -1,0 +1,261 @@
+//! Worker processes for the crash and concurrency tests: the test binary re-invokes itself
+//! to run one `#[ignore]`d entry test, which reports each operation it has committed as a
+//! line on stdout. Included with `#[path = "support/procs.rs"] mod procs;`.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Lines a worker means for its parent start with this; everything else on stdout (the
+/// test harness's own lines) is ignored.
+pub const PREFIX: &str = "@@ ";
+
+/// Writes one report line and flushes it, so that the parent sees it even if the worker
+/// is killed a moment later.
+pub fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{PREFIX}{line}");
+    let _ = out.flush();
+}
+
+/// Creates a demo ledger with `customers` generated contracts in `dir`.
+pub fn demo_ledger(dir: &Path, customers: u32) -> PathBuf {
+    let db = dir.join("ledger.sqlite3");
+    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .arg("--db")
+        .arg(&db)
+        .args(["demo", "--customers", &customers.to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run madoguchi demo");
+    assert!(out.status.success(), "demo ledger: {}", String::from_utf8_lossy(&out.stderr));
+    db
+}
+
+/// Runs a `madoguchi` command with `stdin`: (exit code, stdout, stderr).
+pub fn madoguchi(db: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run madoguchi");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A running worker: the child, its report lines as they arrive, and its stderr.
+pub struct Worker {
+    pub child: Child,
+    lines: Receiver<String>,
+    /// Report lines received so far (without the prefix).
+    pub seen: Vec<String>,
+    stdout_reader: Option<JoinHandle<()>>,
+    stderr_reader: Option<JoinHandle<String>>,
+}
+
+impl Worker {
+    /// Starts this test binary running only the ignored test `entry`, with `envs`.
+    pub fn spawn(entry: &str, envs: &[(&str, String)]) -> Self {
+        let exe = std::env::current_exe().expect("current test binary");
+        let mut cmd = Command::new(exe);
+        cmd.args(["--exact", entry, "--nocapture", "--ignored", "--test-threads=1", "-q"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn worker");
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        let stdout_reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(report) = line.strip_prefix(PREFIX)
+                    && tx.send(report.to_string()).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let mut stderr = child.stderr.take().expect("stderr");
+        let stderr_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+        Self {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+            stdout_reader: Some(stdout_reader),
+            stderr_reader: Some(stderr_reader),
+        }
+    }
+
+    /// Waits until a report line satisfying `pred` arrives (keeping every line in `seen`);
+    /// false on timeout or when the worker's stdout closed first.
+    pub fn wait_for(&mut self, timeout: Duration, pred: impl Fn(&str) -> bool) -> bool {
+        if self.seen.iter().any(|l| pred(l)) {
+            return true;
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let hit = pred(&line);
+                    self.seen.push(line);
+                    if hit {
+                        return true;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return false,
+            }
+        }
+    }
+
+    /// Kills the worker with SIGKILL (what `Child::kill` sends on Unix) and reaps it.
+    pub fn kill(&mut self) -> ExitStatus {
+        let _ = self.child.kill();
+        self.child.wait().expect("reap worker")
+    }
+
+    /// After the worker has ended: every report line it wrote, and its stderr.
+    pub fn finish(mut self) -> (Vec<String>, String) {
+        if let Some(h) = self.stdout_reader.take() {
+            let _ = h.join();
+        }
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        let stderr = self.stderr_reader.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default();
+        (std::mem::take(&mut self.seen), stderr)
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Never leave a worker behind when a test fails half-way.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The 30-second TOTP step of now.
+pub fn now_step() -> i64 {
+    chrono::Utc::now().timestamp() / 30
+}
+
+/// The 6-digit SHA1 code of a supervisor's authenticator at `step`.
+pub fn totp_code(secret: &[u8], step: i64) -> String {
+    let p = madoguchi::domain::token::TokenParams { seed: secret, algorithm: "SHA1", digits: 6, period: 30 };
+    madoguchi::domain::token::code_at(&p, u64::try_from(step * 30).expect("positive time")).expect("code")
+}
+
+/// The demo supervisors' secret (SPEC §8) as bytes.
+pub fn demo_totp_secret() -> Vec<u8> {
+    base32(madoguchi::demo::SUPERVISOR_TOTP)
+}
+
+pub fn base32(s: &str) -> Vec<u8> {
+    data_encoding::BASE32_NOPAD.decode(s.trim_end_matches('=').as_bytes()).expect("base32 secret")
+}
+
+/// The `secret=` parameter of an otpauth URI, as printed by `staff enroll-totp`.
+pub fn otpauth_secret(uri: &str) -> String {
+    let query = uri.split_once('?').map(|(_, q)| q).expect("otpauth URI has a query");
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("secret="))
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| panic!("no secret in {uri}"))
+}
+
+/// Microseconds since the epoch (for the timing of races across processes).
+pub fn unix_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// One audit entry, with its details parsed.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub details: serde_json::Value,
+}
+
+pub fn audit_rows(conn: &rusqlite::Connection) -> Vec<AuditRow> {
+    let mut stmt =
+        conn.prepare("SELECT seq, actor, action, subject, details FROM audit ORDER BY seq").expect("prepare");
+    stmt.query_map([], |r| {
+        let details: String = r.get(4)?;
+        Ok(AuditRow {
+            seq: r.get(0)?,
+            actor: r.get(1)?,
+            action: r.get(2)?,
+            subject: r.get(3)?,
+            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+        })
+    })
+    .expect("query audit")
+    .collect::<rusqlite::Result<_>>()
+    .expect("audit rows")
+}
+
+/// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`, as one list of problems.
+pub fn integrity_problems(conn: &rusqlite::Connection) -> Vec<String> {
+    let mut problems: Vec<String> = conn
+        .prepare("PRAGMA integrity_check")
+        .expect("prepare")
+        .query_map([], |r| r.get::<_, String>(0))
+        .expect("integrity_check")
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .expect("rows")
+        .into_iter()
+        .filter(|s| s != "ok")
+        .collect();
+    let fk: Vec<String> = conn
+        .prepare("SELECT \"table\" || ' row ' || ifnull(rowid, '?') || ' -> ' || parent FROM pragma_foreign_key_check")
+        .expect("prepare")
+        .query_map([], |r| r.get::<_, String>(0))
+        .expect("foreign_key_check")
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .expect("rows");
+    problems.extend(fk.into_iter().map(|p| format!("foreign key: {p}")));
+    problems
+}
+
+/// Reads an environment variable as a number, with a default.
+pub fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
+    match std::env::var(name) {
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("{name}={v} is not a number")),
+        Err(_) => default,
+    }
+}
+
+/// A seed from the clock, unless `name` sets one.
+pub fn seed_from_env(name: &str) -> u64 {
+    env_num(name, {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        (t.as_nanos() as u64) ^ u64::from(std::process::id()).rotate_left(32)
+    })
+}
