@@ -316,3 +316,16 @@ fn idle_lock_asks_for_the_password_and_keeps_the_screen() {
     assert!(screen.contains("[ヤマダ"), "{screen}");
     assert!(screen.contains("株式会社山田製作所"), "{screen}");
 }
+
+#[test]
+fn a_token_serial_finds_its_holder() {
+    let mut app = demo_app();
+    log_in(&mut app, "tel900");
+    for q in ["HT10000005", "ht10000005", "HT1000000"] {
+        app.update(Action::FindCustomer, Instant::now());
+        type_text(&mut app, q);
+        let screen = draw(&app, 80, 24);
+        assert!(screen.contains("医療法人さくら会"), "{q}: {screen}");
+        app.update(Action::Back, Instant::now());
+    }
+}

@@ -18,14 +18,15 @@ pub enum AuditFocus {
     Verify,
 }
 
+/// Tab order, as the screen is drawn: filters, the tamper check, then the rows.
 const ORDER: [AuditFocus; 7] = [
     AuditFocus::Customer,
     AuditFocus::Staff,
     AuditFocus::Action,
     AuditFocus::From,
     AuditFocus::To,
-    AuditFocus::Rows,
     AuditFocus::Verify,
+    AuditFocus::Rows,
 ];
 
 /// Entries per page.

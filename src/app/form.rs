@@ -7,7 +7,7 @@ use crate::action::Action;
 use crate::domain::credential::CredentialKind;
 use crate::domain::forms::{self, FormRequest};
 use crate::domain::unlock::IdDocument;
-use crate::i18n::{t, tf};
+use crate::i18n::tf;
 use crate::service::forms::{DoubleKeyed, FormInput};
 use crate::store::customers::{ContractRow, UserRow};
 
@@ -35,6 +35,8 @@ pub const SECRET_KINDS: [CredentialKind; 4] =
 pub struct FormState {
     pub contract: ContractRow,
     pub user: UserRow,
+    /// Whether the contract has an admin user (R3 decides which forms apply).
+    pub has_admin: bool,
     pub kind: usize,
     pub focus: FormField,
     pub form_no: TextInput,
@@ -115,18 +117,29 @@ impl FormState {
 }
 
 impl App {
-    pub(super) fn open_form(&mut self, contract: ContractRow, user: UserRow, has_admin: bool) {
+    /// Opens the form for a user; `kind` preselects one (from guidance), else the first kind
+    /// that applies to this user.
+    pub(super) fn open_form(
+        &mut self,
+        contract: ContractRow,
+        user: UserRow,
+        has_admin: bool,
+        kind: Option<FormRequest>,
+    ) {
         let today = crate::service::business_date(self.ledger.now());
         let mut received = TextInput::new(10);
         for c in today.format("%Y-%m-%d").to_string().chars() {
             received.push(c);
         }
-        // Start on the first kind of form that applies to this user.
-        let kind = FormRequest::ALL.iter().position(|f| forms::applies(*f, user.role, has_admin).is_ok()).unwrap_or(2);
+        let kind = kind
+            .and_then(|k| FormRequest::ALL.iter().position(|f| *f == k))
+            .or_else(|| FormRequest::ALL.iter().position(|f| forms::applies(*f, user.role, has_admin).is_ok()))
+            .unwrap_or(2);
         let secret = || (TextInput::secret(32), TextInput::secret(32));
         self.screens.push(Screen::Form(Box::new(FormState {
             contract,
             user,
+            has_admin,
             kind,
             focus: FormField::Kind,
             form_no: TextInput::new(8),
@@ -164,7 +177,16 @@ impl App {
             (Action::Down | Action::Up, F::Seal) => s.seal_matched = action == Action::Down,
             (Action::Down, _) => s.step(true),
             (Action::Up, _) => s.step(false),
-            (Action::Enter, _) => self.modal = Some(Modal::Confirm(Question::SubmitForm)),
+            // What can be checked without the ledger is checked before the question.
+            (Action::Enter, _) => {
+                let today = crate::service::business_date(self.ledger.now());
+                let checked = form_input(s)
+                    .and_then(|input| crate::service::forms::check_input(&input, today, s.user.role, s.has_admin));
+                match checked {
+                    Ok(()) => self.modal = Some(Modal::Confirm(Question::SubmitForm)),
+                    Err(e) => self.error(&e),
+                }
+            }
             _ => {}
         }
     }
@@ -173,36 +195,8 @@ impl App {
     pub(super) fn commit_form(&mut self) {
         let Some(session) = self.session.clone() else { return };
         let Some(Screen::Form(s)) = self.screens.last() else { return };
-        let request = s.request();
-        let Ok(received) = NaiveDate::parse_from_str(s.received.value().trim(), "%Y-%m-%d") else {
-            self.say(Level::Error, t(self.lang, "ui.form.bad_date").into());
-            return;
-        };
-        let kinds: Vec<CredentialKind> = match request.credential() {
-            Some(k) => vec![k],
-            None => SECRET_KINDS.to_vec(),
-        };
-        let secrets = kinds
-            .into_iter()
-            .map(|kind| DoubleKeyed {
-                kind,
-                first: SecretString::from(s.secret(kind, false).value().to_string()),
-                second: SecretString::from(s.secret(kind, true).value().to_string()),
-            })
-            .collect();
-        let login_id = s.new_login_id.value().trim().to_string();
-        let input = FormInput {
-            request,
-            user_id: s.user.id,
-            form_no: s.form_no.value().trim(),
-            received,
-            brought_by: s.brought_by.value(),
-            document: s.document.and_then(|i| IdDocument::ALL.get(i).copied()),
-            seal_matched: s.seal_matched,
-            secrets,
-            new_login_id: (request == FormRequest::CancelAndReapply).then_some(login_id.as_str()),
-        };
-        match self.ledger.submit_form(&session, &input) {
+        let result = form_input(s).and_then(|input| self.ledger.submit_form(&session, &input));
+        match result {
             Ok(request_id) => {
                 self.screens.pop();
                 self.refresh_top();
@@ -213,8 +207,8 @@ impl App {
         }
     }
 
-    /// `f` on a customer: the form for the selected user.
-    pub(super) fn start_form(&mut self, contract: ContractRow, user: UserRow) {
+    /// `f` on a customer: the form for the selected user (or the kind guidance named).
+    pub(super) fn start_form(&mut self, contract: ContractRow, user: UserRow, kind: Option<FormRequest>) {
         let has_admin = crate::store::customers::contract_has_admin(self.ledger.conn(), contract.id).unwrap_or(false);
         if let Some(session) = &self.session
             && let Err(e) =
@@ -222,6 +216,36 @@ impl App {
         {
             return self.error(&e);
         }
-        self.open_form(contract, user, has_admin);
+        self.open_form(contract, user, has_admin, kind);
     }
+}
+
+/// The form as typed, for the service; the date must parse first.
+fn form_input(s: &FormState) -> Result<FormInput<'_>, crate::service::ServiceError> {
+    let request = s.request();
+    let received = NaiveDate::parse_from_str(s.received.value().trim(), "%Y-%m-%d")
+        .map_err(|_| crate::service::ServiceError::Invalid { field: "received", key: "ui.form.bad_date" })?;
+    let kinds: Vec<CredentialKind> = match request.credential() {
+        Some(k) => vec![k],
+        None => SECRET_KINDS.to_vec(),
+    };
+    let secrets = kinds
+        .into_iter()
+        .map(|kind| DoubleKeyed {
+            kind,
+            first: SecretString::from(s.secret(kind, false).value().to_string()),
+            second: SecretString::from(s.secret(kind, true).value().to_string()),
+        })
+        .collect();
+    Ok(FormInput {
+        request,
+        user_id: s.user.id,
+        form_no: s.form_no.value().trim(),
+        received,
+        brought_by: s.brought_by.value(),
+        document: s.document.and_then(|i| IdDocument::ALL.get(i).copied()),
+        seal_matched: s.seal_matched,
+        secrets,
+        new_login_id: (request == FormRequest::CancelAndReapply).then_some(s.new_login_id.value().trim()),
+    })
 }

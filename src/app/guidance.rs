@@ -103,10 +103,27 @@ impl App {
                     s.recorded = true;
                 }
                 self.say(Level::Info, crate::i18n::t(self.lang, "ui.guidance.recorded").into());
-                if let guidance::Procedure::Unlock(_) = answer.procedure
-                    && !answer.send_to_branch
-                {
-                    self.open_unlock(contract, user);
+                // Then the workflow the answer names, when this staff member can do it here.
+                if answer.send_to_branch {
+                    return;
+                }
+                use crate::app::TokenOp;
+                use crate::domain::credential::CredentialKind as K;
+                use crate::domain::forms::FormRequest as F;
+                use guidance::{FormKind, Procedure as P};
+                match answer.procedure {
+                    P::Unlock(_) => self.open_unlock(contract, user),
+                    P::PaperForm(FormKind::PasswordReRegistration) => {
+                        self.start_form(contract, user, Some(F::PasswordReRegistration(K::LoginPassword)))
+                    }
+                    P::PaperForm(FormKind::PinChange) => self.start_form(contract, user, Some(F::PinChange(K::Pin))),
+                    P::PaperForm(FormKind::CancelAndReapply) => {
+                        self.start_form(contract, user, Some(F::CancelAndReapply))
+                    }
+                    P::AddToken => self.open_token(contract, user, Some(TokenOp::Add)),
+                    P::ReportLostToken => self.open_token(contract, user, Some(TokenOp::ReportLost)),
+                    P::ReplacementByMail => self.open_token(contract, user, Some(TokenOp::Mail)),
+                    _ => {}
                 }
             }
             Err(e) => self.error(&e),

@@ -48,7 +48,7 @@ impl App {
         let Some(session) = self.session.clone() else { return };
         let Some(Screen::Journal(s)) = self.screens.last_mut() else { return };
         let Ok(date) = NaiveDate::parse_from_str(s.date.value().trim(), "%Y-%m-%d") else {
-            self.say(Level::Error, t(self.lang, "ui.form.bad_date").into());
+            self.say(Level::Error, t(self.lang, "ui.journal.bad_date").into());
             return;
         };
         match self.ledger.fee_journal(Some(&session), date, None) {
@@ -100,14 +100,19 @@ impl App {
         let Some(session) = self.session.clone() else { return };
         let Some(Screen::Journal(s)) = self.screens.last_mut() else { return };
         let Some(fee) = s.journal.as_ref().and_then(|j| j.entries.get(s.selected)) else { return };
-        let (fee_id, waiver, reason) = (fee.id, s.waiver, s.reason.value().to_string());
+        let (fee_id, receipt, waiver, reason) = (fee.id, fee.receipt_no, s.waiver, s.reason.value().to_string());
         match self.ledger.request_reversal(&session, fee_id, waiver, &reason) {
             Ok(id) => {
                 if let Some(Screen::Journal(s)) = self.screens.last_mut() {
                     s.reason.clear();
                     s.focus = JournalFocus::Rows;
                 }
-                let text = tf(self.lang, "ui.journal.filed", &[("id", &id.to_string())]);
+                let what = t(self.lang, if waiver { "ui.fee_kind.waiver" } else { "ui.fee_kind.reversal" });
+                let text = tf(
+                    self.lang,
+                    "ui.journal.filed",
+                    &[("id", &id.to_string()), ("receipt", &receipt.to_string()), ("what", what)],
+                );
                 self.say(Level::Info, text);
             }
             Err(e) => self.error(&e),

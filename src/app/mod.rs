@@ -268,7 +268,17 @@ impl App {
     }
 
     pub(crate) fn error(&mut self, e: &ServiceError) {
-        let m = e.message(self.lang);
+        use crate::domain::permission::Denied;
+        // A refusal for the branch names the branch as staff know it, with its name.
+        let m = match e {
+            ServiceError::Denied(Denied::OtherBranch { customer_branch }) => {
+                tf(self.lang, "err.denied_other_branch", &[("branch", &crate::ui::branch_label(self, customer_branch))])
+            }
+            ServiceError::Denied(Denied::CounterOnly { customer_branch }) => {
+                tf(self.lang, "err.denied_counter_only", &[("branch", &crate::ui::branch_label(self, customer_branch))])
+            }
+            other => other.message(self.lang),
+        };
         self.say(Level::Error, m);
     }
 
@@ -361,6 +371,22 @@ impl App {
     }
 
     fn on_screen(&mut self, action: Action) {
+        // Moving to another screen leaves the last message behind.
+        if matches!(
+            action,
+            Action::Back
+                | Action::FindCustomer
+                | Action::Guidance
+                | Action::Unlock
+                | Action::PaperForm
+                | Action::HardToken
+                | Action::Approvals
+                | Action::FeeJournal
+                | Action::AuditTrail
+                | Action::ExpiringTokens
+        ) {
+            self.status = None;
+        }
         match action {
             Action::Help => {
                 self.modal = Some(Modal::Help);
@@ -558,7 +584,15 @@ impl App {
                 };
                 if let Some(hit) = target {
                     let id = hit.contract.id;
+                    let query = crate::domain::kana::normalize(s.query.value());
                     self.open_customer(id);
+                    // Found by a login ID: that user is the one selected.
+                    if let Some(Screen::Customer(c)) = self.screens.last_mut()
+                        && let Some(i) =
+                            c.view.users.iter().position(|u| crate::domain::kana::normalize(&u.user.login_id) == query)
+                    {
+                        c.selected_user = i;
+                    }
                 }
             }
             _ => {}
@@ -606,13 +640,13 @@ impl App {
             Action::PaperForm => {
                 if let Some(u) = s.view.users.get(s.selected_user) {
                     let (contract, user) = (s.view.contract.clone(), u.user.clone());
-                    self.start_form(contract, user);
+                    self.start_form(contract, user, None);
                 }
             }
             Action::HardToken => {
                 if let Some(u) = s.view.users.get(s.selected_user) {
                     let (contract, user) = (s.view.contract.clone(), u.user.clone());
-                    self.open_token(contract, user);
+                    self.open_token(contract, user, None);
                 }
             }
             _ => {}

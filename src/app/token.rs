@@ -105,6 +105,21 @@ impl TokenState {
     }
 }
 
+/// Where the Hard token screen starts: the step the user's situation calls for. Never the
+/// loss report, which disables a token and must be chosen on purpose.
+fn default_step(view: &TokenView) -> usize {
+    let index = |op: TokenOp| TokenOp::ALL.iter().position(|o| *o == op).unwrap_or(0);
+    if view.waiting.iter().any(|t| t.state == "reserved") {
+        index(TokenOp::HandOver)
+    } else if view.held.iter().any(|t| t.state == "lost") {
+        index(TokenOp::Reissue)
+    } else if view.held.iter().any(|t| t.state == "issued") {
+        index(TokenOp::Mail)
+    } else {
+        index(TokenOp::Add)
+    }
+}
+
 pub struct ExpiringState {
     pub rows: Vec<Expiring>,
     pub selected: usize,
@@ -112,7 +127,8 @@ pub struct ExpiringState {
 }
 
 impl App {
-    pub(super) fn open_token(&mut self, contract: ContractRow, user: UserRow) {
+    /// Opens the Hard token screen; `op` preselects a step (from guidance).
+    pub(super) fn open_token(&mut self, contract: ContractRow, user: UserRow, op: Option<TokenOp>) {
         let Some(session) = self.session.clone() else { return };
         match self.ledger.token_view(&session, user.id) {
             Ok(view) => {
@@ -126,17 +142,8 @@ impl App {
                     code: TextInput::new(8),
                     tracking: TextInput::new(20),
                 };
-                // Start where the user is: a token waiting → hand-over, a lost one → reissue,
-                // one in use → report lost, none → add.
-                s.op = if !s.view.waiting.is_empty() {
-                    1
-                } else if s.view.held.iter().any(|t| t.state == "lost") {
-                    3
-                } else if s.view.held.iter().any(|t| t.state == "issued") {
-                    2
-                } else {
-                    0
-                };
+                s.op =
+                    op.and_then(|o| TokenOp::ALL.iter().position(|x| *x == o)).unwrap_or_else(|| default_step(&s.view));
                 s.suggest_serial();
                 self.screens.push(Screen::Token(Box::new(s)));
             }
@@ -201,7 +208,7 @@ impl App {
                     Some(Screen::Token(s)) => (s.contract, s.user),
                     _ => return,
                 };
-                self.open_token(contract, user);
+                self.open_token(contract, user, None);
                 let text = tf(self.lang, &format!("ui.token.done_{}", op.code()), &[("serial", &serial)]);
                 self.say(Level::Info, text);
                 if let Some(r) = receipt {

@@ -82,7 +82,16 @@ impl UnlockState {
 
 impl App {
     pub(super) fn open_unlock(&mut self, contract: ContractRow, user: UserRow) {
-        let Some(session) = &self.session else { return };
+        let Some(session) = self.session.clone() else { return };
+        // Say at once when this staff member cannot lift it, not after the form is filled.
+        let op = if session.role == StaffRole::Operator {
+            crate::domain::permission::Operation::UnlockByPhone
+        } else {
+            crate::domain::permission::Operation::UnlockAtCounter
+        };
+        if let Err(e) = session.authorize(op, Some(&contract.branch)) {
+            return self.error(&e);
+        }
         let locks = match crate::store::locks::open_locks(self.ledger.conn(), user.id) {
             Ok(l) => l,
             Err(e) => return self.error(&e.into()),
@@ -133,7 +142,13 @@ impl App {
                 self.open_guidance(contract, users, asker);
                 self.say(Level::Info, t(self.lang, "ui.unlock.forgot_routed").into());
             }
-            (Action::Enter, _) => self.modal = Some(Modal::Confirm(Question::Unlock)),
+            (Action::Enter, _) => {
+                // What can be checked without the ledger is checked before the question.
+                match crate::service::unlock::check_input(s.by_phone, s.check(), s.reason.value()) {
+                    Ok(()) => self.modal = Some(Modal::Confirm(Question::Unlock)),
+                    Err(e) => self.error(&e),
+                }
+            }
             _ => {}
         }
     }

@@ -235,6 +235,7 @@ fn add_token(ledger: &mut Ledger, serial: &str, branch: &str, user_id: i64, expi
                 at: &at,
             },
         )?;
+        crate::service::tokens::index_serial(w, serial, user_id)?;
         w.audit("token.issue", &subject, json!({ "serial": serial, "expires": expires.to_string() }))?;
         Ok(id)
     })
@@ -432,6 +433,7 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
                         at: &created,
                     },
                 )?;
+                store::search::add_term(&w.tx, contract_id, &crate::domain::search::serial_term(&serial))?;
                 // Half of them were added at the counter, with the fee.
                 if rng.gen_bool(0.5) {
                     let amount = cfg.fees.token_add;

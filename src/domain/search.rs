@@ -37,7 +37,7 @@ pub fn index_contract(
     let digits = digits_only(phone);
     let mut terms = vec![cif.to_string(), contract_number(id), digits, name, kana];
     terms.extend(login_ids.iter().map(|l| normalize(l)));
-    terms.extend(serials.iter().map(|s| normalize(s)));
+    terms.extend(serials.iter().map(|s| serial_term(s)));
     terms.retain(|t| !t.is_empty());
     terms.sort();
     terms.dedup();
@@ -47,6 +47,11 @@ pub fn index_contract(
 /// The text a contains match looks in: normalized name, kana and phone digits.
 pub fn body(company: &str, company_kana: &str, phone: &str) -> String {
     format!("{} {} {}", normalize(company), normalize(company_kana), digits_only(phone))
+}
+
+/// The term under which a token serial finds its holder.
+pub fn serial_term(serial: &str) -> String {
+    normalize(serial)
 }
 
 /// The keys a typed query searches with.

@@ -73,12 +73,16 @@ impl ServiceError {
             Self::Io(d) => tf(lang, "err.io", &[("detail", d)]),
             Self::Denied(d) => match d {
                 Denied::Role => t(lang, "err.denied_role").into(),
-                Denied::OtherBranch { customer_branch } => {
-                    tf(lang, "err.denied_other_branch", &[("branch", customer_branch)])
-                }
-                Denied::CounterOnly { customer_branch } => {
-                    tf(lang, "err.denied_counter_only", &[("branch", customer_branch)])
-                }
+                Denied::OtherBranch { customer_branch } => tf(
+                    lang,
+                    "err.denied_other_branch",
+                    &[("branch", &tf(lang, "msg.branch_code", &[("code", customer_branch)]))],
+                ),
+                Denied::CounterOnly { customer_branch } => tf(
+                    lang,
+                    "err.denied_counter_only",
+                    &[("branch", &tf(lang, "msg.branch_code", &[("code", customer_branch)]))],
+                ),
             },
             Self::Secret(SecretError::Hash) => t(lang, "err.hash").into(),
             Self::Secret(SecretError::Decrypt) => t(lang, "err.decrypt").into(),

@@ -52,6 +52,73 @@ pub fn valid_login_id(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
 }
 
+/// The secrets a form sets: one, or all four for a re-application.
+fn needed_secrets(request: FormRequest) -> Vec<CredentialKind> {
+    match request.credential() {
+        Some(k) => vec![k],
+        None => vec![
+            CredentialKind::LoginPassword,
+            CredentialKind::ConfirmPassword,
+            CredentialKind::Pin,
+            CredentialKind::ApprovalPin,
+        ],
+    }
+}
+
+/// Every check of a keyed form that needs no ledger: the screen asks it before its
+/// confirmation, and `submit_form` again before writing.
+pub fn check_input(
+    f: &FormInput<'_>,
+    today: NaiveDate,
+    role: crate::domain::credential::UserRole,
+    has_admin: bool,
+) -> Result<()> {
+    if !forms::valid_form_number(f.form_no) {
+        return Err(invalid("form_no", "err.form_number"));
+    }
+    forms::check_received(f.received, today).map_err(|p| match p {
+        FormProblem::FutureDate => invalid("received", "err.form_future_date"),
+        _ => invalid("received", "err.form_stale_date"),
+    })?;
+    let brought_by = f.brought_by.trim();
+    if brought_by.is_empty() || brought_by.chars().count() > 60 || brought_by.chars().any(char::is_control) {
+        return Err(invalid("brought_by", "err.form_brought_by"));
+    }
+    if f.document.is_none() {
+        return Err(invalid("identity", "err.identity_document"));
+    }
+    if !f.seal_matched {
+        return Err(invalid("identity", "err.identity_seal"));
+    }
+    forms::applies(f.request, role, has_admin).map_err(|p| match p {
+        FormProblem::CancelNotNeeded => invalid("request", "err.form_cancel_not_needed"),
+        _ => invalid("request", "err.form_not_for_user"),
+    })?;
+    let needed = needed_secrets(f.request);
+    for kind in &needed {
+        let Some(s) = f.secrets.iter().find(|s| s.kind == *kind) else {
+            return Err(invalid("secret", "err.form_secret_missing"));
+        };
+        if s.first.expose_secret() != s.second.expose_secret() {
+            return Err(invalid("secret", "err.form_secret_mismatch"));
+        }
+        if !meets_policy(*kind, &s.first) {
+            return Err(invalid(
+                "secret",
+                if matches!(kind, CredentialKind::Pin | CredentialKind::ApprovalPin) {
+                    "err.form_pin_policy"
+                } else {
+                    "err.form_password_policy"
+                },
+            ));
+        }
+    }
+    if f.request == FormRequest::CancelAndReapply && !f.new_login_id.is_some_and(valid_login_id) {
+        return Err(invalid("login_id", "err.login_id_format"));
+    }
+    Ok(())
+}
+
 impl Ledger {
     /// Keys a paper form: validates every field, hashes the new secrets, and files the
     /// request for approval, in one transaction with its audit entry.
@@ -63,53 +130,11 @@ impl Ledger {
         if contract.cancelled {
             return Err(invalid("contract", "err.contract_cancelled"));
         }
-        if !forms::valid_form_number(f.form_no) {
-            return Err(invalid("form_no", "err.form_number"));
-        }
-        forms::check_received(f.received, business_date(self.now())).map_err(|p| match p {
-            FormProblem::FutureDate => invalid("received", "err.form_future_date"),
-            _ => invalid("received", "err.form_stale_date"),
-        })?;
-        let brought_by = f.brought_by.trim();
-        if brought_by.is_empty() || brought_by.chars().count() > 60 || brought_by.chars().any(char::is_control) {
-            return Err(invalid("brought_by", "err.form_brought_by"));
-        }
-        let Some(document) = f.document else { return Err(invalid("identity", "err.identity_document")) };
-        if !f.seal_matched {
-            return Err(invalid("identity", "err.identity_seal"));
-        }
         let has_admin = store::customers::contract_has_admin(&self.conn, contract.id)?;
-        forms::applies(f.request, user.role, has_admin).map_err(|p| match p {
-            FormProblem::CancelNotNeeded => invalid("request", "err.form_cancel_not_needed"),
-            _ => invalid("request", "err.form_not_for_user"),
-        })?;
-        let needed: Vec<CredentialKind> = match f.request.credential() {
-            Some(k) => vec![k],
-            None => vec![
-                CredentialKind::LoginPassword,
-                CredentialKind::ConfirmPassword,
-                CredentialKind::Pin,
-                CredentialKind::ApprovalPin,
-            ],
-        };
-        for kind in &needed {
-            let Some(s) = f.secrets.iter().find(|s| s.kind == *kind) else {
-                return Err(invalid("secret", "err.form_secret_missing"));
-            };
-            if s.first.expose_secret() != s.second.expose_secret() {
-                return Err(invalid("secret", "err.form_secret_mismatch"));
-            }
-            if !meets_policy(*kind, &s.first) {
-                return Err(invalid(
-                    "secret",
-                    if matches!(kind, CredentialKind::Pin | CredentialKind::ApprovalPin) {
-                        "err.form_pin_policy"
-                    } else {
-                        "err.form_password_policy"
-                    },
-                ));
-            }
-        }
+        check_input(f, business_date(self.now()), user.role, has_admin)?;
+        let brought_by = f.brought_by.trim();
+        let Some(document) = f.document else { return Err(invalid("identity", "err.identity_document")) };
+        let needed = needed_secrets(f.request);
         let new_login_id = match (f.request, f.new_login_id) {
             (FormRequest::CancelAndReapply, Some(id)) if valid_login_id(id) => {
                 if store::customers::login_id_taken(&self.conn, id)? {

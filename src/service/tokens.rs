@@ -105,6 +105,7 @@ impl Ledger {
             if !store::tokens::reserve(&w.tx, token.id, user.id, "reserved", None)? {
                 return Err(invalid("serial", "err.token_not_in_stock"));
             }
+            index_serial(w, &token.serial, user.id)?;
             w.audit("token.add", subject, json!({ "serial": token.serial }))?;
             Ok((Some(token.id), Some(token.serial.clone()), "token_add", amount))
         })
@@ -146,6 +147,7 @@ impl Ledger {
             if !store::tokens::reserve(&w.tx, token.id, user.id, "reserved", Some(lost.id))? {
                 return Err(invalid("serial", "err.token_not_in_stock"));
             }
+            index_serial(w, &token.serial, user.id)?;
             let at = w.stamp.clone();
             let payload = json!({ "token": token.id, "serial": token.serial, "lost_serial": lost.serial }).to_string();
             request_id = store::requests::insert(
@@ -251,6 +253,7 @@ impl Ledger {
             if !store::tokens::reserve(&w.tx, token.id, user.id, "mailed", Some(old.id))? {
                 return Err(invalid("serial", "err.token_not_in_stock"));
             }
+            index_serial(w, &token.serial, user.id)?;
             let at = w.stamp.clone();
             store::tokens::set_mailed(&w.tx, token.id, &at, tracking)?;
             w.audit(
@@ -305,6 +308,15 @@ pub(crate) fn bind_token(w: &mut Writer<'_>, token: &TokenRow, user_id: i64, ste
     }
     if let Some(old) = token.replaces {
         store::tokens::set_state(&w.tx, old, "retired")?;
+    }
+    index_serial(w, &token.serial, user_id)
+}
+
+/// From the moment a token is set aside for a user, its serial finds the customer (and
+/// keeps finding them after it is retired: the history stays reachable).
+pub(crate) fn index_serial(w: &mut Writer<'_>, serial: &str, user_id: i64) -> Result<()> {
+    if let Some(user) = store::customers::user(&w.tx, user_id)? {
+        store::search::add_term(&w.tx, user.contract_id, &crate::domain::search::serial_term(serial))?;
     }
     Ok(())
 }

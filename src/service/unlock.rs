@@ -32,6 +32,24 @@ fn identity_json(check: IdentityCheck) -> serde_json::Value {
     }
 }
 
+/// The identity check and reason of an unlock, checked before anything else (the screen
+/// asks this before its confirmation too).
+pub fn check_input(by_phone: bool, check: IdentityCheck, reason: &str) -> Result<()> {
+    unlock::identity_complete(by_phone, check).map_err(|p| ServiceError::Invalid {
+        field: "identity",
+        key: match p {
+            IdentityProblem::NoDocument => "err.identity_document",
+            IdentityProblem::SealNotMatched => "err.identity_seal",
+            IdentityProblem::NoCallBack => "err.identity_callback",
+            IdentityProblem::WrongChannel => "err.identity_channel",
+        },
+    })?;
+    if !unlock::valid_reason(reason) {
+        return Err(ServiceError::Invalid { field: "reason", key: "err.reason" });
+    }
+    Ok(())
+}
+
 impl Ledger {
     /// The facts of the guidance table for one user of a contract, as `session` sees them.
     pub fn guidance_facts(&self, session: &Session, user_id: i64) -> Result<Facts> {
@@ -105,18 +123,7 @@ impl Ledger {
         if lock.cleared_at.is_some() {
             return Err(ServiceError::AlreadyDone { by: lock.cleared_by.unwrap_or_default() });
         }
-        unlock::identity_complete(by_phone, check).map_err(|p| ServiceError::Invalid {
-            field: "identity",
-            key: match p {
-                IdentityProblem::NoDocument => "err.identity_document",
-                IdentityProblem::SealNotMatched => "err.identity_seal",
-                IdentityProblem::NoCallBack => "err.identity_callback",
-                IdentityProblem::WrongChannel => "err.identity_channel",
-            },
-        })?;
-        if !unlock::valid_reason(reason) {
-            return Err(ServiceError::Invalid { field: "reason", key: "err.reason" });
-        }
+        check_input(by_phone, check, reason)?;
         let reason = reason.trim().to_string();
         let identity = identity_json(check);
         let subject = format!("contract:{}/user:{}", contract.id, user.id);

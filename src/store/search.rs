@@ -15,6 +15,13 @@ pub fn index(tx: &Transaction<'_>, contract_id: i64, ix: &Indexed) -> Result<()>
     Ok(())
 }
 
+/// Adds one more term for a contract (a token serial, when a token reaches the user).
+pub fn add_term(tx: &Transaction<'_>, contract_id: i64, term: &str) -> Result<()> {
+    tx.prepare_cached("INSERT OR IGNORE INTO search_terms (term, contract_id) VALUES (?1, ?2)")?
+        .execute(params![term, contract_id])?;
+    Ok(())
+}
+
 /// Merges the trigram index into one segment. After a bulk load this halves the time of
 /// a contains search (each trigram's list is read from one place, not dozens).
 pub fn optimize(conn: &Connection) -> Result<()> {

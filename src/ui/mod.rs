@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::{App, Level, Modal, Question, Screen};
-use crate::i18n::t;
+use crate::i18n::{t, tf};
 use crate::keys;
 
 /// The smallest terminal the screens are laid out for; below it a notice is shown.
@@ -87,12 +87,18 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
                 Question::TokenStep => "ui.confirm.token",
                 Question::Reversal => "ui.confirm.reversal",
             };
-            widgets::popup(
-                frame,
-                body,
-                t(app.lang, "ui.confirm.title"),
-                vec![Line::from(t(app.lang, key)), Line::from(""), Line::from(t(app.lang, "ui.confirm.keys"))],
-            );
+            let mut lines = vec![Line::from(t(app.lang, key))];
+            // Logging out of a half-filled form loses it: say so.
+            let dirty = match app.screen() {
+                Screen::Unlock(s) => s.dirty(),
+                Screen::Form(s) => s.dirty(),
+                _ => false,
+            };
+            if *q == Question::Logout && dirty {
+                lines.push(Line::from(Span::styled(t(app.lang, "ui.confirm.unsaved"), theme::warn())));
+            }
+            lines.extend([Line::from(""), Line::from(t(app.lang, "ui.confirm.keys"))]);
+            widgets::popup(frame, body, t(app.lang, "ui.confirm.title"), lines);
         }
         Some(Modal::IdleLock(input)) => {
             let who = app.session.as_ref().map(|s| s.id.as_str()).unwrap_or_default();
@@ -128,12 +134,9 @@ fn receipt(app: &App, r: &crate::service::tokens::Receipt, frame: &mut Frame<'_>
         lines.push(Line::from(format!("{} {}", t(lang, "ui.token.serial"), crate::text::inert(serial))));
     }
     lines.extend([
-        Line::from(format!("{} {}{}", t(lang, "ui.journal.col_amount"), y(r.amount), t(lang, "ui.yen"))),
-        Line::from(format!("{} {}{}", t(lang, "ui.receipt.tax"), y(r.tax), t(lang, "ui.yen"))),
-        Line::from(Span::styled(
-            format!("{} {}{}", t(lang, "ui.journal.col_total"), y(r.total()), t(lang, "ui.yen")),
-            theme::title(),
-        )),
+        Line::from(tf(lang, "ui.receipt.fee", &[("yen", &y(r.amount))])),
+        Line::from(tf(lang, "ui.receipt.tax", &[("yen", &y(r.tax))])),
+        Line::from(Span::styled(tf(lang, "ui.receipt.total", &[("yen", &y(r.total()))]), theme::title())),
         Line::from(format!("{} {}", t(lang, "ui.journal.invoice"), r.invoice_number)),
         Line::from(""),
         Line::from(t(lang, "ui.receipt.close")),
@@ -168,8 +171,9 @@ fn status_line(app: &App, frame: &mut Frame<'_>, area: Rect) {
 fn hint_spans(app: &App) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     for b in keys::bindings(app.place(), true) {
+        // A no-break space keeps each key with its label when the bar wraps.
         spans.push(Span::styled(b.label, theme::hint_key()));
-        spans.push(Span::styled(format!(" {}  ", t(app.lang, b.hint)), theme::hint_text()));
+        spans.push(Span::styled(format!("\u{a0}{}  ", t(app.lang, b.hint).replace(' ', "\u{a0}")), theme::hint_text()));
     }
     spans
 }

@@ -97,9 +97,9 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
         .map(|e| {
             Line::from(vec![
                 Span::styled(format!("{} ", widgets::jst(&e.at)), theme::label()),
-                Span::raw(format!("{:<10} ", inert(&e.actor))),
+                Span::raw(format!("{} ", widgets::pad(&inert(&e.actor), 12))),
                 Span::raw(action_label(lang, &e.action)),
-                Span::styled(format!(" {}", details_summary(&e.details)), theme::label()),
+                Span::styled(format!(" {}", details_summary(lang, &e.details)), theme::label()),
             ])
         })
         .collect();
@@ -210,17 +210,35 @@ fn action_label(lang: Lang, action: &str) -> String {
     if text == key { inert(action).into_owned() } else { text.to_string() }
 }
 
-/// A short, inert rendering of an entry's details.
-fn details_summary(details: &str) -> String {
+/// A short, inert rendering of an entry's details, in the staff's words: the secret, the
+/// count, the token, the receipt, the reason; internal ids are left to the audit trail.
+fn details_summary(lang: Lang, details: &str) -> String {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(details) else {
         return String::new();
     };
-    let parts: Vec<String> = map
-        .iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => format!("{k}={s}"),
-            other => format!("{k}={other}"),
-        })
-        .collect();
-    inert(&parts.join(" ")).into_owned()
+    let text = |k: &str| map.get(k).and_then(|v| v.as_str()).map(|s| inert(s).into_owned());
+    let mut parts = Vec::new();
+    if let Some(c) = text("credential") {
+        parts.push(t(lang, &format!("ui.credential.{c}")).to_string());
+    }
+    if let Some(n) = map.get("failures").and_then(serde_json::Value::as_i64) {
+        parts.push(tf(lang, "ui.customer.times", &[("n", &n.to_string())]));
+    }
+    if let Some(s) = text("situation") {
+        parts.push(t(lang, &format!("ui.situation.{s}")).to_string());
+    }
+    if let Some(k) = text("kind") {
+        let key = format!("ui.request.{k}");
+        let label = t(lang, &key);
+        parts.push(if label == key { t(lang, &format!("ui.fee_kind.{k}")).to_string() } else { label.to_string() });
+    }
+    for key in ["serial", "form_no", "reason"] {
+        if let Some(v) = text(key) {
+            parts.push(v);
+        }
+    }
+    if let Some(r) = map.get("receipt").and_then(serde_json::Value::as_i64) {
+        parts.push(format!("No.{r}"));
+    }
+    parts.join(" ")
 }

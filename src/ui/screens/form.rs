@@ -34,6 +34,13 @@ pub fn render(app: &App, s: &FormState, frame: &mut Frame<'_>, area: Rect) {
     for chunk in kinds.chunks(if lang == crate::i18n::Lang::En { 2 } else { 3 }) {
         lines.push(Line::from(format!("  {}", chunk.join("  "))));
     }
+    if let Err(p) = crate::domain::forms::applies(s.request(), s.user.role, s.has_admin) {
+        let key = match p {
+            crate::domain::forms::FormProblem::CancelNotNeeded => "err.form_cancel_not_needed",
+            _ => "err.form_not_for_user",
+        };
+        lines.push(Line::from(Span::styled(format!("  {}", t(lang, key)), theme::error())));
+    }
     let mut row = vec![];
     row.extend(widgets::input_line(t(lang, "ui.form.form_no"), &s.form_no, s.focus == FormField::FormNo).spans);
     row.push(Span::raw("  "));

@@ -95,10 +95,12 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         .iter()
         .map(|(kind, k)| {
             Line::from(format!(
-                "{}  {} {}  {} {}  {} {}",
+                "{}  {} {}  {} {}  {} {}  {} {}",
                 widgets::pad(t(lang, &format!("ui.fee_kind.{kind}")), 12),
                 t(lang, "ui.journal.entries"),
                 k.entries,
+                t(lang, "ui.journal.col_amount"),
+                widgets::yen(k.amount),
                 t(lang, "ui.journal.col_tax"),
                 widgets::yen(k.tax),
                 t(lang, "ui.journal.col_total"),

@@ -82,7 +82,16 @@ pub fn render(app: &App, s: &TokenState, frame: &mut Frame<'_>, area: Rect) {
         let style = if s.focus == field { theme::focused() } else { theme::label() };
         Span::styled(format!("{} ", t(lang, key)), style)
     };
-    let mut lines = vec![Line::from(label(TokenField::Op, "ui.token.op"))];
+    let mut lines = Vec::new();
+    if let Some(session) = &app.session
+        && session.authorize(crate::domain::permission::Operation::CounterProcedure, Some(&s.contract.branch)).is_err()
+    {
+        lines.push(Line::from(Span::styled(
+            tf(lang, "ui.token.counter_only", &[("branch", &crate::ui::branch_label(app, &s.contract.branch))]),
+            theme::warn(),
+        )));
+    }
+    lines.push(Line::from(label(TokenField::Op, "ui.token.op")));
     let ops: Vec<String> = TokenOp::ALL
         .iter()
         .enumerate()
