@@ -1321,3 +1321,92 @@ fn a_right_staff_password_racing_the_fifth_wrong_one_does_not_unlock_the_account
     }
     assert!(bad.is_empty(), "a locked staff account was unlocked by a login (hash {hash:?}):\n{}", bad.join("\n"));
 }
+
+/// Fees from eight terminals at once (eight connections, eight threads): every add
+/// collects its fee, and the branch's receipt numbers come out 1..=N with no gap and no
+/// number twice, each with its audit entry.
+#[test]
+fn receipts_stay_gapless_across_eight_terminals() {
+    const TERMINALS: usize = 8;
+    const ADDS: usize = 6;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("ledger.sqlite3");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .arg("--db")
+        .arg(&db)
+        .args(["demo", "--customers", "200"])
+        .status()
+        .expect("demo");
+    assert!(status.success());
+    // Stock for every add, and the branch-101 users that have no token yet.
+    let expires = (chrono::Utc::now() + chrono::Duration::days(800)).format("%Y-%m-%d");
+    let mut csv = String::from("serial,secret,algorithm,digits,period,expires\n");
+    for i in 0..TERMINALS * ADDS {
+        csv.push_str(&format!("CONC{i:04},hex:{:040x},SHA1,6,30,{expires}\n", i + 1));
+    }
+    let file = dir.path().join("stock.csv");
+    std::fs::write(&file, csv).expect("csv");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .arg("--db")
+        .arg(&db)
+        .args(["tokens", "import", file.to_str().expect("path"), "--branch", "101"])
+        .status()
+        .expect("import");
+    assert!(status.success());
+    let users: Vec<i64> = {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        let mut stmt = conn
+            .prepare(
+                "SELECT u.id FROM users u JOIN contracts c ON c.id = u.contract_id
+                 WHERE c.branch = '101' AND u.login_id LIKE 'c%'
+                   AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.user_id = u.id OR t.reserved_for = u.id)
+                 ORDER BY u.id LIMIT ?1",
+            )
+            .expect("prepare");
+        stmt.query_map([(TERMINALS * ADDS) as i64], |r| r.get(0)).expect("query").map(|r| r.expect("row")).collect()
+    };
+    assert_eq!(users.len(), TERMINALS * ADDS, "enough users without a token");
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(TERMINALS));
+    let handles: Vec<_> = (0..TERMINALS)
+        .map(|w| {
+            let (db, barrier) = (db.clone(), barrier.clone());
+            let mine: Vec<(i64, String)> =
+                (0..ADDS).map(|k| (users[w * ADDS + k], format!("CONC{:04}", w * ADDS + k))).collect();
+            std::thread::spawn(move || {
+                let mut l = Ledger::open(&db, Config::default()).expect("open");
+                let clerk = l.staff_login("clerk101", &secrecy::SecretString::from("demo-pass-1")).expect("login");
+                barrier.wait();
+                mine.into_iter()
+                    .map(|(user, serial)| l.add_token(&clerk, user, &serial).map(|r| r.receipt_no))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut receipts = Vec::new();
+    for h in handles {
+        for r in h.join().expect("terminal") {
+            match r {
+                Ok(no) => receipts.push(no),
+                Err(e) => panic!("a terminal saw {e:?}"),
+            }
+        }
+    }
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let before: i64 = conn
+        .query_row("SELECT count(*) FROM fees WHERE branch = '101' AND token_id NOT IN (SELECT id FROM tokens WHERE serial LIKE 'CONC%')", [], |r| r.get(0))
+        .expect("earlier fees");
+    receipts.sort_unstable();
+    let expected: Vec<i64> = (before + 1..=before + (TERMINALS * ADDS) as i64).collect();
+    assert_eq!(receipts, expected, "receipt numbers without gaps or repeats");
+    let all: Vec<i64> = {
+        let mut stmt =
+            conn.prepare("SELECT receipt_no FROM fees WHERE branch = '101' ORDER BY receipt_no").expect("prepare");
+        stmt.query_map([], |r| r.get(0)).expect("query").map(|r| r.expect("row")).collect()
+    };
+    assert_eq!(all, (1..=all.len() as i64).collect::<Vec<_>>(), "the whole branch is gapless");
+    let audited: i64 = conn
+        .query_row("SELECT count(*) FROM audit WHERE action = 'fee.record' AND actor = 'clerk101'", [], |r| r.get(0))
+        .expect("audit");
+    assert_eq!(audited, (TERMINALS * ADDS) as i64);
+    assert!(Ledger::open(&db, Config::default()).expect("open").verify_audit().expect("verify").intact());
+}

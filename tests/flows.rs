@@ -72,6 +72,7 @@ fn five_wrong_staff_passwords_lock_the_account() {
     assert_eq!(madoguchi(&db, &["staff", "unlock", "clerk205"], "").0, 0);
     let mut t = Term::start(&db, &["--lang", "en"], 80, 24);
     t.log_in("clerk205", "demo-pass-1").wait_for("Home");
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
 }
 
 #[test]
@@ -118,6 +119,7 @@ fn hostile_company_name_is_shown_inert() {
     assert!(screen.contains("悪意␛[2J␛[H商事"), "{screen}");
     assert!(screen.contains("悪␛]0;pwned␇意"), "{screen}");
     assert!(screen.contains("利用者"), "{screen}");
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
 }
 
 /// `ib login` with a wrong password until suspended, as the customer would.
@@ -231,6 +233,7 @@ fn otp_lock_leaves_login_working_until_lifted() {
         &format!("{}\n", code_text.trim()),
     );
     assert_eq!(code, 0, "{json}");
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
 }
 
 #[test]
@@ -295,6 +298,7 @@ fn guidance_is_recorded_and_the_phone_sends_counter_work_to_the_branch() {
     assert!(details.contains("form_password") && details.contains("\"send_to_branch\":true"), "{details}");
     // Back on the customer, the history shows what the customer was told.
     t.send(key::ESC).wait_for("案内");
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
 }
 
 #[test]
@@ -326,6 +330,7 @@ fn another_branch_cannot_unlock_and_two_terminals_do_not_lift_twice() {
     a.send(key::ENTER).send("y").wait_for("ロックを解除しました");
     b.send(key::ENTER).send("y").wait_for("すでに clerk101 が処理しました");
     assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'lock.clear'"), 1);
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
 }
 
 /// The demo supervisors' current authenticator code, `steps` periods from now.
@@ -426,6 +431,7 @@ fn pin_change_approved_and_own_request_refused() {
         query_i64(&db, "SELECT count(*) FROM requests WHERE state = 'pending' AND requested_by = 'super101'"),
         1
     );
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
 }
 
 #[test]
@@ -451,6 +457,7 @@ fn rejection_reason_reaches_the_clerk_and_two_terminals_decide_once() {
     open_user(&mut clerk, "yamada-g1");
     clerk.wait_for("却下: 暗証番号変更").wait_for("届出印が不鮮明");
     assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "pin"], "1234\n").0, 0);
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
 }
 
 /// A code of a seed we imported ourselves, `steps` periods from now.
@@ -505,7 +512,9 @@ fn import_add_hand_over_lose_reissue_and_use_a_token() {
     assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "otp"], "123456\n").0, 12);
     choose_step(&mut clerk, 1);
     clerk.send(key::TAB).type_text("000000").send(key::ENTER).send("y").wait_for("トークンのコードが一致しません");
-    clerk.type_text(&code_of(&seeds[0], 0)).send(key::ENTER).send("y").wait_for("トークン IMP0001 を受け渡しました");
+    // The code on the device, as `tokens code` shows it on a demo ledger.
+    let (_, on_device) = madoguchi(&db, &["tokens", "code", "IMP0001"], "");
+    clerk.type_text(on_device.trim()).send(key::ENTER).send("y").wait_for("トークン IMP0001 を受け渡しました");
     let otp = |steps| format!("{}\n", code_of(&seeds[0], steps));
     assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "otp"], &otp(1)).0, 0);
 
@@ -646,6 +655,7 @@ fn expiring_tokens_and_a_replacement_by_mail() {
         0,
         "a replacement is free"
     );
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
 }
 
 #[test]
@@ -668,6 +678,7 @@ fn audit_trail_screen_filters_and_finds_tampering() {
         .execute("UPDATE audit SET details = '{\"failures\":1}' WHERE seq = 5", [])
         .expect("tamper");
     t.send(key::ENTER).wait_for("改ざんを検出しました: 記録 #5");
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 3, "the CLI agrees: tampered");
 }
 
 #[test]
@@ -679,4 +690,5 @@ fn a_tiny_terminal_and_back() {
     t.resize(20, 5).wait_for("画面が小さすぎ");
     t.resize(80, 24).wait_for("ホーム").wait_for("検印待ち");
     t.send("/").wait_for("顧客検索");
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
 }
