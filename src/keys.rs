@@ -45,7 +45,8 @@ pub struct Binding {
     pub action: Action,
     /// Catalog key of what it does.
     pub hint: &'static str,
-    pub places: &'static [Place],
+    /// Where the binding applies.
+    pub places: fn(Place) -> bool,
     /// Shown in the hint bar (all are shown in `?` help).
     pub in_bar: bool,
 }
@@ -56,7 +57,7 @@ const fn key(
     label: &'static str,
     action: Action,
     hint: &'static str,
-    places: &'static [Place],
+    places: fn(Place) -> bool,
     in_bar: bool,
 ) -> Binding {
     Binding { code, mods, label, action, hint, places, in_bar }
@@ -67,117 +68,89 @@ use Place as P;
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+/// Every screen (not a popup).
+fn screens(p: Place) -> bool {
+    !matches!(p, P::Help | P::Confirm | P::IdleLock)
+}
 /// Every screen after login.
-const AFTER_LOGIN: &[Place] = &[
-    P::Home,
-    P::Find,
-    P::Customer,
-    P::Guidance,
-    P::Unlock,
-    P::Form,
-    P::Approvals,
-    P::Token,
-    P::Journal,
-    P::Expiring,
-    P::Audit,
-];
-/// Every screen, login included.
-const SCREENS: &[Place] = &[
-    P::Login,
-    P::Home,
-    P::Find,
-    P::Customer,
-    P::Guidance,
-    P::Unlock,
-    P::Form,
-    P::Approvals,
-    P::Token,
-    P::Journal,
-    P::Expiring,
-    P::Audit,
-];
+fn after_login(p: Place) -> bool {
+    screens(p) && p != P::Login
+}
 /// Screens with fields or rows to move between.
-const MOVING: &[Place] = &[
-    P::Login,
-    P::Find,
-    P::Customer,
-    P::Guidance,
-    P::Unlock,
-    P::Form,
-    P::Approvals,
-    P::Token,
-    P::Journal,
-    P::Expiring,
-    P::Audit,
-];
+fn moving(p: Place) -> bool {
+    screens(p) && p != P::Home
+}
 /// Screens with choices picked with ↑↓.
-const WORKFLOWS: &[Place] = &[P::Guidance, P::Unlock, P::Form, P::Approvals, P::Token, P::Journal];
-/// Screens that Esc leaves.
-const BACK: &[Place] = &[
-    P::Find,
-    P::Customer,
-    P::Guidance,
-    P::Unlock,
-    P::Form,
-    P::Approvals,
-    P::Token,
-    P::Journal,
-    P::Expiring,
-    P::Audit,
-    P::Help,
-];
-const LANG: &[Place] = &[
-    P::Login,
-    P::Home,
-    P::Find,
-    P::Customer,
-    P::Guidance,
-    P::Unlock,
-    P::Form,
-    P::Approvals,
-    P::Token,
-    P::Journal,
-    P::Expiring,
-    P::Audit,
-    P::Help,
-    P::Confirm,
-    P::IdleLock,
-];
+fn workflows(p: Place) -> bool {
+    matches!(p, P::Guidance | P::Unlock | P::Form | P::Approvals | P::Token | P::Journal)
+}
+/// What Esc leaves: every screen after login but Home, and the help.
+fn back(p: Place) -> bool {
+    (after_login(p) && p != P::Home) || p == P::Help
+}
+/// F2 works everywhere.
+fn anywhere(_: Place) -> bool {
+    true
+}
 
 pub const KEYMAP: &[Binding] = &[
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.login", &[P::Login], true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.open", &[P::Find], true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.unlock_screen", &[P::IdleLock], true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.record", &[P::Guidance], true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.submit", &[P::Unlock, P::Form, P::Token, P::Journal], true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.open", &[P::Expiring], true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.search", &[P::Audit], true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.decide", &[P::Approvals], true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.close", &[P::Help], true),
-    key(K::Tab, NONE, "Tab", Action::NextField, "ui.key.next", MOVING, true),
-    key(K::BackTab, SHIFT, "Shift-Tab", Action::PrevField, "ui.key.prev", MOVING, false),
-    key(K::Down, NONE, "↓", Action::Down, "ui.key.down", MOVING, false),
-    key(K::Up, NONE, "↑", Action::Up, "ui.key.up", MOVING, false),
-    key(K::Down, NONE, "↑↓", Action::Down, "ui.key.choose", WORKFLOWS, true),
-    key(K::PageDown, NONE, "PgDn", Action::PageDown, "ui.key.page_down", &[P::Find, P::Customer, P::Audit], true),
-    key(K::PageUp, NONE, "PgUp", Action::PageUp, "ui.key.page_up", &[P::Find, P::Customer, P::Audit], false),
-    key(K::Char('g'), NONE, "g", Action::Guidance, "ui.key.guidance", &[P::Customer], true),
-    key(K::Char('u'), NONE, "u", Action::Unlock, "ui.key.unlock", &[P::Customer], true),
-    key(K::Char('f'), NONE, "f", Action::PaperForm, "ui.key.form", &[P::Customer], true),
-    key(K::Char('t'), NONE, "t", Action::HardToken, "ui.key.token", &[P::Customer], true),
-    key(K::Char('a'), NONE, "a", Action::Approvals, "ui.key.approvals", &[P::Home], true),
-    key(K::Char('j'), NONE, "j", Action::FeeJournal, "ui.key.journal", &[P::Home], true),
-    key(K::Char('l'), NONE, "l", Action::AuditTrail, "ui.key.audit", &[P::Home], true),
-    key(K::Char('e'), NONE, "e", Action::ExpiringTokens, "ui.key.expiring", &[P::Home], true),
-    key(K::Char('/'), NONE, "/", Action::FindCustomer, "ui.key.find", AFTER_LOGIN, true),
-    key(K::Char('y'), NONE, "y", Action::Yes, "ui.key.yes", &[P::Confirm], true),
-    key(K::Enter, NONE, "Enter", Action::Yes, "ui.key.yes", &[P::Confirm], false),
-    key(K::Char('n'), NONE, "n", Action::No, "ui.key.no", &[P::Confirm], true),
-    key(K::Esc, NONE, "Esc", Action::No, "ui.key.no", &[P::Confirm], false),
-    key(K::Esc, NONE, "Esc", Action::Back, "ui.key.back", BACK, true),
-    key(K::Char('?'), NONE, "?", Action::Help, "ui.key.help", SCREENS, true),
-    key(K::F(2), NONE, "F2", Action::ToggleLang, "ui.key.lang", LANG, true),
-    key(K::Char('q'), CTRL, "Ctrl-Q", Action::Quit, "ui.key.quit", SCREENS, true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.login", |p| matches!(p, P::Login), true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.open", |p| matches!(p, P::Find), true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.unlock_screen", |p| matches!(p, P::IdleLock), true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.record", |p| matches!(p, P::Guidance), true),
+    key(
+        K::Enter,
+        NONE,
+        "Enter",
+        Action::Enter,
+        "ui.key.submit",
+        |p| matches!(p, P::Unlock | P::Form | P::Token | P::Journal),
+        true,
+    ),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.open", |p| matches!(p, P::Expiring), true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.search", |p| matches!(p, P::Audit), true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.decide", |p| matches!(p, P::Approvals), true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.close", |p| matches!(p, P::Help), true),
+    key(K::Tab, NONE, "Tab", Action::NextField, "ui.key.next", moving, true),
+    key(K::BackTab, SHIFT, "Shift-Tab", Action::PrevField, "ui.key.prev", moving, false),
+    key(K::Down, NONE, "↓", Action::Down, "ui.key.down", moving, false),
+    key(K::Up, NONE, "↑", Action::Up, "ui.key.up", moving, false),
+    key(K::Down, NONE, "↑↓", Action::Down, "ui.key.choose", workflows, true),
+    key(
+        K::PageDown,
+        NONE,
+        "PgDn",
+        Action::PageDown,
+        "ui.key.page_down",
+        |p| matches!(p, P::Find | P::Customer | P::Audit),
+        true,
+    ),
+    key(
+        K::PageUp,
+        NONE,
+        "PgUp",
+        Action::PageUp,
+        "ui.key.page_up",
+        |p| matches!(p, P::Find | P::Customer | P::Audit),
+        false,
+    ),
+    key(K::Char('g'), NONE, "g", Action::Guidance, "ui.key.guidance", |p| matches!(p, P::Customer), true),
+    key(K::Char('u'), NONE, "u", Action::Unlock, "ui.key.unlock", |p| matches!(p, P::Customer), true),
+    key(K::Char('f'), NONE, "f", Action::PaperForm, "ui.key.form", |p| matches!(p, P::Customer), true),
+    key(K::Char('t'), NONE, "t", Action::HardToken, "ui.key.token", |p| matches!(p, P::Customer), true),
+    key(K::Char('a'), NONE, "a", Action::Approvals, "ui.key.approvals", |p| matches!(p, P::Home), true),
+    key(K::Char('j'), NONE, "j", Action::FeeJournal, "ui.key.journal", |p| matches!(p, P::Home), true),
+    key(K::Char('l'), NONE, "l", Action::AuditTrail, "ui.key.audit", |p| matches!(p, P::Home), true),
+    key(K::Char('e'), NONE, "e", Action::ExpiringTokens, "ui.key.expiring", |p| matches!(p, P::Home), true),
+    key(K::Char('/'), NONE, "/", Action::FindCustomer, "ui.key.find", after_login, true),
+    key(K::Char('y'), NONE, "y", Action::Yes, "ui.key.yes", |p| matches!(p, P::Confirm), true),
+    key(K::Enter, NONE, "Enter", Action::Yes, "ui.key.yes", |p| matches!(p, P::Confirm), false),
+    key(K::Char('n'), NONE, "n", Action::No, "ui.key.no", |p| matches!(p, P::Confirm), true),
+    key(K::Esc, NONE, "Esc", Action::No, "ui.key.no", |p| matches!(p, P::Confirm), false),
+    key(K::Esc, NONE, "Esc", Action::Back, "ui.key.back", back, true),
+    key(K::Char('?'), NONE, "?", Action::Help, "ui.key.help", screens, true),
+    key(K::F(2), NONE, "F2", Action::ToggleLang, "ui.key.lang", anywhere, true),
+    key(K::Char('q'), CTRL, "Ctrl-Q", Action::Quit, "ui.key.quit", screens, true),
 ];
 
 /// The action a key means in `place`, with `field` focused.
@@ -204,7 +177,7 @@ pub fn action_for(event: KeyEvent, place: Place, field: Option<Field>) -> Option
     KEYMAP
         .iter()
         .find(|b| {
-            b.places.contains(&place)
+            (b.places)(place)
                 && b.code == event.code
                 && (b.mods == mods || (b.code == KeyCode::BackTab && mods.difference(SHIFT).is_empty()))
         })
@@ -213,7 +186,7 @@ pub fn action_for(event: KeyEvent, place: Place, field: Option<Field>) -> Option
 
 /// The bindings of a place, for the hint bar (`bar_only`) or the help.
 pub fn bindings(place: Place, bar_only: bool) -> impl Iterator<Item = &'static Binding> {
-    KEYMAP.iter().filter(move |b| b.places.contains(&place) && (b.in_bar || !bar_only))
+    KEYMAP.iter().filter(move |b| (b.places)(place) && (b.in_bar || !bar_only))
 }
 
 #[cfg(test)]

@@ -109,17 +109,10 @@ impl App {
 
     pub(super) fn on_audit(&mut self, action: Action) {
         let Some(Screen::Audit(s)) = self.screens.last_mut() else { return };
+        if super::type_into(s.text_mut(), action) {
+            return;
+        }
         match (action, s.focus) {
-            (Action::Input(c), _) => {
-                if let Some(f) = s.text_mut() {
-                    f.push(c);
-                }
-            }
-            (Action::Backspace, _) => {
-                if let Some(f) = s.text_mut() {
-                    f.pop();
-                }
-            }
             (Action::Down, AuditFocus::Rows) if s.selected + 1 < s.entries.len() => s.selected += 1,
             (Action::Up, AuditFocus::Rows) if s.selected > 0 => s.selected -= 1,
             (Action::NextField, _) => s.step(true),

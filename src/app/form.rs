@@ -154,18 +154,11 @@ impl App {
 
     pub(super) fn on_form(&mut self, action: Action) {
         let Some(Screen::Form(s)) = self.screens.last_mut() else { return };
+        if super::type_into(s.text_mut(), action) {
+            return;
+        }
         use FormField as F;
         match (action, s.focus) {
-            (Action::Input(c), _) => {
-                if let Some(field) = s.text_mut() {
-                    field.push(c);
-                }
-            }
-            (Action::Backspace, _) => {
-                if let Some(field) = s.text_mut() {
-                    field.pop();
-                }
-            }
             (Action::NextField, _) => s.step(true),
             (Action::PrevField, _) => s.step(false),
             (Action::Down, F::Kind) => s.kind = (s.kind + 1).min(FormRequest::ALL.len() - 1),

@@ -80,6 +80,18 @@ impl TextInput {
     }
 }
 
+/// Typing into whichever text field has the focus (none: the keys do nothing). True when
+/// the action was typing, so the screen has nothing more to do with it.
+pub(crate) fn type_into(field: Option<&mut TextInput>, action: Action) -> bool {
+    match (action, field) {
+        (Action::Input(c), Some(f)) => f.push(c),
+        (Action::Backspace, Some(f)) => f.pop(),
+        (Action::Input(_) | Action::Backspace, None) => {}
+        _ => return false,
+    }
+    true
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginFocus {
     Id,

@@ -153,17 +153,10 @@ impl App {
 
     pub(super) fn on_token(&mut self, action: Action) {
         let Some(Screen::Token(s)) = self.screens.last_mut() else { return };
+        if super::type_into(s.text_mut(), action) {
+            return;
+        }
         match (action, s.focus) {
-            (Action::Input(c), _) => {
-                if let Some(f) = s.text_mut() {
-                    f.push(c);
-                }
-            }
-            (Action::Backspace, _) => {
-                if let Some(f) = s.text_mut() {
-                    f.pop();
-                }
-            }
             (Action::Down, TokenField::Op) => {
                 s.op = (s.op + 1).min(TokenOp::ALL.len() - 1);
                 s.suggest_serial();

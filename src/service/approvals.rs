@@ -81,11 +81,7 @@ impl Ledger {
                 let now = store::requests::get(&w.tx, request.id)?;
                 return Err(ServiceError::AlreadyDone { by: now.and_then(|r| r.decided_by).unwrap_or_default() });
             }
-            let subject = match (request.contract_id, request.user_id) {
-                (Some(c), Some(u)) => format!("contract:{c}/user:{u}"),
-                (Some(c), None) => format!("contract:{c}/"),
-                _ => "ledger".into(),
-            };
+            let subject = subject_of(&request);
             w.audit("request.approve", &subject, json!({ "request": request.id, "kind": request.kind }))?;
             carry_out(w, &request, &payload, &staff_id, &subject)
         })
@@ -109,17 +105,22 @@ impl Ledger {
                 let now = store::requests::get(&w.tx, request.id)?;
                 return Err(ServiceError::AlreadyDone { by: now.and_then(|r| r.decided_by).unwrap_or_default() });
             }
-            let subject = match (request.contract_id, request.user_id) {
-                (Some(c), Some(u)) => format!("contract:{c}/user:{u}"),
-                (Some(c), None) => format!("contract:{c}/"),
-                _ => "ledger".into(),
-            };
+            let subject = subject_of(&request);
             w.audit(
                 "request.reject",
                 &subject,
                 json!({ "request": request.id, "kind": request.kind, "reason": reason }),
             )
         })
+    }
+}
+
+/// The audit subject of a request: its user, else its contract, else the ledger.
+fn subject_of(request: &RequestRow) -> String {
+    match (request.contract_id, request.user_id) {
+        (Some(c), Some(u)) => format!("contract:{c}/user:{u}"),
+        (Some(c), None) => format!("contract:{c}/"),
+        _ => "ledger".into(),
     }
 }
 
@@ -259,25 +260,15 @@ fn reapply(w: &mut Writer<'_>, request: &RequestRow, payload: &Value, subject: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+
     use crate::domain::forms::FormRequest;
     use crate::domain::unlock::IdDocument;
+    use crate::service::business_date;
     use crate::service::forms::{DoubleKeyed, FormInput};
     use crate::service::ib::{IbResult, Refusal};
-    use crate::service::{ManualClock, business_date};
-    use chrono::{TimeZone, Utc};
     use secrecy::SecretString;
 
-    fn demo() -> (Ledger, ManualClock) {
-        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).single().expect("date"));
-        let mut l = Ledger::in_memory_demo(Config::default(), Box::new(clock.clone())).expect("ledger");
-        crate::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
-        (l, clock)
-    }
-
-    fn login(l: &mut Ledger, id: &str) -> Session {
-        l.staff_login(id, &SecretString::from("demo-pass-1")).expect("login")
-    }
+    use crate::service::testkit::{demo, login};
 
     fn code(l: &Ledger, offset_steps: i64) -> String {
         let seed = data_encoding::BASE32_NOPAD.decode(crate::demo::SUPERVISOR_TOTP.as_bytes()).expect("base32");

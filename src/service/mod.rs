@@ -10,6 +10,8 @@ pub mod forms;
 pub mod ib;
 pub mod import;
 pub mod staff;
+#[cfg(test)]
+mod testkit;
 pub mod tokens;
 pub mod unlock;
 

@@ -380,7 +380,7 @@ pub(crate) fn collect_fee(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+
     use crate::domain::credential::CredentialKind;
     use crate::service::ib::IbResult;
     use crate::service::{Actor, ManualClock};
@@ -391,15 +391,7 @@ mod tests {
         Utc.timestamp_opt(unix, 0).single().expect("time")
     }
 
-    fn demo(clock: &ManualClock) -> Ledger {
-        let mut l = Ledger::in_memory_demo(Config::default(), Box::new(clock.clone())).expect("ledger");
-        crate::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
-        l
-    }
-
-    fn login(l: &mut Ledger, id: &str) -> Session {
-        l.staff_login(id, &SecretString::from("demo-pass-1")).expect("login")
-    }
+    use crate::service::testkit::{demo_on as demo, login};
 
     fn user(l: &Ledger, login: &str) -> i64 {
         store::customers::user_by_login_id(l.conn(), login).expect("q").expect("user").id

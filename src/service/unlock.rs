@@ -194,23 +194,14 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+
     use crate::domain::credential::CredentialKind;
     use crate::domain::unlock::IdDocument;
-    use crate::service::ManualClock;
+
     use chrono::TimeZone;
     use secrecy::SecretString;
 
-    fn demo() -> (Ledger, ManualClock) {
-        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).single().expect("date"));
-        let mut l = Ledger::in_memory_demo(Config::default(), Box::new(clock.clone())).expect("ledger");
-        crate::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
-        (l, clock)
-    }
-
-    fn login(l: &mut Ledger, id: &str) -> Session {
-        l.staff_login(id, &SecretString::from("demo-pass-1")).expect("login")
-    }
+    use crate::service::testkit::{demo, login};
 
     fn lock_out(l: &mut Ledger, login_id: &str) -> i64 {
         let wrong = SecretString::from("Wrong-pass9");
