@@ -69,9 +69,7 @@ impl AuditState {
     }
 
     fn step(&mut self, forward: bool) {
-        let i = ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
-        let n = ORDER.len();
-        self.focus = ORDER[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+        self.focus = super::cycle(&ORDER, self.focus, forward);
     }
 }
 

@@ -75,10 +75,7 @@ impl FormState {
     }
 
     fn step(&mut self, forward: bool) {
-        let fields = self.fields();
-        let i = fields.iter().position(|f| *f == self.focus).unwrap_or(0);
-        let n = fields.len();
-        self.focus = fields[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+        self.focus = super::cycle(&self.fields(), self.focus, forward);
     }
 
     /// The text field with the focus, if the focus is on one.

@@ -80,6 +80,15 @@ impl TextInput {
     }
 }
 
+/// The next (or previous) of a screen's fields after `current`, wrapping around.
+pub(crate) fn cycle<T: PartialEq + Copy>(fields: &[T], current: T, forward: bool) -> T {
+    let n = fields.len();
+    match fields.iter().position(|f| *f == current) {
+        Some(i) if n > 0 => fields[if forward { (i + 1) % n } else { (i + n - 1) % n }],
+        _ => fields.first().copied().unwrap_or(current),
+    }
+}
+
 /// Typing into whichever text field has the focus (none: the keys do nothing). True when
 /// the action was typing, so the screen has nothing more to do with it.
 pub(crate) fn type_into(field: Option<&mut TextInput>, action: Action) -> bool {

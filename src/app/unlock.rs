@@ -53,10 +53,7 @@ impl UnlockState {
     }
 
     fn step(&mut self, forward: bool) {
-        let fields = self.fields();
-        let i = fields.iter().position(|f| *f == self.focus).unwrap_or(0);
-        let n = fields.len();
-        self.focus = fields[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+        self.focus = super::cycle(&self.fields(), self.focus, forward);
     }
 
     /// Whether anything was entered (Esc asks before throwing it away).
