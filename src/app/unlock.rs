@@ -53,7 +53,7 @@ impl UnlockState {
     }
 
     fn step(&mut self, forward: bool) {
-        self.focus = super::cycle(&self.fields(), self.focus, forward);
+        self.focus = super::cycle(self.fields(), self.focus, forward);
     }
 
     /// Whether anything was entered (Esc asks before throwing it away).
