@@ -669,8 +669,8 @@ fn audit_trail_screen_filters_and_finds_tampering() {
     for _ in 0..6 {
         t.send(key::BACKTAB);
     }
-    t.type_text("101-0000001").send(key::ENTER).wait_for("lock.open").wait_for("ib.failure");
-    assert!(!t.screen().contains("staff.login"), "{}", t.screen());
+    t.type_text("101-0000001").send(key::ENTER).wait_for("利用停止（ロック）").wait_for("誤入力");
+    assert!(!t.screen().contains("職員ログイン"), "{}", t.screen());
     // The tamper check passes, then fails once a row is edited behind the app's back.
     t.send(key::BACKTAB).wait_for("ここで Enter").send(key::ENTER).wait_for("改ざんなし");
     rusqlite::Connection::open(&db)

@@ -12,6 +12,8 @@ pub struct QueueItem {
     pub request: RequestRow,
     pub contract: Option<ContractRow>,
     pub user: Option<UserRow>,
+    /// The paper form behind it, for the approver to check.
+    pub form: Option<crate::store::forms::FormRow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +50,8 @@ impl App {
                             .and_then(|id| crate::store::customers::contract(conn, id).ok().flatten());
                         let user =
                             request.user_id.and_then(|id| crate::store::customers::user(conn, id).ok().flatten());
-                        QueueItem { request, contract, user }
+                        let form = crate::store::forms::for_request(conn, request.id).ok().flatten();
+                        QueueItem { request, contract, user, form }
                     })
                     .collect(),
             ),

@@ -77,11 +77,14 @@ pub struct FeeRow {
     pub reason: Option<String>,
     /// Whether a later entry reverses this one.
     pub reversed: bool,
+    /// Whether a reversal or waiver of it waits for approval.
+    pub reversal_pending: bool,
 }
 
 const SELECT: &str = "SELECT f.id, f.branch, f.receipt_no, f.business_date, f.kind, c.cif, c.company, u.login_id,
         f.amount, f.tax, f.reverses, o.receipt_no, t.serial, f.staff, f.at, f.reason,
-        EXISTS (SELECT 1 FROM fees r WHERE r.reverses = f.id)
+        EXISTS (SELECT 1 FROM fees r WHERE r.reverses = f.id),
+        EXISTS (SELECT 1 FROM requests q WHERE q.credential = 'fee:' || f.id AND q.state = 'pending')
      FROM fees f
      LEFT JOIN contracts c ON c.id = f.contract_id
      LEFT JOIN users u ON u.id = f.user_id
@@ -107,6 +110,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeeRow> {
         at: r.get(14)?,
         reason: r.get(15)?,
         reversed: r.get(16)?,
+        reversal_pending: r.get(17)?,
     })
 }
 

@@ -43,3 +43,34 @@ pub fn insert(tx: &Transaction<'_>, f: &NewForm<'_>) -> Result<i64> {
     .map_err(StoreError::from)?;
     Ok(tx.last_insert_rowid())
 }
+
+/// A keyed form, as the approver checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormRow {
+    pub form_no: String,
+    pub received_on: String,
+    pub brought_by: String,
+    pub id_document: String,
+    pub seal_checked: bool,
+    pub keyed_by: String,
+}
+
+/// The form behind a request, if the request came from one.
+pub fn for_request(conn: &rusqlite::Connection, request_id: i64) -> Result<Option<FormRow>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached(
+            "SELECT form_no, received_on, brought_by, id_document, seal_checked, keyed_by FROM forms WHERE request_id = ?1",
+        )?
+        .query_row([request_id], |r| {
+            Ok(FormRow {
+                form_no: r.get(0)?,
+                received_on: r.get(1)?,
+                brought_by: r.get(2)?,
+                id_document: r.get(3)?,
+                seal_checked: r.get(4)?,
+                keyed_by: r.get(5)?,
+            })
+        })
+        .optional()?)
+}

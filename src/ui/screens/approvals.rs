@@ -60,7 +60,19 @@ fn effect(lang: Lang, item: &QueueItem) -> Vec<String> {
         ),
         other => t(lang, &format!("ui.request.{other}")).to_string(),
     }];
-    if let Some(no) = payload["form_no"].as_str() {
+    if let Some(f) = &item.form {
+        out.push(tf(
+            lang,
+            "ui.approvals.form_detail",
+            &[
+                ("no", &inert(&f.form_no)),
+                ("received", &inert(&f.received_on)),
+                ("by", &inert(&f.brought_by)),
+                ("document", t(lang, &format!("ui.document.{}", f.id_document))),
+                ("seal", t(lang, if f.seal_checked { "ui.approvals.seal_ok" } else { "ui.approvals.seal_missing" })),
+            ],
+        ));
+    } else if let Some(no) = payload["form_no"].as_str() {
         out.push(tf(lang, "ui.approvals.form_no", &[("no", &inert(no))]));
     }
     out

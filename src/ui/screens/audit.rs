@@ -66,7 +66,7 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
             Cell::from(e.seq.to_string()),
             Cell::from(widgets::jst(&e.at)),
             Cell::from(inert(&e.actor).into_owned()),
-            Cell::from(inert(&e.action).into_owned()),
+            Cell::from(crate::ui::screens::customer::action_label(lang, &e.action)),
             Cell::from(inert(&e.subject).into_owned()),
         ])
     });

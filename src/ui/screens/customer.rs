@@ -204,7 +204,8 @@ fn expiry(ymd: &str) -> String {
     }
 }
 
-fn action_label(lang: Lang, action: &str) -> String {
+/// An audit action in the staff's words, or its code when it has no label.
+pub fn action_label(lang: Lang, action: &str) -> String {
     let key = format!("ui.audit_action.{}", action.replace('.', "_"));
     let text = t(lang, &key);
     if text == key { inert(action).into_owned() } else { text.to_string() }

@@ -19,20 +19,23 @@ pub fn render(app: &App, stats: &HomeStats, frame: &mut Frame<'_>, area: Rect) {
             Span::styled(value, theme::title()),
         ])
     };
-    let lines = vec![
-        Line::from(Span::styled(app.who(), theme::title())),
-        Line::from(""),
-        row("ui.home.pending", stats.pending_approvals.to_string(), "a"),
-        row(
+    // The telephone center neither approves nor takes fees: those rows are for branches.
+    let counter = app.session.as_ref().is_some_and(|s| s.role != crate::domain::permission::StaffRole::Operator);
+    let mut lines = vec![Line::from(Span::styled(app.who(), theme::title())), Line::from("")];
+    if counter {
+        lines.push(row("ui.home.pending", stats.pending_approvals.to_string(), "a"));
+        lines.push(row(
             "ui.home.fees",
             format!("{} / {} {}", stats.fees_today, widgets::yen(stats.fees_today_yen), t(lang, "ui.yen")),
             "j",
-        ),
+        ));
+    }
+    lines.extend([
         row("ui.home.audit", String::new(), "l"),
         row("ui.home.expiring", stats.tokens_expiring.to_string(), "e"),
         Line::from(""),
         Line::from(vec![Span::styled(" / ", theme::hint_key()), Span::raw(format!(" {}", t(lang, "ui.home.find")))]),
-    ];
+    ]);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(format!(" {} ", t(lang, "ui.home.title")), theme::title()));

@@ -53,6 +53,7 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         let note = match (e.reverses_receipt, e.reversed) {
             (Some(no), _) => tf(lang, "ui.journal.reverses", &[("no", &no.to_string())]),
             (None, true) => t(lang, "ui.journal.reversed").to_string(),
+            (None, false) if e.reversal_pending => t(lang, "ui.journal.reversal_pending").to_string(),
             _ => e.serial.as_deref().map(|s| inert(s).into_owned()).unwrap_or_default(),
         };
         let time = widgets::jst(&e.at).chars().skip(11).collect::<String>();
