@@ -66,10 +66,12 @@ impl Term {
 
     /// Resizes the terminal, as a person dragging the window would.
     pub fn resize(&mut self, cols: u16, rows: u16) -> &mut Self {
-        self._master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize pty");
+        // The screen reader first: the app redraws as soon as it sees the new size, and
+        // that frame must land on a screen of the new size.
         if let Ok(mut p) = self.parser.lock() {
             p.set_size(rows, cols);
         }
+        self._master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize pty");
         std::thread::sleep(Duration::from_millis(100));
         self
     }
