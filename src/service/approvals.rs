@@ -54,6 +54,13 @@ impl Ledger {
     /// Returns the time step to record.
     fn check_step_up(&self, session: &Session, code: &str) -> Result<i64> {
         let staff = store::staff::get(&self.conn, &session.id)?.ok_or(ServiceError::NotFound("msg.staff_account"))?;
+        // A supervisor disabled or locked since logging in decides nothing.
+        if staff.disabled_at.is_some() {
+            return Err(ServiceError::StaffDisabled);
+        }
+        if staff.locked_at.is_some() {
+            return Err(ServiceError::StaffLocked);
+        }
         let Some(sealed) = staff.totp_secret else { return Err(invalid("code", "err.totp_not_enrolled")) };
         let seed = secret::open(self.keys.enc_key(), &sealed)?;
         let p = TokenParams { seed: &seed, algorithm: "SHA1", digits: 6, period: 30 };
@@ -110,7 +117,15 @@ impl Ledger {
                 "request.reject",
                 &subject,
                 json!({ "request": request.id, "kind": request.kind, "reason": reason }),
-            )
+            )?;
+            // A rejected reissue gives its token back to stock; the fee is reversed by a
+            // reversal request from the journal, like any other.
+            if request.kind == "token_reissue"
+                && let Some(serial) = store::tokens::release_for_request(&w.tx, request.id)?
+            {
+                w.audit("token.release", &subject, json!({ "serial": serial, "request": request.id }))?;
+            }
+            Ok(())
         })
     }
 }

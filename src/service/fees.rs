@@ -49,7 +49,7 @@ impl Ledger {
         if fee.reverses.is_some() || fee.amount <= 0 {
             return Err(invalid("fee", "err.fee_not_reversible"));
         }
-        if fee.reversed {
+        if fee.reversed || fee.reversal_pending {
             return Err(invalid("fee", "err.fee_already_reversed"));
         }
         if !crate::domain::unlock::valid_reason(reason) {

@@ -189,13 +189,18 @@ impl Ledger {
                     }
                     match &check {
                         Check::RightAtStep { replacement: Some(token), step, .. } => {
-                            super::tokens::bind_token(w, token, user.id, *step)?;
+                            if !super::tokens::bind_token(w, token, user.id, *step)? {
+                                return Ok(Verdict::Replayed);
+                            }
                             w.audit("token.first_use", &subject, json!({ "serial": token.serial }))?;
                         }
-                        Check::RightAtStep { token_id, step, .. }
-                            if !store::tokens::use_step(&w.tx, *token_id, *step)? =>
-                        {
-                            return Ok(Verdict::Replayed);
+                        // The step is recorded so that no code is accepted twice: a change of
+                        // state, audited like any other.
+                        Check::RightAtStep { token_id, step, .. } => {
+                            if !store::tokens::use_step(&w.tx, *token_id, *step)? {
+                                return Ok(Verdict::Replayed);
+                            }
+                            w.audit("ib.otp", &subject, json!({ "step": step }))?;
                         }
                         _ => {}
                     }

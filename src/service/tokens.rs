@@ -93,15 +93,12 @@ impl Ledger {
     pub fn add_token(&mut self, session: &Session, user_id: i64, serial: &str) -> Result<Receipt> {
         let (user, branch) = self.user_and_branch(user_id)?;
         session.authorize(Operation::CounterProcedure, Some(&branch))?;
-        if store::tokens::of_user(&self.conn, user_id)?.iter().any(|t| t.state == "issued") {
-            return Err(invalid("user", "err.token_already_held"));
-        }
-        if !store::tokens::reserved_for(&self.conn, user_id)?.is_empty() {
-            return Err(invalid("user", "err.token_waiting"));
-        }
+        free_for_a_new_token(&self.conn, user_id)?;
         let token = self.stock_token(serial, &branch)?;
         let amount = self.cfg.fees.token_add;
         self.token_write(session, &user, &branch, |w, subject| {
+            // Again under the write lock: another terminal may have added one meanwhile.
+            free_for_a_new_token(&w.tx, user.id)?;
             if !store::tokens::reserve(&w.tx, token.id, user.id, "reserved", None)? {
                 return Err(invalid("serial", "err.token_not_in_stock"));
             }
@@ -121,8 +118,17 @@ impl Ledger {
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         let channel = if session.role == crate::domain::permission::StaffRole::Operator { "phone" } else { "counter" };
         self.write(&session.actor(), |w| {
-            store::tokens::set_state(&w.tx, token.id, "lost")?;
-            w.audit("token.lost", &subject, json!({ "serial": token.serial, "channel": channel }))
+            if !store::tokens::change_state(&w.tx, token.id, "issued", "lost")? {
+                return Err(ServiceError::AlreadyDone { by: String::new() });
+            }
+            // A replacement in the post would otherwise wait behind the lost token for good;
+            // the reissue at the counter replaces both.
+            let mailed = store::tokens::retire_mailed(&w.tx, user.id)?;
+            w.audit(
+                "token.lost",
+                &subject,
+                json!({ "serial": token.serial, "channel": channel, "mailed_retired": mailed }),
+            )
         })?;
         Ok(token.serial)
     }
@@ -226,7 +232,9 @@ impl Ledger {
         let step = self.check_token_code(&token, code)?;
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         self.write(&session.actor(), |w| {
-            bind_token(w, &token, user.id, step)?;
+            if !bind_token(w, &token, user.id, step)? {
+                return Err(invalid("code", "err.token_code_replayed"));
+            }
             w.audit("token.handover", &subject, json!({ "serial": token.serial }))
         })?;
         Ok(token.serial)
@@ -250,6 +258,11 @@ impl Ledger {
         let token = self.stock_token(serial, &branch)?;
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         self.write(&session.actor(), |w| {
+            // Again under the write lock: a loss report or another mailing may have landed.
+            let still_issued = store::tokens::of_user(&w.tx, user.id)?.iter().any(|t| t.id == old.id && t.state == "issued");
+            if !still_issued || !store::tokens::reserved_for(&w.tx, user.id)?.is_empty() {
+                return Err(invalid("user", "err.token_waiting"));
+            }
             if !store::tokens::reserve(&w.tx, token.id, user.id, "mailed", Some(old.id))? {
                 return Err(invalid("serial", "err.token_not_in_stock"));
             }
@@ -280,7 +293,9 @@ impl Ledger {
             None => branch,
         };
         let days = within_days.unwrap_or(self.cfg.token.expiry_notice_days);
-        let until = business_date(self.now()) + chrono::Duration::days(i64::from(days));
+        let until = business_date(self.now())
+            .checked_add_days(chrono::Days::new(u64::from(days)))
+            .ok_or(invalid("within", "err.within_days"))?;
         Ok(store::tokens::expiring(&self.conn, &until.format("%Y-%m-%d").to_string(), branch, 10_000)?)
     }
 
@@ -301,15 +316,33 @@ impl Ledger {
     }
 }
 
+/// A user may be given a new token (add) only when they hold none in use, none lost (a
+/// lost one is replaced by a reissue, R10) and none waiting for hand-over.
+fn free_for_a_new_token(conn: &rusqlite::Connection, user_id: i64) -> Result<()> {
+    let held = store::tokens::of_user(conn, user_id)?;
+    if held.iter().any(|t| t.state == "issued") {
+        return Err(invalid("user", "err.token_already_held"));
+    }
+    if held.iter().any(|t| t.state == "lost") {
+        return Err(invalid("user", "err.token_lost_reissue"));
+    }
+    if !store::tokens::reserved_for(conn, user_id)?.is_empty() {
+        return Err(invalid("user", "err.token_waiting"));
+    }
+    Ok(())
+}
+
 /// Binds a token to its user, retiring the token it replaces (R10 reissue, R12 mailing).
-pub(crate) fn bind_token(w: &mut Writer<'_>, token: &TokenRow, user_id: i64, step: i64) -> Result<()> {
+/// False when the code's step was used meanwhile (another attempt won the race).
+pub(crate) fn bind_token(w: &mut Writer<'_>, token: &TokenRow, user_id: i64, step: i64) -> Result<bool> {
     if !store::tokens::bind(&w.tx, token.id, user_id, step)? {
-        return Err(invalid("code", "err.token_code_replayed"));
+        return Ok(false);
     }
     if let Some(old) = token.replaces {
         store::tokens::set_state(&w.tx, old, "retired")?;
     }
-    index_serial(w, &token.serial, user_id)
+    index_serial(w, &token.serial, user_id)?;
+    Ok(true)
 }
 
 /// From the moment a token is set aside for a user, its serial finds the customer (and
@@ -504,5 +537,63 @@ mod tests {
         let r = l.ib_attempt("sakura-m", CredentialKind::OneTimePassword, &SecretString::from(late)).expect("ib");
         assert_eq!(r.result, IbResult::Rejected);
         assert!(l.verify_audit().expect("verify").intact());
+    }
+
+    /// From a code review: the ways a token could get stuck for good are closed.
+    #[test]
+    fn no_token_gets_stuck() {
+        let clock = ManualClock::new(at(1_800_000_000));
+        let mut l = demo(&clock);
+        let clerk = login(&mut l, "clerk101");
+        let sup = login(&mut l, "super101");
+        let tel = login(&mut l, "tel900");
+        let g1 = user(&l, "yamada-g1");
+        // Added and handed over, then lost: an add is refused (a reissue is the way).
+        l.add_token(&clerk, g1, "HT91010001").expect("add");
+        let token = store::tokens::by_serial(l.conn(), "HT91010001").expect("q").expect("token");
+        let seed = secret::open(l.keys.enc_key(), &token.seed).expect("seed");
+        let p = TokenParams { seed: &seed, algorithm: "SHA1", digits: 6, period: 30 };
+        l.hand_over(&clerk, g1, &token::code_at(&p, 1_800_000_000).expect("code")).expect("hand over");
+        l.report_lost(&tel, g1).expect("lost");
+        assert!(matches!(
+            l.add_token(&clerk, g1, "HT91010002"),
+            Err(ServiceError::Invalid { key: "err.token_lost_reissue", .. })
+        ));
+        // A rejected reissue gives its token back to stock, and a new reissue can follow.
+        let (_, request) = l.reissue_token(&clerk, g1, "HT91010002").expect("reissue");
+        l.reject(&sup, request, "別の端末を使う").expect("reject");
+        let back = store::tokens::by_serial(l.conn(), "HT91010002").expect("q").expect("token");
+        assert_eq!((back.state.as_str(), back.reserved_for), ("in_stock", None));
+        l.reissue_token(&clerk, g1, "HT91010003").expect("second reissue");
+        // A loss report retires a replacement still in the post.
+        let sakura = user(&l, "sakura-m");
+        l.mail_replacement(&clerk, sakura, "HT91010004", "RM123456789JP").expect("mail");
+        l.report_lost(&tel, sakura).expect("lost");
+        let mailed = store::tokens::by_serial(l.conn(), "HT91010004").expect("q").expect("token");
+        assert_eq!(mailed.state, "retired");
+        l.reissue_token(&clerk, sakura, "HT91010005").expect("reissue after mailing");
+        // A supervisor disabled since logging in approves nothing.
+        l.staff_disable(&crate::service::Actor::cli(), "super101").expect("disable");
+        assert!(matches!(l.approve(&sup, request + 1, "000000"), Err(ServiceError::StaffDisabled)));
+        // Days far beyond the calendar are refused, not a panic.
+        assert!(l.expiring_tokens(None, Some(u32::MAX), None).is_err());
+        assert!(l.verify_audit().expect("verify").intact());
+    }
+
+    #[test]
+    fn one_reversal_or_waiver_per_fee() {
+        let clock = ManualClock::new(at(1_800_000_000));
+        let mut l = demo(&clock);
+        let clerk = login(&mut l, "clerk101");
+        let g1 = user(&l, "yamada-g1");
+        l.add_token(&clerk, g1, "HT91010001").expect("add");
+        let fee = store::fees::day(l.conn(), &business_date(l.now()).format("%Y-%m-%d").to_string(), Some("101"))
+            .expect("day")[0]
+            .id;
+        l.request_reversal(&clerk, fee, false, "金額誤り").expect("reversal");
+        assert!(matches!(
+            l.request_reversal(&clerk, fee, true, "免除"),
+            Err(ServiceError::Invalid { key: "err.fee_already_reversed", .. })
+        ));
     }
 }

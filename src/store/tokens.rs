@@ -121,6 +121,40 @@ pub fn set_state(tx: &Transaction<'_>, id: i64, state: &str) -> Result<()> {
     Ok(())
 }
 
+/// Moves a token from one state to another; false when it was no longer in `from` (another
+/// terminal moved it first).
+pub fn change_state(tx: &Transaction<'_>, id: i64, from: &str, to: &str) -> Result<bool> {
+    let n = tx
+        .prepare_cached("UPDATE tokens SET state = ?3 WHERE id = ?1 AND state = ?2")?
+        .execute(params![id, from, to])?;
+    Ok(n == 1)
+}
+
+/// Retires the replacements mailed to a user and not used yet; returns their serials.
+pub fn retire_mailed(tx: &Transaction<'_>, user_id: i64) -> Result<Vec<String>> {
+    let mut stmt = tx.prepare_cached("SELECT serial FROM tokens WHERE reserved_for = ?1 AND state = 'mailed'")?;
+    let serials: Vec<String> = stmt.query_map([user_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    tx.prepare_cached(
+        "UPDATE tokens SET state = 'retired', reserved_for = NULL WHERE reserved_for = ?1 AND state = 'mailed'",
+    )?
+    .execute([user_id])?;
+    Ok(serials)
+}
+
+/// Puts the token set aside for a rejected reissue back in stock; returns its serial.
+pub fn release_for_request(tx: &Transaction<'_>, request_id: i64) -> Result<Option<String>> {
+    let serial: Option<String> = tx
+        .prepare_cached("SELECT serial FROM tokens WHERE request_id = ?1 AND state = 'reserved'")?
+        .query_row([request_id], |r| r.get(0))
+        .optional()?;
+    tx.prepare_cached(
+        "UPDATE tokens SET state = 'in_stock', reserved_for = NULL, replaces = NULL, request_id = NULL
+         WHERE request_id = ?1 AND state = 'reserved'",
+    )?
+    .execute([request_id])?;
+    Ok(serial)
+}
+
 /// Issued tokens expiring on or before `until` (YYYY-MM-DD), for a branch or all.
 pub fn count_expiring(conn: &Connection, until: &str, branch: Option<&str>) -> Result<i64> {
     Ok(conn.query_row(
