@@ -108,14 +108,13 @@ impl Keys {
     }
 }
 
-/// Where the key of a ledger lives: the configured path, or `ledger.key` beside it.
+/// Where the key of a ledger lives: the configured path, or `ledger.key` beside it (SPEC
+/// §6), whatever the ledger file is called. One ledger per folder, then, unless the config
+/// names the key.
 pub fn key_path(db: &Path, configured: Option<&Path>) -> PathBuf {
     match configured {
         Some(p) => p.to_path_buf(),
-        None => db.with_file_name(match db.file_stem().and_then(|s| s.to_str()) {
-            Some("ledger") | None => "ledger.key".to_string(),
-            Some(stem) => format!("{stem}.key"),
-        }),
+        None => db.with_file_name("ledger.key"),
     }
 }
 
@@ -144,7 +143,7 @@ mod tests {
     #[test]
     fn key_path_sits_beside_the_ledger() {
         assert_eq!(key_path(Path::new("/x/ledger.sqlite3"), None), Path::new("/x/ledger.key"));
-        assert_eq!(key_path(Path::new("/x/branch.sqlite3"), None), Path::new("/x/branch.key"));
+        assert_eq!(key_path(Path::new("/x/branch.sqlite3"), None), Path::new("/x/ledger.key"));
         assert_eq!(key_path(Path::new("/x/l.db"), Some(Path::new("/k"))), Path::new("/k"));
     }
 }

@@ -856,16 +856,28 @@ fn eight_processes_on_one_ledger() {
 
     // Phase 1: one supervisor, one code, eight requests, eight processes.
     let phase = Instant::now();
-    // Start on a fresh time step, so that the code stays inside the ±1 window however
-    // slowly eight processes start on a loaded machine.
-    let into_step =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() % 30).unwrap_or(0);
-    if into_step > 10 {
-        std::thread::sleep(Duration::from_secs(30 - into_step + 1));
-    }
-    let step = procs::now_step();
-    let code = procs::totp_code(&procs::demo_totp_secret(), step);
-    let reports = run_phase(plan, &plan_path, "replay", || code.clone(), Duration::from_secs(120));
+    // The code is taken when every worker is ready, early in a time step, so that it stays
+    // inside the ±1 window however loaded the machine is.
+    let taken_at = std::cell::Cell::new(0i64);
+    let reports = run_phase(
+        plan,
+        &plan_path,
+        "replay",
+        || {
+            let into_step = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() % 30)
+                .unwrap_or(0);
+            if into_step > 20 {
+                std::thread::sleep(Duration::from_secs(30 - into_step + 1));
+            }
+            let step = procs::now_step();
+            taken_at.set(step);
+            procs::totp_code(&procs::demo_totp_secret(), step)
+        },
+        Duration::from_secs(120),
+    );
+    let step = taken_at.get();
     let approvals: Vec<&Report> = reports.iter().filter(|r| r.op == "approve").collect();
     assert_eq!(approvals.len(), WORKERS, "{reports:?}");
     let ok: Vec<&&Report> = approvals.iter().filter(|r| r.outcome.as_deref() == Some("ok")).collect();

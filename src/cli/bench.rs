@@ -47,7 +47,10 @@ fn rss_mb() -> Option<f64> {
 pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Failure> {
     let dir = cache_dir();
     std::fs::create_dir_all(&dir).map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
-    let db = dir.join(format!("bench-{customers}.sqlite3"));
+    // A folder per size: each ledger has its key (`ledger.key`) beside it.
+    let dir = dir.join(format!("{customers}"));
+    std::fs::create_dir_all(&dir).map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
+    let db = dir.join("ledger.sqlite3");
     if !db.exists() {
         eprintln!("generating {customers} contracts in {} …", db.display());
         let exe = std::env::current_exe().map_err(|e| Failure(e.to_string()))?;
@@ -233,7 +236,9 @@ fn import_10k(ctx: &Context) -> Result<Value, Failure> {
     pskc.push_str("</KeyContainer>");
     let mut worst: f64 = 0.0;
     for (name, bytes) in [("tokens.csv", csv.into_bytes()), ("tokens.xml", pskc.into_bytes())] {
-        let db = dir.join(format!("{name}.sqlite3"));
+        let sub = dir.join(name);
+        std::fs::create_dir_all(&sub).map_err(|e| Failure(e.to_string()))?;
+        let db = sub.join("ledger.sqlite3");
         let mut ledger = Ledger::create(&db, Config::default(), false).map_err(|e| ctx.fail(e))?;
         let t = Instant::now();
         let outcome = ledger.import_tokens(&Actor::cli(), name, &bytes, None, None, None).map_err(|e| ctx.fail(e))?;
