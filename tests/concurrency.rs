@@ -802,7 +802,10 @@ fn run_phase(
         }
         assert!(ready, "{phase}: worker {w} never got ready: {:?}", worker.seen);
     }
-    std::fs::write(&plan.go, go_text()).expect("go");
+    // Written whole, then renamed into place: a worker polling for it never reads half a file.
+    let tmp = plan.go.with_extension("tmp");
+    std::fs::write(&tmp, go_text()).expect("go");
+    std::fs::rename(&tmp, &plan.go).expect("go");
     let deadline = Instant::now() + limit;
     let mut reports = Vec::new();
     for (w, mut worker) in workers.into_iter().enumerate() {
