@@ -214,7 +214,7 @@ impl App {
 fn form_input(s: &FormState) -> Result<FormInput<'_>, crate::service::ServiceError> {
     let request = s.request();
     let received = NaiveDate::parse_from_str(s.received.value().trim(), "%Y-%m-%d")
-        .map_err(|_| crate::service::ServiceError::Invalid { field: "received", key: "ui.form.bad_date" })?;
+        .map_err(|_| crate::service::ServiceError::invalid("received", "ui.form.bad_date"))?;
     let kinds: Vec<CredentialKind> = match request.credential() {
         Some(k) => vec![k],
         None => SECRET_KINDS.to_vec(),

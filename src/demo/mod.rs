@@ -84,30 +84,16 @@ fn stock(ledger: &mut Ledger) -> Result<()> {
         .filter(|b| matches!(b.kind, BranchKind::Branch | BranchKind::HeadOffice))
         .map(|b| b.code.clone())
         .collect();
-    let (digits, period) = (ledger.config().token.digits, ledger.config().token.period);
-    let expires = business_date(ledger.now()) + Duration::days(365 * i64::from(ledger.config().token.life_years));
+    let token = ledger.config().token;
+    let expires = business_date(ledger.now()) + Duration::days(365 * i64::from(token.life_years));
     let enc = *ledger.keys.enc_key();
     ledger.write(&Actor::Demo, |w| {
         let at = w.stamp.clone();
         for branch in &branches {
             for n in 1..=30 {
                 let serial = format!("HT9{branch}{n:04}");
-                let sealed = secret::seal(&enc, &demo_seed(&serial));
-                store::tokens::insert(
-                    &w.tx,
-                    &NewToken {
-                        serial: &serial,
-                        branch,
-                        seed: &sealed,
-                        algorithm: "SHA1",
-                        digits,
-                        period,
-                        expires: &expires.format("%Y-%m-%d").to_string(),
-                        state: "in_stock",
-                        user_id: None,
-                        at: &at,
-                    },
-                )?;
+                let t = DemoToken { serial: &serial, branch, expires, state: "in_stock", user_id: None, at: &at };
+                insert_demo_token(&w.tx, &enc, token, &t)?;
             }
         }
         w.audit("tokens.import", "ledger", json!({ "demo_stock_per_branch": 30, "branches": branches }))
@@ -213,28 +199,48 @@ fn demo_seed(serial: &str) -> [u8; 20] {
     out
 }
 
+/// A demo token, its seed derived from the serial and sealed with the ledger's key.
+struct DemoToken<'a> {
+    serial: &'a str,
+    branch: &'a str,
+    expires: NaiveDate,
+    state: &'a str,
+    user_id: Option<i64>,
+    at: &'a str,
+}
+
+fn insert_demo_token(
+    tx: &rusqlite::Transaction<'_>,
+    enc: &[u8; 32],
+    token: crate::config::Token,
+    t: &DemoToken<'_>,
+) -> Result<i64> {
+    let sealed = secret::seal(enc, &demo_seed(t.serial));
+    Ok(store::tokens::insert(
+        tx,
+        &NewToken {
+            serial: t.serial,
+            branch: t.branch,
+            seed: &sealed,
+            algorithm: "SHA1",
+            digits: token.digits,
+            period: token.period,
+            expires: &t.expires.format("%Y-%m-%d").to_string(),
+            state: t.state,
+            user_id: t.user_id,
+            at: t.at,
+        },
+    )?)
+}
+
 fn add_token(ledger: &mut Ledger, serial: &str, branch: &str, user_id: i64, expires: NaiveDate) -> Result<i64> {
-    let sealed = secret::seal(ledger.keys.enc_key(), &demo_seed(serial));
-    let (digits, period) = (ledger.config().token.digits, ledger.config().token.period);
+    let (enc, token) = (*ledger.keys.enc_key(), ledger.config().token);
     let user = store::customers::user(ledger.conn(), user_id)?;
     let subject = format!("contract:{}/user:{user_id}", user.map_or(0, |u| u.contract_id));
     ledger.write(&Actor::Demo, |w| {
         let at = w.stamp.clone();
-        let id = store::tokens::insert(
-            &w.tx,
-            &NewToken {
-                serial,
-                branch,
-                seed: &sealed,
-                algorithm: "SHA1",
-                digits,
-                period,
-                expires: &expires.format("%Y-%m-%d").to_string(),
-                state: "issued",
-                user_id: Some(user_id),
-                at: &at,
-            },
-        )?;
+        let t = DemoToken { serial, branch, expires, state: "issued", user_id: Some(user_id), at: &at };
+        let id = insert_demo_token(&w.tx, &enc, token, &t)?;
         crate::service::tokens::index_serial(w, serial, user_id)?;
         w.audit("token.issue", &subject, json!({ "serial": serial, "expires": expires.to_string() }))?;
         Ok(id)
@@ -417,22 +423,8 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
             if rng.gen_bool(0.1) {
                 let serial = format!("HT{:08}", 20_000_000 + i);
                 let expires = today + Duration::days(rng.gen_range(1..365 * cfg.token.life_years as i64));
-                let sealed = secret::seal(&enc, &demo_seed(&serial));
-                let token_id = store::tokens::insert(
-                    &w.tx,
-                    &NewToken {
-                        serial: &serial,
-                        branch,
-                        seed: &sealed,
-                        algorithm: "SHA1",
-                        digits: cfg.token.digits,
-                        period: cfg.token.period,
-                        expires: &expires.format("%Y-%m-%d").to_string(),
-                        state: "issued",
-                        user_id: Some(ids[0]),
-                        at: &created,
-                    },
-                )?;
+                let t = DemoToken { serial: &serial, branch, expires, state: "issued", user_id: Some(ids[0]), at: &created };
+                let token_id = insert_demo_token(&w.tx, &enc, cfg.token, &t)?;
                 store::search::add_term(&w.tx, contract_id, &crate::domain::search::serial_term(&serial))?;
                 // Half of them were added at the counter, with the fee.
                 if rng.gen_bool(0.5) {

@@ -16,15 +16,11 @@ use super::customers::{NewCustomer, NewCustomerUser, insert_customer};
 use super::staff::Session;
 use super::{Ledger, Result, ServiceError, Writer, stamp};
 
-fn invalid(field: &'static str, key: &'static str) -> ServiceError {
-    ServiceError::Invalid { field, key }
-}
-
 fn decision_error(e: DecisionError, request: &RequestRow) -> ServiceError {
     match e {
         DecisionError::NotPending => ServiceError::AlreadyDone { by: request.decided_by.clone().unwrap_or_default() },
-        DecisionError::OwnRequest => invalid("request", "err.own_request"),
-        DecisionError::ReasonRequired => invalid("reason", "err.reason"),
+        DecisionError::OwnRequest => ServiceError::invalid("request", "err.own_request"),
+        DecisionError::ReasonRequired => ServiceError::invalid("reason", "err.reason"),
     }
 }
 
@@ -61,14 +57,16 @@ impl Ledger {
         if staff.locked_at.is_some() {
             return Err(ServiceError::StaffLocked);
         }
-        let Some(sealed) = staff.totp_secret else { return Err(invalid("code", "err.totp_not_enrolled")) };
+        let Some(sealed) = staff.totp_secret else {
+            return Err(ServiceError::invalid("code", "err.totp_not_enrolled"));
+        };
         let seed = secret::open(self.keys.enc_key(), &sealed)?;
         let p = TokenParams { seed: &seed, algorithm: "SHA1", digits: 6, period: 30 };
         let now = u64::try_from(self.now().timestamp()).unwrap_or(0);
         match token::check(&p, code.trim(), now, self.cfg.token.window_steps, staff.totp_last_step) {
             CodeCheck::Accepted { step } => Ok(step),
-            CodeCheck::Replayed => Err(invalid("code", "err.totp_replayed")),
-            CodeCheck::Wrong => Err(invalid("code", "err.totp_wrong")),
+            CodeCheck::Replayed => Err(ServiceError::invalid("code", "err.totp_replayed")),
+            CodeCheck::Wrong => Err(ServiceError::invalid("code", "err.totp_wrong")),
         }
     }
 
@@ -81,7 +79,7 @@ impl Ledger {
         let staff_id = session.id.clone();
         self.write(&session.actor(), |w| {
             if !store::staff::use_totp_step(&w.tx, &staff_id, step)? {
-                return Err(invalid("code", "err.totp_replayed"));
+                return Err(ServiceError::invalid("code", "err.totp_replayed"));
             }
             let at = w.stamp.clone();
             if !store::requests::decide(&w.tx, request.id, RequestState::Approved.code(), &staff_id, &at, None)? {
@@ -166,8 +164,8 @@ fn carry_out(w: &mut Writer<'_>, request: &RequestRow, payload: &Value, by: &str
                 .credential
                 .as_deref()
                 .and_then(CredentialKind::from_code)
-                .ok_or(invalid("request", "err.request_damaged"))?;
-            let hash_id = secret_id(kind).ok_or(invalid("request", "err.request_damaged"))?;
+                .ok_or(ServiceError::invalid("request", "err.request_damaged"))?;
+            let hash_id = secret_id(kind).ok_or(ServiceError::invalid("request", "err.request_damaged"))?;
             // R14: a re-registered login password must be changed at the next login.
             let must_change = kind == CredentialKind::LoginPassword;
             store::customers::set_secret_id(&w.tx, user_id, kind, hash_id, must_change)?;
@@ -188,10 +186,10 @@ fn carry_out(w: &mut Writer<'_>, request: &RequestRow, payload: &Value, by: &str
         // The new token may now be handed over (see `hand_over`).
         "token_reissue" => Ok(()),
         "fee_reversal" | "fee_waiver" => {
-            let fee_id = payload["fee"].as_i64().ok_or(invalid("request", "err.request_damaged"))?;
+            let fee_id = payload["fee"].as_i64().ok_or(ServiceError::invalid("request", "err.request_damaged"))?;
             let fee = store::fees::get(&w.tx, fee_id)?.ok_or(ServiceError::NotFound("msg.fee"))?;
             if fee.reversed {
-                return Err(invalid("fee", "err.fee_already_reversed"));
+                return Err(ServiceError::invalid("fee", "err.fee_already_reversed"));
             }
             let user = match &fee.login_id {
                 Some(l) => store::customers::user_by_login_id(&w.tx, l)?,
@@ -214,7 +212,7 @@ fn carry_out(w: &mut Writer<'_>, request: &RequestRow, payload: &Value, by: &str
             )?;
             Ok(())
         }
-        _ => Err(invalid("request", "err.request_kind_not_ready")),
+        _ => Err(ServiceError::invalid("request", "err.request_kind_not_ready")),
     }
 }
 
@@ -225,17 +223,19 @@ fn reapply(w: &mut Writer<'_>, request: &RequestRow, payload: &Value, subject: &
     let old_id = request.contract_id.unwrap_or_default();
     let old = store::customers::contract(&w.tx, old_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
     if !store::customers::cancel_contract(&w.tx, old_id, &at)? {
-        return Err(invalid("contract", "err.contract_cancelled"));
+        return Err(ServiceError::invalid("contract", "err.contract_cancelled"));
     }
-    let id =
-        |k: CredentialKind| payload["secret_ids"][k.code()].as_i64().ok_or(invalid("request", "err.request_damaged"));
+    let id = |k: CredentialKind| {
+        payload["secret_ids"][k.code()].as_i64().ok_or(ServiceError::invalid("request", "err.request_damaged"))
+    };
     let secrets = SecretIds {
         login: id(CredentialKind::LoginPassword)?,
         confirm: id(CredentialKind::ConfirmPassword)?,
         pin: id(CredentialKind::Pin)?,
         approval_pin: id(CredentialKind::ApprovalPin)?,
     };
-    let login_id = payload["new_login_id"].as_str().ok_or(invalid("request", "err.request_damaged"))?.to_string();
+    let login_id =
+        payload["new_login_id"].as_str().ok_or(ServiceError::invalid("request", "err.request_damaged"))?.to_string();
     let master_name = store::customers::users_of(&w.tx, old_id)?
         .into_iter()
         .find(|u| u.role == UserRole::Master)

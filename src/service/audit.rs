@@ -184,7 +184,7 @@ impl Ledger {
         limit: u32,
     ) -> Result<Vec<crate::domain::audit::Entry>> {
         session.authorize(crate::domain::permission::Operation::ViewAudit, None)?;
-        let bad_date = || ServiceError::Invalid { field: "date", key: "ui.form.bad_date" };
+        let bad_date = || ServiceError::invalid("date", "ui.form.bad_date");
         let day_start = |s: &str, plus: i64| -> Result<Option<String>> {
             if s.trim().is_empty() {
                 return Ok(None);

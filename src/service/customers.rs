@@ -111,7 +111,6 @@ pub struct UserView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerView {
     pub contract: ContractRow,
-    pub branch_name: String,
     pub users: Vec<UserView>,
     pub history: Vec<Entry>,
 }
@@ -173,8 +172,7 @@ impl Ledger {
             users.push(UserView { user, open_locks, failures, tokens, requests });
         }
         let history = store::audit::recent_for_subject(&self.conn, &format!("contract:{contract_id}/"), 50)?;
-        let branch_name = self.cfg.branch(&contract.branch).map(|b| b.name.clone()).unwrap_or_default();
-        Ok(CustomerView { contract, branch_name, users, history })
+        Ok(CustomerView { contract, users, history })
     }
 
     pub fn home_stats(&self, session: &Session) -> Result<HomeStats> {

@@ -46,6 +46,11 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// A value that cannot be used: which field, and the catalog key of the message.
+    pub fn invalid(field: &'static str, key: &'static str) -> Self {
+        Self::Invalid { field, key }
+    }
+
     /// The message a person reads, in their language.
     pub fn message(&self, lang: Lang) -> String {
         match self {

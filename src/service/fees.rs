@@ -10,10 +10,6 @@ use crate::store::{self, fees::FeeRow, requests::NewRequest};
 use super::staff::Session;
 use super::{Ledger, Result, ServiceError};
 
-fn invalid(field: &'static str, key: &'static str) -> ServiceError {
-    ServiceError::Invalid { field, key }
-}
-
 /// A branch's business day: its entries and their totals.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Journal {
@@ -47,13 +43,13 @@ impl Ledger {
         let fee = store::fees::get(&self.conn, fee_id)?.ok_or(ServiceError::NotFound("msg.fee"))?;
         session.authorize(Operation::CounterProcedure, Some(&fee.branch))?;
         if fee.reverses.is_some() || fee.amount <= 0 {
-            return Err(invalid("fee", "err.fee_not_reversible"));
+            return Err(ServiceError::invalid("fee", "err.fee_not_reversible"));
         }
         if fee.reversed || fee.reversal_pending {
-            return Err(invalid("fee", "err.fee_already_reversed"));
+            return Err(ServiceError::invalid("fee", "err.fee_already_reversed"));
         }
         if !crate::domain::unlock::valid_reason(reason) {
-            return Err(invalid("reason", "err.reason"));
+            return Err(ServiceError::invalid("reason", "err.reason"));
         }
         let kind = if waiver { "fee_waiver" } else { "fee_reversal" };
         let reason = reason.trim().to_string();
@@ -79,7 +75,7 @@ impl Ledger {
                 },
             )
             .map_err(|e| match e {
-                store::StoreError::Duplicate => invalid("request", "err.fee_already_reversed"),
+                store::StoreError::Duplicate => ServiceError::invalid("request", "err.fee_already_reversed"),
                 other => other.into(),
             })?;
             w.audit(

@@ -40,10 +40,6 @@ pub struct FormInput<'a> {
     pub new_login_id: Option<&'a str>,
 }
 
-fn invalid(field: &'static str, key: &'static str) -> ServiceError {
-    ServiceError::Invalid { field, key }
-}
-
 /// A login ID: 4–20 of lower-case letters, digits, `.`, `_`, `-`, starting with a letter
 /// or digit.
 pub fn valid_login_id(s: &str) -> bool {
@@ -74,36 +70,36 @@ pub fn check_input(
     has_admin: bool,
 ) -> Result<()> {
     if !forms::valid_form_number(f.form_no) {
-        return Err(invalid("form_no", "err.form_number"));
+        return Err(ServiceError::invalid("form_no", "err.form_number"));
     }
     forms::check_received(f.received, today).map_err(|p| match p {
-        FormProblem::FutureDate => invalid("received", "err.form_future_date"),
-        _ => invalid("received", "err.form_stale_date"),
+        FormProblem::FutureDate => ServiceError::invalid("received", "err.form_future_date"),
+        _ => ServiceError::invalid("received", "err.form_stale_date"),
     })?;
     let brought_by = f.brought_by.trim();
     if brought_by.is_empty() || brought_by.chars().count() > 60 || brought_by.chars().any(char::is_control) {
-        return Err(invalid("brought_by", "err.form_brought_by"));
+        return Err(ServiceError::invalid("brought_by", "err.form_brought_by"));
     }
     if f.document.is_none() {
-        return Err(invalid("identity", "err.identity_document"));
+        return Err(ServiceError::invalid("identity", "err.identity_document"));
     }
     if !f.seal_matched {
-        return Err(invalid("identity", "err.identity_seal"));
+        return Err(ServiceError::invalid("identity", "err.identity_seal"));
     }
     forms::applies(f.request, role, has_admin).map_err(|p| match p {
-        FormProblem::CancelNotNeeded => invalid("request", "err.form_cancel_not_needed"),
-        _ => invalid("request", "err.form_not_for_user"),
+        FormProblem::CancelNotNeeded => ServiceError::invalid("request", "err.form_cancel_not_needed"),
+        _ => ServiceError::invalid("request", "err.form_not_for_user"),
     })?;
     let needed = needed_secrets(f.request);
     for kind in &needed {
         let Some(s) = f.secrets.iter().find(|s| s.kind == *kind) else {
-            return Err(invalid("secret", "err.form_secret_missing"));
+            return Err(ServiceError::invalid("secret", "err.form_secret_missing"));
         };
         if s.first.expose_secret() != s.second.expose_secret() {
-            return Err(invalid("secret", "err.form_secret_mismatch"));
+            return Err(ServiceError::invalid("secret", "err.form_secret_mismatch"));
         }
         if !meets_policy(*kind, &s.first) {
-            return Err(invalid(
+            return Err(ServiceError::invalid(
                 "secret",
                 if matches!(kind, CredentialKind::Pin | CredentialKind::ApprovalPin) {
                     "err.form_pin_policy"
@@ -114,7 +110,7 @@ pub fn check_input(
         }
     }
     if f.request == FormRequest::CancelAndReapply && !f.new_login_id.is_some_and(valid_login_id) {
-        return Err(invalid("login_id", "err.login_id_format"));
+        return Err(ServiceError::invalid("login_id", "err.login_id_format"));
     }
     Ok(())
 }
@@ -128,21 +124,21 @@ impl Ledger {
             store::customers::contract(&self.conn, user.contract_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
         session.authorize(Operation::CounterProcedure, Some(&contract.branch))?;
         if contract.cancelled {
-            return Err(invalid("contract", "err.contract_cancelled"));
+            return Err(ServiceError::invalid("contract", "err.contract_cancelled"));
         }
         let has_admin = store::customers::contract_has_admin(&self.conn, contract.id)?;
         check_input(f, business_date(self.now()), user.role, has_admin)?;
         let brought_by = f.brought_by.trim();
-        let Some(document) = f.document else { return Err(invalid("identity", "err.identity_document")) };
+        let Some(document) = f.document else { return Err(ServiceError::invalid("identity", "err.identity_document")) };
         let needed = needed_secrets(f.request);
         let new_login_id = match (f.request, f.new_login_id) {
             (FormRequest::CancelAndReapply, Some(id)) if valid_login_id(id) => {
                 if store::customers::login_id_taken(&self.conn, id)? {
-                    return Err(invalid("login_id", "err.login_id_taken"));
+                    return Err(ServiceError::invalid("login_id", "err.login_id_taken"));
                 }
                 Some(id.to_string())
             }
-            (FormRequest::CancelAndReapply, _) => return Err(invalid("login_id", "err.login_id_format")),
+            (FormRequest::CancelAndReapply, _) => return Err(ServiceError::invalid("login_id", "err.login_id_format")),
             _ => None,
         };
         // Hash before anything touches the ledger; the plain secrets end here.
@@ -186,7 +182,7 @@ impl Ledger {
                 },
             )
             .map_err(|e| match e {
-                store::StoreError::Duplicate => invalid("request", "err.form_pending"),
+                store::StoreError::Duplicate => ServiceError::invalid("request", "err.form_pending"),
                 other => other.into(),
             })?;
             store::forms::insert(
@@ -207,7 +203,7 @@ impl Ledger {
                 },
             )
             .map_err(|e| match e {
-                store::StoreError::Duplicate => invalid("form_no", "err.form_number_used"),
+                store::StoreError::Duplicate => ServiceError::invalid("form_no", "err.form_number_used"),
                 other => other.into(),
             })?;
             w.audit(

@@ -44,7 +44,7 @@ impl Ledger {
     ) -> Result<ImportOutcome> {
         let branch = branch.unwrap_or(self.cfg.head_office()).to_string();
         if self.cfg.branch(&branch).is_none() {
-            return Err(ServiceError::Invalid { field: "branch", key: "err.unknown_branch" });
+            return Err(ServiceError::invalid("branch", "err.unknown_branch"));
         }
         let format = format.unwrap_or_else(|| import::detect_format(file_name, bytes));
         let today = business_date(self.now());
@@ -101,9 +101,7 @@ fn insert(w: &mut super::Writer<'_>, r: &TokenRecord, branch: &str, enc: &[u8; 3
         },
     )
     .map_err(|e| match e {
-        store::StoreError::Duplicate => {
-            ServiceError::Invalid { field: "serial", key: "err.import_duplicate_in_ledger" }
-        }
+        store::StoreError::Duplicate => ServiceError::invalid("serial", "err.import_duplicate_in_ledger"),
         other => other.into(),
     })?;
     Ok(())

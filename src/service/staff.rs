@@ -113,19 +113,19 @@ impl Ledger {
         password: &SecretString,
     ) -> Result<()> {
         if !valid_staff_id(id) {
-            return Err(ServiceError::Invalid { field: "id", key: "err.staff_id" });
+            return Err(ServiceError::invalid("id", "err.staff_id"));
         }
         if name.trim().is_empty() || name.chars().any(char::is_control) {
-            return Err(ServiceError::Invalid { field: "name", key: "err.staff_name" });
+            return Err(ServiceError::invalid("name", "err.staff_name"));
         }
         if self.cfg.branch(branch).is_none() {
-            return Err(ServiceError::Invalid { field: "branch", key: "err.unknown_branch" });
+            return Err(ServiceError::invalid("branch", "err.unknown_branch"));
         }
         if !valid_staff_password(password) {
-            return Err(ServiceError::Invalid { field: "password", key: "err.staff_password_policy" });
+            return Err(ServiceError::invalid("password", "err.staff_password_policy"));
         }
         if store::staff::get(&self.conn, id)?.is_some() {
-            return Err(ServiceError::Invalid { field: "id", key: "err.staff_exists" });
+            return Err(ServiceError::invalid("id", "err.staff_exists"));
         }
         let hash = secret::hash(password)?;
         self.write(actor, |w| {
@@ -168,7 +168,7 @@ impl Ledger {
     pub fn staff_enroll_totp(&mut self, actor: &Actor, id: &str, fixed: Option<&[u8]>) -> Result<String> {
         let row = self.existing_staff(id)?;
         if row.role != StaffRole::Supervisor {
-            return Err(ServiceError::Invalid { field: "id", key: "err.totp_supervisors_only" });
+            return Err(ServiceError::invalid("id", "err.totp_supervisors_only"));
         }
         let secret_bytes = match fixed {
             Some(b) => b.to_vec(),

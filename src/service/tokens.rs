@@ -11,10 +11,6 @@ use crate::store::{self, customers::UserRow, fees::NewFee, requests::NewRequest,
 use super::staff::Session;
 use super::{Ledger, Result, ServiceError, Writer, business_date};
 
-fn invalid(field: &'static str, key: &'static str) -> ServiceError {
-    ServiceError::Invalid { field, key }
-}
-
 /// A receipt as handed to the customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
@@ -54,7 +50,7 @@ impl Ledger {
         let contract =
             store::customers::contract(&self.conn, user.contract_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
         if contract.cancelled {
-            return Err(invalid("contract", "err.contract_cancelled"));
+            return Err(ServiceError::invalid("contract", "err.contract_cancelled"));
         }
         Ok((user, contract.branch))
     }
@@ -78,12 +74,13 @@ impl Ledger {
 
     /// A token of the branch's stock, by serial.
     fn stock_token(&self, serial: &str, branch: &str) -> Result<TokenRow> {
-        let t = store::tokens::by_serial(&self.conn, serial.trim())?.ok_or(invalid("serial", "err.token_unknown"))?;
+        let t = store::tokens::by_serial(&self.conn, serial.trim())?
+            .ok_or(ServiceError::invalid("serial", "err.token_unknown"))?;
         if t.branch != branch {
-            return Err(invalid("serial", "err.token_other_branch"));
+            return Err(ServiceError::invalid("serial", "err.token_other_branch"));
         }
         if t.state != "in_stock" {
-            return Err(invalid("serial", "err.token_not_in_stock"));
+            return Err(ServiceError::invalid("serial", "err.token_not_in_stock"));
         }
         Ok(t)
     }
@@ -100,7 +97,7 @@ impl Ledger {
             // Again under the write lock: another terminal may have added one meanwhile.
             free_for_a_new_token(&w.tx, user.id)?;
             if !store::tokens::reserve(&w.tx, token.id, user.id, "reserved", None)? {
-                return Err(invalid("serial", "err.token_not_in_stock"));
+                return Err(ServiceError::invalid("serial", "err.token_not_in_stock"));
             }
             index_serial(w, &token.serial, user.id)?;
             w.audit("token.add", subject, json!({ "serial": token.serial }))?;
@@ -114,7 +111,8 @@ impl Ledger {
         session.authorize(Operation::ReportLostToken, None)?;
         let (user, _) = self.user_and_branch(user_id)?;
         let held = store::tokens::of_user(&self.conn, user_id)?;
-        let token = held.into_iter().find(|t| t.state == "issued").ok_or(invalid("user", "err.token_none"))?;
+        let token =
+            held.into_iter().find(|t| t.state == "issued").ok_or(ServiceError::invalid("user", "err.token_none"))?;
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         let channel = if session.role == crate::domain::permission::StaffRole::Operator { "phone" } else { "counter" };
         self.write(&session.actor(), |w| {
@@ -141,9 +139,9 @@ impl Ledger {
         let lost = store::tokens::of_user(&self.conn, user_id)?
             .into_iter()
             .find(|t| t.state == "lost")
-            .ok_or(invalid("user", "err.token_not_lost"))?;
+            .ok_or(ServiceError::invalid("user", "err.token_not_lost"))?;
         if !store::tokens::reserved_for(&self.conn, user_id)?.is_empty() {
-            return Err(invalid("user", "err.token_waiting"));
+            return Err(ServiceError::invalid("user", "err.token_waiting"));
         }
         let token = self.stock_token(serial, &branch)?;
         let amount = self.cfg.fees.token_reissue;
@@ -151,7 +149,7 @@ impl Ledger {
         let mut request_id = 0;
         let receipt = self.token_write(session, &user, &branch, |w, subject| {
             if !store::tokens::reserve(&w.tx, token.id, user.id, "reserved", Some(lost.id))? {
-                return Err(invalid("serial", "err.token_not_in_stock"));
+                return Err(ServiceError::invalid("serial", "err.token_not_in_stock"));
             }
             index_serial(w, &token.serial, user.id)?;
             let at = w.stamp.clone();
@@ -170,7 +168,7 @@ impl Ledger {
                 },
             )
             .map_err(|e| match e {
-                store::StoreError::Duplicate => invalid("request", "err.token_waiting"),
+                store::StoreError::Duplicate => ServiceError::invalid("request", "err.token_waiting"),
                 other => other.into(),
             })?;
             store::tokens::set_request(&w.tx, token.id, request_id)?;
@@ -222,18 +220,18 @@ impl Ledger {
         let token = store::tokens::reserved_for(&self.conn, user_id)?
             .into_iter()
             .find(|t| t.state == "reserved")
-            .ok_or(invalid("user", "err.token_nothing_to_hand_over"))?;
+            .ok_or(ServiceError::invalid("user", "err.token_nothing_to_hand_over"))?;
         if let Some(request_id) = token.request_id {
             let state = store::requests::get(&self.conn, request_id)?.map(|r| r.state).unwrap_or_default();
             if state != "approved" {
-                return Err(invalid("request", "err.token_reissue_not_approved"));
+                return Err(ServiceError::invalid("request", "err.token_reissue_not_approved"));
             }
         }
         let step = self.check_token_code(&token, code)?;
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         self.write(&session.actor(), |w| {
             if !bind_token(w, &token, user.id, step)? {
-                return Err(invalid("code", "err.token_code_replayed"));
+                return Err(ServiceError::invalid("code", "err.token_code_replayed"));
             }
             w.audit("token.handover", &subject, json!({ "serial": token.serial }))
         })?;
@@ -246,14 +244,14 @@ impl Ledger {
         session.authorize(Operation::CounterProcedure, Some(&branch))?;
         let tracking = tracking_no.trim();
         if !(6..=20).contains(&tracking.len()) || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(invalid("tracking", "err.tracking_no"));
+            return Err(ServiceError::invalid("tracking", "err.tracking_no"));
         }
         let old = store::tokens::of_user(&self.conn, user_id)?
             .into_iter()
             .find(|t| t.state == "issued")
-            .ok_or(invalid("user", "err.token_none"))?;
+            .ok_or(ServiceError::invalid("user", "err.token_none"))?;
         if !store::tokens::reserved_for(&self.conn, user_id)?.is_empty() {
-            return Err(invalid("user", "err.token_waiting"));
+            return Err(ServiceError::invalid("user", "err.token_waiting"));
         }
         let token = self.stock_token(serial, &branch)?;
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
@@ -261,10 +259,10 @@ impl Ledger {
             // Again under the write lock: a loss report or another mailing may have landed.
             let still_issued = store::tokens::of_user(&w.tx, user.id)?.iter().any(|t| t.id == old.id && t.state == "issued");
             if !still_issued || !store::tokens::reserved_for(&w.tx, user.id)?.is_empty() {
-                return Err(invalid("user", "err.token_waiting"));
+                return Err(ServiceError::invalid("user", "err.token_waiting"));
             }
             if !store::tokens::reserve(&w.tx, token.id, user.id, "mailed", Some(old.id))? {
-                return Err(invalid("serial", "err.token_not_in_stock"));
+                return Err(ServiceError::invalid("serial", "err.token_not_in_stock"));
             }
             index_serial(w, &token.serial, user.id)?;
             let at = w.stamp.clone();
@@ -295,7 +293,7 @@ impl Ledger {
         let days = within_days.unwrap_or(self.cfg.token.expiry_notice_days);
         let until = business_date(self.now())
             .checked_add_days(chrono::Days::new(u64::from(days)))
-            .ok_or(invalid("within", "err.within_days"))?;
+            .ok_or(ServiceError::invalid("within", "err.within_days"))?;
         Ok(store::tokens::expiring(&self.conn, &until.format("%Y-%m-%d").to_string(), branch, 10_000)?)
     }
 
@@ -303,15 +301,15 @@ impl Ledger {
     pub(crate) fn check_token_code(&self, token: &TokenRow, code: &str) -> Result<i64> {
         let today = business_date(self.now()).format("%Y-%m-%d").to_string();
         if token.expires < today {
-            return Err(invalid("code", "err.token_expired"));
+            return Err(ServiceError::invalid("code", "err.token_expired"));
         }
         let seed = secret::open(self.keys.enc_key(), &token.seed)?;
         let p = TokenParams { seed: &seed, algorithm: &token.algorithm, digits: token.digits, period: token.period };
         let now = u64::try_from(self.now().timestamp()).unwrap_or(0);
         match token::check(&p, code.trim(), now, self.cfg.token.window_steps, token.last_step) {
             CodeCheck::Accepted { step } => Ok(step),
-            CodeCheck::Replayed => Err(invalid("code", "err.token_code_replayed")),
-            CodeCheck::Wrong => Err(invalid("code", "err.token_code_wrong")),
+            CodeCheck::Replayed => Err(ServiceError::invalid("code", "err.token_code_replayed")),
+            CodeCheck::Wrong => Err(ServiceError::invalid("code", "err.token_code_wrong")),
         }
     }
 }
@@ -321,13 +319,13 @@ impl Ledger {
 fn free_for_a_new_token(conn: &rusqlite::Connection, user_id: i64) -> Result<()> {
     let held = store::tokens::of_user(conn, user_id)?;
     if held.iter().any(|t| t.state == "issued") {
-        return Err(invalid("user", "err.token_already_held"));
+        return Err(ServiceError::invalid("user", "err.token_already_held"));
     }
     if held.iter().any(|t| t.state == "lost") {
-        return Err(invalid("user", "err.token_lost_reissue"));
+        return Err(ServiceError::invalid("user", "err.token_lost_reissue"));
     }
     if !store::tokens::reserved_for(conn, user_id)?.is_empty() {
-        return Err(invalid("user", "err.token_waiting"));
+        return Err(ServiceError::invalid("user", "err.token_waiting"));
     }
     Ok(())
 }

@@ -45,7 +45,7 @@ pub fn check_input(by_phone: bool, check: IdentityCheck, reason: &str) -> Result
         },
     })?;
     if !unlock::valid_reason(reason) {
-        return Err(ServiceError::Invalid { field: "reason", key: "err.reason" });
+        return Err(ServiceError::invalid("reason", "err.reason"));
     }
     Ok(())
 }
@@ -159,7 +159,7 @@ impl Ledger {
                 )
                 .map_err(|e| match e {
                     store::StoreError::Duplicate => {
-                        ServiceError::Invalid { field: "request", key: "err.unlock_pending" }
+                        ServiceError::invalid("request", "err.unlock_pending")
                     }
                     other => other.into(),
                 })?;

@@ -262,14 +262,3 @@ pub fn contract_has_admin(conn: &Connection, contract_id: i64) -> Result<bool> {
 pub fn count_contracts(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM contracts", [], |r| r.get(0))?)
 }
-
-/// Contracts by id, in the order given (for a page of search results).
-pub fn contracts_by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<ContractRow>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(c) = contract(conn, *id)? {
-            out.push(c);
-        }
-    }
-    Ok(out)
-}

@@ -20,6 +20,19 @@ pub fn input_line<'a>(label: &'a str, input: &TextInput, focused: bool) -> Line<
     ])
 }
 
+/// A radio mark for a choice on a form.
+pub fn marker(on: bool) -> &'static str {
+    if on { "(●)" } else { "( )" }
+}
+
+/// A token's expiry as the device prints it (MM/DD/YYYY) and as a date.
+pub fn expiry(ymd: &str) -> String {
+    match chrono::NaiveDate::parse_from_str(ymd, "%Y-%m-%d") {
+        Ok(d) => format!("{} ({})", d.format("%m/%d/%Y"), d.format("%Y-%m-%d")),
+        Err(_) => crate::text::inert(ymd).into_owned(),
+    }
+}
+
 /// `s` padded with spaces to `width` display columns (Japanese characters count two).
 pub fn pad(s: &str, width: usize) -> String {
     let w = unicode_width::UnicodeWidthStr::width(s);

@@ -163,7 +163,7 @@ fn detail_lines(lang: Lang, u: &UserView) -> Vec<Line<'static>> {
             &[
                 ("serial", &inert(serial)),
                 ("state", t(lang, &format!("ui.token_state.{state}"))),
-                ("expires", &expiry(expires)),
+                ("expires", &widgets::expiry(expires)),
             ],
         )));
     }
@@ -194,14 +194,6 @@ fn detail_lines(lang: Lang, u: &UserView) -> Vec<Line<'static>> {
         lines.push(Line::from(t(lang, "ui.customer.nothing")));
     }
     lines
-}
-
-/// The expiry as the device shows it (MM/DD/YYYY) and as a Japanese date.
-fn expiry(ymd: &str) -> String {
-    match chrono::NaiveDate::parse_from_str(ymd, "%Y-%m-%d") {
-        Ok(d) => format!("{} ({})", d.format("%m/%d/%Y"), d.format("%Y-%m-%d")),
-        Err(_) => inert(ymd).into_owned(),
-    }
 }
 
 /// An audit action in the staff's words, or its code when it has no label.

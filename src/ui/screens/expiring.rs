@@ -27,7 +27,7 @@ pub fn render(app: &App, s: &ExpiringState, frame: &mut Frame<'_>, area: Rect) {
     let rows = s.rows.iter().map(|r| {
         Row::new(vec![
             Cell::from(inert(&r.serial).into_owned()),
-            Cell::from(super::token::expiry(&r.expires)),
+            Cell::from(widgets::expiry(&r.expires)),
             Cell::from(widgets::cif(&r.cif)),
             Cell::from(inert(&r.company).into_owned()),
             Cell::from(inert(&r.login_id).into_owned()),

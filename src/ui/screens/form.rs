@@ -13,10 +13,6 @@ use crate::i18n::{t, tf};
 use crate::text::inert;
 use crate::ui::{theme, widgets};
 
-fn marker(on: bool) -> &'static str {
-    if on { "(●)" } else { "( )" }
-}
-
 pub fn render(app: &App, s: &FormState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
     let title =
@@ -29,7 +25,7 @@ pub fn render(app: &App, s: &FormState, frame: &mut Frame<'_>, area: Rect) {
     let kinds: Vec<String> = FormRequest::ALL
         .iter()
         .enumerate()
-        .map(|(i, k)| format!("{} {}", marker(i == s.kind), t(lang, &format!("ui.form_request.{}", k.code()))))
+        .map(|(i, k)| format!("{} {}", widgets::marker(i == s.kind), t(lang, &format!("ui.form_request.{}", k.code()))))
         .collect();
     for chunk in kinds.chunks(if lang == crate::i18n::Lang::En { 2 } else { 3 }) {
         lines.push(Line::from(format!("  {}", chunk.join("  "))));
@@ -51,14 +47,16 @@ pub fn render(app: &App, s: &FormState, frame: &mut Frame<'_>, area: Rect) {
     let docs: Vec<String> = IdDocument::ALL
         .iter()
         .enumerate()
-        .map(|(i, d)| format!("{} {}", marker(s.document == Some(i)), t(lang, &format!("ui.document.{}", d.code()))))
+        .map(|(i, d)| {
+            format!("{} {}", widgets::marker(s.document == Some(i)), t(lang, &format!("ui.document.{}", d.code())))
+        })
         .collect();
     for chunk in docs.chunks(3) {
         lines.push(Line::from(format!("  {}", chunk.join("  "))));
     }
     lines.push(Line::from(vec![
         label(FormField::Seal, "ui.unlock.seal"),
-        Span::raw(format!("{} {}", marker(s.seal_matched), t(lang, "ui.unlock.seal_done"))),
+        Span::raw(format!("{} {}", widgets::marker(s.seal_matched), t(lang, "ui.unlock.seal_done"))),
     ]));
     if s.request() == FormRequest::CancelAndReapply {
         lines.push(Line::from(Span::styled(t(lang, "ui.form.reapply_note"), theme::warn())));

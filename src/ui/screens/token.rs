@@ -12,18 +12,6 @@ use crate::store::tokens::TokenRow;
 use crate::text::inert;
 use crate::ui::{theme, widgets};
 
-fn marker(on: bool) -> &'static str {
-    if on { "(●)" } else { "( )" }
-}
-
-/// The expiry as the device shows it (MM/DD/YYYY) and as a Japanese date.
-pub fn expiry(ymd: &str) -> String {
-    match chrono::NaiveDate::parse_from_str(ymd, "%Y-%m-%d") {
-        Ok(d) => format!("{} ({})", d.format("%m/%d/%Y"), d.format("%Y-%m-%d")),
-        Err(_) => inert(ymd).into_owned(),
-    }
-}
-
 fn token_line(lang: Lang, tok: &TokenRow) -> String {
     let mut s = tf(
         lang,
@@ -31,7 +19,7 @@ fn token_line(lang: Lang, tok: &TokenRow) -> String {
         &[
             ("serial", &inert(&tok.serial)),
             ("state", t(lang, &format!("ui.token_state.{}", tok.state))),
-            ("expires", &expiry(&tok.expires)),
+            ("expires", &widgets::expiry(&tok.expires)),
         ],
     );
     if let Some(no) = &tok.tracking_no {
@@ -95,7 +83,7 @@ pub fn render(app: &App, s: &TokenState, frame: &mut Frame<'_>, area: Rect) {
     let ops: Vec<String> = TokenOp::ALL
         .iter()
         .enumerate()
-        .map(|(i, op)| format!("{} {}", marker(i == s.op), t(lang, &format!("ui.token.op_{}", op.code()))))
+        .map(|(i, op)| format!("{} {}", widgets::marker(i == s.op), t(lang, &format!("ui.token.op_{}", op.code()))))
         .collect();
     for chunk in ops.chunks(3) {
         lines.push(Line::from(format!("  {}", chunk.join("  "))));

@@ -12,10 +12,6 @@ use crate::i18n::{t, tf};
 use crate::text::inert;
 use crate::ui::{theme, widgets};
 
-fn marker(on: bool) -> &'static str {
-    if on { "(●)" } else { "( )" }
-}
-
 pub fn render(app: &App, s: &UnlockState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
     let title = tf(lang, "ui.unlock.title", &[("login", &inert(&s.user.login_id)), ("name", &inert(&s.user.name))]);
@@ -32,7 +28,7 @@ pub fn render(app: &App, s: &UnlockState, frame: &mut Frame<'_>, area: Rect) {
         let scope = if l.scope == LockScope::Service { "ui.state.service_locked" } else { "ui.state.otp_locked" };
         let text = format!(
             "  {} {} {}",
-            marker(i == s.lock),
+            widgets::marker(i == s.lock),
             t(lang, scope),
             tf(
                 lang,
@@ -49,8 +45,8 @@ pub fn render(app: &App, s: &UnlockState, frame: &mut Frame<'_>, area: Rect) {
     }
     lines.push(Line::from(vec![
         label(UnlockField::Cause, "ui.unlock.cause"),
-        Span::raw(format!("{} {}  ", marker(s.cause == 0), t(lang, "ui.unlock.mistyped"))),
-        Span::raw(format!("{} {}", marker(s.cause == 1), t(lang, "ui.unlock.forgot"))),
+        Span::raw(format!("{} {}  ", widgets::marker(s.cause == 0), t(lang, "ui.unlock.mistyped"))),
+        Span::raw(format!("{} {}", widgets::marker(s.cause == 1), t(lang, "ui.unlock.forgot"))),
     ]));
     if s.forgot() {
         lines.push(Line::from(Span::styled(format!("  {}", t(lang, "ui.unlock.forgot_hint")), theme::warn())));
@@ -60,7 +56,7 @@ pub fn render(app: &App, s: &UnlockState, frame: &mut Frame<'_>, area: Rect) {
             label(UnlockField::CallBack, "ui.unlock.callback"),
             Span::raw(format!(
                 "{} {}",
-                marker(s.called_back),
+                widgets::marker(s.called_back),
                 tf(lang, "ui.unlock.callback_done", &[("phone", &inert(&s.contract.phone))])
             )),
         ]));
@@ -70,7 +66,7 @@ pub fn render(app: &App, s: &UnlockState, frame: &mut Frame<'_>, area: Rect) {
             .iter()
             .enumerate()
             .map(|(i, d)| {
-                format!("{} {}", marker(s.document == Some(i)), t(lang, &format!("ui.document.{}", d.code())))
+                format!("{} {}", widgets::marker(s.document == Some(i)), t(lang, &format!("ui.document.{}", d.code())))
             })
             .collect();
         for pair in docs.chunks(3) {
@@ -78,7 +74,7 @@ pub fn render(app: &App, s: &UnlockState, frame: &mut Frame<'_>, area: Rect) {
         }
         lines.push(Line::from(vec![
             label(UnlockField::Seal, "ui.unlock.seal"),
-            Span::raw(format!("{} {}", marker(s.seal_matched), t(lang, "ui.unlock.seal_done"))),
+            Span::raw(format!("{} {}", widgets::marker(s.seal_matched), t(lang, "ui.unlock.seal_done"))),
         ]));
     }
     lines.push(widgets::input_line(t(lang, "ui.unlock.reason"), &s.reason, s.focus == UnlockField::Reason));
