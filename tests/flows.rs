@@ -692,3 +692,49 @@ fn a_tiny_terminal_and_back() {
     t.send("/").wait_for("顧客検索");
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
 }
+
+#[test]
+fn cancellation_and_reapplication_opens_a_linked_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut clerk = Term::start(&db, &[], 80, 24);
+    clerk.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    // 株式会社山田製作所 has no admin user: its master's forgotten login ID means 解約・再申込.
+    open_user(&mut clerk, "yamada-m");
+    clerk.send("f").wait_for("申込書の種類");
+    for _ in 0..4 {
+        clerk.send(key::DOWN);
+    }
+    clerk.wait_for("新しいマスターのログインID");
+    clerk.send(key::TAB).type_text("44445555").send(key::TAB).send(key::TAB).type_text("山田 太郎");
+    clerk.send(key::TAB).send(key::DOWN).send(key::TAB).send(key::DOWN).send(key::TAB);
+    clerk.type_text("yamada-new").send(key::TAB);
+    for secret in ["Fresh-pass1", "Fresh-conf1", "2468", "1357"] {
+        clerk.type_text(secret).send(key::TAB).type_text(secret).send(key::TAB);
+    }
+    clerk.send(key::ENTER).wait_for("検印に回しますか").send("y").wait_for("役席の検印待ちです");
+    let mut sup = Term::start(&db, &[], 80, 24);
+    sup.log_in("super101", "demo-pass-1").wait_for("ホーム");
+    sup.send("a").wait_for("yamada-new").send(key::ENTER).type_text(&supervisor_code(0)).send(key::ENTER);
+    sup.wait_for("承認しますか").send("y").wait_for("承認しました");
+    // The old contract's users are gone from the channel; the new master must change the
+    // password the bank keyed.
+    assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1"], "Login-pass1\n").0, 10);
+    let (code, json) = madoguchi(&db, &["ib", "login", "--login-id", "yamada-new", "--json"], "Fresh-pass1\n");
+    assert_eq!(code, 12, "{json}");
+    assert!(json.contains("must_change"), "{json}");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let (old_state, new_cif, new_company): (String, String, String) = conn
+        .query_row(
+            "SELECT o.state, n.cif, n.company FROM contracts n JOIN contracts o ON o.id = n.replaces WHERE o.cif = '1010000001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("a new contract linked to the old one");
+    assert_eq!(old_state, "cancelled");
+    assert!(new_cif.starts_with("101") && new_cif != "1010000001", "{new_cif}");
+    assert_eq!(new_company, "株式会社山田製作所");
+    // Staff find both: the old one marked cancelled.
+    clerk.send("/").type_text("101-0000001").wait_for("【解約済】");
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
+}

@@ -42,7 +42,8 @@ pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) {
         let c = &h.contract;
         let mut company = inert(&c.company).into_owned();
         if c.cancelled {
-            company = format!("{company} {}", t(lang, "ui.customer.cancelled"));
+            // First, so that a narrow column cannot cut it off.
+            company = format!("{}{company}", t(lang, "ui.customer.cancelled"));
         }
         let matched = match h.matched {
             MatchKind::Exact => t(lang, "ui.match.exact"),
