@@ -7,14 +7,14 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use madoguchi::config::Config;
 use madoguchi::domain::credential::CredentialKind;
-use madoguchi::service::{Actor, Ledger};
+use madoguchi::service::Ledger;
 use secrecy::SecretString;
 
 const CONTRACTS: u64 = 20_000;
 
 fn ledger(dir: &std::path::Path) -> Ledger {
     let db = dir.join("bench.sqlite3");
-    madoguchi::demo::create(&db, Config::default(), CONTRACTS, 3, &mut |_, _| {}).expect("demo")
+    madoguchi::service::demo::create(&db, Config::default(), CONTRACTS, 3, &mut |_, _| {}).expect("demo")
 }
 
 fn search(c: &mut Criterion) {
@@ -34,11 +34,8 @@ fn search(c: &mut Criterion) {
 fn lockout_write(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut l = ledger(dir.path());
-    let users: Vec<_> = (0..CONTRACTS)
-        .filter_map(|i| {
-            madoguchi::store::customers::user_by_login_id(l.conn(), &format!("c{:07}m", 1000 + i)).ok().flatten()
-        })
-        .collect();
+    let users: Vec<_> =
+        (0..CONTRACTS).filter_map(|i| l.find_user(&format!("c{:07}m", 1000 + i)).ok().flatten()).collect();
     let mut i = 0usize;
     c.bench_function("ib_failure_write_path", |b| {
         b.iter(|| {
@@ -51,13 +48,7 @@ fn lockout_write(c: &mut Criterion) {
 fn audit_verify(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut l = ledger(dir.path());
-    l.write(&Actor::cli(), |w| {
-        for i in 0..50_000 {
-            w.audit("bench.fill", "ledger", serde_json::json!({ "i": i }))?;
-        }
-        Ok(())
-    })
-    .expect("fill");
+    l.fill_audit_for_bench(50_000).expect("fill");
     let mut group = c.benchmark_group("audit");
     group.sample_size(10);
     group.bench_function("verify_50k", |b| b.iter(|| assert!(l.verify_audit().expect("verify").intact())));

@@ -94,6 +94,21 @@ fn missing(key: &str) -> &'static str {
     leaked
 }
 
+/// A branch as staff call it, in `lang`: `205 港支店`, or its code when it is not one
+/// of `branches`.
+pub fn branch_label(lang: Lang, branches: &[crate::domain::branch::Branch], code: &str) -> String {
+    match branches.iter().find(|b| b.code == code) {
+        Some(b) => format!(
+            "{code} {}",
+            match lang {
+                Lang::Ja => &b.name,
+                Lang::En => &b.name_en,
+            }
+        ),
+        None => crate::text::inert(code).into_owned(),
+    }
+}
+
 /// The text of `key` with `{name}` placeholders filled.
 pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     let mut s = t(lang, key).to_string();

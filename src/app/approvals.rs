@@ -1,20 +1,13 @@
-//! The Approvals (検印) screen's state and keys.
+//! Screen 9, Approvals (検印): the branch's queue, approval with a TOTP code, rejection with a
+//! reason.
 
 use crate::action::Action;
-use crate::i18n::t;
-use crate::store::customers::{ContractRow, UserRow};
-use crate::store::requests::RequestRow;
+use crate::domain::approval::QueueItem;
+use crate::keys::{Field, Place};
+use crate::service::ServiceError;
 
-use super::{App, Level, Modal, Question, Screen, TextInput};
-
-/// A request with the customer it concerns, for the queue.
-pub struct QueueItem {
-    pub request: RequestRow,
-    pub contract: Option<ContractRow>,
-    pub user: Option<UserRow>,
-    /// The paper form behind it, for the approver to check.
-    pub form: Option<crate::store::forms::FormRow>,
-}
+use super::screen::{Ctx, ScreenState};
+use super::{FocusRing, Question, TextInput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApprovalFocus {
@@ -23,122 +16,109 @@ pub enum ApprovalFocus {
     Reason,
 }
 
+const ORDER: [ApprovalFocus; 3] = [ApprovalFocus::Queue, ApprovalFocus::Code, ApprovalFocus::Reason];
+
 pub struct ApprovalsState {
     pub items: Vec<QueueItem>,
     pub selected: usize,
-    pub focus: ApprovalFocus,
+    pub focus: FocusRing<ApprovalFocus>,
     pub code: TextInput,
     pub reason: TextInput,
 }
 
 impl ApprovalsState {
+    pub fn open(ctx: &mut Ctx<'_>) -> Result<Self, ServiceError> {
+        Ok(Self {
+            items: ctx.ledger.approval_queue(ctx.session)?,
+            selected: 0,
+            focus: FocusRing::new(ApprovalFocus::Queue),
+            code: TextInput::new(8),
+            reason: TextInput::new(crate::domain::unlock::REASON_MAX),
+        })
+    }
+
     pub fn current(&self) -> Option<&QueueItem> {
         self.items.get(self.selected)
     }
+
+    fn select(&mut self, i: usize) {
+        self.selected = i;
+        self.code.clear();
+        self.reason.clear();
+    }
+
+    fn reload(&mut self, ctx: &mut Ctx<'_>) {
+        match ctx.ledger.approval_queue(ctx.session) {
+            Ok(items) => {
+                self.items = items;
+                self.selected = self.selected.min(self.items.len().saturating_sub(1));
+            }
+            Err(e) => ctx.fail(e),
+        }
+    }
 }
 
-impl App {
-    fn load_queue(&mut self) -> Option<Vec<QueueItem>> {
-        let session = self.session.clone()?;
-        match self.ledger.approval_queue(&session) {
-            Ok(rows) => Some(
-                rows.into_iter()
-                    .map(|request| {
-                        let conn = self.ledger.conn();
-                        let contract = request
-                            .contract_id
-                            .and_then(|id| crate::store::customers::contract(conn, id).ok().flatten());
-                        let user =
-                            request.user_id.and_then(|id| crate::store::customers::user(conn, id).ok().flatten());
-                        let form = crate::store::forms::for_request(conn, request.id).ok().flatten();
-                        QueueItem { request, contract, user, form }
-                    })
-                    .collect(),
-            ),
-            Err(e) => {
-                self.error(&e);
-                None
-            }
+impl ScreenState for ApprovalsState {
+    fn place(&self) -> Place {
+        Place::Approvals
+    }
+
+    fn field(&self) -> Option<Field> {
+        match self.focus.get() {
+            ApprovalFocus::Queue => None,
+            ApprovalFocus::Code => Some(Field::Plain),
+            ApprovalFocus::Reason => Some(Field::Secret),
         }
     }
 
-    pub(super) fn open_approvals(&mut self) {
-        let Some(items) = self.load_queue() else { return };
-        self.screens.push(Screen::Approvals(Box::new(ApprovalsState {
-            items,
-            selected: 0,
-            focus: ApprovalFocus::Queue,
-            code: TextInput::new(8),
-            reason: TextInput::new(crate::domain::unlock::REASON_MAX),
-        })));
-    }
-
-    pub(super) fn on_approvals(&mut self, action: Action) {
-        let Some(Screen::Approvals(s)) = self.screens.last_mut() else { return };
+    fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
         use ApprovalFocus as F;
-        match (action, s.focus) {
-            (Action::Down, F::Queue) if s.selected + 1 < s.items.len() => {
-                s.selected += 1;
-                s.code.clear();
-                s.reason.clear();
+        let typed = match self.focus.get() {
+            F::Code => self.code.edit(action),
+            F::Reason => self.reason.edit(action),
+            F::Queue => false,
+        };
+        if typed {
+            return;
+        }
+        match (action, self.focus.get()) {
+            (Action::Down, F::Queue) if self.selected + 1 < self.items.len() => self.select(self.selected + 1),
+            (Action::Up, F::Queue) if self.selected > 0 => self.select(self.selected - 1),
+            (Action::NextField | Action::Down, _) | (Action::Enter, F::Queue) if !self.items.is_empty() => {
+                self.focus.step(&ORDER, true);
             }
-            (Action::Up, F::Queue) if s.selected > 0 => {
-                s.selected -= 1;
-                s.code.clear();
-                s.reason.clear();
-            }
-            (Action::Input(c), F::Code) => s.code.push(c),
-            (Action::Input(c), F::Reason) => s.reason.push(c),
-            (Action::Backspace, F::Code) => s.code.pop(),
-            (Action::Backspace, F::Reason) => s.reason.pop(),
-            (Action::NextField | Action::Down, _) | (Action::Enter, F::Queue) if !s.items.is_empty() => {
-                s.focus = match s.focus {
-                    F::Queue => F::Code,
-                    F::Code => F::Reason,
-                    F::Reason => F::Queue,
-                };
-            }
-            (Action::PrevField | Action::Up, _) => {
-                s.focus = match s.focus {
-                    F::Queue => F::Reason,
-                    F::Code => F::Queue,
-                    F::Reason => F::Code,
-                };
-            }
-            (Action::Enter, F::Code) => self.modal = Some(Modal::Confirm(Question::Approve)),
-            (Action::Enter, F::Reason) => self.modal = Some(Modal::Confirm(Question::Reject)),
+            (Action::PrevField | Action::Up, _) => self.focus.step(&ORDER, false),
+            (Action::Enter, F::Code) => ctx.ask(Question::Approve),
+            (Action::Enter, F::Reason) => ctx.ask(Question::Reject),
             _ => {}
         }
     }
 
-    /// After the confirmation: approve (with the code) or reject (with the reason).
-    pub(super) fn decide(&mut self, approve: bool) {
-        let Some(session) = self.session.clone() else { return };
-        let Some(Screen::Approvals(s)) = self.screens.last_mut() else { return };
-        let Some(item) = s.current() else { return };
-        let id = item.request.id;
-        let result = if approve {
-            let code = s.code.value().to_string();
-            s.code.clear();
-            self.ledger.approve(&session, id, &code)
-        } else {
-            let reason = s.reason.value().to_string();
-            self.ledger.reject(&session, id, &reason)
+    /// Approves (with the code) or rejects (with the reason) the request shown.
+    fn confirmed(&mut self, q: Question, ctx: &mut Ctx<'_>) {
+        let Some(id) = self.current().map(|i| i.request.id) else { return };
+        let (result, done) = match q {
+            Question::Approve => {
+                let code = self.code.value().to_string();
+                self.code.clear();
+                (ctx.ledger.approve(ctx.session, id, &code), "ui.approvals.approved")
+            }
+            Question::Reject => (ctx.ledger.reject(ctx.session, id, self.reason.value()), "ui.approvals.rejected"),
+            _ => return,
         };
         match result {
             Ok(()) => {
-                let items = self.load_queue().unwrap_or_default();
-                if let Some(Screen::Approvals(s)) = self.screens.last_mut() {
-                    s.items = items;
-                    s.selected = s.selected.min(s.items.len().saturating_sub(1));
-                    s.focus = ApprovalFocus::Queue;
-                    s.code.clear();
-                    s.reason.clear();
-                }
-                let key = if approve { "ui.approvals.approved" } else { "ui.approvals.rejected" };
-                self.say(Level::Info, t(self.lang, key).into());
+                self.reload(ctx);
+                self.focus.set(ApprovalFocus::Queue);
+                self.code.clear();
+                self.reason.clear();
+                ctx.info(ctx.t(done).into());
             }
-            Err(e) => self.error(&e),
+            Err(e) => ctx.fail(e),
         }
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) {
+        self.reload(ctx);
     }
 }

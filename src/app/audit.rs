@@ -1,11 +1,13 @@
-//! The Audit trail screen: filters, pages of entries (newest first), the detail of one,
-//! and the chain check on demand.
+//! Screen 11, Audit trail: filters, pages of entries (newest first), the detail of one, and the
+//! chain check on demand.
 
 use crate::action::Action;
-use crate::domain::audit::Entry;
-use crate::service::audit::{TrailQuery, VerifyReport};
+use crate::domain::audit::{Entry, VerifyReport};
+use crate::keys::{Field, Place};
+use crate::service::audit::TrailQuery;
 
-use super::{App, Screen, TextInput};
+use super::screen::{Ctx, ScreenState};
+use super::{FocusRing, TextInput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditFocus {
@@ -38,7 +40,7 @@ pub struct AuditState {
     pub action: TextInput,
     pub from: TextInput,
     pub to: TextInput,
-    pub focus: AuditFocus,
+    pub focus: FocusRing<AuditFocus>,
     pub entries: Vec<Entry>,
     pub selected: usize,
     /// The `before` cursor of each page shown so far (the first is `None`).
@@ -47,8 +49,25 @@ pub struct AuditState {
 }
 
 impl AuditState {
-    pub fn text_mut(&mut self) -> Option<&mut TextInput> {
-        match self.focus {
+    pub fn open(ctx: &mut Ctx<'_>) -> Self {
+        let mut s = Self {
+            customer: TextInput::new(20),
+            staff: TextInput::new(32),
+            action: TextInput::new(32),
+            from: TextInput::new(10),
+            to: TextInput::new(10),
+            focus: FocusRing::new(AuditFocus::Rows),
+            entries: Vec::new(),
+            selected: 0,
+            pages: vec![None],
+            verify: None,
+        };
+        s.load(None, ctx);
+        s
+    }
+
+    fn text_mut(&mut self) -> Option<&mut TextInput> {
+        match self.focus.get() {
             AuditFocus::Customer => Some(&mut self.customer),
             AuditFocus::Staff => Some(&mut self.staff),
             AuditFocus::Action => Some(&mut self.action),
@@ -68,75 +87,53 @@ impl AuditState {
         }
     }
 
-    fn step(&mut self, forward: bool) {
-        self.focus = super::cycle(&ORDER, self.focus, forward);
+    /// Loads the page older than `before`.
+    fn load(&mut self, before: Option<i64>, ctx: &mut Ctx<'_>) {
+        match ctx.ledger.audit_trail(ctx.session, &self.query(), before, AUDIT_PAGE) {
+            Ok(entries) => {
+                self.entries = entries;
+                self.selected = 0;
+                ctx.clear();
+            }
+            Err(e) => ctx.fail(e),
+        }
     }
 }
 
-impl App {
-    pub(super) fn open_audit(&mut self) {
-        let s = AuditState {
-            customer: TextInput::new(20),
-            staff: TextInput::new(32),
-            action: TextInput::new(32),
-            from: TextInput::new(10),
-            to: TextInput::new(10),
-            focus: AuditFocus::Rows,
-            entries: Vec::new(),
-            selected: 0,
-            pages: vec![None],
-            verify: None,
-        };
-        self.screens.push(Screen::Audit(Box::new(s)));
-        self.load_audit(None);
+impl ScreenState for AuditState {
+    fn place(&self) -> Place {
+        Place::Audit
     }
 
-    /// Loads the page older than `before`.
-    fn load_audit(&mut self, before: Option<i64>) {
-        let Some(session) = self.session.clone() else { return };
-        let Some(Screen::Audit(s)) = self.screens.last_mut() else { return };
-        match self.ledger.audit_trail(&session, &s.query(), before, AUDIT_PAGE) {
-            Ok(entries) => {
-                s.entries = entries;
-                s.selected = 0;
-                self.status = None;
-            }
-            Err(e) => self.error(&e),
-        }
+    fn field(&self) -> Option<Field> {
+        (!matches!(self.focus.get(), AuditFocus::Rows | AuditFocus::Verify)).then_some(Field::Plain)
     }
 
-    pub(super) fn on_audit(&mut self, action: Action) {
-        let Some(Screen::Audit(s)) = self.screens.last_mut() else { return };
-        if super::type_into(s.text_mut(), action) {
+    fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
+        if self.text_mut().is_some_and(|f| f.edit(action)) || self.focus.tab(&ORDER, action) {
             return;
         }
-        match (action, s.focus) {
-            (Action::Down, AuditFocus::Rows) if s.selected + 1 < s.entries.len() => s.selected += 1,
-            (Action::Up, AuditFocus::Rows) if s.selected > 0 => s.selected -= 1,
-            (Action::NextField, _) => s.step(true),
-            (Action::PrevField, _) => s.step(false),
-            (Action::PageDown, _) if s.entries.len() == AUDIT_PAGE as usize => {
-                let before = s.entries.last().map(|e| e.seq);
-                s.pages.push(before);
-                self.load_audit(before);
+        match (action, self.focus.get()) {
+            (Action::Down, AuditFocus::Rows) if self.selected + 1 < self.entries.len() => self.selected += 1,
+            (Action::Up, AuditFocus::Rows) if self.selected > 0 => self.selected -= 1,
+            (Action::PageDown, _) if self.entries.len() == AUDIT_PAGE as usize => {
+                let before = self.entries.last().map(|e| e.seq);
+                self.pages.push(before);
+                self.load(before, ctx);
             }
-            (Action::PageUp, _) if s.pages.len() > 1 => {
-                s.pages.pop();
-                let before = s.pages.last().copied().flatten();
-                self.load_audit(before);
+            (Action::PageUp, _) if self.pages.len() > 1 => {
+                self.pages.pop();
+                let before = self.pages.last().copied().flatten();
+                self.load(before, ctx);
             }
-            (Action::Enter, AuditFocus::Verify) => match self.ledger.verify_audit() {
-                Ok(report) => {
-                    if let Some(Screen::Audit(s)) = self.screens.last_mut() {
-                        s.verify = Some(report);
-                    }
-                }
-                Err(e) => self.error(&e),
+            (Action::Enter, AuditFocus::Verify) => match ctx.ledger.verify_audit() {
+                Ok(report) => self.verify = Some(report),
+                Err(e) => ctx.fail(e),
             },
             (Action::Enter, _) => {
-                s.pages = vec![None];
-                s.focus = AuditFocus::Rows;
-                self.load_audit(None);
+                self.pages = vec![None];
+                self.focus.set(AuditFocus::Rows);
+                self.load(None, ctx);
             }
             _ => {}
         }

@@ -1,17 +1,21 @@
-//! The Paper form screen's state and keys (R14).
+//! Screen 7, Paper form (R14): the form as keyed from the paper, new secrets keyed twice, masked.
 
 use chrono::NaiveDate;
 use secrecy::SecretString;
+use strum::VariantArray;
 
 use crate::action::Action;
 use crate::domain::credential::CredentialKind;
-use crate::domain::forms::{self, FormRequest};
+use crate::domain::customer::{Contract, User};
+use crate::domain::forms::{self, FormContext, FormProblem, FormRequest};
 use crate::domain::unlock::IdDocument;
-use crate::i18n::tf;
+use crate::format::{business_date, date, parse_date};
+use crate::keys::{Field, Place};
 use crate::service::forms::{DoubleKeyed, FormInput};
-use crate::store::customers::{ContractRow, UserRow};
+use crate::service::{Problem, ServiceError};
 
-use super::{App, Level, Modal, Question, Screen, TextInput};
+use super::screen::{Ctx, ScreenState};
+use super::{Check, Choice, FocusRing, Question, TextInput};
 
 /// One field of the form, in screen order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,17 +37,17 @@ pub const SECRET_KINDS: [CredentialKind; 4] =
     [CredentialKind::LoginPassword, CredentialKind::ConfirmPassword, CredentialKind::Pin, CredentialKind::ApprovalPin];
 
 pub struct FormState {
-    pub contract: ContractRow,
-    pub user: UserRow,
+    pub contract: Contract,
+    pub user: User,
     /// Whether the contract has an admin user (R3 decides which forms apply).
     pub has_admin: bool,
-    pub kind: usize,
-    pub focus: FormField,
+    pub kind: Choice<FormRequest>,
+    pub focus: FocusRing<FormField>,
     pub form_no: TextInput,
     pub received: TextInput,
     pub brought_by: TextInput,
-    pub document: Option<usize>,
-    pub seal_matched: bool,
+    pub document: Choice<IdDocument>,
+    pub seal_matched: Check,
     pub new_login_id: TextInput,
     /// First and second entry of each secret, in `SECRET_KINDS` order.
     pub secrets: [(TextInput, TextInput); 4],
@@ -54,8 +58,37 @@ fn secret_index(kind: CredentialKind) -> usize {
 }
 
 impl FormState {
+    /// The form for a user; `kind` preselects one (from guidance), else the first kind that
+    /// applies to this user. Refused at once when this staff member may not take it.
+    pub fn open(ctx: &mut Ctx<'_>, user_id: i64, kind: Option<FormRequest>) -> Result<Self, ServiceError> {
+        let FormContext { contract, user, has_admin } = ctx.ledger.form_context(ctx.session, user_id)?;
+        let kind = kind
+            .or_else(|| FormRequest::ALL.into_iter().find(|f| forms::applies(*f, user.role, has_admin).is_ok()))
+            .unwrap_or(FormRequest::PinChange(CredentialKind::Pin));
+        let secret = || (TextInput::secret(32), TextInput::secret(32));
+        Ok(Self {
+            contract,
+            user,
+            has_admin,
+            kind: Choice::new(FormRequest::ALL, Some(kind)),
+            focus: FocusRing::new(FormField::Kind),
+            form_no: TextInput::new(8),
+            received: TextInput::with(10, &date(business_date(ctx.now))),
+            brought_by: TextInput::new(60),
+            document: Choice::new(IdDocument::VARIANTS, None),
+            seal_matched: Check::default(),
+            new_login_id: TextInput::new(20),
+            secrets: [secret(), secret(), secret(), secret()],
+        })
+    }
+
     pub fn request(&self) -> FormRequest {
-        FormRequest::ALL[self.kind.min(FormRequest::ALL.len() - 1)]
+        self.kind.get().unwrap_or(FormRequest::PinChange(CredentialKind::Pin))
+    }
+
+    /// Why the chosen form does not apply to this user (R2–R4), if it does not.
+    pub fn not_applicable(&self) -> Option<FormProblem> {
+        forms::applies(self.request(), self.user.role, self.has_admin).err()
     }
 
     /// The fields this kind of form has, in order.
@@ -74,13 +107,9 @@ impl FormState {
         f
     }
 
-    fn step(&mut self, forward: bool) {
-        self.focus = super::cycle(&self.fields(), self.focus, forward);
-    }
-
     /// The text field with the focus, if the focus is on one.
-    pub fn text_mut(&mut self) -> Option<&mut TextInput> {
-        match self.focus {
+    fn text_mut(&mut self) -> Option<&mut TextInput> {
+        match self.focus.get() {
             FormField::FormNo => Some(&mut self.form_no),
             FormField::Received => Some(&mut self.received),
             FormField::BroughtBy => Some(&mut self.brought_by),
@@ -98,144 +127,104 @@ impl FormState {
         if second { &pair.1 } else { &pair.0 }
     }
 
-    /// Whether free text (names, secrets) has the focus: every printable key is input.
-    pub fn free_text(&self) -> bool {
-        matches!(self.focus, FormField::BroughtBy | FormField::Secret(..))
+    /// The form as typed, for the service; the date must parse first.
+    fn input(&self) -> Result<FormInput<'_>, ServiceError> {
+        let request = self.request();
+        let received: NaiveDate =
+            parse_date(self.received.value()).ok_or(ServiceError::Invalid(Problem::FormBadDate))?;
+        let kinds: Vec<CredentialKind> = match request.credential() {
+            Some(k) => vec![k],
+            None => SECRET_KINDS.to_vec(),
+        };
+        let secrets = kinds
+            .into_iter()
+            .map(|kind| DoubleKeyed {
+                kind,
+                first: SecretString::from(self.secret(kind, false).value().to_string()),
+                second: SecretString::from(self.secret(kind, true).value().to_string()),
+            })
+            .collect();
+        Ok(FormInput {
+            request,
+            user_id: self.user.id,
+            form_no: self.form_no.value().trim(),
+            received,
+            brought_by: self.brought_by.value(),
+            document: self.document.get(),
+            seal_matched: self.seal_matched.is_on(),
+            secrets,
+            new_login_id: (request == FormRequest::CancelAndReapply).then_some(self.new_login_id.value().trim()),
+        })
+    }
+}
+
+impl ScreenState for FormState {
+    fn place(&self) -> Place {
+        Place::Form
     }
 
-    pub fn dirty(&self) -> bool {
+    fn field(&self) -> Option<Field> {
+        match self.focus.get() {
+            // Names and secrets: every printable key is input.
+            FormField::BroughtBy | FormField::Secret(..) => Some(Field::Secret),
+            FormField::FormNo | FormField::Received | FormField::NewLoginId => Some(Field::Plain),
+            FormField::Kind | FormField::Document | FormField::Seal => None,
+        }
+    }
+
+    fn dirty(&self) -> bool {
         !self.form_no.is_empty()
             || !self.brought_by.is_empty()
-            || self.document.is_some()
-            || self.seal_matched
+            || self.document.is_chosen()
+            || self.seal_matched.is_on()
             || !self.new_login_id.is_empty()
             || self.secrets.iter().any(|(a, b)| !a.is_empty() || !b.is_empty())
     }
-}
 
-impl App {
-    /// Opens the form for a user; `kind` preselects one (from guidance), else the first kind
-    /// that applies to this user.
-    pub(super) fn open_form(
-        &mut self,
-        contract: ContractRow,
-        user: UserRow,
-        has_admin: bool,
-        kind: Option<FormRequest>,
-    ) {
-        let today = crate::service::business_date(self.ledger.now());
-        let mut received = TextInput::new(10);
-        for c in today.format("%Y-%m-%d").to_string().chars() {
-            received.push(c);
-        }
-        let kind = kind
-            .and_then(|k| FormRequest::ALL.iter().position(|f| *f == k))
-            .or_else(|| FormRequest::ALL.iter().position(|f| forms::applies(*f, user.role, has_admin).is_ok()))
-            .unwrap_or(2);
-        let secret = || (TextInput::secret(32), TextInput::secret(32));
-        self.screens.push(Screen::Form(Box::new(FormState {
-            contract,
-            user,
-            has_admin,
-            kind,
-            focus: FormField::Kind,
-            form_no: TextInput::new(8),
-            received,
-            brought_by: TextInput::new(60),
-            document: None,
-            seal_matched: false,
-            new_login_id: TextInput::new(20),
-            secrets: [secret(), secret(), secret(), secret()],
-        })));
-    }
-
-    pub(super) fn on_form(&mut self, action: Action) {
-        let Some(Screen::Form(s)) = self.screens.last_mut() else { return };
-        if super::type_into(s.text_mut(), action) {
+    fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
+        if self.text_mut().is_some_and(|f| f.edit(action)) {
             return;
         }
-        use FormField as F;
-        match (action, s.focus) {
-            (Action::NextField, _) => s.step(true),
-            (Action::PrevField, _) => s.step(false),
-            (Action::Down, F::Kind) => s.kind = (s.kind + 1).min(FormRequest::ALL.len() - 1),
-            (Action::Up, F::Kind) => s.kind = s.kind.saturating_sub(1),
-            (Action::Down, F::Document) => {
-                s.document = Some(s.document.map_or(0, |i| (i + 1).min(IdDocument::ALL.len() - 1)));
+        let fields = self.fields();
+        if self.focus.tab(&fields, action) {
+            return;
+        }
+        let steered = match self.focus.get() {
+            FormField::Kind => self.kind.steer(action),
+            FormField::Document => self.document.steer(action),
+            FormField::Seal => self.seal_matched.steer(action),
+            _ if matches!(action, Action::Down | Action::Up) => {
+                self.focus.step(&fields, action == Action::Down);
+                true
             }
-            (Action::Up, F::Document) => s.document = Some(s.document.map_or(0, |i| i.saturating_sub(1))),
-            (Action::Down | Action::Up, F::Seal) => s.seal_matched = action == Action::Down,
-            (Action::Down, _) => s.step(true),
-            (Action::Up, _) => s.step(false),
-            // What can be checked without the ledger is checked before the question.
-            (Action::Enter, _) => {
-                let today = crate::service::business_date(self.ledger.now());
-                let checked = form_input(s)
-                    .and_then(|input| crate::service::forms::check_input(&input, today, s.user.role, s.has_admin));
-                match checked {
-                    Ok(()) => self.modal = Some(Modal::Confirm(Question::SubmitForm)),
-                    Err(e) => self.error(&e),
-                }
-            }
-            _ => {}
+            _ => false,
+        };
+        if steered || action != Action::Enter {
+            return;
+        }
+        // What can be checked without the ledger is checked before the question.
+        let today = business_date(ctx.now);
+        let checked = self
+            .input()
+            .and_then(|input| crate::service::forms::check_input(&input, today, self.user.role, self.has_admin));
+        match checked {
+            Ok(()) => ctx.ask(Question::SubmitForm),
+            Err(e) => ctx.fail(e),
         }
     }
 
-    /// After the confirmation: file the form for approval.
-    pub(super) fn commit_form(&mut self) {
-        let Some(session) = self.session.clone() else { return };
-        let Some(Screen::Form(s)) = self.screens.last() else { return };
-        let result = form_input(s).and_then(|input| self.ledger.submit_form(&session, &input));
-        match result {
+    /// Files the form for approval.
+    fn confirmed(&mut self, q: Question, ctx: &mut Ctx<'_>) {
+        if q != Question::SubmitForm {
+            return;
+        }
+        let filed = self.input().and_then(|input| ctx.ledger.submit_form(ctx.session, &input));
+        match filed {
             Ok(request_id) => {
-                self.screens.pop();
-                self.refresh_top();
-                let text = tf(self.lang, "ui.form.filed", &[("id", &request_id.to_string())]);
-                self.say(Level::Info, text);
+                ctx.close();
+                ctx.info(crate::i18n::tf(ctx.lang, "ui.form.filed", &[("id", &request_id.to_string())]));
             }
-            Err(e) => self.error(&e),
+            Err(e) => ctx.fail(e),
         }
     }
-
-    /// `f` on a customer: the form for the selected user (or the kind guidance named).
-    pub(super) fn start_form(&mut self, contract: ContractRow, user: UserRow, kind: Option<FormRequest>) {
-        let has_admin = crate::store::customers::contract_has_admin(self.ledger.conn(), contract.id).unwrap_or(false);
-        if let Some(session) = &self.session
-            && let Err(e) =
-                session.authorize(crate::domain::permission::Operation::CounterProcedure, Some(&contract.branch))
-        {
-            return self.error(&e);
-        }
-        self.open_form(contract, user, has_admin, kind);
-    }
-}
-
-/// The form as typed, for the service; the date must parse first.
-fn form_input(s: &FormState) -> Result<FormInput<'_>, crate::service::ServiceError> {
-    let request = s.request();
-    let received = NaiveDate::parse_from_str(s.received.value().trim(), "%Y-%m-%d")
-        .map_err(|_| crate::service::ServiceError::invalid("received", "ui.form.bad_date"))?;
-    let kinds: Vec<CredentialKind> = match request.credential() {
-        Some(k) => vec![k],
-        None => SECRET_KINDS.to_vec(),
-    };
-    let secrets = kinds
-        .into_iter()
-        .map(|kind| DoubleKeyed {
-            kind,
-            first: SecretString::from(s.secret(kind, false).value().to_string()),
-            second: SecretString::from(s.secret(kind, true).value().to_string()),
-        })
-        .collect();
-    Ok(FormInput {
-        request,
-        user_id: s.user.id,
-        form_no: s.form_no.value().trim(),
-        received,
-        brought_by: s.brought_by.value(),
-        document: s.document.and_then(|i| IdDocument::ALL.get(i).copied()),
-        seal_matched: s.seal_matched,
-        secrets,
-        new_login_id: (request == FormRequest::CancelAndReapply).then_some(s.new_login_id.value().trim()),
-    })
 }

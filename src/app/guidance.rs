@@ -1,10 +1,19 @@
-//! The Guidance screen's state and keys.
+//! Screen 5, Guidance (手続き案内): who is asking, what happened, and the procedure that applies
+//! to this contract; recording the answer starts the workflow it names.
+
+use strum::VariantArray;
 
 use crate::action::Action;
-use crate::domain::guidance::{self, Answer, Facts, Situation};
-use crate::store::customers::{ContractRow, UserRow};
+use crate::domain::credential::CredentialKind as K;
+use crate::domain::customer::{Contract, User};
+use crate::domain::forms::FormRequest as F;
+use crate::domain::guidance::{self, Answer, Facts, FormKind, Procedure as P, Situation};
+use crate::domain::token::FeeQuote;
+use crate::keys::Place;
+use crate::service::ServiceError;
 
-use super::{App, Level, Modal, Question, Screen};
+use super::screen::{Ctx, Screen, ScreenState};
+use super::{Choice, FocusRing, FormState, Question, TokenOp, TokenState, UnlockState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GuidanceFocus {
@@ -12,121 +21,131 @@ pub enum GuidanceFocus {
     Situation,
 }
 
+const ORDER: [GuidanceFocus; 2] = [GuidanceFocus::Asker, GuidanceFocus::Situation];
+
 pub struct GuidanceState {
-    pub contract: ContractRow,
-    pub users: Vec<UserRow>,
-    pub asker: usize,
-    pub situation: usize,
-    pub focus: GuidanceFocus,
+    pub contract: Contract,
+    pub users: Vec<User>,
+    /// Who is asking, by user id.
+    pub asker: Choice<i64>,
+    pub situation: Choice<Situation>,
+    pub focus: FocusRing<GuidanceFocus>,
     /// The facts of the current asker, read when the asker changes.
     pub facts: Option<Facts>,
     /// The answer of the decision table for the current choice.
     pub answer: Option<Answer>,
     /// Whether the current answer has been recorded on the ledger.
     pub recorded: bool,
+    /// The fees an answer may quote: a token added, a token reissued.
+    pub fee_add: FeeQuote,
+    pub fee_reissue: FeeQuote,
 }
 
 impl GuidanceState {
-    pub fn situation(&self) -> Situation {
-        Situation::ALL[self.situation.min(Situation::ALL.len() - 1)]
-    }
-
-    fn decide(&mut self) {
-        self.answer = self.facts.map(|f| guidance::advise(self.situation(), f));
-        self.recorded = false;
-    }
-}
-
-impl App {
-    /// Opens Guidance for the contract on screen, asked by its selected user.
-    pub(super) fn open_guidance(&mut self, contract: ContractRow, users: Vec<UserRow>, asker: usize) {
-        let mut s = GuidanceState {
+    /// Guidance for the contract, asked by `users[asker]`.
+    pub fn open(ctx: &mut Ctx<'_>, contract: Contract, users: Vec<User>, asker: usize) -> Result<Self, ServiceError> {
+        let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+        let first = ids.get(asker).copied();
+        let (fee_add, fee_reissue) = ctx.ledger.token_fees();
+        let mut s = Self {
             contract,
             users,
-            asker,
-            situation: 0,
-            focus: GuidanceFocus::Situation,
+            asker: Choice::new(ids, first),
+            situation: Choice::first(Situation::VARIANTS),
+            focus: FocusRing::new(GuidanceFocus::Situation),
             facts: None,
             answer: None,
             recorded: false,
+            fee_add,
+            fee_reissue,
         };
-        self.read_facts(&mut s);
-        self.screens.push(Screen::Guidance(Box::new(s)));
+        s.read_facts(ctx)?;
+        Ok(s)
     }
 
-    fn read_facts(&mut self, s: &mut GuidanceState) {
-        let (Some(session), Some(user)) = (self.session.clone(), s.users.get(s.asker)) else { return };
-        match self.ledger.guidance_facts(&session, user.id) {
-            Ok(f) => s.facts = Some(f),
-            Err(e) => self.error(&e),
+    fn read_facts(&mut self, ctx: &mut Ctx<'_>) -> Result<(), ServiceError> {
+        if let Some(user) = self.asker.get() {
+            self.facts = Some(ctx.ledger.guidance_facts(ctx.session, user)?);
         }
-        s.decide();
+        self.decide();
+        Ok(())
     }
 
-    pub(super) fn on_guidance(&mut self, action: Action) {
-        let Some(Screen::Guidance(mut s)) = self.screens.pop() else { return };
-        match (action, s.focus) {
-            (Action::NextField | Action::PrevField, GuidanceFocus::Asker) => s.focus = GuidanceFocus::Situation,
-            (Action::NextField | Action::PrevField, GuidanceFocus::Situation) => s.focus = GuidanceFocus::Asker,
-            (Action::Down, GuidanceFocus::Asker) if s.asker + 1 < s.users.len() => {
-                s.asker += 1;
-                self.read_facts(&mut s);
+    fn decide(&mut self) {
+        self.answer = match (self.facts, self.situation.get()) {
+            (Some(f), Some(s)) => Some(guidance::advise(s, f)),
+            _ => None,
+        };
+        self.recorded = false;
+    }
+
+    /// The workflow screen an answer names, when this staff member can do it here.
+    fn workflow(&self, answer: Answer, ctx: &mut Ctx<'_>) -> Option<Result<Screen, ServiceError>> {
+        if answer.send_to_branch {
+            return None;
+        }
+        let user = self.users.iter().find(|u| Some(u.id) == self.asker.get())?.clone();
+        let form =
+            |ctx: &mut Ctx<'_>, kind| FormState::open(ctx, user.id, Some(kind)).map(|s| Screen::Form(Box::new(s)));
+        let token = |ctx: &mut Ctx<'_>, op| {
+            TokenState::open(ctx, self.contract.clone(), user.clone(), Some(op)).map(|s| Screen::Token(Box::new(s)))
+        };
+        Some(match answer.procedure {
+            P::Unlock(_) => UnlockState::open(ctx, user.id).map(|s| Screen::Unlock(Box::new(s))),
+            P::PaperForm(FormKind::PasswordReRegistration) => form(ctx, F::PasswordReRegistration(K::LoginPassword)),
+            P::PaperForm(FormKind::PinChange) => form(ctx, F::PinChange(K::Pin)),
+            P::PaperForm(FormKind::CancelAndReapply) => form(ctx, F::CancelAndReapply),
+            P::AddToken => token(ctx, TokenOp::Add),
+            P::ReportLostToken => token(ctx, TokenOp::ReportLost),
+            P::ReplacementByMail => token(ctx, TokenOp::Mail),
+            _ => return None,
+        })
+    }
+}
+
+impl ScreenState for GuidanceState {
+    fn place(&self) -> Place {
+        Place::Guidance
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
+        if self.focus.tab(&ORDER, action) {
+            return;
+        }
+        match (action, self.focus.get()) {
+            (Action::Down | Action::Up, GuidanceFocus::Asker) => {
+                self.asker.steer(action);
+                if let Err(e) = self.read_facts(ctx) {
+                    ctx.fail(e);
+                }
             }
-            (Action::Up, GuidanceFocus::Asker) if s.asker > 0 => {
-                s.asker -= 1;
-                self.read_facts(&mut s);
+            (Action::Down | Action::Up, GuidanceFocus::Situation) => {
+                self.situation.steer(action);
+                self.decide();
             }
-            (Action::Down, GuidanceFocus::Situation) if s.situation + 1 < Situation::ALL.len() => {
-                s.situation += 1;
-                s.decide();
-            }
-            (Action::Up, GuidanceFocus::Situation) if s.situation > 0 => {
-                s.situation -= 1;
-                s.decide();
-            }
-            (Action::Enter, _) if s.answer.is_some() => self.modal = Some(Modal::Confirm(Question::RecordGuidance)),
+            (Action::Enter, _) if self.answer.is_some() => ctx.ask(Question::RecordGuidance),
             _ => {}
         }
-        self.screens.push(Screen::Guidance(s));
     }
 
-    /// After the confirmation: record the answer, then start the workflow it names.
-    pub(super) fn record_guidance(&mut self) {
-        let Some(session) = self.session.clone() else { return };
-        let Some(Screen::Guidance(s)) = self.screens.last() else { return };
-        let Some(user) = s.users.get(s.asker).cloned() else { return };
-        let (situation, contract) = (s.situation(), s.contract.clone());
-        match self.ledger.give_guidance(&session, user.id, situation) {
+    /// Records the answer, then starts the workflow it names.
+    fn confirmed(&mut self, q: Question, ctx: &mut Ctx<'_>) {
+        let (Question::RecordGuidance, Some(user), Some(situation)) = (q, self.asker.get(), self.situation.get())
+        else {
+            return;
+        };
+        match ctx.ledger.give_guidance(ctx.session, user, situation) {
             Ok(answer) => {
-                if let Some(Screen::Guidance(s)) = self.screens.last_mut() {
-                    s.answer = Some(answer);
-                    s.recorded = true;
-                }
-                self.say(Level::Info, crate::i18n::t(self.lang, "ui.guidance.recorded").into());
-                // Then the workflow the answer names, when this staff member can do it here.
-                if answer.send_to_branch {
-                    return;
-                }
-                use crate::app::TokenOp;
-                use crate::domain::credential::CredentialKind as K;
-                use crate::domain::forms::FormRequest as F;
-                use guidance::{FormKind, Procedure as P};
-                match answer.procedure {
-                    P::Unlock(_) => self.open_unlock(contract, user),
-                    P::PaperForm(FormKind::PasswordReRegistration) => {
-                        self.start_form(contract, user, Some(F::PasswordReRegistration(K::LoginPassword)))
-                    }
-                    P::PaperForm(FormKind::PinChange) => self.start_form(contract, user, Some(F::PinChange(K::Pin))),
-                    P::PaperForm(FormKind::CancelAndReapply) => {
-                        self.start_form(contract, user, Some(F::CancelAndReapply))
-                    }
-                    P::AddToken => self.open_token(contract, user, Some(TokenOp::Add)),
-                    P::ReportLostToken => self.open_token(contract, user, Some(TokenOp::ReportLost)),
-                    P::ReplacementByMail => self.open_token(contract, user, Some(TokenOp::Mail)),
-                    _ => {}
+                self.answer = Some(answer);
+                self.recorded = true;
+                ctx.info(ctx.t("ui.guidance.recorded").into());
+                match self.workflow(answer, ctx) {
+                    Some(Ok(screen)) => ctx.open(screen),
+                    Some(Err(e)) => ctx.fail(e),
+                    None => {}
                 }
             }
-            Err(e) => self.error(&e),
+            Err(e) => ctx.fail(e),
         }
     }
 }

@@ -1,12 +1,12 @@
-//! The Fee journal (日計) screen: a branch's business day, and reversal or waiver requests.
-
-use chrono::NaiveDate;
+//! Screen 10, Fee journal (日計): a branch's business day, and reversal or waiver requests.
 
 use crate::action::Action;
-use crate::i18n::{t, tf};
-use crate::service::fees::Journal;
+use crate::domain::fees::Journal;
+use crate::format::{business_date, date, parse_date};
+use crate::keys::{Field, Place};
 
-use super::{App, Level, Modal, Question, Screen, TextInput};
+use super::screen::{Ctx, ScreenState};
+use super::{Choice, FocusRing, Question, TextInput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JournalFocus {
@@ -17,105 +17,115 @@ pub enum JournalFocus {
     Reason,
 }
 
+const ORDER: [JournalFocus; 4] = [JournalFocus::Date, JournalFocus::Rows, JournalFocus::Kind, JournalFocus::Reason];
+
+/// How a fee is corrected (R13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// 取消: the fee was a mistake.
+    Reversal,
+    /// 免除: the fee is forgiven.
+    Waiver,
+}
+
 pub struct JournalState {
     pub date: TextInput,
     pub journal: Option<Journal>,
     pub selected: usize,
-    pub focus: JournalFocus,
-    pub waiver: bool,
+    pub focus: FocusRing<JournalFocus>,
+    pub remedy: Choice<Remedy>,
     pub reason: TextInput,
 }
 
-impl App {
-    pub(super) fn open_journal(&mut self) {
-        let today = crate::service::business_date(self.ledger.now());
-        let mut date = TextInput::new(10);
-        for c in today.format("%Y-%m-%d").to_string().chars() {
-            date.push(c);
-        }
-        self.screens.push(Screen::Journal(Box::new(JournalState {
-            date,
+impl JournalState {
+    /// Today's journal of the staff member's branch.
+    pub fn open(ctx: &mut Ctx<'_>) -> Self {
+        let mut s = Self {
+            date: TextInput::with(10, &date(business_date(ctx.now))),
             journal: None,
             selected: 0,
-            focus: JournalFocus::Rows,
-            waiver: false,
+            focus: FocusRing::new(JournalFocus::Rows),
+            remedy: Choice::first([Remedy::Reversal, Remedy::Waiver]),
             reason: TextInput::new(crate::domain::unlock::REASON_MAX),
-        })));
-        self.load_journal();
+        };
+        s.load(ctx);
+        s
     }
 
-    fn load_journal(&mut self) {
-        let Some(session) = self.session.clone() else { return };
-        let Some(Screen::Journal(s)) = self.screens.last_mut() else { return };
-        let Ok(date) = NaiveDate::parse_from_str(s.date.value().trim(), "%Y-%m-%d") else {
-            self.say(Level::Error, t(self.lang, "ui.journal.bad_date").into());
-            return;
+    fn load(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(day) = parse_date(self.date.value()) else {
+            return ctx.refuse(ctx.t("ui.journal.bad_date").into());
         };
-        match self.ledger.fee_journal(Some(&session), date, None) {
+        match ctx.ledger.fee_journal(Some(ctx.session), day, None) {
             Ok(j) => {
-                s.selected = s.selected.min(j.entries.len().saturating_sub(1));
-                s.journal = Some(j);
-                self.status = None;
+                self.selected = self.selected.min(j.entries.len().saturating_sub(1));
+                self.journal = Some(j);
+                ctx.clear();
             }
-            Err(e) => self.error(&e),
+            Err(e) => ctx.fail(e),
         }
     }
 
-    pub(super) fn on_journal(&mut self, action: Action) {
-        let Some(Screen::Journal(s)) = self.screens.last_mut() else { return };
+    fn rows(&self) -> usize {
+        self.journal.as_ref().map_or(0, |j| j.entries.len())
+    }
+}
+
+impl ScreenState for JournalState {
+    fn place(&self) -> Place {
+        Place::Journal
+    }
+
+    fn field(&self) -> Option<Field> {
+        match self.focus.get() {
+            JournalFocus::Date => Some(Field::Plain),
+            JournalFocus::Reason => Some(Field::Secret),
+            JournalFocus::Rows | JournalFocus::Kind => None,
+        }
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
         use JournalFocus as F;
-        let rows = s.journal.as_ref().map_or(0, |j| j.entries.len());
-        match (action, s.focus) {
-            (Action::Input(c), F::Date) => s.date.push(c),
-            (Action::Backspace, F::Date) => s.date.pop(),
-            (Action::Input(c), F::Reason) => s.reason.push(c),
-            (Action::Backspace, F::Reason) => s.reason.pop(),
-            (Action::Down, F::Rows) if s.selected + 1 < rows => s.selected += 1,
-            (Action::Up, F::Rows) if s.selected > 0 => s.selected -= 1,
-            (Action::Down | Action::Up, F::Kind) => s.waiver = action == Action::Down,
-            (Action::NextField, _) => {
-                s.focus = match s.focus {
-                    F::Date => F::Rows,
-                    F::Rows => F::Kind,
-                    F::Kind => F::Reason,
-                    F::Reason => F::Date,
-                }
+        let typed = match self.focus.get() {
+            F::Date => self.date.edit(action),
+            F::Reason => self.reason.edit(action),
+            F::Rows | F::Kind => false,
+        };
+        if typed || self.focus.tab(&ORDER, action) {
+            return;
+        }
+        match (action, self.focus.get()) {
+            (Action::Down, F::Rows) if self.selected + 1 < self.rows() => self.selected += 1,
+            (Action::Up, F::Rows) if self.selected > 0 => self.selected -= 1,
+            (Action::Down | Action::Up, F::Kind) => {
+                self.remedy.steer(action);
             }
-            (Action::PrevField, _) => {
-                s.focus = match s.focus {
-                    F::Date => F::Reason,
-                    F::Rows => F::Date,
-                    F::Kind => F::Rows,
-                    F::Reason => F::Kind,
-                }
-            }
-            (Action::Enter, F::Date) => self.load_journal(),
-            (Action::Enter, F::Reason) if rows > 0 => self.modal = Some(Modal::Confirm(Question::Reversal)),
+            (Action::Enter, F::Date) => self.load(ctx),
+            (Action::Enter, F::Reason) if self.rows() > 0 => ctx.ask(Question::Reversal),
             _ => {}
         }
     }
 
-    /// After the confirmation: file the reversal or waiver for approval.
-    pub(super) fn commit_reversal(&mut self) {
-        let Some(session) = self.session.clone() else { return };
-        let Some(Screen::Journal(s)) = self.screens.last_mut() else { return };
-        let Some(fee) = s.journal.as_ref().and_then(|j| j.entries.get(s.selected)) else { return };
-        let (fee_id, receipt, waiver, reason) = (fee.id, fee.receipt_no, s.waiver, s.reason.value().to_string());
-        match self.ledger.request_reversal(&session, fee_id, waiver, &reason) {
+    /// Files the reversal or waiver of the selected fee for approval.
+    fn confirmed(&mut self, q: Question, ctx: &mut Ctx<'_>) {
+        let Some(fee) = self.journal.as_ref().and_then(|j| j.entries.get(self.selected)) else { return };
+        if q != Question::Reversal {
+            return;
+        }
+        let (fee_id, receipt) = (fee.id, fee.receipt_no);
+        let waiver = self.remedy.get() == Some(Remedy::Waiver);
+        match ctx.ledger.request_reversal(ctx.session, fee_id, waiver, self.reason.value()) {
             Ok(id) => {
-                if let Some(Screen::Journal(s)) = self.screens.last_mut() {
-                    s.reason.clear();
-                    s.focus = JournalFocus::Rows;
-                }
-                let what = t(self.lang, if waiver { "ui.fee_kind.waiver" } else { "ui.fee_kind.reversal" });
-                let text = tf(
-                    self.lang,
+                self.reason.clear();
+                self.focus.set(JournalFocus::Rows);
+                let what = ctx.t(if waiver { "ui.fee_kind.waiver" } else { "ui.fee_kind.reversal" });
+                ctx.info(crate::i18n::tf(
+                    ctx.lang,
                     "ui.journal.filed",
                     &[("id", &id.to_string()), ("receipt", &receipt.to_string()), ("what", what)],
-                );
-                self.say(Level::Info, text);
+                ));
             }
-            Err(e) => self.error(&e),
+            Err(e) => ctx.fail(e),
         }
     }
 }

@@ -1,15 +1,19 @@
-//! The Hard token screen (R9–R12) and the list of tokens nearing expiry.
+//! Screen 8, Hard token (R9–R12): add, hand over, report lost, reissue, mail a replacement.
 
 use crate::action::Action;
-use crate::i18n::tf;
-use crate::service::tokens::{Receipt, TokenView};
-use crate::store::customers::{ContractRow, UserRow};
-use crate::store::tokens::Expiring;
+use crate::domain::customer::{Contract, User};
+use crate::domain::fees::Receipt;
+use crate::domain::permission::Operation;
+use crate::domain::token::{FeeQuote, TokenState as Life, TokenView};
+use crate::keys::{Field, Place};
+use crate::service::ServiceError;
 
-use super::{App, Level, Modal, Question, Screen, TextInput};
+use super::screen::{Ctx, ScreenState};
+use super::{Choice, FocusRing, Question, TextInput};
 
 /// What staff do with the token of the selected user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum TokenOp {
     /// 追加発行, with the fee.
     Add,
@@ -24,16 +28,8 @@ pub enum TokenOp {
 }
 
 impl TokenOp {
-    pub const ALL: [Self; 5] = [Self::Add, Self::HandOver, Self::ReportLost, Self::Reissue, Self::Mail];
-
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Add => "add",
-            Self::HandOver => "hand_over",
-            Self::ReportLost => "report_lost",
-            Self::Reissue => "reissue",
-            Self::Mail => "mail",
-        }
+        self.into()
     }
 
     pub fn needs_serial(self) -> bool {
@@ -50,19 +46,65 @@ pub enum TokenField {
 }
 
 pub struct TokenState {
-    pub contract: ContractRow,
-    pub user: UserRow,
+    pub contract: Contract,
+    pub user: User,
     pub view: TokenView,
-    pub op: usize,
-    pub focus: TokenField,
+    pub op: Choice<TokenOp>,
+    pub focus: FocusRing<TokenField>,
     pub serial: TextInput,
     pub code: TextInput,
     pub tracking: TextInput,
+    /// Whether counter procedures are refused to this staff member for this customer (the
+    /// telephone center, another branch).
+    pub counter_refused: bool,
+}
+
+/// Where the Hard token screen starts: the step the user's situation calls for. Never the
+/// loss report, which disables a token and must be chosen on purpose.
+fn default_step(view: &TokenView) -> TokenOp {
+    if view.waiting.iter().any(|t| t.state == Life::Reserved) {
+        TokenOp::HandOver
+    } else if view.held.iter().any(|t| t.state == Life::Lost) {
+        TokenOp::Reissue
+    } else if view.held.iter().any(|t| t.state == Life::Issued) {
+        TokenOp::Mail
+    } else {
+        TokenOp::Add
+    }
 }
 
 impl TokenState {
+    /// The Hard token screen; `op` preselects a step (from guidance).
+    pub fn open(ctx: &mut Ctx<'_>, contract: Contract, user: User, op: Option<TokenOp>) -> Result<Self, ServiceError> {
+        let view = ctx.ledger.token_view(ctx.session, user.id)?;
+        let counter_refused = ctx.session.authorize(Operation::CounterProcedure, Some(&contract.branch)).is_err();
+        let op = op.unwrap_or_else(|| default_step(&view));
+        let mut s = Self {
+            contract,
+            user,
+            view,
+            op: Choice::new(<TokenOp as strum::VariantArray>::VARIANTS, Some(op)),
+            focus: FocusRing::new(TokenField::Op),
+            serial: TextInput::new(32),
+            code: TextInput::new(8),
+            tracking: TextInput::new(20),
+            counter_refused,
+        };
+        s.suggest_serial();
+        Ok(s)
+    }
+
     pub fn op(&self) -> TokenOp {
-        TokenOp::ALL[self.op.min(TokenOp::ALL.len() - 1)]
+        self.op.get().unwrap_or(TokenOp::Add)
+    }
+
+    /// The fee the chosen step collects, if it collects one.
+    pub fn fee(&self) -> Option<FeeQuote> {
+        match self.op() {
+            TokenOp::Add => Some(self.view.fee_add),
+            TokenOp::Reissue => Some(self.view.fee_reissue),
+            _ => None,
+        }
     }
 
     pub fn fields(&self) -> Vec<TokenField> {
@@ -76,12 +118,8 @@ impl TokenState {
         f
     }
 
-    fn step(&mut self, forward: bool) {
-        self.focus = super::cycle(&self.fields(), self.focus, forward);
-    }
-
-    pub fn text_mut(&mut self) -> Option<&mut TextInput> {
-        match self.focus {
+    fn text_mut(&mut self) -> Option<&mut TextInput> {
+        match self.focus.get() {
             TokenField::Serial => Some(&mut self.serial),
             TokenField::Code => Some(&mut self.code),
             TokenField::Tracking => Some(&mut self.tracking),
@@ -95,144 +133,70 @@ impl TokenState {
             && self.serial.is_empty()
             && let Some(s) = &self.view.first_in_stock
         {
-            for c in s.chars() {
-                self.serial.push(c);
-            }
+            self.serial = TextInput::with(32, s);
+        }
+    }
+
+    /// Carries out the chosen step: the serial it concerns, and a receipt if it took a fee.
+    fn carry_out(&mut self, ctx: &mut Ctx<'_>) -> Result<(String, Option<Receipt>), ServiceError> {
+        let (user, serial) = (self.user.id, self.serial.value().to_string());
+        let code = self.code.take_secret();
+        let l = &mut *ctx.ledger;
+        let s = ctx.session;
+        match self.op() {
+            TokenOp::Add => l.add_token(s, user, &serial).map(|r| (serial, Some(r))),
+            TokenOp::Reissue => l.reissue_token(s, user, &serial).map(|(r, _)| (serial, Some(r))),
+            TokenOp::HandOver => l.hand_over(s, user, secrecy::ExposeSecret::expose_secret(&code)).map(|s| (s, None)),
+            TokenOp::ReportLost => l.report_lost(s, user).map(|s| (s, None)),
+            TokenOp::Mail => l.mail_replacement(s, user, &serial, self.tracking.value()).map(|()| (serial, None)),
         }
     }
 }
 
-/// Where the Hard token screen starts: the step the user's situation calls for. Never the
-/// loss report, which disables a token and must be chosen on purpose.
-fn default_step(view: &TokenView) -> usize {
-    let index = |op: TokenOp| TokenOp::ALL.iter().position(|o| *o == op).unwrap_or(0);
-    if view.waiting.iter().any(|t| t.state == "reserved") {
-        index(TokenOp::HandOver)
-    } else if view.held.iter().any(|t| t.state == "lost") {
-        index(TokenOp::Reissue)
-    } else if view.held.iter().any(|t| t.state == "issued") {
-        index(TokenOp::Mail)
-    } else {
-        index(TokenOp::Add)
-    }
-}
-
-pub struct ExpiringState {
-    pub rows: Vec<Expiring>,
-    pub selected: usize,
-    pub within_days: u32,
-}
-
-impl App {
-    /// Opens the Hard token screen; `op` preselects a step (from guidance).
-    pub(super) fn open_token(&mut self, contract: ContractRow, user: UserRow, op: Option<TokenOp>) {
-        let Some(session) = self.session.clone() else { return };
-        match self.ledger.token_view(&session, user.id) {
-            Ok(view) => {
-                let mut s = TokenState {
-                    contract,
-                    user,
-                    view,
-                    op: 0,
-                    focus: TokenField::Op,
-                    serial: TextInput::new(32),
-                    code: TextInput::new(8),
-                    tracking: TextInput::new(20),
-                };
-                s.op =
-                    op.and_then(|o| TokenOp::ALL.iter().position(|x| *x == o)).unwrap_or_else(|| default_step(&s.view));
-                s.suggest_serial();
-                self.screens.push(Screen::Token(Box::new(s)));
-            }
-            Err(e) => self.error(&e),
-        }
+impl ScreenState for TokenState {
+    fn place(&self) -> Place {
+        Place::Token
     }
 
-    pub(super) fn on_token(&mut self, action: Action) {
-        let Some(Screen::Token(s)) = self.screens.last_mut() else { return };
-        if super::type_into(s.text_mut(), action) {
+    fn field(&self) -> Option<Field> {
+        (!self.focus.is(TokenField::Op)).then_some(Field::Plain)
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
+        if self.text_mut().is_some_and(|f| f.edit(action)) {
             return;
         }
-        match (action, s.focus) {
-            (Action::Down, TokenField::Op) => {
-                s.op = (s.op + 1).min(TokenOp::ALL.len() - 1);
-                s.suggest_serial();
+        let fields = self.fields();
+        match (action, self.focus.get()) {
+            (Action::Down | Action::Up, TokenField::Op) => {
+                self.op.steer(action);
+                self.suggest_serial();
             }
-            (Action::Up, TokenField::Op) => {
-                s.op = s.op.saturating_sub(1);
-                s.suggest_serial();
-            }
-            (Action::NextField | Action::Down, _) => s.step(true),
-            (Action::PrevField | Action::Up, _) => s.step(false),
-            (Action::Enter, _) => self.modal = Some(Modal::Confirm(Question::TokenStep)),
+            (Action::NextField | Action::Down, _) => self.focus.step(&fields, true),
+            (Action::PrevField | Action::Up, _) => self.focus.step(&fields, false),
+            (Action::Enter, _) => ctx.ask(Question::TokenStep),
             _ => {}
         }
     }
 
-    /// After the confirmation: carry out the chosen step.
-    pub(super) fn commit_token(&mut self) {
-        let Some(session) = self.session.clone() else { return };
-        let Some(Screen::Token(s)) = self.screens.last_mut() else { return };
-        let (user_id, serial, code, tracking, op) = (
-            s.user.id,
-            s.serial.value().to_string(),
-            s.code.value().to_string(),
-            s.tracking.value().to_string(),
-            s.op(),
-        );
-        s.code.clear();
-        let result: Result<(String, Option<Receipt>), crate::service::ServiceError> = match op {
-            TokenOp::Add => self.ledger.add_token(&session, user_id, &serial).map(|r| (String::new(), Some(r))),
-            TokenOp::Reissue => {
-                self.ledger.reissue_token(&session, user_id, &serial).map(|(r, _)| (String::new(), Some(r)))
-            }
-            TokenOp::HandOver => self.ledger.hand_over(&session, user_id, &code).map(|s| (s, None)),
-            TokenOp::ReportLost => self.ledger.report_lost(&session, user_id).map(|s| (s, None)),
-            TokenOp::Mail => {
-                self.ledger.mail_replacement(&session, user_id, &serial, &tracking).map(|()| (serial, None))
-            }
-        };
-        match result {
+    fn confirmed(&mut self, q: Question, ctx: &mut Ctx<'_>) {
+        if q != Question::TokenStep {
+            return;
+        }
+        let op = self.op();
+        match self.carry_out(ctx) {
             Ok((serial, receipt)) => {
-                let (contract, user) = match self.screens.pop() {
-                    Some(Screen::Token(s)) => (s.contract, s.user),
-                    _ => return,
-                };
-                self.open_token(contract, user, None);
-                let text = tf(self.lang, &format!("ui.token.done_{}", op.code()), &[("serial", &serial)]);
-                self.say(Level::Info, text);
+                match TokenState::open(ctx, self.contract.clone(), self.user.clone(), None) {
+                    Ok(fresh) => *self = fresh,
+                    Err(e) => return ctx.fail(e),
+                }
+                let key = format!("ui.token.done_{}", op.code());
+                ctx.info(crate::i18n::tf(ctx.lang, &key, &[("serial", &crate::text::inert(&serial))]));
                 if let Some(r) = receipt {
-                    self.modal = Some(Modal::Receipt(Box::new(r)));
+                    ctx.receipt(r);
                 }
             }
-            Err(e) => self.error(&e),
-        }
-    }
-
-    pub(super) fn open_expiring(&mut self) {
-        let Some(session) = self.session.clone() else { return };
-        match self.ledger.expiring_tokens(Some(&session), None, None) {
-            Ok(rows) => self.screens.push(Screen::Expiring(Box::new(ExpiringState {
-                rows,
-                selected: 0,
-                within_days: self.ledger.config().token.expiry_notice_days,
-            }))),
-            Err(e) => self.error(&e),
-        }
-    }
-
-    pub(super) fn on_expiring(&mut self, action: Action) {
-        let Some(Screen::Expiring(s)) = self.screens.last_mut() else { return };
-        match action {
-            Action::Down | Action::NextField if s.selected + 1 < s.rows.len() => s.selected += 1,
-            Action::Up | Action::PrevField if s.selected > 0 => s.selected -= 1,
-            Action::Enter => {
-                if let Some(r) = s.rows.get(s.selected) {
-                    let (contract_id, user_id) = (r.contract_id, r.user_id);
-                    self.open_customer_user(contract_id, user_id);
-                }
-            }
-            _ => {}
+            Err(e) => ctx.fail(e),
         }
     }
 }

@@ -1,14 +1,16 @@
-//! The Unlock screen's state and keys.
+//! Screen 6, Unlock (R7): the open locks, the identity check, the reason.
 
 use crate::action::Action;
-use crate::domain::permission::StaffRole;
-use crate::domain::unlock::{IdDocument, IdentityCheck};
-use crate::i18n::t;
+use crate::domain::customer::{Contract, User};
+use crate::domain::lockout::Lock;
+use crate::domain::unlock::{IdDocument, IdentityCheck, UnlockView};
+use crate::keys::{Field, Place};
 use crate::service::unlock::UnlockOutcome;
-use crate::store::customers::{ContractRow, UserRow};
-use crate::store::locks::LockRow;
+use crate::service::{Problem, ServiceError};
+use strum::VariantArray;
 
-use super::{App, Level, Modal, Question, Screen, TextInput};
+use super::screen::{Ctx, Screen, ScreenState};
+use super::{Check, Choice, FocusRing, GuidanceState, Question, TextInput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnlockField {
@@ -25,23 +27,55 @@ pub enum UnlockField {
     Reason,
 }
 
+/// Why the customer is locked out, as they tell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Mistyped: lifting the lock helps.
+    Mistyped,
+    /// Forgot the secret: lifting the lock does not help (R2–R4 instead).
+    Forgot,
+}
+
 pub struct UnlockState {
-    pub contract: ContractRow,
-    pub user: UserRow,
-    pub locks: Vec<LockRow>,
+    pub contract: Contract,
+    pub user: User,
+    pub locks: Vec<Lock>,
     pub by_phone: bool,
-    pub focus: UnlockField,
-    pub lock: usize,
-    /// 0 = mistyped, 1 = forgot.
-    pub cause: usize,
-    /// Index into `IdDocument::ALL`, or `None` before one is chosen.
-    pub document: Option<usize>,
-    pub seal_matched: bool,
-    pub called_back: bool,
+    pub focus: FocusRing<UnlockField>,
+    /// The lock to lift, by id.
+    pub lock: Choice<i64>,
+    pub cause: Choice<Cause>,
+    /// Chosen by staff: never suggested.
+    pub document: Choice<IdDocument>,
+    pub seal_matched: Check,
+    pub called_back: Check,
     pub reason: TextInput,
 }
 
 impl UnlockState {
+    /// The Unlock screen for a user; refused at once when this staff member cannot lift a
+    /// lock of this customer, or when there is nothing locked.
+    pub fn open(ctx: &mut Ctx<'_>, user_id: i64) -> Result<Self, ServiceError> {
+        let UnlockView { contract, user, locks, by_phone } = ctx.ledger.unlock_view(ctx.session, user_id)?;
+        if locks.is_empty() {
+            return Err(ServiceError::Invalid(Problem::NothingLocked));
+        }
+        let ids: Vec<i64> = locks.iter().map(|l| l.id).collect();
+        Ok(Self {
+            contract,
+            user,
+            by_phone,
+            focus: FocusRing::new(UnlockField::Lock),
+            lock: Choice::first(ids),
+            locks,
+            cause: Choice::first([Cause::Mistyped, Cause::Forgot]),
+            document: Choice::new(IdDocument::VARIANTS, None),
+            seal_matched: Check::default(),
+            called_back: Check::default(),
+            reason: TextInput::new(crate::domain::unlock::REASON_MAX),
+        })
+    }
+
     /// The fields in order for this channel.
     pub fn fields(&self) -> &'static [UnlockField] {
         use UnlockField as F;
@@ -52,125 +86,100 @@ impl UnlockState {
         }
     }
 
-    fn step(&mut self, forward: bool) {
-        self.focus = super::cycle(self.fields(), self.focus, forward);
-    }
-
-    /// Whether anything was entered (Esc asks before throwing it away).
-    pub fn dirty(&self) -> bool {
-        !self.reason.is_empty() || self.document.is_some() || self.seal_matched || self.called_back || self.cause != 0
-    }
-
     pub fn check(&self) -> IdentityCheck {
         if self.by_phone {
-            IdentityCheck::Phone { called_back: self.called_back }
+            IdentityCheck::Phone { called_back: self.called_back.is_on() }
         } else {
-            IdentityCheck::Counter {
-                document: self.document.and_then(|i| IdDocument::ALL.get(i).copied()),
-                seal_matched: self.seal_matched,
-            }
+            IdentityCheck::Counter { document: self.document.get(), seal_matched: self.seal_matched.is_on() }
         }
     }
 
     pub fn forgot(&self) -> bool {
-        self.cause == 1
+        self.cause.get() == Some(Cause::Forgot)
+    }
+
+    /// Unlocking does not help someone who forgot the secret: R2–R4, on Guidance.
+    fn route_to_guidance(&self, ctx: &mut Ctx<'_>) {
+        let users = match ctx.ledger.contract_users(ctx.session, self.contract.id) {
+            Ok(u) => u,
+            Err(e) => return ctx.fail(e),
+        };
+        let asker = users.iter().position(|u| u.id == self.user.id).unwrap_or(0);
+        match GuidanceState::open(ctx, self.contract.clone(), users, asker) {
+            Ok(g) => {
+                ctx.close();
+                ctx.open(Screen::Guidance(Box::new(g)));
+                ctx.info(ctx.t("ui.unlock.forgot_routed").into());
+            }
+            Err(e) => ctx.fail(e),
+        }
     }
 }
 
-impl App {
-    pub(super) fn open_unlock(&mut self, contract: ContractRow, user: UserRow) {
-        let Some(session) = self.session.clone() else { return };
-        // Say at once when this staff member cannot lift it, not after the form is filled.
-        let op = if session.role == StaffRole::Operator {
-            crate::domain::permission::Operation::UnlockByPhone
-        } else {
-            crate::domain::permission::Operation::UnlockAtCounter
-        };
-        if let Err(e) = session.authorize(op, Some(&contract.branch)) {
-            return self.error(&e);
-        }
-        let locks = match crate::store::locks::open_locks(self.ledger.conn(), user.id) {
-            Ok(l) => l,
-            Err(e) => return self.error(&e.into()),
-        };
-        if locks.is_empty() {
-            self.say(Level::Error, t(self.lang, "ui.unlock.no_lock").into());
+impl ScreenState for UnlockState {
+    fn place(&self) -> Place {
+        Place::Unlock
+    }
+
+    fn field(&self) -> Option<Field> {
+        self.focus.is(UnlockField::Reason).then_some(Field::Secret)
+    }
+
+    fn dirty(&self) -> bool {
+        !self.reason.is_empty()
+            || self.document.is_chosen()
+            || self.seal_matched.is_on()
+            || self.called_back.is_on()
+            || self.forgot()
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
+        use UnlockField as F;
+        let fields = self.fields();
+        if (self.focus.is(F::Reason) && self.reason.edit(action)) || self.focus.tab(fields, action) {
             return;
         }
-        let by_phone = session.role == StaffRole::Operator;
-        self.screens.push(Screen::Unlock(Box::new(UnlockState {
-            contract,
-            user,
-            locks,
-            by_phone,
-            focus: UnlockField::Lock,
-            lock: 0,
-            cause: 0,
-            document: None,
-            seal_matched: false,
-            called_back: false,
-            reason: TextInput::new(crate::domain::unlock::REASON_MAX),
-        })));
-    }
-
-    pub(super) fn on_unlock(&mut self, action: Action) {
-        let Some(Screen::Unlock(s)) = self.screens.last_mut() else { return };
-        use UnlockField as F;
-        match (action, s.focus) {
-            (Action::Input(c), F::Reason) => s.reason.push(c),
-            (Action::Backspace, F::Reason) => s.reason.pop(),
-            (Action::NextField, _) | (Action::Down | Action::Up, F::Reason) => s.step(action != Action::Up),
-            (Action::PrevField, _) => s.step(false),
-            (Action::Down, F::Lock) => s.lock = (s.lock + 1).min(s.locks.len().saturating_sub(1)),
-            (Action::Up, F::Lock) => s.lock = s.lock.saturating_sub(1),
-            (Action::Down | Action::Up, F::Cause) => s.cause = usize::from(action == Action::Down),
-            (Action::Down, F::Document) => {
-                s.document = Some(s.document.map_or(0, |i| (i + 1).min(IdDocument::ALL.len() - 1)));
-            }
-            (Action::Up, F::Document) => s.document = Some(s.document.map_or(0, |i| i.saturating_sub(1))),
-            (Action::Down | Action::Up, F::Seal) => s.seal_matched = action == Action::Down,
-            (Action::Down | Action::Up, F::CallBack) => s.called_back = action == Action::Down,
-            (Action::Enter, _) if s.forgot() => {
-                // Unlocking does not help someone who forgot the secret: R2–R4 instead.
-                let (contract, user) = (s.contract.clone(), s.user.clone());
-                self.screens.pop();
-                let users = crate::store::customers::users_of(self.ledger.conn(), contract.id).unwrap_or_default();
-                let asker = users.iter().position(|u| u.id == user.id).unwrap_or(0);
-                self.open_guidance(contract, users, asker);
-                self.say(Level::Info, t(self.lang, "ui.unlock.forgot_routed").into());
-            }
-            (Action::Enter, _) => {
-                // What can be checked without the ledger is checked before the question.
-                match crate::service::unlock::check_input(s.by_phone, s.check(), s.reason.value()) {
-                    Ok(()) => self.modal = Some(Modal::Confirm(Question::Unlock)),
-                    Err(e) => self.error(&e),
+        let steered = match self.focus.get() {
+            F::Lock => self.lock.steer(action),
+            F::Cause => self.cause.steer(action),
+            F::Document => self.document.steer(action),
+            F::Seal => self.seal_matched.steer(action),
+            F::CallBack => self.called_back.steer(action),
+            F::Reason => {
+                if matches!(action, Action::Down | Action::Up) {
+                    self.focus.step(fields, action == Action::Down);
+                    true
+                } else {
+                    false
                 }
             }
-            _ => {}
+        };
+        if steered || action != Action::Enter {
+            return;
+        }
+        if self.forgot() {
+            return self.route_to_guidance(ctx);
+        }
+        // What can be checked without the ledger is checked before the question.
+        match crate::service::unlock::check_input(self.by_phone, self.check(), self.reason.value()) {
+            Ok(()) => ctx.ask(Question::Unlock),
+            Err(e) => ctx.fail(e),
         }
     }
 
-    /// After the confirmation: lift the lock (or file the request) and go back.
-    pub(super) fn commit_unlock(&mut self) {
-        let Some(session) = self.session.clone() else { return };
-        let Some(Screen::Unlock(s)) = self.screens.last() else { return };
-        let Some(lock) = s.locks.get(s.lock) else { return };
-        let (lock_id, check, reason) = (lock.id, s.check(), s.reason.value().to_string());
-        match self.ledger.unlock(&session, lock_id, check, &reason) {
+    /// Lifts the lock (or files the request) and goes back to the customer.
+    fn confirmed(&mut self, q: Question, ctx: &mut Ctx<'_>) {
+        let (Question::Unlock, Some(lock)) = (q, self.lock.get()) else { return };
+        match ctx.ledger.unlock(ctx.session, lock, self.check(), self.reason.value()) {
             Ok(outcome) => {
-                // Back to the customer, whose screen now shows the lock gone (or pending).
-                self.screens.pop();
-                if matches!(self.screens.last(), Some(Screen::Guidance(_))) {
-                    self.screens.pop();
-                }
-                self.refresh_top();
+                ctx.close_to(Place::Customer);
                 let key = match outcome {
                     UnlockOutcome::Lifted => "ui.unlock.lifted",
                     UnlockOutcome::AwaitingApproval { .. } => "ui.unlock.awaiting",
                 };
-                self.say(Level::Info, t(self.lang, key).into());
+                ctx.info(ctx.t(key).into());
             }
-            Err(e) => self.error(&e),
+            Err(e) => ctx.fail(e),
         }
     }
 }

@@ -7,30 +7,13 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use secrecy::SecretString;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{Context, Failure, Outcome};
 use crate::config::Config;
-use crate::domain::credential::CredentialKind;
+use crate::service::bench::round2;
 use crate::service::{Actor, Ledger};
-use crate::store;
-
-/// The p-th percentile (0–100) of samples in microseconds.
-fn percentile(samples: &mut [f64], p: f64) -> f64 {
-    if samples.is_empty() {
-        return 0.0;
-    }
-    samples.sort_by(|a, b| a.total_cmp(b));
-    let rank = ((p / 100.0) * (samples.len() - 1) as f64).round() as usize;
-    samples[rank.min(samples.len() - 1)]
-}
-
-fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
-}
 
 fn cache_dir() -> PathBuf {
     directories::BaseDirs::new()
@@ -68,8 +51,9 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Fai
     // First frame: open the ledger, build the app, draw Home once.
     let started = Instant::now();
     let mut ledger = Ledger::open(&db, Config::default()).map_err(|e| ctx.fail(e))?;
-    let session =
-        ledger.staff_login("clerk101", &SecretString::from(crate::demo::STAFF_PASSWORD)).map_err(|e| ctx.fail(e))?;
+    let session = ledger
+        .staff_login("clerk101", &SecretString::from(crate::service::demo::STAFF_PASSWORD))
+        .map_err(|e| ctx.fail(e))?;
     let login_ms = started.elapsed().as_secs_f64() * 1000.0;
     let frame_start = Instant::now();
     let first_frame_ms = {
@@ -80,131 +64,25 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Fai
         frame_start.elapsed().as_secs_f64() * 1000.0
     };
 
-    // Search: prefixes of real names, kana, CIFs and phones, and queries with no hit.
-    let mut rng = StdRng::seed_from_u64(42);
-    let n = store::customers::count_contracts(ledger.conn()).map_err(|e| ctx.fail(e.into()))?;
-    let mut samples: Vec<String> = Vec::new();
-    for _ in 0..400 {
-        let id = rng.gen_range(1..=n.max(1));
-        if let Ok(Some(c)) = store::customers::contract(ledger.conn(), id) {
-            samples.push(match rng.gen_range(0..4) {
-                0 => c.company,
-                1 => c.company_kana,
-                2 => c.cif,
-                _ => c.phone,
-            });
-        }
-    }
-    let mut by_len = Map::new();
-    let mut worst: f64 = 0.0;
-    for len in 1..=20usize {
-        let mut times = Vec::new();
-        for s in &samples {
-            let q: String = s.chars().take(len).collect();
-            if q.chars().count() < len {
-                continue;
-            }
-            let t = Instant::now();
-            let _ = ledger.find_customers(&session, &q, 0, 51);
-            let us = t.elapsed().as_secs_f64() * 1e6;
-            if std::env::var_os("MADOGUCHI_BENCH_SLOW").is_some() && us > 1500.0 {
-                eprintln!("slow {len}: {us:.0} µs {q:?}");
-            }
-            times.push(us);
-        }
-        let p99 = percentile(&mut times, 99.0);
-        worst = worst.max(p99);
-        by_len.insert(len.to_string(), json!(round2(p99)));
-    }
-    let mut no_hit = Vec::new();
-    for len in 1..=20usize {
-        for _ in 0..20 {
-            let q: String = (0..len).map(|_| char::from(b'q' + rng.gen_range(0..8u8))).collect::<String>() + "ヴ";
-            let t = Instant::now();
-            let _ = ledger.find_customers(&session, &q, 0, 51);
-            no_hit.push(t.elapsed().as_secs_f64() * 1e6);
-        }
-    }
-    let no_hit_p99 = percentile(&mut no_hit, 99.0);
-    worst = worst.max(no_hit_p99);
-    by_len.insert("no_hit".into(), json!(round2(no_hit_p99)));
-    by_len.insert("max".into(), json!(round2(worst)));
+    let figures = ledger.measure(&session, customers).map_err(|e| ctx.fail(e))?;
     let rss = rss_mb();
-
-    // Token lookup by serial.
-    let serials: Vec<String> =
-        (0..2000).map(|_| format!("HT{:08}", 20_000_000 + rng.gen_range(0..customers.max(1)))).collect();
-    let mut serial_times = Vec::new();
-    for s in &serials {
-        let t = Instant::now();
-        let _ = store::tokens::by_serial(ledger.conn(), s);
-        serial_times.push(t.elapsed().as_secs_f64() * 1e6);
-    }
-    let serial_lookup_us = percentile(&mut serial_times, 50.0);
-
-    // One hand-over verification: decrypt the seed, check the code across the window.
-    let some_token = (0..1000u64)
-        .find_map(|k| store::tokens::by_serial(ledger.conn(), &format!("HT{:08}", 20_000_000 + k)).ok().flatten());
-    let handover_verify_us = match some_token {
-        Some(token) => {
-            let mut times = Vec::new();
-            for _ in 0..1000 {
-                let t = Instant::now();
-                let _ = ledger.check_token_code(&token, "000000");
-                times.push(t.elapsed().as_secs_f64() * 1e6);
-            }
-            json!(round2(percentile(&mut times, 99.0)))
-        }
-        None => Value::Null,
-    };
-
-    // The lockout write path (rule + write + audit), excluding argon2.
-    // Users drawn afresh each run: the scratch ledger keeps what earlier runs wrote, and a
-    // user locked by then would be refused before any write.
-    let mut fresh = rand::thread_rng();
-    let mut commit_times = Vec::new();
-    for _ in 0..500 {
-        let login = format!("c{:07}m", 1000 + fresh.gen_range(0..customers.max(1)));
-        let Ok(Some(user)) = store::customers::user_by_login_id(ledger.conn(), &login) else { continue };
-        let t = Instant::now();
-        let _ = ledger.ib_record_failure(&user, CredentialKind::Pin);
-        commit_times.push(t.elapsed().as_secs_f64() * 1e6);
-    }
-    let commit_p99_us = percentile(&mut commit_times, 99.0);
-
-    // Audit verification rate, on at least 200,000 entries.
-    let have = store::audit::count(ledger.conn()).map_err(|e| ctx.fail(e.into()))?;
-    if have < 200_000 {
-        ledger
-            .write(&Actor::cli(), |w| {
-                for i in have..200_000 {
-                    w.audit("bench.fill", "ledger", json!({ "i": i }))?;
-                }
-                Ok(())
-            })
-            .map_err(|e| ctx.fail(e))?;
-    }
-    let t = Instant::now();
-    let report = ledger.verify_audit().map_err(|e| ctx.fail(e))?;
-    let verify_s = t.elapsed().as_secs_f64();
-    let audit_verify_per_s = (report.entries as f64 / verify_s).round();
 
     // Import of 10,000 tokens (CSV and PSKC), encryption at rest included, into a fresh
     // scratch ledger so that the serials never collide across runs.
     let import_10k_s = import_10k(ctx)?;
 
     let out = json!({
-        "customers": n,
-        "search_p99_us": Value::Object(by_len),
+        "customers": figures.customers,
+        "search_p99_us": Value::Object(figures.search_p99_us),
         "first_frame_ms": round2(first_frame_ms),
         "login_ms": round2(login_ms),
         "rss_mb": rss,
         "import_10k_s": import_10k_s,
-        "serial_lookup_us": round2(serial_lookup_us),
-        "handover_verify_p99_us": handover_verify_us,
-        "commit_p99_us": round2(commit_p99_us),
-        "audit_verify_per_s": audit_verify_per_s,
-        "audit_intact": report.intact(),
+        "serial_lookup_us": figures.serial_lookup_us,
+        "handover_verify_p99_us": figures.handover_verify_p99_us,
+        "commit_p99_us": figures.commit_p99_us,
+        "audit_verify_per_s": figures.audit_verify_per_s,
+        "audit_intact": figures.audit_intact,
     });
     if json_out {
         println!("{out}");
@@ -217,7 +95,8 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Fai
 /// Seconds to import 10,000 tokens from CSV and from plain PSKC (the slower of the two).
 fn import_10k(ctx: &Context) -> Result<Value, Failure> {
     let dir = std::env::temp_dir().join(format!("madoguchi-bench-import-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    // A scratch folder of an earlier run that was cut short.
+    let _stale = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| Failure(e.to_string()))?;
     let expires = (chrono::Utc::now() + chrono::Duration::days(1000)).format("%Y-%m-%d").to_string();
     let mut csv = String::from("serial,secret,algorithm,digits,period,expires\n");
@@ -248,6 +127,6 @@ fn import_10k(ctx: &Context) -> Result<Value, Failure> {
             other => return Err(Failure(format!("bench import failed: {other:?}"))),
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::remove_dir_all(&dir).map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
     Ok(json!(round2(worst)))
 }

@@ -73,17 +73,17 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
         }
         Command::Staff(cmd) => staff(ctx, cmd),
         Command::Tokens(TokensCommand::Code { serial }) => {
-            let ledger = ctx.open()?;
-            match crate::demo::current_code(&ledger, &serial).map_err(|e| ctx.fail(e))? {
+            let mut ledger = ctx.open()?;
+            match crate::service::demo::current_code(&mut ledger, &serial).map_err(|e| ctx.fail(e))? {
                 Some(code) => {
                     println!("{code}");
                     Ok(Outcome::Done)
                 }
-                None => Err(ctx.fail(ServiceError::NotFound("msg.token"))),
+                None => Err(ctx.fail(ServiceError::NotFound(crate::service::Missing::Token))),
             }
         }
         Command::Tokens(TokensCommand::Import { file, format, branch, key_file, json }) => {
-            import(ctx, &file, format.as_deref(), branch.as_deref(), key_file.as_deref(), json)
+            import(ctx, &file, format, branch.as_deref(), key_file.as_deref(), json)
         }
         Command::Tokens(TokensCommand::Expiring { within, branch, json, csv }) => {
             super::reports::expiring(ctx, within, branch.as_deref(), json, csv)
@@ -93,7 +93,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
         }
         Command::Audit(AuditCommand::Verify { json }) => {
             // Read-only: a ledger or a backup on read-only media can be verified too.
-            let ledger = Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+            let mut ledger = Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
             let report = ledger.verify_audit().map_err(|e| ctx.fail(e))?;
             if json {
                 let bad = report.first_bad.map(|b| json!({ "seq": b.seq, "reason": b.why.code() }));
@@ -118,7 +118,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             }
         }
         Command::Backup { dest } => {
-            let ledger = ctx.open()?;
+            let mut ledger = ctx.open()?;
             let report = ledger.backup(&dest).map_err(|e| ctx.fail(e))?;
             if !report.intact() {
                 return Err(Failure(tf(
@@ -142,6 +142,31 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
     }
 }
 
+/// `madoguchi` alone: the terminal app, on the ledger at the context's path. With no ledger
+/// at the default path, the demo ledger is made first so a new user can try everything.
+pub fn terminal_app(ctx: &Context) -> Result<Outcome, Failure> {
+    let ledger = match Ledger::open(&ctx.db, ctx.cfg.clone()) {
+        Err(ServiceError::Store(crate::store::StoreError::Missing)) if ctx.default_db => {
+            // In a child process, so that the dozens of argon2 hashes of the demo scenarios
+            // do not leave their memory behind in the app that runs all day.
+            let exe = std::env::current_exe().map_err(|e| Failure(e.to_string()))?;
+            let mut cmd = std::process::Command::new(exe);
+            cmd.arg("--db").arg(&ctx.db).args(["--lang", ctx.lang.code()]);
+            if let Some(config) = &ctx.config_path {
+                cmd.arg("--config").arg(config);
+            }
+            let status = cmd.args(["demo", "--customers", "2000"]).status().map_err(|e| Failure(e.to_string()))?;
+            if !status.success() {
+                return Err(Failure(t(ctx.lang, "err.demo_failed").into()));
+            }
+            ctx.open()?
+        }
+        other => other.map_err(|e| ctx.fail(e))?,
+    };
+    crate::tui::run(ledger, ctx.lang).map_err(|e| Failure(e.to_string()))?;
+    Ok(Outcome::Done)
+}
+
 /// Creates the demo ledger at the context's path, with a progress bar (drawn only when
 /// standard error is a terminal).
 fn create_demo(ctx: &Context, customers: u64, seed: u64) -> Result<Ledger, Failure> {
@@ -152,7 +177,7 @@ fn create_demo(ctx: &Context, customers: u64, seed: u64) -> Result<Ledger, Failu
     );
     bar.set_message(t(ctx.lang, "msg.demo_progress").to_string());
     let mut progress = |done: u64, _total: u64| bar.set_position(done);
-    let result = crate::demo::create(&ctx.db, ctx.cfg.clone(), customers, seed, &mut progress);
+    let result = crate::service::demo::create(&ctx.db, ctx.cfg.clone(), customers, seed, &mut progress);
     bar.finish_and_clear();
     result.map_err(|e| {
         // A half-made demo ledger is of no use to anyone; the files it made go.
@@ -246,7 +271,7 @@ fn staff(ctx: &Context, cmd: StaffCommand) -> Result<Outcome, Failure> {
 fn import(
     ctx: &Context,
     file: &std::path::Path,
-    format: Option<&str>,
+    format: Option<crate::import::Format>,
     branch: Option<&str>,
     key_file: Option<&std::path::Path>,
     json_out: bool,
@@ -269,14 +294,7 @@ fn import(
     let mut ledger = ctx.open()?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let outcome = ledger
-        .import_tokens(
-            &Actor::cli(),
-            &name,
-            &bytes,
-            format.and_then(crate::import::Format::from_name),
-            branch,
-            key.as_deref().map(|k| k.as_slice()),
-        )
+        .import_tokens(&Actor::cli(), &name, &bytes, format, branch, key.as_deref().map(|k| k.as_slice()))
         .map_err(|e| ctx.fail(e))?;
     match outcome {
         ImportOutcome::Imported { count, branch } => {
@@ -287,9 +305,9 @@ fn import(
             Ok(Outcome::Done)
         }
         ImportOutcome::Refused { branch, errors } => {
-            let reason = |e: &crate::service::import::Refusal| match &e.detail {
-                Some(d) => format!("{} ({})", t(lang, e.key), crate::text::inert(d)),
-                None => t(lang, e.key).to_string(),
+            let reason = |e: &crate::service::import::Refusal| match e.problem.detail() {
+                Some(d) => format!("{} ({})", t(lang, e.problem.key()), crate::text::inert(&d)),
+                None => t(lang, e.problem.key()).to_string(),
             };
             if json_out {
                 let list: Vec<_> = errors.iter().map(|e| json!({ "where": e.location, "reason": reason(e) })).collect();

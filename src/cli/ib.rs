@@ -14,16 +14,12 @@ pub fn run(ctx: &Context, cmd: IbCommand) -> Result<Outcome, Failure> {
             let mut ledger = ctx.open()?;
             (ledger.ib_attempt(&login_id, CredentialKind::LoginPassword, &secret).map_err(|e| ctx.fail(e))?, json)
         }
-        IbCommand::Verify { login_id, secret, json } => {
-            let kind =
-                CredentialKind::from_code(&secret).ok_or_else(|| Failure(t(lang, "err.unknown_credential").into()))?;
+        IbCommand::Verify { login_id, secret: kind, json } => {
             let value = read_secret(&mut stdin, lang)?;
             let mut ledger = ctx.open()?;
             (ledger.ib_attempt(&login_id, kind, &value).map_err(|e| ctx.fail(e))?, json)
         }
         IbCommand::ChangePassword { login_id, kind, json } => {
-            let kind =
-                CredentialKind::from_code(&kind).ok_or_else(|| Failure(t(lang, "err.unknown_credential").into()))?;
             let old = read_secret(&mut stdin, lang)?;
             let new = read_secret(&mut stdin, lang)?;
             let mut ledger = ctx.open()?;

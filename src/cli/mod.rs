@@ -12,14 +12,32 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use crate::config::Config;
+use crate::domain::credential::CredentialKind;
 use crate::domain::permission::StaffRole;
 use crate::i18n::{Lang, t, tf};
+use crate::import::Format;
 use crate::service::{Ledger, ServiceError};
+
+/// A clap parser for one of a fixed set of the bank's words (a role, a secret kind…):
+/// the words are listed in `--help` and anything else is a usage error.
+fn one_of<T>(words: &'static [&'static str]) -> impl TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(words)
+        .try_map(move |s: String| s.parse::<T>().map_err(|_| format!("not one of {words:?}")))
+}
+
+const ROLES: &[&str] = &["clerk", "operator", "supervisor", "admin"];
+const FORMATS: &[&str] = &["pskc", "csv"];
+const VERIFY_SECRETS: &[&str] = &["confirm", "otp", "pin", "approval-pin"];
+const PASSWORD_KINDS: &[&str] = &["login", "confirm"];
 
 #[derive(Parser, Debug)]
 #[command(name = "madoguchi", version, about = "窓口: counter terminal for corporate internet-banking support", long_about = None)]
@@ -47,7 +65,8 @@ pub enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-    /// Create the demo ledger (SPEC §8); same seed, same ledger
+    /// Create the demo ledger: the demo bank's staff, branches, token stock and scenario
+    /// customers, plus N generated contracts; same seed, same ledger
     Demo {
         #[arg(long, default_value_t = 2000)]
         customers: u64,
@@ -60,7 +79,7 @@ pub enum Command {
     /// Staff accounts
     #[command(subcommand)]
     Staff(StaffCommand),
-    /// Tokens of a demo ledger
+    /// Hard tokens: import the vendor's file, list those nearing expiry, show a demo code
     #[command(subcommand)]
     Tokens(TokensCommand),
     /// Reports
@@ -91,7 +110,7 @@ pub enum StaffCommand {
         id: String,
         #[arg(long)]
         name: String,
-        #[arg(long, value_parser = parse_role)]
+        #[arg(long, value_parser = one_of::<StaffRole>(ROLES))]
         role: StaffRole,
         #[arg(long)]
         branch: String,
@@ -116,8 +135,8 @@ pub enum TokensCommand {
     /// Add tokens to a branch's stock (default: head office) from a PSKC or CSV file
     Import {
         file: PathBuf,
-        #[arg(long, value_parser = ["pskc", "csv"])]
-        format: Option<String>,
+        #[arg(long, value_parser = one_of::<Format>(FORMATS))]
+        format: Option<Format>,
         #[arg(long)]
         branch: Option<String>,
         /// The pre-shared AES key (hex) or the PBKDF2 passphrase of an encrypted PSKC
@@ -178,8 +197,8 @@ pub enum IbCommand {
     Verify {
         #[arg(long)]
         login_id: String,
-        #[arg(long, value_parser = ["confirm", "otp", "pin", "approval-pin"])]
-        secret: String,
+        #[arg(long, value_parser = one_of::<CredentialKind>(VERIFY_SECRETS))]
+        secret: CredentialKind,
         #[arg(long)]
         json: bool,
     },
@@ -187,15 +206,11 @@ pub enum IbCommand {
     ChangePassword {
         #[arg(long)]
         login_id: String,
-        #[arg(long, value_parser = ["login", "confirm"])]
-        kind: String,
+        #[arg(long, value_parser = one_of::<CredentialKind>(PASSWORD_KINDS))]
+        kind: CredentialKind,
         #[arg(long)]
         json: bool,
     },
-}
-
-fn parse_role(s: &str) -> Result<StaffRole, String> {
-    StaffRole::from_code(s).ok_or_else(|| "clerk|operator|supervisor|admin".to_string())
 }
 
 /// What a command ends with.
@@ -206,12 +221,6 @@ pub enum Outcome {
 
 /// A failure with its message already in the UI language.
 pub struct Failure(pub String);
-
-impl Failure {
-    pub fn of(e: &ServiceError, lang: Lang) -> Self {
-        Self(e.message(lang))
-    }
-}
 
 /// Everything a command needs to run.
 pub struct Context {
@@ -226,11 +235,12 @@ pub struct Context {
 
 impl Context {
     pub fn open(&self) -> Result<Ledger, Failure> {
-        Ledger::open(&self.db, self.cfg.clone()).map_err(|e| Failure::of(&e, self.lang))
+        Ledger::open(&self.db, self.cfg.clone()).map_err(|e| self.fail(e))
     }
 
+    /// The failure for a use case's error, in the UI language.
     pub fn fail(&self, e: ServiceError) -> Failure {
-        Failure::of(&e, self.lang)
+        Failure(crate::messages::error(self.lang, &self.cfg.branches, &e))
     }
 }
 
@@ -254,8 +264,34 @@ fn default_db() -> Option<PathBuf> {
     directories::BaseDirs::new().map(|d| d.data_dir().join("madoguchi").join("ledger.sqlite3"))
 }
 
+/// The report of an unexpected failure, and a panic hook that gives the terminal back
+/// first (raw mode off, the alternate screen left, the cursor shown) and then says where
+/// the details are; color-eyre prints them (`RUST_BACKTRACE=1` for the backtrace).
+pub fn install_hooks() {
+    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default().into_hooks();
+    // Only one report hook per process; a second install (tests) keeps the first.
+    let _first_install = eyre_hook.install();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        eprintln!("{}", panic_hook.panic_report(info));
+        eprintln!(
+            "madoguchi stopped unexpectedly; nothing half-written was kept. Run again with RUST_BACKTRACE=1 for details."
+        );
+    }));
+}
+
+/// Gives the terminal back to the shell: safe to call when it was never taken.
+pub fn restore_terminal() {
+    use crossterm::ExecutableCommand;
+    let _raw = crossterm::terminal::disable_raw_mode();
+    let mut out = std::io::stderr();
+    let _screen = out.execute(crossterm::terminal::LeaveAlternateScreen);
+    let _cursor = out.execute(crossterm::cursor::Show);
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    install_hooks();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -289,7 +325,7 @@ pub fn main() -> ExitCode {
     };
     let ctx = Context { lang, cfg, db, default_db, config_path: cli.config.clone() };
     let result = match cli.command {
-        None => crate::tui::run(&ctx),
+        None => commands::terminal_app(&ctx),
         Some(command) => commands::run(&ctx, command),
     };
     match result {

@@ -3,10 +3,10 @@
 
 use std::io::Write;
 
-use chrono::NaiveDate;
 use serde_json::json;
 
 use super::{Context, Failure, Outcome};
+use crate::format;
 use crate::i18n::t;
 
 /// CSV for Excel: BOM first, CRLF line ends.
@@ -14,6 +14,15 @@ fn csv_writer() -> csv::Writer<Vec<u8>> {
     let mut buf = Vec::new();
     buf.extend_from_slice("\u{feff}".as_bytes());
     csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buf)
+}
+
+/// Writes one CSV row; a failure to write is reported, never dropped.
+fn row<I, T>(w: &mut csv::Writer<Vec<u8>>, cells: I) -> Result<(), Failure>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    w.write_record(cells).map_err(|e| Failure(e.to_string()))
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> Result<Outcome, Failure> {
@@ -36,10 +45,9 @@ pub fn fees(
     json_out: bool,
     csv_out: bool,
 ) -> Result<Outcome, Failure> {
-    let date =
-        NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| Failure(t(ctx.lang, "ui.form.bad_date").into()))?;
+    let date = format::parse_date(date).ok_or_else(|| Failure(t(ctx.lang, "err.bad_date").into()))?;
     check_branch(ctx, branch)?;
-    let ledger = crate::service::Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+    let mut ledger = crate::service::Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
     let j = ledger.fee_journal(None, date, branch).map_err(|e| ctx.fail(e))?;
     if json_out {
         println!("{}", serde_json::to_string(&j).unwrap_or_default());
@@ -64,42 +72,46 @@ pub fn fees(
             "staff",
             "reason",
         ];
-        let _ = w.write_record(header);
+        row(&mut w, header)?;
         for e in &j.entries {
-            let _ = w.write_record([
-                e.branch.clone(),
-                e.receipt_no.to_string(),
-                e.business_date.clone(),
-                crate::ui::widgets::jst(&e.at),
-                e.kind.clone(),
-                e.cif.clone().unwrap_or_default(),
-                e.company.clone().unwrap_or_default(),
-                e.login_id.clone().unwrap_or_default(),
-                e.amount.to_string(),
-                e.tax.to_string(),
-                (e.amount + e.tax).to_string(),
-                e.reverses_receipt.map(|n| n.to_string()).unwrap_or_default(),
-                e.serial.clone().unwrap_or_default(),
-                e.staff.clone(),
-                e.reason.clone().unwrap_or_default(),
-            ]);
+            row(
+                &mut w,
+                [
+                    e.branch.clone(),
+                    e.receipt_no.to_string(),
+                    format::date(e.business_date),
+                    format::time(e.at),
+                    e.kind.code().to_string(),
+                    e.cif.clone().unwrap_or_default(),
+                    e.company.clone().unwrap_or_default(),
+                    e.login_id.clone().unwrap_or_default(),
+                    e.amount.to_string(),
+                    e.tax.to_string(),
+                    (e.amount + e.tax).to_string(),
+                    e.reverses_receipt.map(|n| n.to_string()).unwrap_or_default(),
+                    e.serial.clone().unwrap_or_default(),
+                    e.staff.clone(),
+                    e.reason.clone().unwrap_or_default(),
+                ],
+            )?;
         }
         // Totals as rows of their own, so the sheet shows what the screen shows.
         let blank = |n: usize| vec![String::new(); n];
+        let day = format::date(j.date);
         for (kind, k) in &j.totals.by_kind {
-            let mut row = vec![j.branch.clone().unwrap_or_default(), String::new(), j.date.clone(), String::new()];
-            row.push(format!("total:{kind}"));
-            row.extend(blank(3));
-            row.extend([k.amount.to_string(), k.tax.to_string(), k.total.to_string()]);
-            row.extend(blank(4));
-            let _ = w.write_record(row);
+            let mut cells = vec![j.branch.clone().unwrap_or_default(), String::new(), day.clone(), String::new()];
+            cells.push(format!("total:{}", kind.code()));
+            cells.extend(blank(3));
+            cells.extend([k.amount.to_string(), k.tax.to_string(), k.total.to_string()]);
+            cells.extend(blank(4));
+            row(&mut w, cells)?;
         }
-        let mut row = vec![j.branch.clone().unwrap_or_default(), String::new(), j.date.clone(), String::new()];
-        row.push("total".into());
-        row.extend(blank(3));
-        row.extend([j.totals.amount.to_string(), j.totals.tax.to_string(), j.totals.total.to_string()]);
-        row.extend(blank(4));
-        let _ = w.write_record(row);
+        let mut cells = vec![j.branch.clone().unwrap_or_default(), String::new(), day, String::new()];
+        cells.push("total".into());
+        cells.extend(blank(3));
+        cells.extend([j.totals.amount.to_string(), j.totals.tax.to_string(), j.totals.total.to_string()]);
+        cells.extend(blank(4));
+        row(&mut w, cells)?;
         return finish(w);
     }
     let mut out = std::io::stdout().lock();
@@ -109,8 +121,8 @@ pub fn fees(
             "{} {:>6} {} {:<14} {:>8} {:>6} {:>8} {}",
             e.branch,
             e.receipt_no,
-            crate::ui::widgets::jst(&e.at),
-            e.kind,
+            format::time(e.at),
+            e.kind.code(),
             e.amount,
             e.tax,
             e.amount + e.tax,
@@ -133,7 +145,7 @@ pub fn expiring(
     csv_out: bool,
 ) -> Result<Outcome, Failure> {
     check_branch(ctx, branch)?;
-    let ledger = crate::service::Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+    let mut ledger = crate::service::Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
     let rows = ledger.expiring_tokens(None, within, branch).map_err(|e| ctx.fail(e))?;
     let days = within.unwrap_or(ctx.cfg.token.expiry_notice_days);
     if json_out {
@@ -142,30 +154,24 @@ pub fn expiring(
     }
     if csv_out {
         let mut w = csv_writer();
-        let _ = w.write_record([
-            "serial",
-            "expires",
-            "expires_device",
-            "branch",
-            "cif",
-            "company",
-            "login_id",
-            "replacement_mailed",
-        ]);
+        row(
+            &mut w,
+            ["serial", "expires", "expires_device", "branch", "cif", "company", "login_id", "replacement_mailed"],
+        )?;
         for r in &rows {
-            let device = NaiveDate::parse_from_str(&r.expires, "%Y-%m-%d")
-                .map(|d| d.format("%m/%d/%Y").to_string())
-                .unwrap_or_default();
-            let _ = w.write_record([
-                r.serial.clone(),
-                r.expires.clone(),
-                device,
-                r.branch.clone(),
-                r.cif.clone(),
-                r.company.clone(),
-                r.login_id.clone(),
-                r.replacement_mailed.to_string(),
-            ]);
+            row(
+                &mut w,
+                [
+                    r.serial.clone(),
+                    format::date(r.expires),
+                    r.expires.format("%m/%d/%Y").to_string(),
+                    r.branch.clone(),
+                    r.cif.clone(),
+                    r.company.clone(),
+                    r.login_id.clone(),
+                    r.replacement_mailed.to_string(),
+                ],
+            )?;
         }
         return finish(w);
     }
@@ -175,7 +181,7 @@ pub fn expiring(
             out,
             "{} {} {} {} {}{}",
             r.serial,
-            r.expires,
+            format::date(r.expires),
             r.cif,
             crate::text::inert(&r.company),
             r.login_id,

@@ -1,7 +1,19 @@
 //! 検印: the life of a request that needs a second pair of eyes. Pending, then approved or
 //! rejected, once; never by the person who asked.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
+
+use super::credential::CredentialKind;
+use super::customer::{Contract, User};
+use super::forms::{FormRequest, KeyedForm};
+use super::unlock::IdentityCheck;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum RequestState {
     Pending,
     Approved,
@@ -10,16 +22,120 @@ pub enum RequestState {
 
 impl RequestState {
     pub fn code(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// What a request asks a supervisor to approve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum RequestKind {
+    /// R7: an unlock beyond the allowance of the window.
+    Unlock,
+    /// R14: パスワード再登録.
+    FormPassword,
+    /// R14: 暗証番号・承認暗証番号変更.
+    FormPin,
+    /// R14: 解約・再申込.
+    FormCancel,
+    /// R10: the new token of a reissue is handed over only after approval.
+    TokenReissue,
+    /// R13: a fee corrected by a reversing entry.
+    FeeReversal,
+    /// R13: a fee forgiven.
+    FeeWaiver,
+}
+
+impl RequestKind {
+    pub fn code(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// What a request carries, by kind: stored as JSON beside the request's kind, read back
+/// whole or refused as damaged (never a default).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RequestDetail {
+    Unlock { lock: i64, identity: IdentityCheck, reason: String },
+    FormPassword(FormDetail),
+    FormPin(FormDetail),
+    FormCancel(FormDetail),
+    TokenReissue { token: i64, serial: String, lost_serial: String },
+    FeeReversal(FeeDetail),
+    FeeWaiver(FeeDetail),
+}
+
+/// A keyed paper form waiting for approval: the new secrets are stored hashed already.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormDetail {
+    pub form_no: String,
+    /// The form as printed (`password_login`, `pin`, `cancel_reapply`…).
+    pub form: FormRequest,
+    /// The stored hash of each new secret.
+    pub secret_ids: BTreeMap<CredentialKind, i64>,
+    /// Re-application: the new master's login ID.
+    pub new_login_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeDetail {
+    pub fee: i64,
+    pub receipt: i64,
+    pub reason: String,
+}
+
+impl RequestDetail {
+    /// The request's kind.
+    pub fn kind(&self) -> RequestKind {
         match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
+            Self::Unlock { .. } => RequestKind::Unlock,
+            Self::FormPassword(_) => RequestKind::FormPassword,
+            Self::FormPin(_) => RequestKind::FormPin,
+            Self::FormCancel(_) => RequestKind::FormCancel,
+            Self::TokenReissue { .. } => RequestKind::TokenReissue,
+            Self::FeeReversal(_) => RequestKind::FeeReversal,
+            Self::FeeWaiver(_) => RequestKind::FeeWaiver,
         }
     }
+}
 
-    pub fn from_code(s: &str) -> Option<Self> {
-        [Self::Pending, Self::Approved, Self::Rejected].into_iter().find(|r| r.code() == s)
+/// A request on the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub id: i64,
+    pub branch: String,
+    pub contract_id: Option<i64>,
+    pub user_id: Option<i64>,
+    /// The secret it concerns: the one an unlock lifts the lock of, or a form sets.
+    pub credential: Option<CredentialKind>,
+    pub detail: RequestDetail,
+    pub state: RequestState,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
+impl Request {
+    pub fn kind(&self) -> RequestKind {
+        self.detail.kind()
     }
+}
+
+/// A request of the queue with what the approver needs to see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueItem {
+    pub request: Request,
+    pub contract: Option<Contract>,
+    pub user: Option<User>,
+    /// The paper form behind it, for the approver to check.
+    pub form: Option<KeyedForm>,
+    /// A fee reversal or waiver: the fee's amount with tax, as it will be reversed.
+    pub fee_total: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +180,29 @@ mod tests {
     use RequestState as S;
 
     #[test]
+    fn a_request_detail_round_trips_and_a_damaged_one_is_refused() {
+        let detail = RequestDetail::Unlock {
+            lock: 7,
+            identity: IdentityCheck::Phone { called_back: true },
+            reason: "本人確認済み".into(),
+        };
+        let json = serde_json::to_string(&detail).expect("json");
+        assert_eq!(
+            json,
+            r#"{"kind":"unlock","lock":7,"identity":{"channel":"phone","called_back":true},"reason":"本人確認済み"}"#
+        );
+        assert_eq!(serde_json::from_str::<RequestDetail>(&json).ok(), Some(detail));
+        for damaged in [
+            r#"{"kind":"unlock","identity":{"channel":"phone","called_back":true},"reason":"x"}"#,
+            r#"{"kind":"unlock","lock":"7","identity":{"channel":"phone","called_back":true},"reason":"x"}"#,
+            r#"{"kind":"unlok","lock":7}"#,
+            r#"{"kind":"fee_waiver","fee":1,"receipt":2}"#,
+        ] {
+            assert!(serde_json::from_str::<RequestDetail>(damaged).is_err(), "{damaged}");
+        }
+    }
+
+    #[test]
     fn every_edge() {
         let approve = Decision::Approve;
         let reject = Decision::Reject { reason: "記入漏れ" };
@@ -83,8 +222,8 @@ mod tests {
         for (state, by, decider, decision, expected) in table {
             assert_eq!(decide(state, by, decider, decision), expected, "{state:?} {by} {decider} {decision:?}");
         }
-        for s in [S::Pending, S::Approved, S::Rejected] {
-            assert_eq!(S::from_code(s.code()), Some(s));
+        for s in S::VARIANTS {
+            assert_eq!(s.code().parse::<S>().ok(), Some(*s));
         }
     }
 }

@@ -50,8 +50,9 @@ pub fn entry_hash(
 
 /// HMAC-SHA256 of `parts` under `key`.
 pub fn mac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
-    // A 32-byte key is always a valid HMAC key.
-    let mut m = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    // HMAC takes a key of any length, so this never fails; were it to, the MAC would
+    // match nothing (fail closed).
+    let Ok(mut m) = <HmacSha256 as Mac>::new_from_slice(key) else { return [0; 32] };
     for p in parts {
         m.update(p);
     }
@@ -103,6 +104,21 @@ impl Breakage {
             Self::TailCut => "tail_cut",
             Self::Seal => "seal",
         }
+    }
+}
+
+/// The outcome of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub entries: i64,
+    pub first_bad: Option<Break>,
+    /// Whether a seal of the head was found outside the database.
+    pub sealed: bool,
+}
+
+impl VerifyReport {
+    pub fn intact(&self) -> bool {
+        self.first_bad.is_none()
     }
 }
 

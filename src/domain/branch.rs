@@ -2,8 +2,11 @@
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum BranchKind {
     /// 営業店: a counter that serves its own customers (お取引店).
     Branch,
@@ -11,16 +14,6 @@ pub enum BranchKind {
     TelephoneCenter,
     /// 本部: administration, no customers.
     HeadOffice,
-}
-
-impl BranchKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Branch => "branch",
-            Self::TelephoneCenter => "telephone_center",
-            Self::HeadOffice => "head_office",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -1,40 +1,53 @@
 //! The customer's secrets and the user roles of a contract (SPEC §2).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
-/// One kind of secret a customer user types into the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// One kind of secret a customer user types into the service. Its name (`login`,
+/// `confirm`, `otp`, `pin`, `approval-pin`) is stored in the ledger and used on the
+/// command line and in `ib --json`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
 pub enum CredentialKind {
     /// ログインパスワード
+    #[strum(serialize = "login")]
+    #[serde(rename = "login")]
     LoginPassword,
     /// 確認用パスワード
+    #[strum(serialize = "confirm")]
+    #[serde(rename = "confirm")]
     ConfirmPassword,
     /// ワンタイムパスワード (from the hard token)
+    #[strum(serialize = "otp")]
+    #[serde(rename = "otp")]
     OneTimePassword,
     /// 暗証番号
+    #[strum(serialize = "pin")]
+    #[serde(rename = "pin")]
     Pin,
     /// 承認暗証番号
+    #[strum(serialize = "approval-pin")]
+    #[serde(rename = "approval-pin")]
     ApprovalPin,
 }
 
 impl CredentialKind {
-    pub const ALL: [Self; 5] =
-        [Self::LoginPassword, Self::ConfirmPassword, Self::OneTimePassword, Self::Pin, Self::ApprovalPin];
-
     /// The name stored in the ledger and used on the command line.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::LoginPassword => "login",
-            Self::ConfirmPassword => "confirm",
-            Self::OneTimePassword => "otp",
-            Self::Pin => "pin",
-            Self::ApprovalPin => "approval-pin",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.code() == s)
+        self.into()
     }
 
     /// Secrets kept as an argon2id hash (the OTP is checked against the token instead).
@@ -44,8 +57,9 @@ impl CredentialKind {
 }
 
 /// A user's role within the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, EnumString, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum UserRole {
     /// マスターユーザ: exactly one per contract.
     Master,
@@ -57,21 +71,14 @@ pub enum UserRole {
 
 impl UserRole {
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Master => "master",
-            Self::Admin => "admin",
-            Self::General => "general",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Self> {
-        [Self::Master, Self::Admin, Self::General].into_iter().find(|r| r.code() == s)
+        self.into()
     }
 }
 
 /// How a user logs in to the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, EnumString, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LoginMethod {
     /// ID・パスワード方式
     Password,
@@ -81,13 +88,6 @@ pub enum LoginMethod {
 
 impl LoginMethod {
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Password => "password",
-            Self::Certificate => "certificate",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Self> {
-        [Self::Password, Self::Certificate].into_iter().find(|m| m.code() == s)
+        self.into()
     }
 }

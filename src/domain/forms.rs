@@ -3,6 +3,7 @@
 use chrono::{Duration, NaiveDate};
 
 use super::credential::{CredentialKind, UserRole};
+use super::unlock::IdDocument;
 
 /// What a paper form asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,12 +26,17 @@ impl FormRequest {
     ];
 
     /// The request kind in the approval queue.
-    pub fn request_kind(self) -> &'static str {
+    pub fn request_kind(self) -> super::approval::RequestKind {
+        use super::approval::RequestKind as K;
         match self {
-            Self::PasswordReRegistration(_) => "form_password",
-            Self::PinChange(_) => "form_pin",
-            Self::CancelAndReapply => "form_cancel",
+            Self::PasswordReRegistration(_) => K::FormPassword,
+            Self::PinChange(_) => K::FormPin,
+            Self::CancelAndReapply => K::FormCancel,
         }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
     }
 
     pub fn code(self) -> &'static str {
@@ -50,6 +56,40 @@ impl FormRequest {
             Self::CancelAndReapply => None,
         }
     }
+}
+
+/// Stored by its printed name (`password_login`, `pin`, `cancel_reapply`…).
+impl serde::Serialize for FormRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FormRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(d)?;
+        Self::from_code(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown form {code:?}")))
+    }
+}
+
+/// Who a paper form is for, as the form screen needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormContext {
+    pub contract: super::customer::Contract,
+    pub user: super::customer::User,
+    /// Whether the contract has an admin user (R3 decides which forms apply).
+    pub has_admin: bool,
+}
+
+/// A paper form as keyed, for the approver to check against the paper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedForm {
+    pub form_no: String,
+    pub received_on: NaiveDate,
+    pub brought_by: String,
+    pub id_document: IdDocument,
+    pub seal_checked: bool,
+    pub keyed_by: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

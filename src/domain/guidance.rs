@@ -5,7 +5,8 @@ use super::credential::{LoginMethod, UserRole};
 use super::lockout::LockScope;
 
 /// What the customer says happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Situation {
     ForgotLoginId,
     /// Login or confirmation password forgotten.
@@ -17,6 +18,7 @@ pub enum Situation {
     /// Mistyped a secret and is now refused.
     Mistyped,
     /// Wants to log in with a certificate on another PC.
+    #[strum(serialize = "certificate_other_pc")]
     CertificateOnAnotherPc,
     LostToken,
     AddToken,
@@ -24,32 +26,8 @@ pub enum Situation {
 }
 
 impl Situation {
-    pub const ALL: [Self; 10] = [
-        Self::ForgotLoginId,
-        Self::ForgotPassword,
-        Self::ForgotPin,
-        Self::WantsPinChange,
-        Self::WantsLoginIdChange,
-        Self::Mistyped,
-        Self::CertificateOnAnotherPc,
-        Self::LostToken,
-        Self::AddToken,
-        Self::TokenExpiring,
-    ];
-
     pub fn code(self) -> &'static str {
-        match self {
-            Self::ForgotLoginId => "forgot_login_id",
-            Self::ForgotPassword => "forgot_password",
-            Self::ForgotPin => "forgot_pin",
-            Self::WantsPinChange => "wants_pin_change",
-            Self::WantsLoginIdChange => "wants_login_id_change",
-            Self::Mistyped => "mistyped",
-            Self::CertificateOnAnotherPc => "certificate_other_pc",
-            Self::LostToken => "lost_token",
-            Self::AddToken => "add_token",
-            Self::TokenExpiring => "token_expiring",
-        }
+        self.into()
     }
 }
 

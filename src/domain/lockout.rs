@@ -1,34 +1,52 @@
 //! R1: consecutive failures per credential kind, and what a lock suspends.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use super::credential::CredentialKind;
 
 /// What an open lock suspends (サービスのご利用を停止).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, EnumString, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum LockScope {
     /// The user's whole service.
+    #[strum(serialize = "service")]
     Service,
     /// Only the services that need a one-time password.
+    #[strum(serialize = "otp")]
+    #[serde(rename = "otp")]
     OtpServices,
 }
 
 impl LockScope {
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Service => "service",
-            Self::OtpServices => "otp",
-        }
+        self.into()
     }
+}
 
-    pub fn from_code(s: &str) -> Option<Self> {
-        match s {
-            "service" => Some(Self::Service),
-            "otp" => Some(Self::OtpServices),
-            _ => None,
-        }
-    }
+/// How a lock was lifted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum ClearKind {
+    /// R7: by staff after the identity check.
+    Unlock,
+    /// R14: the approved paper form set a new secret.
+    Form,
+}
+
+/// A lock opened by consecutive failures (R1), and how it was lifted (R7, R14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lock {
+    pub id: i64,
+    pub user_id: i64,
+    pub credential: CredentialKind,
+    pub scope: LockScope,
+    pub failures: u32,
+    pub opened_at: DateTime<Utc>,
+    pub cleared_at: Option<DateTime<Utc>>,
+    pub cleared_by: Option<String>,
+    pub clear_kind: Option<ClearKind>,
 }
 
 /// The scope a credential's lock suspends: only the OTP leaves the rest working.
@@ -60,8 +78,9 @@ impl Standing {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Suspension {
     None,
     Service,
@@ -70,11 +89,7 @@ pub enum Suspension {
 
 impl Suspension {
     pub fn code(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Service => "service",
-            Self::Otp => "otp",
-        }
+        self.into()
     }
 }
 

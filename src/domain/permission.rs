@@ -3,9 +3,11 @@
 //! The service layer calls [`authorize`] before every use case, whatever front end asked.
 
 use serde::Serialize;
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, EnumString, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum StaffRole {
     /// 窓口担当
     Clerk,
@@ -18,24 +20,13 @@ pub enum StaffRole {
 }
 
 impl StaffRole {
-    pub const ALL: [Self; 4] = [Self::Clerk, Self::Operator, Self::Supervisor, Self::Admin];
-
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Clerk => "clerk",
-            Self::Operator => "operator",
-            Self::Supervisor => "supervisor",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.code() == s)
+        self.into()
     }
 }
 
 /// Every operation the service layer guards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, VariantArray)]
 pub enum Operation {
     /// Find customers and open one (all customer-facing staff).
     SearchCustomers,
@@ -59,21 +50,6 @@ pub enum Operation {
     ViewFeeJournal,
 }
 
-impl Operation {
-    pub const ALL: [Self; 10] = [
-        Self::SearchCustomers,
-        Self::Guidance,
-        Self::UnlockAtCounter,
-        Self::UnlockByPhone,
-        Self::CounterProcedure,
-        Self::ReportLostToken,
-        Self::Approve,
-        Self::Administer,
-        Self::ViewAudit,
-        Self::ViewFeeJournal,
-    ];
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
     #[error("this role may not do that")]
@@ -91,6 +67,26 @@ pub enum Denied {
 pub struct Staff<'a> {
     pub role: StaffRole,
     pub branch: &'a str,
+}
+
+/// A logged-in staff member: what every use case checks permissions against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: String,
+    pub name: String,
+    pub role: StaffRole,
+    pub branch: String,
+}
+
+impl Session {
+    pub fn as_staff(&self) -> Staff<'_> {
+        Staff { role: self.role, branch: &self.branch }
+    }
+
+    /// Whether this staff member may do `op`, for a customer of `customer_branch`.
+    pub fn authorize(&self, op: Operation, customer_branch: Option<&str>) -> Result<(), Denied> {
+        authorize(self.as_staff(), op, customer_branch)
+    }
 }
 
 /// Whether `staff` may perform `op`, for a customer of `customer_branch` when the
@@ -144,9 +140,9 @@ mod tests {
             (O::ViewAudit, [('y', 'y'), ('y', 'y'), ('y', 'y'), ('y', 'y')]),
             (O::ViewFeeJournal, [('y', 'b'), ('n', 'n'), ('y', 'b'), ('n', 'n')]),
         ];
-        assert_eq!(table.len(), Operation::ALL.len());
+        assert_eq!(table.len(), Operation::VARIANTS.len());
         for (op, cells) in table {
-            for (role, (own, other)) in StaffRole::ALL.into_iter().zip(cells) {
+            for (role, (own, other)) in StaffRole::VARIANTS.iter().copied().zip(cells) {
                 let home = if role == R::Operator { "900" } else { "101" };
                 let staff = Staff { role, branch: home };
                 // An operator's "own" customer is any customer; use 101 for both columns.

@@ -146,3 +146,11 @@ mod tests {
         assert_eq!(fts_phrase("a\"b"), "\"a\"\"b\"");
     }
 }
+
+/// How a result matched, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchKind {
+    Exact,
+    Prefix,
+    Contains,
+}

@@ -1,11 +1,151 @@
-//! R11/R12: verifying a code read off a hard token.
+//! Hard tokens: their life (stock, set aside, mailed, issued, lost, retired) and R11/R12,
+//! verifying a code read off one.
 
-use totp_rs::{Algorithm, TOTP};
+use chrono::NaiveDate;
+use serde::Serialize;
+use strum::{EnumString, IntoStaticStr, VariantArray};
+use totp_rs::TOTP;
+
+/// The hash of a token's TOTP, as vendors' files and the ledger name it (`SHA1`…); read
+/// ignoring case, as token files write it either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+#[strum(ascii_case_insensitive)]
+pub enum Algorithm {
+    #[strum(serialize = "SHA1")]
+    Sha1,
+    #[strum(serialize = "SHA256")]
+    Sha256,
+    #[strum(serialize = "SHA512")]
+    Sha512,
+}
+
+impl Algorithm {
+    pub fn code(self) -> &'static str {
+        self.into()
+    }
+
+    fn totp(self) -> totp_rs::Algorithm {
+        match self {
+            Self::Sha1 => totp_rs::Algorithm::SHA1,
+            Self::Sha256 => totp_rs::Algorithm::SHA256,
+            Self::Sha512 => totp_rs::Algorithm::SHA512,
+        }
+    }
+}
+
+/// Where a token is in its life.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, EnumString, IntoStaticStr, VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum TokenState {
+    /// 在庫: in a branch's stock.
+    InStock,
+    /// Set aside for a user (add, reissue) until the hand-over.
+    Reserved,
+    /// Mailed to the user as a replacement before expiry (R12), bound on first use.
+    Mailed,
+    /// The user's token in use.
+    Issued,
+    /// Reported lost (R10): disabled.
+    Lost,
+    /// Replaced; never verifies again.
+    Retired,
+}
+
+impl TokenState {
+    pub fn code(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A hard token on the ledger. The seed stays encrypted until the moment of checking.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token {
+    pub id: i64,
+    pub serial: String,
+    pub branch: String,
+    /// Encrypted seed (nonce || ciphertext).
+    pub seed: Vec<u8>,
+    pub algorithm: Algorithm,
+    pub digits: u32,
+    pub period: u32,
+    pub expires: NaiveDate,
+    pub state: TokenState,
+    pub user_id: Option<i64>,
+    pub last_step: Option<i64>,
+    /// The user a token is set aside for, before hand-over (add, reissue, mailing).
+    pub reserved_for: Option<i64>,
+    pub replaces: Option<i64>,
+    pub request_id: Option<i64>,
+    pub tracking_no: Option<String>,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("serial", &self.serial)
+            .field("state", &self.state)
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An issued token expiring on or before a day, with its holder (R12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Expiring {
+    pub serial: String,
+    #[serde(serialize_with = "crate::format::serialize_date")]
+    pub expires: NaiveDate,
+    pub branch: String,
+    pub cif: String,
+    pub company: String,
+    pub login_id: String,
+    pub user_id: i64,
+    pub contract_id: i64,
+    /// Whether a replacement has been mailed already.
+    pub replacement_mailed: bool,
+}
+
+/// A user's tokens as the Hard token screen shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenView {
+    /// Issued or lost tokens the user holds.
+    pub held: Vec<Token>,
+    /// Tokens set aside for the user: added or reissued and not handed over, or mailed.
+    pub waiting: Vec<Token>,
+    /// Whether a reissue of this user waits for approval, or was decided.
+    pub reissue_state: Option<super::approval::RequestState>,
+    /// The branch's stock by state.
+    pub stock: Vec<(TokenState, i64)>,
+    pub first_in_stock: Option<String>,
+    /// The fees of an add and a reissue, tax included (R13).
+    pub fee_add: FeeQuote,
+    pub fee_reissue: FeeQuote,
+}
+
+/// A fee as quoted before it is collected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeeQuote {
+    pub amount: i64,
+    pub tax: i64,
+}
+
+impl FeeQuote {
+    pub fn new(amount: i64, rate_percent: u32) -> Self {
+        Self { amount, tax: super::fees::tax(amount, rate_percent) }
+    }
+
+    pub fn total(self) -> i64 {
+        self.amount + self.tax
+    }
+}
 
 /// A token's TOTP parameters, with its seed decrypted for the moment of checking.
 pub struct TokenParams<'a> {
     pub seed: &'a [u8],
-    pub algorithm: &'a str,
+    pub algorithm: Algorithm,
     pub digits: u32,
     pub period: u32,
 }
@@ -21,19 +161,10 @@ pub enum CodeCheck {
     Replayed,
 }
 
-pub fn algorithm(name: &str) -> Option<Algorithm> {
-    match name {
-        "SHA1" => Some(Algorithm::SHA1),
-        "SHA256" => Some(Algorithm::SHA256),
-        "SHA512" => Some(Algorithm::SHA512),
-        _ => None,
-    }
-}
-
 /// The code the token shows at `unix_time`.
-pub fn code_at(p: &TokenParams<'_>, unix_time: u64) -> Option<String> {
+pub fn code_at(p: &TokenParams<'_>, unix_time: u64) -> String {
     let totp = TOTP::new_unchecked(
-        algorithm(p.algorithm)?,
+        p.algorithm.totp(),
         p.digits as usize,
         0,
         u64::from(p.period),
@@ -41,7 +172,7 @@ pub fn code_at(p: &TokenParams<'_>, unix_time: u64) -> Option<String> {
         None,
         String::new(),
     );
-    Some(totp.generate(unix_time))
+    totp.generate(unix_time)
 }
 
 /// Checks `code` at `unix_time`, accepting `window` steps either side, and refusing a
@@ -57,7 +188,7 @@ pub fn check(p: &TokenParams<'_>, code: &str, unix_time: u64, window: u32, last_
         if step < 0 {
             continue;
         }
-        let Some(expected) = code_at(p, step as u64 * u64::from(p.period)) else { return CodeCheck::Wrong };
+        let expected = code_at(p, step as u64 * u64::from(p.period));
         if constant_time_eq(expected.as_bytes(), code.as_bytes()) {
             if last_step.is_some_and(|last| step <= last) {
                 replayed = true;
@@ -92,9 +223,11 @@ mod tests {
             (20000000000, "65353130", "77737706", "47863826"),
         ];
         for (t, c1, c256, c512) in table {
-            for (seed, alg, code) in [(sha1, "SHA1", c1), (sha256, "SHA256", c256), (sha512, "SHA512", c512)] {
+            for (seed, alg, code) in
+                [(sha1, Algorithm::Sha1, c1), (sha256, Algorithm::Sha256, c256), (sha512, Algorithm::Sha512, c512)]
+            {
                 let p = TokenParams { seed, algorithm: alg, digits: 8, period: 30 };
-                assert_eq!(code_at(&p, t).as_deref(), Some(code), "{alg} at {t}");
+                assert_eq!(code_at(&p, t), code, "{alg:?} at {t}");
                 assert_eq!(check(&p, code, t, 0, None), CodeCheck::Accepted { step: (t / 30) as i64 });
             }
         }
@@ -102,9 +235,9 @@ mod tests {
 
     #[test]
     fn window_and_replay() {
-        let p = TokenParams { seed: b"12345678901234567890", algorithm: "SHA1", digits: 6, period: 60 };
+        let p = TokenParams { seed: b"12345678901234567890", algorithm: Algorithm::Sha1, digits: 6, period: 60 };
         let t = 1_800_000_000u64;
-        let code = code_at(&p, t).expect("code");
+        let code = code_at(&p, t);
         let step = (t / 60) as i64;
         assert_eq!(check(&p, &code, t + 60, 1, None), CodeCheck::Accepted { step });
         assert_eq!(check(&p, &code, t + 120, 1, None), CodeCheck::Wrong);
@@ -112,5 +245,13 @@ mod tests {
         assert_eq!(check(&p, &code, t, 1, Some(step - 1)), CodeCheck::Accepted { step });
         assert_eq!(check(&p, "12345", t, 1, None), CodeCheck::Wrong);
         assert_eq!(check(&p, "abcdef", t, 1, None), CodeCheck::Wrong);
+    }
+
+    #[test]
+    fn algorithm_names_are_read_in_either_case() {
+        assert_eq!("sha256".parse::<Algorithm>().ok(), Some(Algorithm::Sha256));
+        assert_eq!("SHA1".parse::<Algorithm>().ok(), Some(Algorithm::Sha1));
+        assert_eq!(Algorithm::Sha512.code(), "SHA512");
+        assert!("MD5".parse::<Algorithm>().is_err());
     }
 }

@@ -57,7 +57,21 @@ mod tests {
 }
 
 /// The identity documents staff record at the counter: the kind only, never the number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum IdDocument {
     /// 運転免許証
     DriversLicense,
@@ -74,29 +88,16 @@ pub enum IdDocument {
 }
 
 impl IdDocument {
-    pub const ALL: [Self; 6] = [
-        Self::DriversLicense,
-        Self::MyNumberCard,
-        Self::Passport,
-        Self::HealthInsurance,
-        Self::ResidenceCard,
-        Self::OtherPhotoId,
-    ];
-
     pub fn code(self) -> &'static str {
-        match self {
-            Self::DriversLicense => "drivers_license",
-            Self::MyNumberCard => "my_number_card",
-            Self::Passport => "passport",
-            Self::HealthInsurance => "health_insurance",
-            Self::ResidenceCard => "residence_card",
-            Self::OtherPhotoId => "other_photo_id",
-        }
+        self.into()
     }
 }
 
-/// R7: what staff checked before lifting a lock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// R7: what staff checked before lifting a lock. Recorded on the ledger as
+/// `{"channel": "counter", "document": …, "seal_matched": …}` or
+/// `{"channel": "phone", "called_back": …}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "channel", rename_all = "snake_case")]
 pub enum IdentityCheck {
     /// At the counter: an identity document and the registered seal (届出印照合).
     Counter { document: Option<IdDocument>, seal_matched: bool },
@@ -123,6 +124,16 @@ pub fn identity_complete(by_phone: bool, check: IdentityCheck) -> Result<(), Ide
         (true, IdentityCheck::Phone { called_back: true }) => Ok(()),
         _ => Err(IdentityProblem::WrongChannel),
     }
+}
+
+/// What the Unlock screen shows: the user's open locks, and whether this staff member
+/// checks identity by phone (the telephone center) or at the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnlockView {
+    pub contract: super::customer::Contract,
+    pub user: super::customer::User,
+    pub locks: Vec<super::lockout::Lock>,
+    pub by_phone: bool,
 }
 
 /// Longest reason kept, in characters.

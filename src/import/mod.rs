@@ -33,7 +33,8 @@ pub const MAX_ERRORS: usize = 1000;
 pub const LOCATION_FILE: &str = "file";
 
 /// The file's format (`--format pskc|csv`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Format {
     Pskc,
     Csv,
@@ -42,19 +43,7 @@ pub enum Format {
 impl Format {
     /// The `--format` flag's value: `pskc` or `csv`.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Pskc => "pskc",
-            Self::Csv => "csv",
-        }
-    }
-
-    /// Reads a `--format` value (case-insensitive); `xml` is taken as PSKC.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "pskc" | "xml" => Some(Self::Pskc),
-            "csv" => Some(Self::Csv),
-            _ => None,
-        }
+        self.into()
     }
 }
 
@@ -76,29 +65,7 @@ pub fn detect_format(file_name: &str, bytes: &[u8]) -> Format {
     }
 }
 
-/// A token's TOTP hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Algorithm {
-    Sha1,
-    Sha256,
-    Sha512,
-}
-
-impl Algorithm {
-    /// The name stored in the ledger and understood by `domain::token`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Sha1 => "SHA1",
-            Self::Sha256 => "SHA256",
-            Self::Sha512 => "SHA512",
-        }
-    }
-
-    /// `SHA1`, `SHA256` or `SHA512`, case-insensitive (the CSV rule).
-    pub fn from_code(s: &str) -> Option<Self> {
-        [Self::Sha1, Self::Sha256, Self::Sha512].into_iter().find(|a| a.code().eq_ignore_ascii_case(s))
-    }
-}
+pub use crate::domain::token::Algorithm;
 
 /// One validated token from the file.
 #[derive(Clone, PartialEq, Eq)]
@@ -237,6 +204,8 @@ pub enum Problem {
     /// A key derivation other than PBKDF2 with a specified salt, or out-of-range parameters.
     /// Detail: what is unsupported.
     UnsupportedKdf(String),
+    /// The serial is already in the ledger (checked after the file itself is valid).
+    DuplicateInLedger,
     /// More than [`MAX_ERRORS`] problems: the first ones are listed, then this (at `file`).
     /// Detail: the limit.
     TooManyErrors,
@@ -275,6 +244,7 @@ impl Problem {
             Self::UnsupportedMac(_) => "err.import_unsupported_mac",
             Self::UnsupportedKdf(_) => "err.import_unsupported_kdf",
             Self::TooManyErrors => "err.import_too_many_errors",
+            Self::DuplicateInLedger => "err.import_duplicate_in_ledger",
         }
     }
 
@@ -283,7 +253,7 @@ impl Problem {
         match self {
             Self::TooLarge => Some((MAX_FILE_BYTES / (1024 * 1024)).to_string()),
             Self::NotUtf8 | Self::NoRecords | Self::DtdRefused | Self::BadSecret => None,
-            Self::MacMismatch | Self::MissingKey | Self::WrongKey => None,
+            Self::MacMismatch | Self::MissingKey | Self::WrongKey | Self::DuplicateInLedger => None,
             Self::Malformed(s)
             | Self::BadHeader(s)
             | Self::BadSerial(s)
@@ -472,9 +442,9 @@ pub(crate) mod tests {
         assert_eq!(detect_format("t.txt", b"\xEF\xBB\xBF  \n<?xml"), Format::Pskc);
         assert_eq!(detect_format("t", b"serial,secret"), Format::Csv);
         assert_eq!(detect_format("", b""), Format::Csv);
-        assert_eq!(Format::from_name("PSKC"), Some(Format::Pskc));
-        assert_eq!(Format::from_name("csv"), Some(Format::Csv));
-        assert_eq!(Format::from_name("json"), None);
+        assert_eq!("PSKC".parse::<Format>().ok(), Some(Format::Pskc));
+        assert_eq!("csv".parse::<Format>().ok(), Some(Format::Csv));
+        assert_eq!("json".parse::<Format>().ok(), None);
     }
 
     #[test]

@@ -865,7 +865,7 @@ fn check_key(
 fn suite_algorithm(s: &str) -> Option<Algorithm> {
     let upper = s.to_ascii_uppercase();
     let bare = upper.strip_prefix("HMAC-").unwrap_or(&upper).replace('-', "");
-    Algorithm::from_code(&bare)
+    bare.parse::<Algorithm>().ok()
 }
 
 /// Big-endian unsigned integer of at most 8 bytes (an encrypted xs:int).

@@ -3,53 +3,78 @@
 //! as its approval.
 
 use chrono::Duration;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::domain::approval::{self, Decision, DecisionError, RequestState};
+use crate::domain::approval::{
+    self, Decision, DecisionError, FeeDetail, FormDetail, QueueItem, Request, RequestDetail, RequestState,
+};
 use crate::domain::credential::{CredentialKind, LoginMethod, UserRole};
-use crate::domain::permission::Operation;
-use crate::domain::token::{self, CodeCheck, TokenParams};
+use crate::domain::fees::FeeKind;
+use crate::domain::lockout::ClearKind;
+use crate::domain::permission::{Operation, Session};
+use crate::domain::token::{self, Algorithm, CodeCheck, TokenParams};
 use crate::secret;
-use crate::store::{self, customers::SecretIds, requests::RequestRow};
+use crate::store::{self, customers::SecretIds, locks::Clearing, requests::Decided};
 
 use super::customers::{NewCustomer, NewCustomerUser, insert_customer};
-use super::staff::Session;
-use super::{Ledger, Result, ServiceError, Writer, stamp};
+use super::{Actor, Ledger, Missing, Problem, Result, ServiceError, Writer};
 
-fn decision_error(e: DecisionError, request: &RequestRow) -> ServiceError {
+fn decision_error(e: DecisionError, request: &Request) -> ServiceError {
     match e {
         DecisionError::NotPending => ServiceError::AlreadyDone { by: request.decided_by.clone().unwrap_or_default() },
-        DecisionError::OwnRequest => ServiceError::invalid("request", "err.own_request"),
-        DecisionError::ReasonRequired => ServiceError::invalid("reason", "err.reason"),
+        DecisionError::OwnRequest => ServiceError::Invalid(Problem::OwnRequest),
+        DecisionError::ReasonRequired => ServiceError::Invalid(Problem::Reason),
     }
 }
 
 impl Ledger {
-    /// The pending requests of the staff member's branch, oldest first.
-    pub fn approval_queue(&self, session: &Session) -> Result<Vec<RequestRow>> {
+    /// The pending requests of the staff member's branch, oldest first, each with the
+    /// customer, the paper form and the amount the approver checks.
+    pub fn approval_queue(&mut self, session: &Session) -> Result<Vec<QueueItem>> {
         session.authorize(Operation::SearchCustomers, None)?;
-        Ok(store::requests::pending_for_branch(&self.conn, &session.branch, 200)?)
+        let requests = store::requests::pending_for_branch(&mut self.conn, &session.branch, 200)?;
+        let mut items = Vec::with_capacity(requests.len());
+        for request in requests {
+            let contract = match request.contract_id {
+                Some(id) => store::customers::contract(&mut self.conn, id)?,
+                None => None,
+            };
+            let user = match request.user_id {
+                Some(id) => store::customers::user(&mut self.conn, id)?,
+                None => None,
+            };
+            let form = store::forms::for_request(&mut self.conn, request.id)?;
+            let fee_total = match &request.detail {
+                RequestDetail::FeeReversal(f) | RequestDetail::FeeWaiver(f) => {
+                    store::fees::get(&mut self.conn, f.fee)?.map(|fee| fee.amount + fee.tax)
+                }
+                _ => None,
+            };
+            items.push(QueueItem { request, contract, user, form, fee_total });
+        }
+        Ok(items)
     }
 
     /// A user's pending requests and those decided in the last 30 days.
-    pub fn recent_requests(&self, user_id: i64) -> Result<Vec<RequestRow>> {
-        let since = stamp(self.now() - Duration::days(30));
-        Ok(store::requests::recent_for_user(&self.conn, user_id, &since)?)
+    pub fn recent_requests(&mut self, user_id: i64) -> Result<Vec<Request>> {
+        let since = self.now() - Duration::days(30);
+        Ok(store::requests::recent_for_user(&mut self.conn, user_id, since)?)
     }
 
-    fn pending_request(&self, session: &Session, request_id: i64, decision: &Decision<'_>) -> Result<RequestRow> {
-        let request = store::requests::get(&self.conn, request_id)?.ok_or(ServiceError::NotFound("msg.request"))?;
+    fn pending_request(&mut self, session: &Session, request_id: i64, decision: &Decision<'_>) -> Result<Request> {
+        let request =
+            store::requests::get(&mut self.conn, request_id)?.ok_or(ServiceError::NotFound(Missing::Request))?;
         session.authorize(Operation::Approve, Some(&request.branch))?;
-        let state = RequestState::from_code(&request.state).unwrap_or(RequestState::Pending);
-        approval::decide(state, &request.requested_by, &session.id, decision)
+        approval::decide(request.state, &request.requested_by, &session.id, decision)
             .map_err(|e| decision_error(e, &request))?;
         Ok(request)
     }
 
     /// Step-up: a current code from the supervisor's own authenticator, never one twice.
     /// Returns the time step to record.
-    fn check_step_up(&self, session: &Session, code: &str) -> Result<i64> {
-        let staff = store::staff::get(&self.conn, &session.id)?.ok_or(ServiceError::NotFound("msg.staff_account"))?;
+    fn check_step_up(&mut self, session: &Session, code: &str) -> Result<i64> {
+        let staff =
+            store::staff::get(&mut self.conn, &session.id)?.ok_or(ServiceError::NotFound(Missing::StaffAccount))?;
         // A supervisor disabled or locked since logging in decides nothing.
         if staff.disabled_at.is_some() {
             return Err(ServiceError::StaffDisabled);
@@ -58,15 +83,15 @@ impl Ledger {
             return Err(ServiceError::StaffLocked);
         }
         let Some(sealed) = staff.totp_secret else {
-            return Err(ServiceError::invalid("code", "err.totp_not_enrolled"));
+            return Err(ServiceError::Invalid(Problem::TotpNotEnrolled));
         };
-        let seed = secret::open(self.keys.enc_key(), &sealed)?;
-        let p = TokenParams { seed: &seed, algorithm: "SHA1", digits: 6, period: 30 };
+        let seed = secret::open(self.keys().enc_key(), &sealed)?;
+        let p = TokenParams { seed: &seed, algorithm: Algorithm::Sha1, digits: 6, period: 30 };
         let now = u64::try_from(self.now().timestamp()).unwrap_or(0);
         match token::check(&p, code.trim(), now, self.cfg.token.window_steps, staff.totp_last_step) {
             CodeCheck::Accepted { step } => Ok(step),
-            CodeCheck::Replayed => Err(ServiceError::invalid("code", "err.totp_replayed")),
-            CodeCheck::Wrong => Err(ServiceError::invalid("code", "err.totp_wrong")),
+            CodeCheck::Replayed => Err(ServiceError::Invalid(Problem::TotpReplayed)),
+            CodeCheck::Wrong => Err(ServiceError::Invalid(Problem::TotpWrong)),
         }
     }
 
@@ -75,20 +100,19 @@ impl Ledger {
     pub fn approve(&mut self, session: &Session, request_id: i64, code: &str) -> Result<()> {
         let request = self.pending_request(session, request_id, &Decision::Approve)?;
         let step = self.check_step_up(session, code)?;
-        let payload: Value = serde_json::from_str(&request.payload).unwrap_or(Value::Null);
         let staff_id = session.id.clone();
-        self.write(&session.actor(), |w| {
-            if !store::staff::use_totp_step(&w.tx, &staff_id, step)? {
-                return Err(ServiceError::invalid("code", "err.totp_replayed"));
+        self.write(&Actor::staff(session), |w| {
+            if !store::staff::use_totp_step(&mut w.tx, &staff_id, step)? {
+                return Err(ServiceError::Invalid(Problem::TotpReplayed));
             }
-            let at = w.stamp.clone();
-            if !store::requests::decide(&w.tx, request.id, RequestState::Approved.code(), &staff_id, &at, None)? {
-                let now = store::requests::get(&w.tx, request.id)?;
+            let decided = Decided { state: RequestState::Approved, by: &staff_id, at: w.at, reason: None };
+            if !store::requests::decide(&mut w.tx, request.id, &decided)? {
+                let now = store::requests::get(&mut w.tx, request.id)?;
                 return Err(ServiceError::AlreadyDone { by: now.and_then(|r| r.decided_by).unwrap_or_default() });
             }
             let subject = subject_of(&request);
-            w.audit("request.approve", &subject, json!({ "request": request.id, "kind": request.kind }))?;
-            carry_out(w, &request, &payload, &staff_id, &subject)
+            w.audit("request.approve", &subject, json!({ "request": request.id, "kind": request.kind().code() }))?;
+            carry_out(w, &request, &staff_id, &subject)
         })
     }
 
@@ -97,29 +121,22 @@ impl Ledger {
         let request = self.pending_request(session, request_id, &Decision::Reject { reason })?;
         let reason = reason.trim().to_string();
         let staff_id = session.id.clone();
-        self.write(&session.actor(), |w| {
-            let at = w.stamp.clone();
-            if !store::requests::decide(
-                &w.tx,
-                request.id,
-                RequestState::Rejected.code(),
-                &staff_id,
-                &at,
-                Some(&reason),
-            )? {
-                let now = store::requests::get(&w.tx, request.id)?;
+        self.write(&Actor::staff(session), |w| {
+            let decided = Decided { state: RequestState::Rejected, by: &staff_id, at: w.at, reason: Some(&reason) };
+            if !store::requests::decide(&mut w.tx, request.id, &decided)? {
+                let now = store::requests::get(&mut w.tx, request.id)?;
                 return Err(ServiceError::AlreadyDone { by: now.and_then(|r| r.decided_by).unwrap_or_default() });
             }
             let subject = subject_of(&request);
             w.audit(
                 "request.reject",
                 &subject,
-                json!({ "request": request.id, "kind": request.kind, "reason": reason }),
+                json!({ "request": request.id, "kind": request.kind().code(), "reason": reason }),
             )?;
             // A rejected reissue gives its token back to stock; the fee is reversed by a
             // reversal request from the journal, like any other.
-            if request.kind == "token_reissue"
-                && let Some(serial) = store::tokens::release_for_request(&w.tx, request.id)?
+            if matches!(request.detail, RequestDetail::TokenReissue { .. })
+                && let Some(serial) = store::tokens::release_for_request(&mut w.tx, request.id)?
             {
                 w.audit("token.release", &subject, json!({ "serial": serial, "request": request.id }))?;
             }
@@ -129,7 +146,7 @@ impl Ledger {
 }
 
 /// The audit subject of a request: its user, else its contract, else the ledger.
-fn subject_of(request: &RequestRow) -> String {
+fn subject_of(request: &Request) -> String {
     match (request.contract_id, request.user_id) {
         (Some(c), Some(u)) => format!("contract:{c}/user:{u}"),
         (Some(c), None) => format!("contract:{c}/"),
@@ -138,110 +155,112 @@ fn subject_of(request: &RequestRow) -> String {
 }
 
 /// What an approved request changes.
-fn carry_out(w: &mut Writer<'_>, request: &RequestRow, payload: &Value, by: &str, subject: &str) -> Result<()> {
-    let at = w.stamp.clone();
-    let user_id = request.user_id.unwrap_or_default();
-    let secret_id = |kind: CredentialKind| payload["secret_ids"][kind.code()].as_i64();
-    match request.kind.as_str() {
-        "unlock" => {
-            let lock_id = payload["lock"].as_i64().unwrap_or_default();
-            let reason = payload["reason"].as_str().unwrap_or_default();
-            let identity = payload["identity"].to_string();
-            if !store::locks::clear_lock(&w.tx, lock_id, &at, by, "unlock", reason, &identity)? {
+fn carry_out(w: &mut Writer<'_>, request: &Request, by: &str, subject: &str) -> Result<()> {
+    let at = w.at;
+    let user_id = request.user_id.ok_or_else(|| damaged(request, "no user"));
+    match &request.detail {
+        RequestDetail::Unlock { lock, identity, reason } => {
+            let identity = serde_json::to_string(identity).map_err(|e| damaged(request, &e.to_string()))?;
+            let clearing = Clearing { at, by, kind: ClearKind::Unlock, reason, identity_check: &identity };
+            if !store::locks::clear_lock(&mut w.tx, *lock, &clearing)? {
                 // Lifted meanwhile another way (an approved form, say): the request's purpose
                 // is met; the approval stands and says so.
-                let cleared_by = store::locks::lock(&w.tx, lock_id)?.and_then(|l| l.cleared_by).unwrap_or_default();
+                let cleared_by = store::locks::lock(&mut w.tx, *lock)?.and_then(|l| l.cleared_by).unwrap_or_default();
                 return w.audit(
                     "lock.already_clear",
                     subject,
-                    json!({ "lock": lock_id, "request": request.id, "cleared_by": cleared_by }),
+                    json!({ "lock": lock, "request": request.id, "cleared_by": cleared_by }),
                 );
             }
-            w.audit("lock.clear", subject, json!({ "lock": lock_id, "request": request.id, "approved_by": by }))
+            w.audit("lock.clear", subject, json!({ "lock": lock, "request": request.id, "approved_by": by }))
         }
-        "form_password" | "form_pin" => {
-            let kind = request
-                .credential
-                .as_deref()
-                .and_then(CredentialKind::from_code)
-                .ok_or(ServiceError::invalid("request", "err.request_damaged"))?;
-            let hash_id = secret_id(kind).ok_or(ServiceError::invalid("request", "err.request_damaged"))?;
+        RequestDetail::FormPassword(form) | RequestDetail::FormPin(form) => {
+            let user_id = user_id?;
+            let kind = form.form.credential().ok_or_else(|| damaged(request, "no secret"))?;
+            if request.credential != Some(kind) {
+                return Err(damaged(request, "the form and its request name different secrets"));
+            }
+            let hash_id = *form.secret_ids.get(&kind).ok_or_else(|| damaged(request, "no new secret"))?;
             // R14: a re-registered login password must be changed at the next login.
             let must_change = kind == CredentialKind::LoginPassword;
-            store::customers::set_secret_id(&w.tx, user_id, kind, hash_id, must_change)?;
+            store::customers::set_secret_id(&mut w.tx, user_id, kind, hash_id, must_change)?;
             // Approval also clears that credential's lock and counter.
-            for lock in store::locks::open_locks(&w.tx, user_id)? {
+            for lock in store::locks::open_locks(&mut w.tx, user_id)? {
                 if lock.credential == kind {
-                    store::locks::clear_lock(&w.tx, lock.id, &at, by, "form", "paper form approved", "{}")?;
+                    let clearing =
+                        Clearing { at, by, kind: ClearKind::Form, reason: "paper form approved", identity_check: "{}" };
+                    store::locks::clear_lock(&mut w.tx, lock.id, &clearing)?;
                 }
             }
-            store::locks::reset_failures(&w.tx, user_id, kind)?;
+            store::locks::reset_failures(&mut w.tx, user_id, kind)?;
             w.audit(
                 "credential.reset",
                 subject,
                 json!({ "credential": kind.code(), "request": request.id, "must_change": must_change }),
             )
         }
-        "form_cancel" => reapply(w, request, payload, subject),
+        RequestDetail::FormCancel(form) => reapply(w, request, form, subject),
         // The new token may now be handed over (see `hand_over`).
-        "token_reissue" => Ok(()),
-        "fee_reversal" | "fee_waiver" => {
-            let fee_id = payload["fee"].as_i64().ok_or(ServiceError::invalid("request", "err.request_damaged"))?;
-            let fee = store::fees::get(&w.tx, fee_id)?.ok_or(ServiceError::NotFound("msg.fee"))?;
-            if fee.reversed {
-                return Err(ServiceError::invalid("fee", "err.fee_already_reversed"));
-            }
-            let user = match &fee.login_id {
-                Some(l) => store::customers::user_by_login_id(&w.tx, l)?,
-                None => None,
-            };
-            let kind = if request.kind == "fee_waiver" { "waiver" } else { "reversal" };
-            let reason = payload["reason"].as_str().unwrap_or_default().to_string();
-            // The reversal is the exact negative of the receipt it reverses, tax included.
-            super::tokens::collect_fee(
-                w,
-                &fee.branch,
-                &request.requested_by,
-                kind,
-                user.as_ref(),
-                -fee.amount,
-                -fee.tax,
-                None,
-                Some(fee.id),
-                Some(&reason),
-            )?;
-            Ok(())
-        }
-        _ => Err(ServiceError::invalid("request", "err.request_kind_not_ready")),
+        RequestDetail::TokenReissue { .. } => Ok(()),
+        RequestDetail::FeeReversal(f) => reverse_fee(w, request, f, FeeKind::Reversal),
+        RequestDetail::FeeWaiver(f) => reverse_fee(w, request, f, FeeKind::Waiver),
     }
+}
+
+fn damaged(request: &Request, why: &str) -> ServiceError {
+    ServiceError::Store(store::StoreError::Damaged(format!("request {}: {why}", request.id)))
+}
+
+/// R13: the exact negative of the receipt, tax included, with its own receipt number.
+fn reverse_fee(w: &mut Writer<'_>, request: &Request, f: &FeeDetail, kind: FeeKind) -> Result<()> {
+    let fee = store::fees::get(&mut w.tx, f.fee)?.ok_or(ServiceError::NotFound(Missing::Fee))?;
+    if fee.reversed {
+        return Err(ServiceError::Invalid(Problem::FeeAlreadyReversed));
+    }
+    let user = match &fee.login_id {
+        Some(l) => store::customers::user_by_login_id(&mut w.tx, l)?,
+        None => None,
+    };
+    super::tokens::collect_fee(
+        w,
+        &super::tokens::NewFeeEntry {
+            branch: &fee.branch,
+            staff: &request.requested_by,
+            kind,
+            user: user.as_ref(),
+            amount: -fee.amount,
+            tax: -fee.tax,
+            token_id: None,
+            reverses: Some(fee.id),
+            reason: Some(&f.reason),
+        },
+    )?;
+    Ok(())
 }
 
 /// 解約・再申込: the old contract is cancelled, a new one opened with a new master and
 /// linked to it. Nothing is deleted.
-fn reapply(w: &mut Writer<'_>, request: &RequestRow, payload: &Value, subject: &str) -> Result<()> {
-    let at = w.stamp.clone();
-    let old_id = request.contract_id.unwrap_or_default();
-    let old = store::customers::contract(&w.tx, old_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
-    if !store::customers::cancel_contract(&w.tx, old_id, &at)? {
-        return Err(ServiceError::invalid("contract", "err.contract_cancelled"));
+fn reapply(w: &mut Writer<'_>, request: &Request, form: &FormDetail, subject: &str) -> Result<()> {
+    let at = w.at;
+    let old_id = request.contract_id.ok_or_else(|| damaged(request, "no contract"))?;
+    let old = store::customers::contract(&mut w.tx, old_id)?.ok_or(ServiceError::NotFound(Missing::Contract))?;
+    if !store::customers::cancel_contract(&mut w.tx, old_id, at)? {
+        return Err(ServiceError::Invalid(Problem::ContractCancelled));
     }
-    let id = |k: CredentialKind| {
-        payload["secret_ids"][k.code()].as_i64().ok_or(ServiceError::invalid("request", "err.request_damaged"))
-    };
+    let id = |k: CredentialKind| form.secret_ids.get(&k).copied().ok_or_else(|| damaged(request, "no new secret"));
     let secrets = SecretIds {
         login: id(CredentialKind::LoginPassword)?,
         confirm: id(CredentialKind::ConfirmPassword)?,
         pin: id(CredentialKind::Pin)?,
         approval_pin: id(CredentialKind::ApprovalPin)?,
     };
-    let login_id =
-        payload["new_login_id"].as_str().ok_or(ServiceError::invalid("request", "err.request_damaged"))?.to_string();
-    let master_name = store::customers::users_of(&w.tx, old_id)?
+    let login_id = form.new_login_id.clone().ok_or_else(|| damaged(request, "no login ID"))?;
+    let master_name = store::customers::users_of(&mut w.tx, old_id)?
         .into_iter()
         .find(|u| u.role == UserRole::Master)
         .map(|u| u.name)
         .unwrap_or_default();
-    let no = store::customers::next_customer_no(&w.tx, &old.branch)?;
+    let no = store::customers::next_customer_no(&mut w.tx, &old.branch)?;
     let cif = format!("{}{no:07}", old.branch);
     let users = [NewCustomerUser {
         login_id: &login_id,
@@ -261,13 +280,13 @@ fn reapply(w: &mut Writer<'_>, request: &RequestRow, payload: &Value, subject: &
             users: &users,
         },
         secrets,
-        &at,
+        at,
         true,
     )?;
-    store::customers::set_replaces(&w.tx, new_id, old_id)?;
+    store::customers::set_replaces(&mut w.tx, new_id, old_id)?;
     // The bank keyed the first login password: the new master changes it at first login.
     for u in new_users {
-        store::customers::set_secret_id(&w.tx, u, CredentialKind::LoginPassword, secrets.login, true)?;
+        store::customers::set_secret_id(&mut w.tx, u, CredentialKind::LoginPassword, secrets.login, true)?;
     }
     w.audit("contract.cancel", subject, json!({ "request": request.id, "replaced_by": new_id, "new_cif": cif }))
 }
@@ -278,7 +297,7 @@ mod tests {
 
     use crate::domain::forms::FormRequest;
     use crate::domain::unlock::IdDocument;
-    use crate::service::business_date;
+    use crate::format::business_date;
     use crate::service::forms::{DoubleKeyed, FormInput};
     use crate::service::ib::{IbResult, Refusal};
     use secrecy::SecretString;
@@ -286,14 +305,15 @@ mod tests {
     use crate::service::testkit::{demo, login};
 
     fn code(l: &Ledger, offset_steps: i64) -> String {
-        let seed = data_encoding::BASE32_NOPAD.decode(crate::demo::SUPERVISOR_TOTP.as_bytes()).expect("base32");
-        let p = TokenParams { seed: &seed, algorithm: "SHA1", digits: 6, period: 30 };
+        let seed =
+            data_encoding::BASE32_NOPAD.decode(crate::service::demo::SUPERVISOR_TOTP.as_bytes()).expect("base32");
+        let p = TokenParams { seed: &seed, algorithm: Algorithm::Sha1, digits: 6, period: 30 };
         let t = l.now().timestamp() + offset_steps * 30;
-        token::code_at(&p, u64::try_from(t).expect("positive")).expect("code")
+        token::code_at(&p, u64::try_from(t).expect("positive"))
     }
 
-    fn user_id(l: &Ledger, login_id: &str) -> i64 {
-        store::customers::user_by_login_id(l.conn(), login_id).expect("q").expect("user").id
+    fn user_id(l: &mut Ledger, login_id: &str) -> i64 {
+        store::customers::user_by_login_id(l.db(), login_id).expect("q").expect("user").id
     }
 
     fn form<'a>(l: &Ledger, request: FormRequest, user_id: i64, form_no: &'a str, secret: &str) -> FormInput<'a> {
@@ -319,7 +339,7 @@ mod tests {
         let (mut l, clock) = demo();
         let clerk = login(&mut l, "clerk101");
         let sup = login(&mut l, "super101");
-        let yamada = user_id(&l, "yamada-m");
+        let yamada = user_id(&mut l, "yamada-m");
         let input = form(
             &l,
             FormRequest::PasswordReRegistration(CredentialKind::LoginPassword),
@@ -336,11 +356,8 @@ mod tests {
         );
         // Maker-checker and step-up.
         assert!(matches!(l.approve(&clerk, request, &code(&l, 0)), Err(ServiceError::Denied(_))));
-        assert!(matches!(l.approve(&sup, request, "000000"), Err(ServiceError::Invalid { key: "err.totp_wrong", .. })));
-        assert!(matches!(
-            l.approve(&sup, request, &code(&l, -3)),
-            Err(ServiceError::Invalid { key: "err.totp_wrong", .. })
-        ));
+        assert!(matches!(l.approve(&sup, request, "000000"), Err(ServiceError::Invalid(Problem::TotpWrong))));
+        assert!(matches!(l.approve(&sup, request, &code(&l, -3)), Err(ServiceError::Invalid(Problem::TotpWrong))));
         l.approve(&sup, request, &code(&l, 0)).expect("approve");
         let o = l.ib_attempt("yamada-m", CredentialKind::LoginPassword, &new).expect("ib");
         assert_eq!((o.result, o.refusal), (IbResult::Refused, Some(Refusal::MustChange)));
@@ -360,7 +377,7 @@ mod tests {
         let r2 = l.submit_form(&clerk, &pin).expect("submit pin");
         let used = code(&l, 0);
         let again = l.approve(&sup, r2, &used);
-        assert!(matches!(again, Err(ServiceError::Invalid { key: "err.totp_replayed", .. })), "{again:?}");
+        assert!(matches!(again, Err(ServiceError::Invalid(Problem::TotpReplayed))), "{again:?}");
         assert!(l.verify_audit().expect("verify").intact());
     }
 
@@ -370,9 +387,9 @@ mod tests {
         let clerk = login(&mut l, "clerk101");
         let clerk205 = login(&mut l, "clerk205");
         let tel = login(&mut l, "tel900");
-        let yamada = user_id(&l, "yamada-m");
-        let aozora_m = user_id(&l, "aozora-m");
-        let before = store::audit::count(l.conn()).expect("count");
+        let yamada = user_id(&mut l, "yamada-m");
+        let aozora_m = user_id(&mut l, "aozora-m");
+        let before = store::audit::count(l.db()).expect("count");
         let pw = FormRequest::PasswordReRegistration(CredentialKind::LoginPassword);
         let pin = FormRequest::PinChange(CredentialKind::Pin);
         let mut mismatch = form(&l, pw, yamada, "20000001", "New-pass123");
@@ -381,19 +398,19 @@ mod tests {
         future.received = business_date(l.now()) + Duration::days(1);
         let mut no_seal = form(&l, pw, yamada, "20000003", "New-pass123");
         no_seal.seal_matched = false;
-        let cases: Vec<(&Session, FormInput<'_>, &str)> = vec![
-            (&clerk, form(&l, pw, yamada, "2000000", "New-pass123"), "err.form_number"),
-            (&clerk, mismatch, "err.form_secret_mismatch"),
-            (&clerk, future, "err.form_future_date"),
-            (&clerk, no_seal, "err.identity_seal"),
-            (&clerk, form(&l, pw, yamada, "20000004", "short"), "err.form_password_policy"),
-            (&clerk, form(&l, pin, yamada, "20000005", "12a4"), "err.form_pin_policy"),
+        let cases: Vec<(&Session, FormInput<'_>, Problem)> = vec![
+            (&clerk, form(&l, pw, yamada, "2000000", "New-pass123"), Problem::FormNumber),
+            (&clerk, mismatch, Problem::FormSecretMismatch),
+            (&clerk, future, Problem::FormFutureDate),
+            (&clerk, no_seal, Problem::IdentitySeal),
+            (&clerk, form(&l, pw, yamada, "20000004", "short"), Problem::FormPasswordPolicy),
+            (&clerk, form(&l, pin, yamada, "20000005", "12a4"), Problem::FormPinPolicy),
             // The contract has an admin user: the admin re-registers it in the service.
-            (&clerk, form(&l, pw, aozora_m, "20000006", "New-pass123"), "err.form_not_for_user"),
+            (&clerk, form(&l, pw, aozora_m, "20000006", "New-pass123"), Problem::FormNotForUser),
         ];
-        for (who, input, key) in cases {
-            let err = l.submit_form(who, &input).expect_err(key);
-            assert!(matches!(err, ServiceError::Invalid { key: k, .. } if k == key), "{key}: {err:?}");
+        for (who, input, problem) in cases {
+            let err = l.submit_form(who, &input).expect_err("refused");
+            assert!(matches!(err, ServiceError::Invalid(p) if p == problem), "{problem:?}: {err:?}");
         }
         assert!(matches!(
             l.submit_form(&clerk205, &form(&l, pin, yamada, "20000007", "4321")),
@@ -403,16 +420,16 @@ mod tests {
             l.submit_form(&tel, &form(&l, pin, yamada, "20000008", "4321")),
             Err(ServiceError::Denied(_))
         ));
-        assert_eq!(store::audit::count(l.conn()).expect("count"), before);
+        assert_eq!(store::audit::count(l.db()).expect("count"), before);
         // A form number is used once per branch; one pending request per user and secret.
         l.submit_form(&clerk, &form(&l, pin, yamada, "30000001", "4321")).expect("first");
         let reused = l.submit_form(
             &clerk,
             &form(&l, FormRequest::PinChange(CredentialKind::ApprovalPin), yamada, "30000001", "4321"),
         );
-        assert!(matches!(reused, Err(ServiceError::Invalid { key: "err.form_number_used", .. })), "{reused:?}");
+        assert!(matches!(reused, Err(ServiceError::Invalid(Problem::FormNumberUsed))), "{reused:?}");
         let twice = l.submit_form(&clerk, &form(&l, pin, yamada, "30000002", "4321"));
-        assert!(matches!(twice, Err(ServiceError::Invalid { key: "err.form_pending", .. })), "{twice:?}");
+        assert!(matches!(twice, Err(ServiceError::Invalid(Problem::FormPending))), "{twice:?}");
     }
 
     #[test]
@@ -420,32 +437,29 @@ mod tests {
         let (mut l, _) = demo();
         let sup = login(&mut l, "super101");
         let clerk = login(&mut l, "clerk101");
-        let tozai = user_id(&l, "tozai-g1");
+        let tozai = user_id(&mut l, "tozai-g1");
         // 102's customer: super101 cannot approve it (another branch), nor key it.
         assert!(
             l.submit_form(&sup, &form(&l, FormRequest::PinChange(CredentialKind::Pin), tozai, "40000001", "4321"))
                 .is_err()
         );
-        let yamada_g = user_id(&l, "yamada-g1");
+        let yamada_g = user_id(&mut l, "yamada-g1");
         let own = l
             .submit_form(&sup, &form(&l, FormRequest::PinChange(CredentialKind::Pin), yamada_g, "40000002", "4321"))
             .expect("submit");
-        assert!(matches!(
-            l.approve(&sup, own, &code(&l, 0)),
-            Err(ServiceError::Invalid { key: "err.own_request", .. })
-        ));
-        assert!(matches!(l.reject(&sup, own, "no"), Err(ServiceError::Invalid { key: "err.own_request", .. })));
+        assert!(matches!(l.approve(&sup, own, &code(&l, 0)), Err(ServiceError::Invalid(Problem::OwnRequest))));
+        assert!(matches!(l.reject(&sup, own, "no"), Err(ServiceError::Invalid(Problem::OwnRequest))));
         let r = l
             .submit_form(
                 &clerk,
                 &form(&l, FormRequest::PinChange(CredentialKind::ApprovalPin), yamada_g, "40000003", "8765"),
             )
             .expect("submit");
-        assert!(matches!(l.reject(&sup, r, "  "), Err(ServiceError::Invalid { key: "err.reason", .. })));
+        assert!(matches!(l.reject(&sup, r, "  "), Err(ServiceError::Invalid(Problem::Reason))));
         l.reject(&sup, r, "記入漏れ").expect("reject");
         assert!(matches!(l.approve(&sup, r, &code(&l, 0)), Err(ServiceError::AlreadyDone { by }) if by == "super101"));
         let recent = l.recent_requests(yamada_g).expect("recent");
-        assert!(recent.iter().any(|q| q.state == "rejected" && q.reason.as_deref() == Some("記入漏れ")));
+        assert!(recent.iter().any(|q| q.state == RequestState::Rejected && q.reason.as_deref() == Some("記入漏れ")));
         // The approval PIN was not changed.
         assert_eq!(
             l.ib_attempt("yamada-g1", CredentialKind::ApprovalPin, &SecretString::from("5678")).expect("ib").result,
@@ -458,7 +472,7 @@ mod tests {
         let (mut l, _) = demo();
         let clerk = login(&mut l, "clerk101");
         let sup = login(&mut l, "super101");
-        let yamada = user_id(&l, "yamada-m");
+        let yamada = user_id(&mut l, "yamada-m");
         let secrets = [
             (CredentialKind::LoginPassword, "Fresh-pass1"),
             (CredentialKind::ConfirmPassword, "Fresh-conf1"),
@@ -485,9 +499,9 @@ mod tests {
         let o =
             l.ib_attempt("yamada-new", CredentialKind::LoginPassword, &SecretString::from("Fresh-pass1")).expect("ib");
         assert_eq!(o.refusal, Some(Refusal::MustChange));
-        let new = store::customers::user_by_login_id(l.conn(), "yamada-new").expect("q").expect("user");
-        let c = store::customers::contract(l.conn(), new.contract_id).expect("q").expect("contract");
-        let old = store::customers::contract_by_cif(l.conn(), "1010000001").expect("q").expect("old");
+        let new = store::customers::user_by_login_id(l.db(), "yamada-new").expect("q").expect("user");
+        let c = store::customers::contract(l.db(), new.contract_id).expect("q").expect("contract");
+        let old = store::customers::contract_by_cif(l.db(), "1010000001").expect("q").expect("old");
         assert!(old.cancelled && !c.cancelled);
         assert_eq!(c.replaces, Some(old.id));
         assert_eq!(c.company, "株式会社山田製作所");

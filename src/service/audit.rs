@@ -2,25 +2,11 @@
 
 use std::path::Path;
 
-use crate::domain::audit::{Break, Breakage, Seal, Verifier};
-use crate::store;
+use crate::domain::audit::{Break, Breakage, Entry, Seal, Verifier, VerifyReport};
+use crate::domain::permission::{Operation, Session};
+use crate::store::{self, Db};
 
-use super::{Ledger, Result, ServiceError};
-
-/// The outcome of walking the chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifyReport {
-    pub entries: i64,
-    pub first_bad: Option<Break>,
-    /// Whether a seal of the head was found outside the database.
-    pub sealed: bool,
-}
-
-impl VerifyReport {
-    pub fn intact(&self) -> bool {
-        self.first_bad.is_none()
-    }
-}
+use super::{Ledger, Problem, Result, ServiceError};
 
 /// Writes the seal atomically (temp file + rename), mode 0600.
 pub fn write_seal(path: &Path, seal: &Seal, mac_key: &[u8; 32]) -> std::io::Result<()> {
@@ -93,14 +79,19 @@ pub fn read_seal(path: &Path, mac_key: &[u8; 32]) -> std::result::Result<Option<
 }
 
 impl Ledger {
+    /// How many entries the audit trail holds.
+    pub fn audit_count(&mut self) -> Result<i64> {
+        Ok(store::audit::count(&mut self.conn)?)
+    }
+
     /// Walks the whole chain and compares its head with the seal.
-    pub fn verify_audit(&self) -> Result<VerifyReport> {
+    pub fn verify_audit(&mut self) -> Result<VerifyReport> {
         let seal = match &self.seal_path {
             Some(path) => match read_seal(path, self.keys.mac_key()) {
                 Ok(s) => s,
                 Err(ForgedSeal) => {
                     return Ok(VerifyReport {
-                        entries: store::audit::count(&self.conn)?,
+                        entries: store::audit::count(&mut self.conn)?,
                         first_bad: Some(Break { seq: 0, why: Breakage::Seal }),
                         sealed: true,
                     });
@@ -108,7 +99,7 @@ impl Ledger {
             },
             None => None,
         };
-        let entries = store::audit::count(&self.conn)?;
+        let entries = store::audit::count(&mut self.conn)?;
         // A ledger that has entries but lost its seal cannot prove its tail.
         if seal.is_none() && self.seal_path.is_some() && entries > 0 {
             return Ok(VerifyReport {
@@ -117,47 +108,48 @@ impl Ledger {
                 sealed: false,
             });
         }
-        let report = verify_chain(&self.conn, self.keys.mac_key(), seal)?;
+        let report = verify_chain(&mut self.conn, self.keys.mac_key(), seal)?;
         Ok(VerifyReport { sealed: seal.is_some(), ..report })
     }
 
     /// An online, consistent copy through SQLite's backup API, verified after writing:
     /// integrity check and the whole audit chain up to the head copied. The key file is
     /// not copied: keep it apart from the backups.
-    pub fn backup(&self, dest: &Path) -> Result<VerifyReport> {
+    pub fn backup(&mut self, dest: &Path) -> Result<VerifyReport> {
         if dest.exists() {
             return Err(ServiceError::Exists(dest.to_path_buf()));
         }
-        self.conn
-            .backup(rusqlite::DatabaseName::Main, dest, None)
-            .map_err(|e| ServiceError::Io(format!("{}: {e}", dest.display())))?;
-        let copy = rusqlite::Connection::open_with_flags(dest, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(store::StoreError::from)?;
-        let ok: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(store::StoreError::from)?;
-        if ok != "ok" {
-            return Err(ServiceError::Store(store::StoreError::Corrupt(ok)));
-        }
-        let report = verify_chain(&copy, self.keys.mac_key(), None)?;
+        let mut copy = store::backup_to(&self.conn, dest)?;
+        let report = verify_chain(&mut copy, self.keys.mac_key(), None)?;
         Ok(report)
     }
 }
 
-fn verify_chain(conn: &rusqlite::Connection, key: &[u8; 32], seal: Option<Seal>) -> Result<VerifyReport> {
+/// Why a walk of the chain stopped early: the first bad entry, or the ledger.
+enum Stop {
+    Bad(Break),
+    Ledger(store::StoreError),
+}
+
+impl From<store::StoreError> for Stop {
+    fn from(e: store::StoreError) -> Self {
+        Self::Ledger(e)
+    }
+}
+
+fn verify_chain(db: &mut dyn Db, key: &[u8; 32], seal: Option<Seal>) -> Result<VerifyReport> {
     let mut verifier = Verifier::new(key, seal);
-    let mut first_bad = None;
-    let walked = store::audit::for_each(conn, |e| -> Result<()> {
-        if let Err(b) = verifier.check(e) {
-            first_bad = Some(b);
-            return Err(ServiceError::Io(String::new()));
-        }
-        Ok(())
-    });
-    match (walked, first_bad) {
-        (_, Some(b)) => Ok(VerifyReport { entries: store::audit::count(conn)?, first_bad: Some(b), sealed: false }),
-        (Err(e), None) => Err(e),
-        (Ok(()), None) => match verifier.finish() {
+    let walked = store::audit::for_each(db, |e| verifier.check(e).map_err(Stop::Bad));
+    let first_bad = match walked {
+        Err(Stop::Bad(b)) => Some(b),
+        Err(Stop::Ledger(e)) => return Err(e.into()),
+        Ok(()) => None,
+    };
+    match first_bad {
+        Some(b) => Ok(VerifyReport { entries: store::audit::count(db)?, first_bad: Some(b), sealed: false }),
+        None => match verifier.finish() {
             Ok(n) => Ok(VerifyReport { entries: n, first_bad: None, sealed: false }),
-            Err(b) => Ok(VerifyReport { entries: store::audit::count(conn)?, first_bad: Some(b), sealed: false }),
+            Err(b) => Ok(VerifyReport { entries: store::audit::count(db)?, first_bad: Some(b), sealed: false }),
         },
     }
 }
@@ -177,31 +169,31 @@ pub struct TrailQuery {
 impl Ledger {
     /// The audit trail, newest first, a page older than `before`.
     pub fn audit_trail(
-        &self,
-        session: &super::staff::Session,
+        &mut self,
+        session: &Session,
         q: &TrailQuery,
         before: Option<i64>,
         limit: u32,
-    ) -> Result<Vec<crate::domain::audit::Entry>> {
-        session.authorize(crate::domain::permission::Operation::ViewAudit, None)?;
-        let bad_date = || ServiceError::invalid("date", "ui.form.bad_date");
+    ) -> Result<Vec<Entry>> {
+        session.authorize(Operation::ViewAudit, None)?;
+        let bad_date = || ServiceError::Invalid(Problem::BadDate);
         let day_start = |s: &str, plus: i64| -> Result<Option<String>> {
             if s.trim().is_empty() {
                 return Ok(None);
             }
-            let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad_date())?;
+            let d = crate::format::parse_date(s).ok_or_else(bad_date)?;
             let local = (d + chrono::Duration::days(plus)).and_hms_opt(0, 0, 0).ok_or_else(bad_date)?;
-            let utc = local.and_local_timezone(super::jst()).single().ok_or_else(bad_date)?.with_timezone(&chrono::Utc);
-            Ok(Some(super::stamp(utc)))
+            let utc = local.and_local_timezone(crate::format::JST).single().ok_or_else(bad_date)?;
+            Ok(Some(crate::format::stamp(utc.with_timezone(&chrono::Utc))))
         };
         let customer = q.customer.trim();
         let subject_prefix = if customer.is_empty() {
             None
         } else {
             let digits = crate::domain::kana::digits_only(customer);
-            let contract = match store::customers::contract_by_cif(&self.conn, &digits)? {
+            let contract = match store::customers::contract_by_cif(&mut self.conn, &digits)? {
                 Some(c) => Some(c.id),
-                None => store::customers::user_by_login_id(&self.conn, customer)?.map(|u| u.contract_id),
+                None => store::customers::user_by_login_id(&mut self.conn, customer)?.map(|u| u.contract_id),
             };
             match contract {
                 Some(id) => Some(format!("contract:{id}/")),
@@ -215,6 +207,6 @@ impl Ledger {
             from: day_start(&q.from, 0)?,
             to: day_start(&q.to, 1)?,
         };
-        Ok(store::audit::search(&self.conn, &filter, before, limit)?)
+        Ok(store::audit::search(&mut self.conn, &filter, before, limit)?)
     }
 }

@@ -1,13 +1,18 @@
 //! Contracts and their users: creation (with the search index) and what the customer
 //! screen shows.
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::domain::credential::{LoginMethod, UserRole};
-use crate::domain::search;
+use crate::domain::credential::{CredentialKind, LoginMethod, UserRole};
+use crate::domain::customer::{CustomerView, Hit, HomeStats, UserView};
+use crate::domain::permission::{Operation, Session};
+use crate::domain::search::{self, MatchKind};
+use crate::format::business_date;
 use crate::store::{self, customers::NewContract, customers::NewUser, customers::SecretIds};
+use strum::VariantArray;
 
-use super::{Result, Writer};
+use super::{Ledger, Missing, Result, ServiceError, Writer};
 
 pub struct NewCustomerUser<'a> {
     pub login_id: &'a str,
@@ -33,11 +38,11 @@ pub fn insert_customer(
     w: &mut Writer<'_>,
     c: &NewCustomer<'_>,
     secrets: SecretIds,
-    created_at: &str,
+    created_at: DateTime<Utc>,
     audit: bool,
 ) -> Result<(i64, Vec<i64>)> {
     let contract_id = store::customers::insert_contract(
-        &w.tx,
+        &mut w.tx,
         &NewContract {
             cif: c.cif,
             branch: c.branch,
@@ -51,7 +56,7 @@ pub fn insert_customer(
     let mut ids = Vec::with_capacity(c.users.len());
     for u in c.users {
         let id = store::customers::insert_user(
-            &w.tx,
+            &mut w.tx,
             &NewUser {
                 contract_id,
                 login_id: u.login_id,
@@ -63,13 +68,13 @@ pub fn insert_customer(
             },
         )?;
         if u.method == LoginMethod::Certificate {
-            store::customers::insert_certificate(&w.tx, id, created_at)?;
+            store::customers::insert_certificate(&mut w.tx, id, created_at)?;
         }
         ids.push(id);
     }
     let logins: Vec<&str> = c.users.iter().map(|u| u.login_id).collect();
     let ix = search::index_contract(contract_id, c.cif, c.company, c.company_kana, c.phone, &logins, &[]);
-    store::search::index(&w.tx, contract_id, &ix)?;
+    store::search::index(&mut w.tx, contract_id, &ix)?;
     if audit {
         w.audit(
             "contract.create",
@@ -80,116 +85,71 @@ pub fn insert_customer(
     Ok((contract_id, ids))
 }
 
-use crate::domain::audit::Entry;
-use crate::domain::permission::Operation;
-use crate::store::customers::{ContractRow, UserRow};
-use crate::store::locks::LockRow;
-use crate::store::search::MatchKind;
-
-use super::{Ledger, staff::Session};
-
-/// One row of Find customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
-    pub contract: ContractRow,
-    pub matched: MatchKind,
-}
-
-/// A user as the customer screen shows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserView {
-    pub user: UserRow,
-    pub open_locks: Vec<LockRow>,
-    /// Consecutive failures per credential kind, where not zero.
-    pub failures: Vec<(crate::domain::credential::CredentialKind, u32)>,
-    /// (serial, state, expires YYYY-MM-DD)
-    pub tokens: Vec<(String, String, String)>,
-    /// Requests pending, or decided in the last 30 days (a rejection shows its reason).
-    pub requests: Vec<crate::store::requests::RequestRow>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomerView {
-    pub contract: ContractRow,
-    pub users: Vec<UserView>,
-    pub history: Vec<Entry>,
-}
-
-/// What Home shows for the staff member's branch, from real queries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct HomeStats {
-    pub pending_approvals: i64,
-    pub fees_today: i64,
-    pub fees_today_yen: i64,
-    pub tokens_expiring: i64,
-}
-
 impl Ledger {
     /// Find customer: a page of contracts for what was typed, best matches first (exact,
     /// prefix, then contains). Reads at most what the page needs from each index.
-    pub fn find_customers(&self, session: &Session, query: &str, offset: usize, limit: usize) -> Result<Vec<Hit>> {
+    pub fn find_customers(&mut self, session: &Session, query: &str, offset: usize, limit: usize) -> Result<Vec<Hit>> {
         session.authorize(Operation::SearchCustomers, None)?;
         let keys = search::query_keys(query);
         if keys.prefixes.is_empty() {
             return Ok(Vec::new());
         }
         let want = offset + limit;
-        let mut found = store::search::prefix_matches(&self.conn, &keys, want)?;
+        let mut found = store::search::prefix_matches(&mut self.conn, &keys, want)?;
         if found.len() < want
             && let Some(key) = &keys.contains
         {
             let mut seen: std::collections::HashSet<i64> = found.iter().map(|(id, _)| *id).collect();
-            let more = store::search::contains(&self.conn, &search::fts_phrase(key), 0, want)?;
+            let more = store::search::contains(&mut self.conn, &search::fts_phrase(key), 0, want)?;
             found.extend(more.into_iter().filter(|id| seen.insert(*id)).map(|id| (id, MatchKind::Contains)));
         }
         let mut hits = Vec::with_capacity(limit);
         for (id, matched) in found.into_iter().skip(offset).take(limit) {
-            if let Some(contract) = store::customers::contract(&self.conn, id)? {
+            if let Some(contract) = store::customers::contract(&mut self.conn, id)? {
                 hits.push(Hit { contract, matched });
             }
         }
         Ok(hits)
     }
 
-    pub fn customer_view(&self, session: &Session, contract_id: i64) -> Result<CustomerView> {
+    pub fn customer_view(&mut self, session: &Session, contract_id: i64) -> Result<CustomerView> {
         session.authorize(Operation::SearchCustomers, None)?;
-        let contract = store::customers::contract(&self.conn, contract_id)?
-            .ok_or(super::ServiceError::NotFound("msg.contract"))?;
+        let contract = store::customers::contract(&mut self.conn, contract_id)?
+            .ok_or(ServiceError::NotFound(Missing::Contract))?;
         let mut users = Vec::new();
-        for user in store::customers::users_of(&self.conn, contract_id)? {
-            let open_locks = store::locks::open_locks(&self.conn, user.id)?;
-            let failures = crate::domain::credential::CredentialKind::ALL
-                .into_iter()
-                .map(|k| Ok((k, store::locks::failures(&self.conn, user.id, k)?)))
-                .filter(|r: &Result<_>| r.as_ref().map_or(true, |(_, n)| *n > 0))
-                .collect::<Result<Vec<_>>>()?;
-            let tokens = store::tokens::of_user(&self.conn, user.id)?
-                .into_iter()
-                .chain(store::tokens::reserved_for(&self.conn, user.id)?)
-                .map(|t| (t.serial, t.state, t.expires))
-                .collect();
+        for user in store::customers::users_of(&mut self.conn, contract_id)? {
+            let open_locks = store::locks::open_locks(&mut self.conn, user.id)?;
+            let mut failures = Vec::new();
+            for &k in CredentialKind::VARIANTS {
+                let n = store::locks::failures(&mut self.conn, user.id, k)?;
+                if n > 0 {
+                    failures.push((k, n));
+                }
+            }
+            let mut tokens = store::tokens::of_user(&mut self.conn, user.id)?;
+            tokens.extend(store::tokens::reserved_for(&mut self.conn, user.id)?);
             let requests = self.recent_requests(user.id)?;
             users.push(UserView { user, open_locks, failures, tokens, requests });
         }
-        let history = store::audit::recent_for_subject(&self.conn, &format!("contract:{contract_id}/"), 50)?;
+        let history = store::audit::recent_for_subject(&mut self.conn, &format!("contract:{contract_id}/"), 50)?;
         Ok(CustomerView { contract, users, history })
     }
 
-    pub fn home_stats(&self, session: &Session) -> Result<HomeStats> {
-        let today = super::business_date(self.now());
+    /// A customer user by login ID (the ID the customer types into the service).
+    pub fn find_user(&mut self, login_id: &str) -> Result<Option<crate::domain::customer::User>> {
+        Ok(store::customers::user_by_login_id(&mut self.conn, login_id)?)
+    }
+
+    pub fn home_stats(&mut self, session: &Session) -> Result<HomeStats> {
+        let today = business_date(self.now());
         let until = today + chrono::Duration::days(i64::from(self.cfg.token.expiry_notice_days));
         let branch = session.branch.as_str();
-        let (fees_today, fees_today_yen) =
-            store::fees::day_totals(&self.conn, branch, &today.format("%Y-%m-%d").to_string())?;
+        let (fees_today, fees_today_yen) = store::fees::day_totals(&mut self.conn, branch, today)?;
         Ok(HomeStats {
-            pending_approvals: store::requests::count_pending(&self.conn, Some(branch))?,
+            pending_approvals: store::requests::count_pending(&mut self.conn, Some(branch))?,
             fees_today,
             fees_today_yen,
-            tokens_expiring: store::tokens::count_expiring(
-                &self.conn,
-                &until.format("%Y-%m-%d").to_string(),
-                Some(branch),
-            )?,
+            tokens_expiring: store::tokens::count_expiring(&mut self.conn, until, Some(branch))?,
         })
     }
 }

@@ -1,9 +1,11 @@
-//! Typed errors of the use cases, each with a message in the UI language.
+//! Typed errors of the use cases: facts about what went wrong. The words a person reads
+//! are made at the edges (`crate::messages`), in their language.
 
 use std::path::PathBuf;
 
+use strum::{IntoStaticStr, VariantArray};
+
 use crate::domain::permission::Denied;
-use crate::i18n::{Lang, t, tf};
 use crate::keyfile::KeyError;
 use crate::secret::SecretError;
 use crate::store::StoreError;
@@ -18,18 +20,22 @@ pub enum ServiceError {
     WrongKey(PathBuf),
     #[error("{0} already exists")]
     Exists(PathBuf),
-    #[error("{0}")]
-    Io(String),
+    #[error("{path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Denied(#[from] Denied),
     #[error(transparent)]
     Secret(#[from] SecretError),
-    /// A value typed by a person or a script that cannot be used; `key` is the catalog key
-    /// of the message, `field` what it was about.
-    #[error("invalid {field}: {key}")]
-    Invalid { field: &'static str, key: &'static str },
-    #[error("not found: {0}")]
-    NotFound(&'static str),
+    /// A value typed by a person or a script that cannot be used, or a step the rules
+    /// refuse; nothing was written.
+    #[error("refused: {0:?}")]
+    Invalid(Problem),
+    #[error("not found: {0:?}")]
+    NotFound(Missing),
     /// Staff login refused: unknown ID and wrong password look the same.
     #[error("wrong staff ID or password")]
     BadLogin { remaining: u32 },
@@ -45,59 +51,99 @@ pub enum ServiceError {
     AlreadyDone { by: String },
 }
 
-impl ServiceError {
-    /// A value that cannot be used: which field, and the catalog key of the message.
-    pub fn invalid(field: &'static str, key: &'static str) -> Self {
-        Self::Invalid { field, key }
+impl From<Problem> for ServiceError {
+    fn from(p: Problem) -> Self {
+        Self::Invalid(p)
     }
+}
 
-    /// The message a person reads, in their language.
-    pub fn message(&self, lang: Lang) -> String {
-        match self {
-            Self::Store(e) => match e {
-                StoreError::Missing => t(lang, "err.ledger_missing").into(),
-                StoreError::ReadOnly => t(lang, "err.ledger_read_only").into(),
-                StoreError::Busy => t(lang, "err.ledger_busy").into(),
-                StoreError::Corrupt(d) => tf(lang, "err.ledger_corrupt", &[("detail", d)]),
-                StoreError::TooNew { found, known } => {
-                    tf(lang, "err.ledger_too_new", &[("found", &found.to_string()), ("known", &known.to_string())])
-                }
-                StoreError::Duplicate => t(lang, "err.duplicate").into(),
-                StoreError::Other(d) => tf(lang, "err.ledger_other", &[("detail", d)]),
-            },
-            Self::Key(e) => match e {
-                KeyError::Missing(p) => tf(lang, "err.key_missing", &[("path", &p.display().to_string())]),
-                KeyError::Malformed(p) => tf(lang, "err.key_malformed", &[("path", &p.display().to_string())]),
-                KeyError::Exists(p) => tf(lang, "err.exists", &[("path", &p.display().to_string())]),
-                KeyError::Unreadable { path, message } => {
-                    tf(lang, "err.key_unreadable", &[("path", &path.display().to_string()), ("detail", message)])
-                }
-            },
-            Self::WrongKey(p) => tf(lang, "err.key_wrong", &[("path", &p.display().to_string())]),
-            Self::Exists(p) => tf(lang, "err.exists", &[("path", &p.display().to_string())]),
-            Self::Io(d) => tf(lang, "err.io", &[("detail", d)]),
-            Self::Denied(d) => match d {
-                Denied::Role => t(lang, "err.denied_role").into(),
-                Denied::OtherBranch { customer_branch } => tf(
-                    lang,
-                    "err.denied_other_branch",
-                    &[("branch", &tf(lang, "msg.branch_code", &[("code", customer_branch)]))],
-                ),
-                Denied::CounterOnly { customer_branch } => tf(
-                    lang,
-                    "err.denied_counter_only",
-                    &[("branch", &tf(lang, "msg.branch_code", &[("code", customer_branch)]))],
-                ),
-            },
-            Self::Secret(SecretError::Hash) => t(lang, "err.hash").into(),
-            Self::Secret(SecretError::Decrypt) => t(lang, "err.decrypt").into(),
-            Self::Invalid { key, .. } => t(lang, key).into(),
-            Self::NotFound(what) => tf(lang, "err.not_found", &[("what", t(lang, what))]),
-            Self::BadLogin { remaining } => tf(lang, "err.bad_login", &[("remaining", &remaining.to_string())]),
-            Self::StaffLocked => t(lang, "err.staff_locked").into(),
-            Self::StaffDisabled => t(lang, "err.staff_disabled").into(),
-            Self::DemoOnly => t(lang, "err.demo_only").into(),
-            Self::AlreadyDone { by } => tf(lang, "err.already_done", &[("by", by)]),
-        }
+/// What was wrong with the input, or which rule refused the step. Each has a message in
+/// both languages under `err.<name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum Problem {
+    // Staff accounts.
+    StaffId,
+    StaffName,
+    StaffPasswordPolicy,
+    StaffExists,
+    UnknownBranch,
+    TotpSupervisorsOnly,
+    TotpNotEnrolled,
+    TotpWrong,
+    TotpReplayed,
+    // Unlock (R7) and requests.
+    IdentityDocument,
+    IdentitySeal,
+    IdentityCallback,
+    IdentityChannel,
+    Reason,
+    NothingLocked,
+    UnlockPending,
+    OwnRequest,
+    /// A date not typed as YYYY-MM-DD.
+    BadDate,
+    // Paper forms (R14).
+    FormBadDate,
+    FormNumber,
+    FormNumberUsed,
+    FormFutureDate,
+    FormStaleDate,
+    FormBroughtBy,
+    FormSecretMissing,
+    FormSecretMismatch,
+    FormPasswordPolicy,
+    FormPinPolicy,
+    FormPending,
+    FormNotForUser,
+    FormCancelNotNeeded,
+    LoginIdFormat,
+    LoginIdTaken,
+    ContractCancelled,
+    // Hard tokens (R9–R12).
+    TokenUnknown,
+    TokenOtherBranch,
+    TokenNotInStock,
+    TokenNone,
+    TokenNotLost,
+    TokenLostReissue,
+    TokenAlreadyHeld,
+    TokenWaiting,
+    TokenNothingToHandOver,
+    TokenReissueNotApproved,
+    TokenExpired,
+    TokenCodeWrong,
+    TokenCodeReplayed,
+    TrackingNo,
+    WithinDays,
+    ImportDuplicateInLedger,
+    // Fees (R13).
+    FeeNotReversible,
+    FeeAlreadyReversed,
+}
+
+impl Problem {
+    /// The catalog key of its message.
+    pub fn key(self) -> String {
+        format!("err.{}", <&'static str>::from(self))
+    }
+}
+
+/// What was looked for and not found. Each is named under `msg.<name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum Missing {
+    Contract,
+    CustomerUser,
+    Fee,
+    Lock,
+    Request,
+    StaffAccount,
+    Token,
+}
+
+impl Missing {
+    pub fn key(self) -> String {
+        format!("msg.{}", <&'static str>::from(self))
     }
 }

@@ -5,16 +5,19 @@ use chrono::NaiveDate;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
+use std::collections::BTreeMap;
+
+use crate::domain::approval::{FormDetail, RequestDetail};
 use crate::domain::credential::CredentialKind;
-use crate::domain::forms::{self, FormProblem, FormRequest};
-use crate::domain::permission::Operation;
+use crate::domain::forms::{self, FormContext, FormProblem, FormRequest};
+use crate::domain::permission::{Operation, Session};
 use crate::domain::unlock::IdDocument;
+use crate::format::business_date;
 use crate::secret;
 use crate::service::ib::meets_policy;
 use crate::store::{self, forms::NewForm, requests::NewRequest};
 
-use super::staff::Session;
-use super::{Ledger, Result, ServiceError, business_date};
+use super::{Actor, Ledger, Missing, Problem, Result, ServiceError};
 
 /// A new secret as keyed twice, masked.
 pub struct DoubleKeyed {
@@ -70,75 +73,86 @@ pub fn check_input(
     has_admin: bool,
 ) -> Result<()> {
     if !forms::valid_form_number(f.form_no) {
-        return Err(ServiceError::invalid("form_no", "err.form_number"));
+        return Err(ServiceError::Invalid(Problem::FormNumber));
     }
     forms::check_received(f.received, today).map_err(|p| match p {
-        FormProblem::FutureDate => ServiceError::invalid("received", "err.form_future_date"),
-        _ => ServiceError::invalid("received", "err.form_stale_date"),
+        FormProblem::FutureDate => ServiceError::Invalid(Problem::FormFutureDate),
+        _ => ServiceError::Invalid(Problem::FormStaleDate),
     })?;
     let brought_by = f.brought_by.trim();
     if brought_by.is_empty() || brought_by.chars().count() > 60 || brought_by.chars().any(char::is_control) {
-        return Err(ServiceError::invalid("brought_by", "err.form_brought_by"));
+        return Err(ServiceError::Invalid(Problem::FormBroughtBy));
     }
     if f.document.is_none() {
-        return Err(ServiceError::invalid("identity", "err.identity_document"));
+        return Err(ServiceError::Invalid(Problem::IdentityDocument));
     }
     if !f.seal_matched {
-        return Err(ServiceError::invalid("identity", "err.identity_seal"));
+        return Err(ServiceError::Invalid(Problem::IdentitySeal));
     }
     forms::applies(f.request, role, has_admin).map_err(|p| match p {
-        FormProblem::CancelNotNeeded => ServiceError::invalid("request", "err.form_cancel_not_needed"),
-        _ => ServiceError::invalid("request", "err.form_not_for_user"),
+        FormProblem::CancelNotNeeded => ServiceError::Invalid(Problem::FormCancelNotNeeded),
+        _ => ServiceError::Invalid(Problem::FormNotForUser),
     })?;
     let needed = needed_secrets(f.request);
     for kind in &needed {
         let Some(s) = f.secrets.iter().find(|s| s.kind == *kind) else {
-            return Err(ServiceError::invalid("secret", "err.form_secret_missing"));
+            return Err(ServiceError::Invalid(Problem::FormSecretMissing));
         };
         if s.first.expose_secret() != s.second.expose_secret() {
-            return Err(ServiceError::invalid("secret", "err.form_secret_mismatch"));
+            return Err(ServiceError::Invalid(Problem::FormSecretMismatch));
         }
         if !meets_policy(*kind, &s.first) {
-            return Err(ServiceError::invalid(
-                "secret",
-                if matches!(kind, CredentialKind::Pin | CredentialKind::ApprovalPin) {
-                    "err.form_pin_policy"
-                } else {
-                    "err.form_password_policy"
-                },
-            ));
+            return Err(ServiceError::Invalid(if matches!(kind, CredentialKind::Pin | CredentialKind::ApprovalPin) {
+                Problem::FormPinPolicy
+            } else {
+                Problem::FormPasswordPolicy
+            }));
         }
     }
     if f.request == FormRequest::CancelAndReapply && !f.new_login_id.is_some_and(valid_login_id) {
-        return Err(ServiceError::invalid("login_id", "err.login_id_format"));
+        return Err(ServiceError::Invalid(Problem::LoginIdFormat));
     }
     Ok(())
 }
 
 impl Ledger {
+    /// What the Paper form screen needs for a user: the contract, and whether it has an
+    /// admin user (R2–R4 decide which forms apply). Refused at once when this staff member
+    /// may not take a form for this customer, before anything is typed.
+    pub fn form_context(&mut self, session: &Session, user_id: i64) -> Result<FormContext> {
+        let user =
+            store::customers::user(&mut self.conn, user_id)?.ok_or(ServiceError::NotFound(Missing::CustomerUser))?;
+        let contract = store::customers::contract(&mut self.conn, user.contract_id)?
+            .ok_or(ServiceError::NotFound(Missing::Contract))?;
+        session.authorize(Operation::CounterProcedure, Some(&contract.branch))?;
+        let has_admin = store::customers::contract_has_admin(&mut self.conn, contract.id)?;
+        Ok(FormContext { contract, user, has_admin })
+    }
+
     /// Keys a paper form: validates every field, hashes the new secrets, and files the
     /// request for approval, in one transaction with its audit entry.
     pub fn submit_form(&mut self, session: &Session, f: &FormInput<'_>) -> Result<i64> {
-        let user = store::customers::user(&self.conn, f.user_id)?.ok_or(ServiceError::NotFound("msg.customer_user"))?;
-        let contract =
-            store::customers::contract(&self.conn, user.contract_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
+        let user =
+            store::customers::user(&mut self.conn, f.user_id)?.ok_or(ServiceError::NotFound(Missing::CustomerUser))?;
+        let contract = store::customers::contract(&mut self.conn, user.contract_id)?
+            .ok_or(ServiceError::NotFound(Missing::Contract))?;
         session.authorize(Operation::CounterProcedure, Some(&contract.branch))?;
         if contract.cancelled {
-            return Err(ServiceError::invalid("contract", "err.contract_cancelled"));
+            return Err(ServiceError::Invalid(Problem::ContractCancelled));
         }
-        let has_admin = store::customers::contract_has_admin(&self.conn, contract.id)?;
+        let has_admin = store::customers::contract_has_admin(&mut self.conn, contract.id)?;
         check_input(f, business_date(self.now()), user.role, has_admin)?;
         let brought_by = f.brought_by.trim();
-        let Some(document) = f.document else { return Err(ServiceError::invalid("identity", "err.identity_document")) };
+        let Some(document) = f.document else { return Err(ServiceError::Invalid(Problem::IdentityDocument)) };
         let needed = needed_secrets(f.request);
         let new_login_id = match (f.request, f.new_login_id) {
             (FormRequest::CancelAndReapply, Some(id)) if valid_login_id(id) => {
-                if store::customers::login_id_taken(&self.conn, id)? {
-                    return Err(ServiceError::invalid("login_id", "err.login_id_taken"));
+                if store::customers::login_id_taken(&mut self.conn, id)? {
+                    return Err(ServiceError::Invalid(Problem::LoginIdTaken));
                 }
                 Some(id.to_string())
             }
-            (FormRequest::CancelAndReapply, _) => return Err(ServiceError::invalid("login_id", "err.login_id_format")),
+            (FormRequest::CancelAndReapply, _) => return Err(ServiceError::Invalid(Problem::LoginIdFormat)),
             _ => None,
         };
         // Hash before anything touches the ledger; the plain secrets end here.
@@ -149,61 +163,58 @@ impl Ledger {
             }
         }
         let subject = format!("contract:{}/user:{}", contract.id, user.id);
-        let kind = f.request.request_kind();
-        let credential = f.request.credential().map(CredentialKind::code);
+        let dedupe = f.request.credential().map(CredentialKind::code);
         let staff_id = session.id.clone();
-        let received = f.received.format("%Y-%m-%d").to_string();
+        let received = f.received;
         let request = f.request;
         let form_no = f.form_no.to_string();
-        self.write(&session.actor(), |w| {
-            let at = w.stamp.clone();
-            let mut ids = serde_json::Map::new();
+        self.write(&Actor::staff(session), |w| {
+            let at = w.at;
+            let mut secret_ids = BTreeMap::new();
             for (kind, phc) in &hashes {
-                ids.insert(kind.code().to_string(), json!(store::customers::insert_secret_hash(&w.tx, phc)?));
+                secret_ids.insert(*kind, store::customers::insert_secret_hash(&mut w.tx, phc)?);
             }
-            let payload = json!({
-                "form_no": form_no,
-                "form": request.code(),
-                "secret_ids": ids,
-                "new_login_id": new_login_id,
-            })
-            .to_string();
+            let form = FormDetail { form_no: form_no.clone(), form: request, secret_ids, new_login_id };
+            let detail = match request {
+                FormRequest::PasswordReRegistration(_) => RequestDetail::FormPassword(form),
+                FormRequest::PinChange(_) => RequestDetail::FormPin(form),
+                FormRequest::CancelAndReapply => RequestDetail::FormCancel(form),
+            };
             let request_id = store::requests::insert(
-                &w.tx,
+                &mut w.tx,
                 &NewRequest {
-                    kind,
                     branch: &contract.branch,
                     contract_id: Some(contract.id),
                     user_id: Some(user.id),
-                    credential,
-                    payload: &payload,
+                    dedupe,
+                    detail: &detail,
                     requested_by: &staff_id,
-                    at: &at,
+                    at,
                 },
             )
             .map_err(|e| match e {
-                store::StoreError::Duplicate => ServiceError::invalid("request", "err.form_pending"),
+                store::StoreError::Duplicate => ServiceError::Invalid(Problem::FormPending),
                 other => other.into(),
             })?;
             store::forms::insert(
-                &w.tx,
+                &mut w.tx,
                 &NewForm {
                     branch: &contract.branch,
                     form_no: &form_no,
-                    kind: request.code(),
+                    kind: request,
                     contract_id: contract.id,
                     user_id: Some(user.id),
-                    received_on: &received,
+                    received_on: received,
                     brought_by,
-                    id_document: document.code(),
+                    id_document: document,
                     seal_checked: true,
                     request_id,
                     keyed_by: &staff_id,
-                    at: &at,
+                    at,
                 },
             )
             .map_err(|e| match e {
-                store::StoreError::Duplicate => ServiceError::invalid("form_no", "err.form_number_used"),
+                store::StoreError::Duplicate => ServiceError::Invalid(Problem::FormNumberUsed),
                 other => other.into(),
             })?;
             w.audit(
@@ -213,7 +224,7 @@ impl Ledger {
                     "request": request_id,
                     "form": request.code(),
                     "form_no": form_no,
-                    "received": received,
+                    "received": crate::format::date(received),
                     "document": document.code(),
                     "role": user.role.code(),
                 }),

@@ -6,11 +6,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::domain::credential::CredentialKind;
+use crate::domain::customer::User;
 use crate::domain::lockout::{self, Suspension};
 use crate::domain::password_change::{self, ChangeRefusal};
 use crate::domain::token::{self, CodeCheck, TokenParams};
+use crate::domain::token::{Token, TokenState};
+use crate::format::business_date;
 use crate::secret;
-use crate::store::{self, customers::UserRow};
+use crate::store;
 
 use super::{Actor, Ledger, Result};
 
@@ -89,7 +92,7 @@ enum Check {
     RightAtStep {
         token_id: i64,
         step: i64,
-        replacement: Option<Box<crate::store::tokens::TokenRow>>,
+        replacement: Option<Box<Token>>,
     },
     NoToken,
 }
@@ -107,24 +110,28 @@ impl Ledger {
     }
 
     /// A live user of an active contract; cancelled contracts answer like unknown IDs.
-    fn ib_user(&self, login_id: &str) -> Result<Option<UserRow>> {
-        let Some(user) = store::customers::user_by_login_id(&self.conn, login_id)? else { return Ok(None) };
-        let active = store::customers::contract(&self.conn, user.contract_id)?.is_some_and(|c| !c.cancelled);
+    fn ib_user(&mut self, login_id: &str) -> Result<Option<User>> {
+        let Some(user) = store::customers::user_by_login_id(&mut self.conn, login_id)? else { return Ok(None) };
+        let active = store::customers::contract(&mut self.conn, user.contract_id)?.is_some_and(|c| !c.cancelled);
         Ok(active.then_some(user))
     }
 
-    fn check_secret(&self, user: &UserRow, kind: CredentialKind, secret: &SecretString) -> Result<Check> {
+    fn check_secret(&mut self, user: &User, kind: CredentialKind, secret: &SecretString) -> Result<Check> {
         if kind != CredentialKind::OneTimePassword {
-            let Some(phc) = store::customers::secret_hash(&self.conn, user.id, kind)? else { return Ok(Check::Wrong) };
+            let Some(phc) = store::customers::secret_hash(&mut self.conn, user.id, kind)? else {
+                return Ok(Check::Wrong);
+            };
             return Ok(if secret::verify(&phc, secret) { Check::Right } else { Check::Wrong });
         }
-        let tokens = store::tokens::of_user(&self.conn, user.id)?;
-        let Some(t) = tokens.into_iter().find(|t| t.state == "issued") else { return Ok(Check::NoToken) };
+        let tokens = store::tokens::of_user(&mut self.conn, user.id)?;
+        let Some(t) = tokens.into_iter().find(|t| t.state == TokenState::Issued) else { return Ok(Check::NoToken) };
         if let Some(step) = self.otp_step(&t, secret)? {
             return Ok(Check::RightAtStep { token_id: t.id, step, replacement: None });
         }
         // R12: a replacement mailed to the user becomes their token when first used.
-        for m in store::tokens::reserved_for(&self.conn, user.id)?.into_iter().filter(|m| m.state == "mailed") {
+        for m in
+            store::tokens::reserved_for(&mut self.conn, user.id)?.into_iter().filter(|m| m.state == TokenState::Mailed)
+        {
             if let Some(step) = self.otp_step(&m, secret)? {
                 return Ok(Check::RightAtStep { token_id: m.id, step, replacement: Some(Box::new(m)) });
             }
@@ -133,14 +140,13 @@ impl Ledger {
     }
 
     /// The step at which `secret` is a fresh code of the token; expired tokens never verify.
-    fn otp_step(&self, t: &crate::store::tokens::TokenRow, secret: &SecretString) -> Result<Option<i64>> {
+    fn otp_step(&self, t: &Token, secret: &SecretString) -> Result<Option<i64>> {
         let now = self.clock.now();
-        let today = super::business_date(now).format("%Y-%m-%d").to_string();
-        if t.expires < today {
+        if t.expires < business_date(now) {
             return Ok(None);
         }
         let seed = secret::open(self.keys.enc_key(), &t.seed)?;
-        let p = TokenParams { seed: &seed, algorithm: &t.algorithm, digits: t.digits, period: t.period };
+        let p = TokenParams { seed: &seed, algorithm: t.algorithm, digits: t.digits, period: t.period };
         let unix = u64::try_from(now.timestamp()).unwrap_or(0);
         Ok(match token::check(&p, secret.expose_secret(), unix, self.cfg.token.window_steps, t.last_step) {
             CodeCheck::Accepted { step } => Some(step),
@@ -155,9 +161,9 @@ impl Ledger {
             secret::verify_dummy(secret);
             return Ok(self.outcome(IbResult::Rejected, kind, 0, Suspension::None));
         };
-        let standing = store::locks::standing(&self.conn, user.id)?;
+        let standing = store::locks::standing(&mut self.conn, user.id)?;
         if !lockout::may_attempt(kind, standing) {
-            let failures = store::locks::failures(&self.conn, user.id, kind)?;
+            let failures = store::locks::failures(&mut self.conn, user.id, kind)?;
             return Ok(self.outcome(IbResult::Suspended, kind, failures, standing.suspension()));
         }
         // The slow hash is checked before the write lock is taken.
@@ -182,9 +188,9 @@ impl Ledger {
                     Suspended(u32, Suspension),
                 }
                 let verdict = self.write(&actor, |w| {
-                    let standing = store::locks::standing(&w.tx, user.id)?;
+                    let standing = store::locks::standing(&mut w.tx, user.id)?;
                     if !lockout::may_attempt(kind, standing) {
-                        let failures = store::locks::failures(&w.tx, user.id, kind)?;
+                        let failures = store::locks::failures(&mut w.tx, user.id, kind)?;
                         return Ok(Verdict::Suspended(failures, standing.suspension()));
                     }
                     match &check {
@@ -197,14 +203,14 @@ impl Ledger {
                         // The step is recorded so that no code is accepted twice: a change of
                         // state, audited like any other.
                         Check::RightAtStep { token_id, step, .. } => {
-                            if !store::tokens::use_step(&w.tx, *token_id, *step)? {
+                            if !store::tokens::use_step(&mut w.tx, *token_id, *step)? {
                                 return Ok(Verdict::Replayed);
                             }
                             w.audit("ib.otp", &subject, json!({ "step": step }))?;
                         }
                         _ => {}
                     }
-                    if store::locks::reset_failures(&w.tx, user.id, kind)? {
+                    if store::locks::reset_failures(&mut w.tx, user.id, kind)? {
                         w.audit("ib.reset", &subject, json!({ "credential": kind.code() }))?;
                     }
                     Ok(Verdict::Accepted)
@@ -220,7 +226,7 @@ impl Ledger {
                         return Ok(self.outcome(result, kind, failures, suspension));
                     }
                 }
-                let standing = store::locks::standing(&self.conn, user.id)?;
+                let standing = store::locks::standing(&mut self.conn, user.id)?;
                 let mut o = self.outcome(IbResult::Accepted, kind, 0, standing.suspension());
                 if must_change {
                     o.result = IbResult::Refused;
@@ -243,21 +249,21 @@ impl Ledger {
     /// The write half of a wrong secret (R1): count it, open the lock at the threshold,
     /// audit both, in one transaction. Returns the count and (already suspended before
     /// this attempt, the suspension now). Public for the benchmark of the lockout path.
-    pub fn ib_record_failure(&mut self, user: &UserRow, kind: CredentialKind) -> Result<(u32, (bool, Suspension))> {
+    pub fn ib_record_failure(&mut self, user: &User, kind: CredentialKind) -> Result<(u32, (bool, Suspension))> {
         let threshold = self.cfg.threshold(kind);
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         let user_id = user.id;
         self.write(&Actor::Customer(user.login_id.clone()), |w| {
             // Re-read inside the transaction: a second terminal may have counted.
-            let standing = store::locks::standing(&w.tx, user_id)?;
+            let standing = store::locks::standing(&mut w.tx, user_id)?;
             if !lockout::may_attempt(kind, standing) {
-                let failures = store::locks::failures(&w.tx, user_id, kind)?;
+                let failures = store::locks::failures(&mut w.tx, user_id, kind)?;
                 return Ok((failures, (true, standing.suspension())));
             }
-            let before = store::locks::failures(&w.tx, user_id, kind)?;
+            let before = store::locks::failures(&mut w.tx, user_id, kind)?;
             let step = lockout::after_failure(kind, before, threshold);
-            let stamp = w.stamp.clone();
-            store::locks::set_failures(&w.tx, user_id, kind, step.failures, &stamp)?;
+            let at = w.at;
+            store::locks::set_failures(&mut w.tx, user_id, kind, step.failures, at)?;
             w.audit(
                 "ib.failure",
                 &subject,
@@ -265,7 +271,7 @@ impl Ledger {
             )?;
             let mut standing = standing;
             if let Some(scope) = step.opens {
-                let lock_id = store::locks::open_lock(&w.tx, user_id, kind, scope, step.failures, &stamp)?;
+                let lock_id = store::locks::open_lock(&mut w.tx, user_id, kind, scope, step.failures, at)?;
                 w.audit(
                     "lock.open",
                     &subject,
@@ -320,7 +326,7 @@ impl Ledger {
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         let role = user.role;
         self.write(&Actor::Customer(user.login_id.clone()), |w| {
-            store::customers::set_secret(&w.tx, user.id, kind, &phc, false)?;
+            store::customers::set_secret(&mut w.tx, user.id, kind, &phc, false)?;
             w.audit("ib.change_password", &subject, json!({ "credential": kind.code(), "role": role.code() }))
         })?;
         Ok(check)

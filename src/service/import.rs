@@ -3,23 +3,26 @@
 
 use serde_json::json;
 
+use chrono::{DateTime, Utc};
+
+use crate::domain::token::TokenState;
+use crate::format::business_date;
 use crate::import::{self, Format, ImportError, TokenRecord};
 use crate::secret;
 use crate::store::{self, tokens::NewToken};
 
-use super::{Actor, Ledger, Result, ServiceError, business_date};
+use super::{Actor, Ledger, Problem, Result, ServiceError};
 
-/// One reason a file was refused: where, the catalog key of the reason, and a detail.
+/// One reason a file was refused: where, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub location: String,
-    pub key: &'static str,
-    pub detail: Option<String>,
+    pub problem: import::Problem,
 }
 
 impl From<ImportError> for Refusal {
     fn from(e: ImportError) -> Self {
-        Self { location: e.location, key: e.problem.key(), detail: e.problem.detail() }
+        Self { location: e.location, problem: e.problem }
     }
 }
 
@@ -44,7 +47,7 @@ impl Ledger {
     ) -> Result<ImportOutcome> {
         let branch = branch.unwrap_or(self.cfg.head_office()).to_string();
         if self.cfg.branch(&branch).is_none() {
-            return Err(ServiceError::invalid("branch", "err.unknown_branch"));
+            return Err(ServiceError::Invalid(Problem::UnknownBranch));
         }
         let format = format.unwrap_or_else(|| import::detect_format(file_name, bytes));
         let today = business_date(self.now());
@@ -55,23 +58,23 @@ impl Ledger {
             }
         };
         let serials: Vec<&str> = records.iter().map(|r| r.serial.as_str()).collect();
-        let taken = store::tokens::existing_serials(&self.conn, &serials)?;
+        let taken = store::tokens::existing_serials(&mut self.conn, &serials)?;
         if !taken.is_empty() {
             // Named where the file has them: the CSV line or the PSKC key.
             let errors = records
                 .iter()
                 .filter(|r| taken.iter().any(|t| t.eq_ignore_ascii_case(&r.serial)))
-                .map(|r| Refusal { location: r.location.clone(), key: "err.import_duplicate_in_ledger", detail: None })
+                .map(|r| Refusal { location: r.location.clone(), problem: import::Problem::DuplicateInLedger })
                 .collect();
             return Ok(ImportOutcome::Refused { branch, errors });
         }
-        let enc = *self.keys.enc_key();
+        let enc = *self.keys().enc_key();
         let count = records.len();
         let name = crate::text::inert(file_name).into_owned();
         self.write(actor, |w| {
-            let at = w.stamp.clone();
+            let at = w.at;
             for r in &records {
-                insert(w, r, &branch, &enc, &at)?;
+                insert(w, r, &branch, &enc, at)?;
             }
             w.audit(
                 "tokens.import",
@@ -83,25 +86,25 @@ impl Ledger {
     }
 }
 
-fn insert(w: &mut super::Writer<'_>, r: &TokenRecord, branch: &str, enc: &[u8; 32], at: &str) -> Result<()> {
+fn insert(w: &mut super::Writer<'_>, r: &TokenRecord, branch: &str, enc: &[u8; 32], at: DateTime<Utc>) -> Result<()> {
     let sealed = secret::seal(enc, &r.secret);
     store::tokens::insert(
-        &w.tx,
+        &mut w.tx,
         &NewToken {
             serial: &r.serial,
             branch,
             seed: &sealed,
-            algorithm: r.algorithm.code(),
+            algorithm: r.algorithm,
             digits: r.digits,
             period: r.period,
-            expires: &r.expires.format("%Y-%m-%d").to_string(),
-            state: "in_stock",
+            expires: r.expires,
+            state: TokenState::InStock,
             user_id: None,
             at,
         },
     )
     .map_err(|e| match e {
-        store::StoreError::Duplicate => ServiceError::invalid("serial", "err.import_duplicate_in_ledger"),
+        store::StoreError::Duplicate => ServiceError::Invalid(Problem::ImportDuplicateInLedger),
         other => other.into(),
     })?;
     Ok(())

@@ -3,7 +3,9 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod bench;
 pub mod customers;
+pub mod demo;
 pub mod error;
 pub mod fees;
 pub mod forms;
@@ -17,15 +19,16 @@ pub mod unlock;
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction};
 
-pub use error::ServiceError;
+pub use error::{Missing, Problem, ServiceError};
 
 use crate::config::Config;
 use crate::domain::audit::Seal;
+use crate::format::stamp;
 use crate::keyfile::Keys;
-use crate::store::{self, audit::NewEntry};
+use crate::store::{self, Db, audit::NewEntry};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
@@ -64,21 +67,6 @@ impl Clock for ManualClock {
     }
 }
 
-/// Japan Standard Time: business days and displayed times (no daylight saving).
-pub fn jst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| unreachable!())
-}
-
-/// The business day (a Japan date) of a moment.
-pub fn business_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&jst()).date_naive()
-}
-
-/// Timestamps as stored: UTC, RFC 3339, milliseconds.
-pub fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
 /// Who is acting, as written in the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
@@ -93,6 +81,11 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// A logged-in staff member.
+    pub fn staff(session: &crate::domain::permission::Session) -> Self {
+        Self::Staff(session.id.clone())
+    }
+
     /// The OS user running a command: `$USER`, `$LOGNAME`, else the numeric uid.
     pub fn cli() -> Self {
         let uid = || {
@@ -121,19 +114,20 @@ impl Actor {
     }
 }
 
-/// An open ledger with its key, its config and its clock.
+/// An open ledger with its key, its config and its clock. Only the use cases of this
+/// module reach its connection.
 pub struct Ledger {
-    pub(crate) conn: Connection,
-    pub(crate) keys: Keys,
-    pub(crate) cfg: Config,
-    pub(crate) clock: Box<dyn Clock>,
+    conn: Connection,
+    keys: Keys,
+    cfg: Config,
+    clock: Box<dyn Clock>,
     seal_path: Option<PathBuf>,
     demo: bool,
 }
 
 /// A write in progress: the transaction, and the audit entries it appends.
 pub struct Writer<'a> {
-    pub tx: Transaction<'a>,
+    tx: Transaction<'a>,
     mac_key: &'a [u8; 32],
     pub at: DateTime<Utc>,
     pub stamp: String,
@@ -147,7 +141,7 @@ impl Writer<'_> {
     pub fn audit(&mut self, action: &str, subject: &str, details: serde_json::Value) -> Result<()> {
         let details = details.to_string();
         let seal = store::audit::append(
-            &self.tx,
+            &mut self.tx,
             self.mac_key,
             &NewEntry { at: &self.stamp, actor: &self.actor, action, subject, details: &details },
         )?;
@@ -176,12 +170,13 @@ impl Ledger {
         let key_path = crate::keyfile::key_path(db, cfg.key_file.as_deref());
         let conn = open(db)?;
         let keys = Keys::load(&key_path)?;
-        match store::meta::get(&conn, "key_check")? {
+        let mut conn = conn;
+        match store::meta::get(&mut conn, "key_check")? {
             Some(v) if v == keys.check_value() => {}
             Some(_) => return Err(ServiceError::WrongKey(key_path)),
             None => return Err(ServiceError::Store(store::StoreError::Corrupt("no key check value".into()))),
         }
-        let demo = store::meta::get(&conn, "demo")?.as_deref() == Some("1");
+        let demo = store::meta::get(&mut conn, "demo")?.as_deref() == Some("1");
         let seal = seal_path(&key_path);
         audit::clean_stale_seal_temps(&seal);
         Ok(Self { conn, keys, cfg, clock: Box::new(SystemClock), seal_path: Some(seal), demo })
@@ -197,7 +192,7 @@ impl Ledger {
             return Err(ServiceError::Exists(key_path));
         }
         if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| ServiceError::Io(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|source| ServiceError::Io { path: dir.to_path_buf(), source })?;
         }
         let conn = store::create(db)?;
         let keys = match Keys::create(&key_path) {
@@ -235,12 +230,12 @@ impl Ledger {
         let check = self.keys.check_value();
         let branches = self.cfg.branches.clone();
         self.write(&Actor::cli(), |w| {
-            store::meta::set(&w.tx, "key_check", &check)?;
+            store::meta::set(&mut w.tx, "key_check", &check)?;
             if demo {
-                store::meta::set(&w.tx, "demo", "1")?;
+                store::meta::set(&mut w.tx, "demo", "1")?;
             }
             for b in &branches {
-                store::meta::upsert_branch(&w.tx, b)?;
+                store::meta::upsert_branch(&mut w.tx, b)?;
             }
             let codes: Vec<&str> = branches.iter().map(|b| b.code.as_str()).collect();
             w.audit("ledger.create", "ledger", serde_json::json!({ "demo": demo, "branches": codes }))
@@ -263,13 +258,18 @@ impl Ledger {
         self.demo
     }
 
-    pub fn conn(&self) -> &Connection {
-        &self.conn
+    /// The connection, for the use cases (and their tests).
+    pub(crate) fn db(&mut self) -> &mut dyn Db {
+        &mut self.conn
+    }
+
+    pub(crate) fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     /// Runs `f` in one write transaction as `actor`, then seals the new head outside the
     /// database. Nothing is written when `f` fails.
-    pub fn write<T>(&mut self, actor: &Actor, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&mut self, actor: &Actor, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         let at = self.clock.now();
         let tx = store::begin(&mut self.conn)?;
         let mut w = Writer { tx, mac_key: self.keys.mac_key(), at, stamp: stamp(at), actor: actor.label(), head: None };

@@ -3,35 +3,12 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use crate::domain::permission::{Operation, Staff, StaffRole, authorize};
+use crate::domain::permission::{Session, StaffRole};
+use crate::domain::staff::StaffAccount;
 use crate::secret;
-use crate::store::{self, staff::NewStaff, staff::StaffRow};
+use crate::store::{self, staff::NewStaff};
 
-use super::{Actor, Ledger, Result, ServiceError};
-
-/// A logged-in staff member: what the service layer checks permissions against.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    pub id: String,
-    pub name: String,
-    pub role: StaffRole,
-    pub branch: String,
-}
-
-impl Session {
-    pub fn actor(&self) -> Actor {
-        Actor::Staff(self.id.clone())
-    }
-
-    pub fn as_staff(&self) -> Staff<'_> {
-        Staff { role: self.role, branch: &self.branch }
-    }
-
-    /// Refuses with a typed error when this staff member may not do `op`.
-    pub fn authorize(&self, op: Operation, customer_branch: Option<&str>) -> Result<()> {
-        Ok(authorize(self.as_staff(), op, customer_branch)?)
-    }
-}
+use super::{Actor, Ledger, Missing, Problem, Result, ServiceError};
 
 /// A staff ID: 1–32 of ASCII letters, digits, `-`, `_`, `.`.
 pub fn valid_staff_id(id: &str) -> bool {
@@ -48,7 +25,7 @@ impl Ledger {
     /// Staff login. Unknown IDs and wrong passwords answer alike; the configured number of
     /// consecutive failures locks the account until an admin unlocks it.
     pub fn staff_login(&mut self, id: &str, password: &SecretString) -> Result<Session> {
-        let row = store::staff::get(&self.conn, id)?;
+        let row = store::staff::get(&mut self.conn, id)?;
         let Some(row) = row else {
             secret::verify_dummy(password);
             return Err(ServiceError::BadLogin { remaining: self.cfg.staff.lockout });
@@ -67,7 +44,7 @@ impl Ledger {
             // Re-checked under the write lock: a wrong password on another terminal may
             // have locked the account meanwhile, and only an admin unlocks it.
             let admitted = self.write(&actor, |w| {
-                if !store::staff::reset_failures_if_open(&w.tx, &row.id)? {
+                if !store::staff::reset_failures_if_open(&mut w.tx, &row.id)? {
                     return Ok(false);
                 }
                 w.audit("staff.login", &subject, json!({}))?;
@@ -80,11 +57,11 @@ impl Ledger {
         }
         let locked = self.write(&actor, |w| {
             // Re-read inside the transaction: another terminal may have failed meanwhile.
-            let current = store::staff::get(&w.tx, &row.id)?.map_or(0, |r| r.failures);
+            let current = store::staff::get(&mut w.tx, &row.id)?.map_or(0, |r| r.failures);
             let failures = current + 1;
             let locked = failures >= threshold;
-            let stamp = w.stamp.clone();
-            store::staff::set_failures(&w.tx, &row.id, failures, locked.then_some(stamp.as_str()))?;
+            let at = w.at;
+            store::staff::set_failures(&mut w.tx, &row.id, failures, locked.then_some(at))?;
             w.audit("staff.login_failed", &subject, json!({ "failures": failures, "threshold": threshold }))?;
             if locked {
                 w.audit("staff.locked", &subject, json!({ "failures": failures }))?;
@@ -113,40 +90,40 @@ impl Ledger {
         password: &SecretString,
     ) -> Result<()> {
         if !valid_staff_id(id) {
-            return Err(ServiceError::invalid("id", "err.staff_id"));
+            return Err(ServiceError::Invalid(Problem::StaffId));
         }
         if name.trim().is_empty() || name.chars().any(char::is_control) {
-            return Err(ServiceError::invalid("name", "err.staff_name"));
+            return Err(ServiceError::Invalid(Problem::StaffName));
         }
         if self.cfg.branch(branch).is_none() {
-            return Err(ServiceError::invalid("branch", "err.unknown_branch"));
+            return Err(ServiceError::Invalid(Problem::UnknownBranch));
         }
         if !valid_staff_password(password) {
-            return Err(ServiceError::invalid("password", "err.staff_password_policy"));
+            return Err(ServiceError::Invalid(Problem::StaffPasswordPolicy));
         }
-        if store::staff::get(&self.conn, id)?.is_some() {
-            return Err(ServiceError::invalid("id", "err.staff_exists"));
+        if store::staff::get(&mut self.conn, id)?.is_some() {
+            return Err(ServiceError::Invalid(Problem::StaffExists));
         }
         let hash = secret::hash(password)?;
         self.write(actor, |w| {
-            let at = w.stamp.clone();
-            store::staff::insert(&w.tx, &NewStaff { id, name, role, branch, password_hash: &hash, at: &at })?;
+            let at = w.at;
+            store::staff::insert(&mut w.tx, &NewStaff { id, name, role, branch, password_hash: &hash, at })?;
             w.audit("staff.add", &format!("staff:{id}"), json!({ "role": role.code(), "branch": branch, "name": name }))
         })
     }
 
-    pub fn staff_list(&self) -> Result<Vec<StaffRow>> {
-        Ok(store::staff::list(&self.conn)?)
+    pub fn staff_list(&mut self) -> Result<Vec<StaffAccount>> {
+        Ok(store::staff::list(&mut self.conn)?)
     }
 
-    fn existing_staff(&self, id: &str) -> Result<StaffRow> {
-        store::staff::get(&self.conn, id)?.ok_or(ServiceError::NotFound("msg.staff_account"))
+    fn existing_staff(&mut self, id: &str) -> Result<StaffAccount> {
+        store::staff::get(&mut self.conn, id)?.ok_or(ServiceError::NotFound(Missing::StaffAccount))
     }
 
     pub fn staff_unlock(&mut self, actor: &Actor, id: &str) -> Result<()> {
         let row = self.existing_staff(id)?;
         self.write(actor, |w| {
-            store::staff::unlock(&w.tx, id)?;
+            store::staff::unlock(&mut w.tx, id)?;
             w.audit("staff.unlock", &format!("staff:{id}"), json!({ "failures": row.failures }))
         })
     }
@@ -154,11 +131,11 @@ impl Ledger {
     pub fn staff_disable(&mut self, actor: &Actor, id: &str) -> Result<()> {
         let row = self.existing_staff(id)?;
         if row.disabled_at.is_some() {
-            return Err(ServiceError::AlreadyDone { by: row.disabled_at.unwrap_or_default() });
+            return Err(ServiceError::AlreadyDone { by: row.disabled_at.map(crate::format::time).unwrap_or_default() });
         }
         self.write(actor, |w| {
-            let at = w.stamp.clone();
-            store::staff::disable(&w.tx, id, &at)?;
+            let at = w.at;
+            store::staff::disable(&mut w.tx, id, at)?;
             w.audit("staff.disable", &format!("staff:{id}"), json!({}))
         })
     }
@@ -168,7 +145,7 @@ impl Ledger {
     pub fn staff_enroll_totp(&mut self, actor: &Actor, id: &str, fixed: Option<&[u8]>) -> Result<String> {
         let row = self.existing_staff(id)?;
         if row.role != StaffRole::Supervisor {
-            return Err(ServiceError::invalid("id", "err.totp_supervisors_only"));
+            return Err(ServiceError::Invalid(Problem::TotpSupervisorsOnly));
         }
         let secret_bytes = match fixed {
             Some(b) => b.to_vec(),
@@ -178,9 +155,9 @@ impl Ledger {
                 b
             }
         };
-        let sealed = secret::seal(self.keys.enc_key(), &secret_bytes);
+        let sealed = secret::seal(self.keys().enc_key(), &secret_bytes);
         self.write(actor, |w| {
-            store::staff::set_totp(&w.tx, id, &sealed)?;
+            store::staff::set_totp(&mut w.tx, id, &sealed)?;
             w.audit("staff.enroll_totp", &format!("staff:{id}"), json!({}))
         })?;
         let totp = totp_rs::TOTP::new_unchecked(
@@ -200,7 +177,7 @@ impl Ledger {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::service::{ManualClock, stamp};
+    use crate::service::ManualClock;
     use chrono::TimeZone;
 
     fn ledger() -> Ledger {
@@ -228,31 +205,30 @@ mod tests {
         // Unknown IDs answer like wrong passwords.
         assert!(matches!(l.staff_login("nobody", &pw), Err(ServiceError::BadLogin { .. })));
         assert!(l.verify_audit().expect("verify").intact());
-        let _ = stamp(l.now());
     }
 
     #[test]
     fn bad_staff_input_is_refused_and_nothing_is_written() {
         let mut l = ledger();
-        let before = store::audit::count(l.conn()).expect("count");
+        let before = store::audit::count(l.db()).expect("count");
         let good = SecretString::from("demo-pass-1");
         let cases = [
-            ("bad id!", "n", "101", "demo-pass-1", "err.staff_id"),
-            ("ok", "", "101", "demo-pass-1", "err.staff_name"),
-            ("ok", "n", "999", "demo-pass-1", "err.unknown_branch"),
-            ("ok", "n", "101", "short1", "err.staff_password_policy"),
+            ("bad id!", "n", "101", "demo-pass-1", Problem::StaffId),
+            ("ok", "", "101", "demo-pass-1", Problem::StaffName),
+            ("ok", "n", "999", "demo-pass-1", Problem::UnknownBranch),
+            ("ok", "n", "101", "short1", Problem::StaffPasswordPolicy),
         ];
-        for (id, name, branch, pw, key) in cases {
+        for (id, name, branch, pw, problem) in cases {
             let err = l
                 .staff_add(&Actor::cli(), id, name, StaffRole::Clerk, branch, &SecretString::from(pw))
                 .expect_err("refused");
-            assert!(matches!(err, ServiceError::Invalid { key: k, .. } if k == key), "{id} {name} {branch}: {err:?}");
+            assert!(matches!(err, ServiceError::Invalid(p) if p == problem), "{id} {name} {branch}: {err:?}");
         }
-        assert_eq!(store::audit::count(l.conn()).expect("count"), before);
+        assert_eq!(store::audit::count(l.db()).expect("count"), before);
         l.staff_add(&Actor::cli(), "ok", "n", StaffRole::Clerk, "101", &good).expect("add");
         assert!(matches!(
             l.staff_add(&Actor::cli(), "ok", "n", StaffRole::Clerk, "101", &good),
-            Err(ServiceError::Invalid { key: "err.staff_exists", .. })
+            Err(ServiceError::Invalid(Problem::StaffExists))
         ));
     }
 }

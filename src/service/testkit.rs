@@ -5,14 +5,14 @@
 use chrono::{TimeZone, Utc};
 use secrecy::SecretString;
 
-use super::staff::Session;
 use super::{Ledger, ManualClock};
 use crate::config::Config;
+use crate::domain::permission::Session;
 
 /// The demo ledger (scenarios only) on `clock`.
 pub fn demo_on(clock: &ManualClock) -> Ledger {
     let mut l = Ledger::in_memory_demo(Config::default(), Box::new(clock.clone())).expect("ledger");
-    crate::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
+    crate::service::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
     l
 }
 
@@ -24,5 +24,5 @@ pub fn demo() -> (Ledger, ManualClock) {
 
 /// A demo staff member's session.
 pub fn login(l: &mut Ledger, id: &str) -> Session {
-    l.staff_login(id, &SecretString::from(crate::demo::STAFF_PASSWORD)).expect("login")
+    l.staff_login(id, &SecretString::from(crate::service::demo::STAFF_PASSWORD)).expect("login")
 }

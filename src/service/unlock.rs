@@ -1,16 +1,17 @@
 //! Guidance (手続き案内) and unlock (R7), as use cases.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde_json::json;
 
+use crate::domain::approval::RequestDetail;
+use crate::domain::customer::{Contract, User};
 use crate::domain::guidance::{self, Answer, Channel, Facts, Situation};
-use crate::domain::lockout::LockScope;
-use crate::domain::permission::{Operation, StaffRole};
-use crate::domain::unlock::{self, IdentityCheck, IdentityProblem};
-use crate::store::{self, requests::NewRequest};
+use crate::domain::lockout::{ClearKind, LockScope};
+use crate::domain::permission::{Operation, Session, StaffRole};
+use crate::domain::unlock::{self, IdentityCheck, IdentityProblem, UnlockView};
+use crate::store::{self, locks::Clearing, requests::NewRequest};
 
-use super::staff::Session;
-use super::{Ledger, Result, ServiceError, stamp};
+use super::{Actor, Ledger, Missing, Problem, Result, ServiceError};
 
 /// What an unlock did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,43 +22,43 @@ pub enum UnlockOutcome {
     AwaitingApproval { request_id: i64 },
 }
 
-fn identity_json(check: IdentityCheck) -> serde_json::Value {
-    match check {
-        IdentityCheck::Counter { document, seal_matched } => json!({
-            "channel": "counter",
-            "document": document.map(|d| d.code()),
-            "seal_matched": seal_matched,
-        }),
-        IdentityCheck::Phone { called_back } => json!({ "channel": "phone", "called_back": called_back }),
-    }
-}
-
 /// The identity check and reason of an unlock, checked before anything else (the screen
 /// asks this before its confirmation too).
 pub fn check_input(by_phone: bool, check: IdentityCheck, reason: &str) -> Result<()> {
-    unlock::identity_complete(by_phone, check).map_err(|p| ServiceError::Invalid {
-        field: "identity",
-        key: match p {
-            IdentityProblem::NoDocument => "err.identity_document",
-            IdentityProblem::SealNotMatched => "err.identity_seal",
-            IdentityProblem::NoCallBack => "err.identity_callback",
-            IdentityProblem::WrongChannel => "err.identity_channel",
-        },
+    unlock::identity_complete(by_phone, check).map_err(|p| {
+        ServiceError::Invalid(match p {
+            IdentityProblem::NoDocument => Problem::IdentityDocument,
+            IdentityProblem::SealNotMatched => Problem::IdentitySeal,
+            IdentityProblem::NoCallBack => Problem::IdentityCallback,
+            IdentityProblem::WrongChannel => Problem::IdentityChannel,
+        })
     })?;
     if !unlock::valid_reason(reason) {
-        return Err(ServiceError::invalid("reason", "err.reason"));
+        return Err(ServiceError::Invalid(Problem::Reason));
     }
     Ok(())
 }
 
 impl Ledger {
+    fn user_with_contract(&mut self, user_id: i64) -> Result<(User, Contract)> {
+        let user =
+            store::customers::user(&mut self.conn, user_id)?.ok_or(ServiceError::NotFound(Missing::CustomerUser))?;
+        let contract = store::customers::contract(&mut self.conn, user.contract_id)?
+            .ok_or(ServiceError::NotFound(Missing::Contract))?;
+        Ok((user, contract))
+    }
+
+    /// The users of a contract, master first (who may be asking, on Guidance).
+    pub fn contract_users(&mut self, session: &Session, contract_id: i64) -> Result<Vec<User>> {
+        session.authorize(Operation::SearchCustomers, None)?;
+        Ok(store::customers::users_of(&mut self.conn, contract_id)?)
+    }
+
     /// The facts of the guidance table for one user of a contract, as `session` sees them.
-    pub fn guidance_facts(&self, session: &Session, user_id: i64) -> Result<Facts> {
+    pub fn guidance_facts(&mut self, session: &Session, user_id: i64) -> Result<Facts> {
         session.authorize(Operation::Guidance, None)?;
-        let user = store::customers::user(&self.conn, user_id)?.ok_or(ServiceError::NotFound("msg.customer_user"))?;
-        let contract =
-            store::customers::contract(&self.conn, user.contract_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
-        let locks = store::locks::open_locks(&self.conn, user.id)?;
+        let (user, contract) = self.user_with_contract(user_id)?;
+        let locks = store::locks::open_locks(&mut self.conn, user.id)?;
         let open_lock = if locks.iter().any(|l| l.scope == LockScope::Service) {
             Some(LockScope::Service)
         } else if locks.iter().any(|l| l.scope == LockScope::OtpServices) {
@@ -72,11 +73,11 @@ impl Ledger {
         };
         Ok(Facts {
             asker: user.role,
-            contract_has_admin: store::customers::contract_has_admin(&self.conn, contract.id)?,
+            contract_has_admin: store::customers::contract_has_admin(&mut self.conn, contract.id)?,
             login_method: user.login_method,
             has_certificate: user.has_certificate,
             open_lock,
-            has_token: !store::tokens::of_user(&self.conn, user.id)?.is_empty(),
+            has_token: !store::tokens::of_user(&mut self.conn, user.id)?.is_empty(),
             channel,
         })
     }
@@ -86,9 +87,9 @@ impl Ledger {
     pub fn give_guidance(&mut self, session: &Session, user_id: i64, situation: Situation) -> Result<Answer> {
         let facts = self.guidance_facts(session, user_id)?;
         let answer = guidance::advise(situation, facts);
-        let user = store::customers::user(&self.conn, user_id)?.ok_or(ServiceError::NotFound("msg.customer_user"))?;
+        let (user, _) = self.user_with_contract(user_id)?;
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
-        self.write(&session.actor(), |w| {
+        self.write(&Actor::staff(session), |w| {
             w.audit(
                 "guidance.given",
                 &subject,
@@ -103,6 +104,18 @@ impl Ledger {
         Ok(answer)
     }
 
+    /// What the Unlock screen needs: the user's open locks and how this staff member
+    /// checks identity. Refused at once when this staff member cannot lift a lock of this
+    /// customer, before anything is typed.
+    pub fn unlock_view(&mut self, session: &Session, user_id: i64) -> Result<UnlockView> {
+        let (user, contract) = self.user_with_contract(user_id)?;
+        let by_phone = session.role == StaffRole::Operator;
+        let op = if by_phone { Operation::UnlockByPhone } else { Operation::UnlockAtCounter };
+        session.authorize(op, Some(&contract.branch))?;
+        let locks = store::locks::open_locks(&mut self.conn, user.id)?;
+        Ok(UnlockView { contract, user, locks, by_phone })
+    }
+
     /// R7: lifts one lock after the identity check, or files the request that waits for
     /// a supervisor when the user was unlocked too often in the window.
     pub fn unlock(
@@ -112,11 +125,8 @@ impl Ledger {
         check: IdentityCheck,
         reason: &str,
     ) -> Result<UnlockOutcome> {
-        let lock = store::locks::lock(&self.conn, lock_id)?.ok_or(ServiceError::NotFound("msg.lock"))?;
-        let user =
-            store::customers::user(&self.conn, lock.user_id)?.ok_or(ServiceError::NotFound("msg.customer_user"))?;
-        let contract =
-            store::customers::contract(&self.conn, user.contract_id)?.ok_or(ServiceError::NotFound("msg.contract"))?;
+        let lock = store::locks::lock(&mut self.conn, lock_id)?.ok_or(ServiceError::NotFound(Missing::Lock))?;
+        let (user, contract) = self.user_with_contract(lock.user_id)?;
         let by_phone = session.role == StaffRole::Operator;
         let op = if by_phone { Operation::UnlockByPhone } else { Operation::UnlockAtCounter };
         session.authorize(op, Some(&contract.branch))?;
@@ -125,42 +135,35 @@ impl Ledger {
         }
         check_input(by_phone, check, reason)?;
         let reason = reason.trim().to_string();
-        let identity = identity_json(check);
+        let identity = serde_json::to_value(check).map_err(|e| store::StoreError::Damaged(e.to_string()))?;
         let subject = format!("contract:{}/user:{}", contract.id, user.id);
         let (approval_after, window_days) = (self.cfg.unlock.approval_after, self.cfg.unlock.window_days);
         let staff_id = session.id.clone();
         let branch = contract.branch.clone();
-        self.write(&session.actor(), |w| {
+        self.write(&Actor::staff(session), |w| {
             // Re-read inside the transaction: another terminal may have lifted it.
-            let current = store::locks::lock(&w.tx, lock_id)?.ok_or(ServiceError::NotFound("msg.lock"))?;
+            let current = store::locks::lock(&mut w.tx, lock_id)?.ok_or(ServiceError::NotFound(Missing::Lock))?;
             if current.cleared_at.is_some() {
                 return Err(ServiceError::AlreadyDone { by: current.cleared_by.unwrap_or_default() });
             }
-            let since = stamp(w.at - Duration::days(i64::from(window_days)));
-            let earlier: Vec<DateTime<Utc>> = store::locks::unlock_times(&w.tx, user.id, &since)?
-                .iter()
-                .filter_map(|t| DateTime::parse_from_rfc3339(t).ok().map(|t| t.with_timezone(&Utc)))
-                .collect();
+            let since = w.at - Duration::days(i64::from(window_days));
+            let earlier = store::locks::unlock_times(&mut w.tx, user.id, since)?;
             if unlock::needs_approval(&earlier, w.at, approval_after, window_days) {
-                let at = w.stamp.clone();
-                let payload = json!({ "lock": lock_id, "identity": identity, "reason": reason }).to_string();
+                let detail = RequestDetail::Unlock { lock: lock_id, identity: check, reason: reason.clone() };
                 let request_id = store::requests::insert(
-                    &w.tx,
+                    &mut w.tx,
                     &NewRequest {
-                        kind: "unlock",
                         branch: &branch,
                         contract_id: Some(contract.id),
                         user_id: Some(user.id),
-                        credential: Some(current.credential.code()),
-                        payload: &payload,
+                        dedupe: Some(current.credential.code()),
+                        detail: &detail,
                         requested_by: &staff_id,
-                        at: &at,
+                        at: w.at,
                     },
                 )
                 .map_err(|e| match e {
-                    store::StoreError::Duplicate => {
-                        ServiceError::invalid("request", "err.unlock_pending")
-                    }
+                    store::StoreError::Duplicate => ServiceError::Invalid(Problem::UnlockPending),
                     other => other.into(),
                 })?;
                 w.audit(
@@ -170,8 +173,15 @@ impl Ledger {
                 )?;
                 return Ok(UnlockOutcome::AwaitingApproval { request_id });
             }
-            let at = w.stamp.clone();
-            if !store::locks::clear_lock(&w.tx, lock_id, &at, &staff_id, "unlock", &reason, &identity.to_string())? {
+            let identity_text = identity.to_string();
+            let clearing = Clearing {
+                at: w.at,
+                by: &staff_id,
+                kind: ClearKind::Unlock,
+                reason: &reason,
+                identity_check: &identity_text,
+            };
+            if !store::locks::clear_lock(&mut w.tx, lock_id, &clearing)? {
                 return Err(ServiceError::AlreadyDone { by: String::new() });
             }
             w.audit(
@@ -198,7 +208,7 @@ mod tests {
     use crate::domain::credential::CredentialKind;
     use crate::domain::unlock::IdDocument;
 
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
     use secrecy::SecretString;
 
     use crate::service::testkit::{demo, login};
@@ -208,8 +218,8 @@ mod tests {
         for _ in 0..6 {
             l.ib_attempt(login_id, CredentialKind::LoginPassword, &wrong).expect("attempt");
         }
-        let user = store::customers::user_by_login_id(l.conn(), login_id).expect("q").expect("user");
-        store::locks::open_locks(l.conn(), user.id).expect("locks")[0].id
+        let user = store::customers::user_by_login_id(l.db(), login_id).expect("q").expect("user");
+        store::locks::open_locks(l.db(), user.id).expect("locks")[0].id
     }
 
     const COUNTER: IdentityCheck =
@@ -229,11 +239,11 @@ mod tests {
         let out = l.unlock(&clerk, lock, COUNTER, "誤入力").expect("unlock");
         assert!(matches!(out, UnlockOutcome::AwaitingApproval { .. }), "{out:?}");
         // Still locked; a second request for the same lock is refused while one is pending.
-        let user = store::customers::user_by_login_id(l.conn(), "yamada-g1").expect("q").expect("user");
-        assert!(store::locks::standing(l.conn(), user.id).expect("standing").service_suspended);
+        let user = store::customers::user_by_login_id(l.db(), "yamada-g1").expect("q").expect("user");
+        assert!(store::locks::standing(l.db(), user.id).expect("standing").service_suspended);
         assert!(matches!(
             l.unlock(&clerk, lock, COUNTER, "誤入力"),
-            Err(ServiceError::Invalid { key: "err.unlock_pending", .. })
+            Err(ServiceError::Invalid(Problem::UnlockPending))
         ));
         // Thirty days after the first unlock, the window has moved on.
         clock.set(Utc.with_ymd_and_hms(2026, 5, 1, 2, 0, 0).single().expect("date"));
@@ -253,12 +263,12 @@ mod tests {
     fn unlock_refusals_write_nothing() {
         let (mut l, _) = demo();
         let lock = lock_out(&mut l, "yamada-g1");
-        let before = store::audit::count(l.conn()).expect("count");
+        let before = store::audit::count(l.db()).expect("count");
         let clerk = login(&mut l, "clerk101");
         let clerk205 = login(&mut l, "clerk205");
         let tel = login(&mut l, "tel900");
         let admin = login(&mut l, "admin");
-        let after_logins = store::audit::count(l.conn()).expect("count");
+        let after_logins = store::audit::count(l.db()).expect("count");
         assert_eq!(after_logins, before + 4);
         let no_doc = IdentityCheck::Counter { document: None, seal_matched: true };
         let no_seal = IdentityCheck::Counter { document: Some(IdDocument::Passport), seal_matched: false };
@@ -275,14 +285,14 @@ mod tests {
         for (who, check, reason, expected) in cases {
             let err = l.unlock(who, lock, check, reason).expect_err("refused");
             let got = match &err {
-                ServiceError::Invalid { key, .. } => key.to_string(),
+                ServiceError::Invalid(p) => p.key(),
                 ServiceError::Denied(crate::domain::permission::Denied::OtherBranch { .. }) => "other_branch".into(),
                 ServiceError::Denied(crate::domain::permission::Denied::Role) => "role".into(),
                 other => format!("{other:?}"),
             };
             assert_eq!(got, expected, "{} {check:?}", who.id);
         }
-        assert_eq!(store::audit::count(l.conn()).expect("count"), after_logins);
+        assert_eq!(store::audit::count(l.db()).expect("count"), after_logins);
         // By phone, after the call back: lifted; a second terminal sees who did it.
         assert_eq!(l.unlock(&tel, lock, phone, "折り返し確認済").expect("unlock"), UnlockOutcome::Lifted);
         assert!(
@@ -295,14 +305,14 @@ mod tests {
     fn guidance_is_recorded_and_sees_the_contract() {
         let (mut l, _) = demo();
         let tel = login(&mut l, "tel900");
-        let yamada = store::customers::user_by_login_id(l.conn(), "yamada-m").expect("q").expect("user");
+        let yamada = store::customers::user_by_login_id(l.db(), "yamada-m").expect("q").expect("user");
         let answer = l.give_guidance(&tel, yamada.id, Situation::ForgotPassword).expect("guidance");
         assert_eq!(answer.procedure, guidance::Procedure::PaperForm(guidance::FormKind::PasswordReRegistration));
         assert!(answer.send_to_branch);
         let mistyped = l.give_guidance(&tel, yamada.id, Situation::Mistyped).expect("guidance");
         assert_eq!(mistyped.procedure, guidance::Procedure::Unlock(LockScope::Service));
-        let history = store::audit::recent_for_subject(l.conn(), &format!("contract:{}/", yamada.contract_id), 5)
-            .expect("history");
+        let history =
+            store::audit::recent_for_subject(l.db(), &format!("contract:{}/", yamada.contract_id), 5).expect("history");
         assert_eq!(history[0].action, "guidance.given");
         assert!(history[0].details.contains("unlock_service"), "{}", history[0].details);
     }

@@ -1,5 +1,6 @@
-//! The ledger: the only module that speaks SQL. Free functions over `&Connection` or
-//! `&Transaction`, grouped by what they hold.
+//! The ledger: the only module that speaks SQL. Free functions over a [`Db`] (a
+//! connection or a transaction of the engine), grouped by what they hold; they take and
+//! return the domain's records, typed.
 
 pub mod audit;
 pub mod customers;
@@ -10,8 +11,12 @@ pub mod meta;
 pub mod migrations;
 pub mod requests;
 pub mod search;
+pub mod sql;
+pub mod sqlite;
 pub mod staff;
 pub mod tokens;
+
+pub use sql::Db;
 
 use std::path::Path;
 use std::time::Duration;
@@ -27,26 +32,43 @@ pub enum StoreError {
     ReadOnly,
     #[error("ledger is locked by another process")]
     Busy,
-    #[error("ledger is damaged or not a madoguchi ledger: {0}")]
+    #[error("not a madoguchi ledger, or damaged: {0}")]
     Corrupt(String),
     #[error("ledger version {found} is newer than this program (knows {known})")]
     TooNew { found: i64, known: i64 },
     #[error("a record with that key already exists")]
     Duplicate,
-    #[error("ledger error: {0}")]
-    Other(String),
+    /// A row that does not read as what the program wrote: a damaged or edited ledger.
+    #[error("a ledger row cannot be read: {0}")]
+    Damaged(String),
+    #[error("migration {number} failed")]
+    Migration {
+        number: usize,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("ledger error")]
+    Sqlite(#[source] rusqlite::Error),
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode as C;
-        match e.sqlite_error_code() {
-            Some(C::ReadOnly) => Self::ReadOnly,
-            Some(C::DatabaseBusy | C::DatabaseLocked) => Self::Busy,
-            Some(C::NotADatabase | C::DatabaseCorrupt) => Self::Corrupt(e.to_string()),
-            Some(C::CannotOpen) => Self::Missing,
-            Some(C::ConstraintViolation) if e.to_string().contains("UNIQUE") => Self::Duplicate,
-            _ => Self::Other(e.to_string()),
+        use rusqlite::ffi::{SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE};
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) => match f.code {
+                C::ReadOnly => Self::ReadOnly,
+                C::DatabaseBusy | C::DatabaseLocked => Self::Busy,
+                C::NotADatabase | C::DatabaseCorrupt => Self::Corrupt(e.to_string()),
+                C::CannotOpen => Self::Missing,
+                C::ConstraintViolation
+                    if matches!(f.extended_code, SQLITE_CONSTRAINT_UNIQUE | SQLITE_CONSTRAINT_PRIMARYKEY) =>
+                {
+                    Self::Duplicate
+                }
+                _ => Self::Sqlite(e),
+            },
+            _ => Self::Sqlite(e),
         }
     }
 }
@@ -76,6 +98,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
     }
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(sqlite::STATEMENT_CACHE);
     check_is_ledger(&conn)?;
     Ok(conn)
 }
@@ -116,9 +139,10 @@ pub fn memory() -> Result<Connection> {
 
 fn prepare(mut conn: Connection) -> Result<Connection> {
     conn.busy_timeout(Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(sqlite::STATEMENT_CACHE);
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if mode != "wal" && mode != "memory" {
-        return Err(StoreError::Other(format!("journal mode {mode}")));
+        return Err(StoreError::Corrupt(format!("journal mode {mode}")));
     }
     // FULL: a receipt that was handed out is on disk even after a power cut.
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
@@ -147,11 +171,31 @@ pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
         return Err(StoreError::TooNew { found, known });
     }
     for (i, sql) in migrations::MIGRATIONS.iter().enumerate().take(target).skip(found as usize) {
-        tx.execute_batch(sql).map_err(|e| StoreError::Other(format!("migration {}: {e}", i + 1)))?;
+        tx.execute_batch(sql).map_err(|source| StoreError::Migration { number: i + 1, source })?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
     }
     tx.commit()?;
     Ok(())
+}
+
+/// An online, consistent copy of the ledger into a new file through SQLite's backup API,
+/// checked by SQLite's own integrity check; returns the copy opened read-only.
+pub fn backup_to(conn: &Connection, dest: &Path) -> Result<Connection> {
+    conn.backup(rusqlite::DatabaseName::Main, dest, None)?;
+    let copy = Connection::open_with_flags(dest, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let ok: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if ok != "ok" {
+        return Err(StoreError::Corrupt(ok));
+    }
+    Ok(copy)
+}
+
+/// The page cache of this connection, in MiB: large while the demo generator bulk-loads a
+/// million contracts, small again for the app that runs all day.
+pub fn set_cache_mib(db: &mut dyn Db, mib: u32) -> Result<()> {
+    match db.engine() {
+        sql::Engine::Sqlite => db.batch(&format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024)),
+    }
 }
 
 /// Starts a write transaction that takes the write lock at once, so that two terminals

@@ -1,115 +1,141 @@
-//! Maker-checker requests (検印): the generic approval queue.
+//! Maker-checker requests (検印): the generic approval queue. What a request carries is
+//! stored as JSON beside its kind and read back whole: a detail that does not parse is a
+//! damaged row, never a default.
 
-use rusqlite::{Connection, Transaction, params};
+use chrono::{DateTime, Utc};
 
-use super::Result;
+use super::sql::{Db, FromRow, Row};
+use super::{Result, StoreError};
+use crate::domain::approval::{Request, RequestDetail, RequestKind, RequestState};
 
 pub struct NewRequest<'a> {
-    pub kind: &'a str,
     pub branch: &'a str,
     pub contract_id: Option<i64>,
     pub user_id: Option<i64>,
-    pub credential: Option<&'a str>,
-    pub payload: &'a str,
+    /// What makes two pending requests the same one (at most one is pending): the
+    /// credential a form sets, or `fee:<id>` for a fee's reversal or waiver.
+    pub dedupe: Option<&'a str>,
+    pub detail: &'a RequestDetail,
     pub requested_by: &'a str,
-    pub at: &'a str,
+    pub at: DateTime<Utc>,
 }
 
-pub fn insert(tx: &Transaction<'_>, r: &NewRequest<'_>) -> Result<i64> {
-    tx.prepare_cached(
+pub fn insert(db: &mut dyn Db, r: &NewRequest<'_>) -> Result<i64> {
+    let payload = serde_json::to_string(r.detail).map_err(|e| StoreError::Damaged(format!("request detail: {e}")))?;
+    db.value(
         "INSERT INTO requests (kind, branch, contract_id, user_id, credential, payload, requested_by, requested_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        r.kind,
-        r.branch,
-        r.contract_id,
-        r.user_id,
-        r.credential,
-        r.payload,
-        r.requested_by,
-        r.at
-    ])?;
-    Ok(tx.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        &[&r.detail.kind(), &r.branch, &r.contract_id, &r.user_id, &r.dedupe, &payload, &r.requested_by, &r.at],
+    )
 }
 
 /// Pending requests of a branch (all branches with `None`).
-pub fn count_pending(conn: &Connection, branch: Option<&str>) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM requests WHERE state = 'pending' AND (?1 IS NULL OR branch = ?1)")?
-        .query_row([branch], |r| r.get(0))?)
+pub fn count_pending(db: &mut dyn Db, branch: Option<&str>) -> Result<i64> {
+    db.value("SELECT count(*) FROM requests WHERE state = 'pending' AND (?1 IS NULL OR branch = ?1)", &[&branch])
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestRow {
-    pub id: i64,
-    pub kind: String,
-    pub branch: String,
-    pub contract_id: Option<i64>,
-    pub user_id: Option<i64>,
-    pub credential: Option<String>,
-    pub payload: String,
-    pub state: String,
-    pub requested_by: String,
-    pub requested_at: String,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<String>,
-    pub reason: Option<String>,
+const COLUMNS: &str = "id, kind, branch, contract_id, user_id, payload, state, requested_by, requested_at,
+     decided_by, decided_at, reason, credential";
+
+/// The stored JSON with the row's kind as its tag: rows written before the tag was part
+/// of the JSON read the same, and a JSON that names another kind is damage.
+fn detail(kind: RequestKind, payload: &str) -> Result<RequestDetail> {
+    let damaged = |why: String| StoreError::Damaged(format!("request detail: {why}"));
+    let mut v: serde_json::Value = serde_json::from_str(payload).map_err(|e| damaged(e.to_string()))?;
+    let obj = v.as_object_mut().ok_or_else(|| damaged("not an object".into()))?;
+    match obj.insert("kind".into(), serde_json::Value::from(kind.code())) {
+        Some(serde_json::Value::String(k)) if k != kind.code() => {
+            return Err(damaged(format!("kind {k} in a {kind:?} row")));
+        }
+        _ => {}
+    }
+    serde_json::from_value(v).map_err(|e| damaged(e.to_string()))
 }
 
-const COLUMNS: &str = "id, kind, branch, contract_id, user_id, credential, payload, state, requested_by, requested_at,
-     decided_by, decided_at, reason";
-
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
-    Ok(RequestRow {
-        id: r.get(0)?,
-        kind: r.get(1)?,
-        branch: r.get(2)?,
-        contract_id: r.get(3)?,
-        user_id: r.get(4)?,
-        credential: r.get(5)?,
-        payload: r.get(6)?,
-        state: r.get(7)?,
-        requested_by: r.get(8)?,
-        requested_at: r.get(9)?,
-        decided_by: r.get(10)?,
-        decided_at: r.get(11)?,
-        reason: r.get(12)?,
-    })
+impl FromRow for Request {
+    fn from_row(r: &Row) -> Result<Self> {
+        let kind: RequestKind = r.get(1)?;
+        let payload: String = r.get(5)?;
+        // The secret of an unlock or a form is its dedupe key; a fee's key names the fee.
+        let credential = match kind {
+            RequestKind::FeeReversal | RequestKind::FeeWaiver | RequestKind::TokenReissue => None,
+            _ => r.get(12)?,
+        };
+        Ok(Self {
+            id: r.get(0)?,
+            branch: r.get(2)?,
+            contract_id: r.get(3)?,
+            user_id: r.get(4)?,
+            credential,
+            detail: detail(kind, &payload)?,
+            state: r.get(6)?,
+            requested_by: r.get(7)?,
+            requested_at: r.get(8)?,
+            decided_by: r.get(9)?,
+            decided_at: r.get(10)?,
+            reason: r.get(11)?,
+        })
+    }
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<RequestRow>> {
-    use rusqlite::OptionalExtension;
-    Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM requests WHERE id = ?1"))?
-        .query_row([id], row)
-        .optional()?)
+pub fn get(db: &mut dyn Db, id: i64) -> Result<Option<Request>> {
+    db.first(&format!("SELECT {COLUMNS} FROM requests WHERE id = ?1"), &[&id])
 }
 
 /// The pending queue of a branch, oldest first.
-pub fn pending_for_branch(conn: &Connection, branch: &str, limit: u32) -> Result<Vec<RequestRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM requests WHERE branch = ?1 AND state = 'pending' ORDER BY requested_at, id LIMIT ?2"
-    ))?;
-    let rows = stmt.query_map(params![branch, limit], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn pending_for_branch(db: &mut dyn Db, branch: &str, limit: u32) -> Result<Vec<Request>> {
+    db.all(
+        &format!(
+            "SELECT {COLUMNS} FROM requests WHERE branch = ?1 AND state = 'pending' ORDER BY requested_at, id LIMIT ?2"
+        ),
+        &[&branch, &limit],
+    )
 }
 
 /// A user's requests that are pending or were decided since `since`, newest first.
-pub fn recent_for_user(conn: &Connection, user_id: i64, since: &str) -> Result<Vec<RequestRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM requests WHERE user_id = ?1 AND (state = 'pending' OR decided_at >= ?2) ORDER BY id DESC"
-    ))?;
-    let rows = stmt.query_map(params![user_id, since], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn recent_for_user(db: &mut dyn Db, user_id: i64, since: DateTime<Utc>) -> Result<Vec<Request>> {
+    db.all(
+        &format!(
+            "SELECT {COLUMNS} FROM requests WHERE user_id = ?1 AND (state = 'pending' OR decided_at >= ?2) ORDER BY id DESC"
+        ),
+        &[&user_id, &since],
+    )
+}
+
+/// A decision on a pending request.
+pub struct Decided<'a> {
+    pub state: RequestState,
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
+    pub reason: Option<&'a str>,
 }
 
 /// Records a decision; false when the request was no longer pending (decided meanwhile
 /// on another terminal), so that exactly one decision wins.
-pub fn decide(tx: &Transaction<'_>, id: i64, state: &str, by: &str, at: &str, reason: Option<&str>) -> Result<bool> {
-    let n = tx.execute(
+pub fn decide(db: &mut dyn Db, id: i64, d: &Decided<'_>) -> Result<bool> {
+    let n = db.execute(
         "UPDATE requests SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5 WHERE id = ?1 AND state = 'pending'",
-        params![id, state, by, at, reason],
+        &[&id, &d.state, &d.by, &d.at, &d.reason],
     )?;
     Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_is_read_as_its_rows_kind_or_refused() {
+        let stored = r#"{"fee": 3, "receipt": 12, "reason": "二重入力"}"#;
+        assert!(matches!(detail(RequestKind::FeeWaiver, stored), Ok(RequestDetail::FeeWaiver(f)) if f.receipt == 12));
+        assert!(matches!(detail(RequestKind::FeeReversal, stored), Ok(RequestDetail::FeeReversal(_))));
+        // The JSON of another kind, a missing field, not JSON: damaged, never a default.
+        assert!(detail(RequestKind::Unlock, stored).is_err());
+        assert!(
+            detail(RequestKind::FeeWaiver, r#"{"kind":"fee_reversal","fee":3,"receipt":12,"reason":"x"}"#).is_err()
+        );
+        assert!(detail(RequestKind::FeeWaiver, r#"{"fee": 3, "reason": "x"}"#).is_err());
+        assert!(detail(RequestKind::FeeWaiver, "[]").is_err());
+        assert!(detail(RequestKind::FeeWaiver, "").is_err());
+    }
 }

@@ -11,26 +11,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::{App, Level, Modal, Question, Screen};
+use crate::domain::fees::Receipt;
+use crate::format;
 use crate::i18n::{t, tf};
 use crate::keys;
 
 /// The smallest terminal the screens are laid out for; below it a notice is shown.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
-
-/// A branch as staff call it, in the UI language.
-pub fn branch_label(app: &App, code: &str) -> String {
-    match app.ledger.config().branch(code) {
-        Some(b) => format!(
-            "{code} {}",
-            match app.lang {
-                crate::i18n::Lang::Ja => &b.name,
-                crate::i18n::Lang::En => &b.name_en,
-            }
-        ),
-        None => code.to_string(),
-    }
-}
 
 pub fn render(app: &App, frame: &mut Frame<'_>) {
     let area = frame.area();
@@ -55,20 +43,21 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
     // A locked terminal shows no customer data to whoever walks past; the state beneath is
     // kept and comes back once the password is given.
     let locked = matches!(app.modal, Some(Modal::IdleLock(_)));
-    match app.screen() {
-        _ if locked => {}
-        Screen::Login(s) => screens::login::render(app, s, frame, body),
-        Screen::Home(stats) => screens::home::render(app, stats, frame, body),
-        Screen::Find(s) => screens::find::render(app, s, frame, body),
-        Screen::Customer(s) => screens::customer::render(app, s, frame, body),
-        Screen::Guidance(s) => screens::guidance::render(app, s, frame, body),
-        Screen::Unlock(s) => screens::unlock::render(app, s, frame, body),
-        Screen::Form(s) => screens::form::render(app, s, frame, body),
-        Screen::Approvals(s) => screens::approvals::render(app, s, frame, body),
-        Screen::Token(s) => screens::token::render(app, s, frame, body),
-        Screen::Journal(s) => screens::journal::render(app, s, frame, body),
-        Screen::Expiring(s) => screens::expiring::render(app, s, frame, body),
-        Screen::Audit(s) => screens::audit::render(app, s, frame, body),
+    if !locked {
+        match app.screen() {
+            Screen::Login(s) => screens::login::render(app, s, frame, body),
+            Screen::Home(s) => screens::home::render(app, &s.stats, frame, body),
+            Screen::Find(s) => screens::find::render(app, s, frame, body),
+            Screen::Customer(s) => screens::customer::render(app, s, frame, body),
+            Screen::Guidance(s) => screens::guidance::render(app, s, frame, body),
+            Screen::Unlock(s) => screens::unlock::render(app, s, frame, body),
+            Screen::Form(s) => screens::form::render(app, s, frame, body),
+            Screen::Approvals(s) => screens::approvals::render(app, s, frame, body),
+            Screen::Token(s) => screens::token::render(app, s, frame, body),
+            Screen::Journal(s) => screens::journal::render(app, s, frame, body),
+            Screen::Expiring(s) => screens::expiring::render(app, s, frame, body),
+            Screen::Audit(s) => screens::audit::render(app, s, frame, body),
+        }
     }
     status_line(app, frame, status);
     frame.render_widget(Paragraph::new(Line::from(hint_spans)).wrap(ratatui::widgets::Wrap { trim: false }), hints);
@@ -89,11 +78,7 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
             };
             let mut lines = vec![Line::from(t(app.lang, key))];
             // Logging out of a half-filled form loses it: say so.
-            let dirty = match app.screen() {
-                Screen::Unlock(s) => s.dirty(),
-                Screen::Form(s) => s.dirty(),
-                _ => false,
-            };
+            let dirty = app.screen().state().dirty();
             if *q == Question::Logout && dirty {
                 lines.push(Line::from(Span::styled(t(app.lang, "ui.confirm.unsaved"), theme::warn())));
             }
@@ -120,15 +105,15 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
 }
 
 /// The receipt handed to the customer (領収書), with the bank's invoice number.
-fn receipt(app: &App, r: &crate::service::tokens::Receipt, frame: &mut Frame<'_>, area: Rect) {
+fn receipt(app: &App, r: &Receipt, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
-    let y = widgets::yen;
+    let y = format::yen;
     let mut lines = vec![
         Line::from(format!("{} {}", t(lang, "ui.receipt.no"), r.receipt_no)),
-        Line::from(branch_label(app, &r.branch)),
-        Line::from(widgets::jst(&r.at)),
+        Line::from(app.branch_label(&r.branch)),
+        Line::from(format::time(r.at)),
         Line::from(""),
-        Line::from(t(lang, &format!("ui.fee_kind.{}", r.kind))),
+        Line::from(t(lang, &format!("ui.fee_kind.{}", r.kind.code()))),
     ];
     if let Some(serial) = &r.serial {
         lines.push(Line::from(format!("{} {}", t(lang, "ui.token.serial"), crate::text::inert(serial))));
@@ -146,19 +131,18 @@ fn receipt(app: &App, r: &crate::service::tokens::Receipt, frame: &mut Frame<'_>
 
 fn top_bar(app: &App, frame: &mut Frame<'_>, area: Rect) {
     let mut spans = vec![Span::styled(format!(" {} ", t(app.lang, "ui.app_name")), theme::top_bar())];
-    if app.demo {
+    if app.info.demo {
         spans.push(Span::styled(" DEMO ", theme::demo_badge()));
     }
     if let Some(s) = &app.session {
-        spans.push(Span::raw(format!(" {} {} │ {}", s.id, crate::text::inert(&s.name), branch_label(app, &s.branch))));
+        spans.push(Span::raw(format!(" {} {} │ {}", s.id, crate::text::inert(&s.name), app.branch_label(&s.branch))));
     }
-    let date = crate::service::business_date(app.ledger.now());
-    spans.push(Span::raw(format!(" │ {}", date.format("%Y-%m-%d"))));
+    spans.push(Span::raw(format!(" │ {}", format::date(format::business_date(app.now)))));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme::top_bar()), area);
 }
 
 fn status_line(app: &App, frame: &mut Frame<'_>, area: Rect) {
-    if let Some((level, text)) = app.status_text() {
+    if let Some((level, text)) = &app.status {
         let style = match level {
             Level::Info => theme::info(),
             Level::Error => theme::error(),
@@ -179,7 +163,7 @@ fn hint_spans(app: &App) -> Vec<Span<'static>> {
 }
 
 fn help(app: &App, frame: &mut Frame<'_>, area: Rect) {
-    let place = app.screen().place();
+    let place = app.screen().state().place();
     let mut lines = vec![Line::from(t(app.lang, &format!("ui.help.{}", screens::help_key(place)))), Line::from("")];
     for b in keys::bindings(place, false) {
         lines.push(Line::from(vec![

@@ -1,8 +1,9 @@
-//! Small drawing helpers shared by the screens.
+//! The drawing pieces every screen shares, each written once: a labelled input, a label
+//! that shows the focus, radio marks, a titled block, a popup.
 
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -12,7 +13,7 @@ use crate::app::TextInput;
 /// A labelled input line: `label [value▏]`, highlighted when focused.
 pub fn input_line<'a>(label: &'a str, input: &TextInput, focused: bool) -> Line<'a> {
     let value = input.shown();
-    let style = if focused { theme::focused() } else { ratatui::style::Style::default() };
+    let style = if focused { theme::focused() } else { Style::default() };
     let cursor = if focused { "▏" } else { " " };
     Line::from(vec![
         Span::styled(format!("{label} "), theme::label()),
@@ -20,17 +21,26 @@ pub fn input_line<'a>(label: &'a str, input: &TextInput, focused: bool) -> Line<
     ])
 }
 
+/// A field's label, highlighted when the field has the focus.
+pub fn label(text: &str, focused: bool) -> Span<'static> {
+    Span::styled(format!("{text} "), if focused { theme::focused() } else { theme::label() })
+}
+
 /// A radio mark for a choice on a form.
 pub fn marker(on: bool) -> &'static str {
     if on { "(●)" } else { "( )" }
 }
 
-/// A token's expiry as the device prints it (MM/DD/YYYY) and as a date.
-pub fn expiry(ymd: &str) -> String {
-    match chrono::NaiveDate::parse_from_str(ymd, "%Y-%m-%d") {
-        Ok(d) => format!("{} ({})", d.format("%m/%d/%Y"), d.format("%Y-%m-%d")),
-        Err(_) => crate::text::inert(ymd).into_owned(),
-    }
+/// Options of a choice as `(●) a  ( ) b`, `per_line` to a line, indented.
+pub fn choices(options: impl Iterator<Item = (String, bool)>, per_line: usize) -> Vec<Line<'static>> {
+    let items: Vec<String> = options.map(|(text, on)| format!("{} {text}", marker(on))).collect();
+    items.chunks(per_line.max(1)).map(|chunk| Line::from(format!("  {}", chunk.join("  ")))).collect()
+}
+
+/// A bordered block with a bold title, yellow when its content has the focus.
+pub fn titled(title: &str, focused: bool) -> Block<'static> {
+    let style = if focused { theme::focused() } else { theme::title() };
+    Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), style))
 }
 
 /// `s` padded with spaces to `width` display columns (Japanese characters count two).
@@ -52,42 +62,5 @@ pub fn popup(frame: &mut Frame<'_>, area: Rect, title: &str, lines: Vec<Line<'_>
     let w = lines.iter().map(Line::width).max().unwrap_or(0).max(title.len()) as u16 + 4;
     let rect = centered(area, w.max(30), h);
     frame.render_widget(Clear, rect);
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), theme::title()));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
-}
-
-/// A stored UTC time shown in Japan time.
-pub fn jst(stamp: &str) -> String {
-    DateTime::parse_from_rfc3339(stamp)
-        .map(|t| t.with_timezone(&Utc).with_timezone(&crate::service::jst()).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| crate::text::inert(stamp).into_owned())
-}
-
-/// CIF as staff read it: `101-0000001`.
-pub fn cif(c: &str) -> String {
-    if c.len() == 10 { format!("{}-{}", &c[..3], &c[3..]) } else { crate::text::inert(c).into_owned() }
-}
-
-/// Yen with thousands separators.
-pub fn yen(v: i64) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0 { format!("-{out}") } else { out }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formats() {
-        assert_eq!(super::yen(2200), "2,200");
-        assert_eq!(super::yen(-1234567), "-1,234,567");
-        assert_eq!(super::cif("1010000001"), "101-0000001");
-        assert_eq!(super::jst("2026-11-25T15:30:00.000Z"), "2026-11-26 00:30");
-    }
+    frame.render_widget(Paragraph::new(lines).block(titled(title, false)).wrap(Wrap { trim: false }), rect);
 }

@@ -5,17 +5,17 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
-use serde_json::Value;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use crate::app::{App, ApprovalFocus, ApprovalsState, QueueItem};
+use crate::app::{App, ApprovalFocus, ApprovalsState};
+use crate::domain::approval::{QueueItem, RequestDetail};
+use crate::format;
 use crate::i18n::{Lang, t, tf};
 use crate::text::inert;
 use crate::ui::{theme, widgets};
 
-fn age(lang: Lang, requested_at: &str, now: DateTime<Utc>) -> String {
-    let Ok(at) = DateTime::parse_from_rfc3339(requested_at) else { return String::new() };
-    let minutes = (now - at.with_timezone(&Utc)).num_minutes().max(0);
+fn age(lang: Lang, requested_at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - requested_at).num_minutes().max(0);
     match minutes {
         m if m < 60 => tf(lang, "ui.approvals.age_min", &[("n", &m.to_string())]),
         m if m < 60 * 24 => tf(lang, "ui.approvals.age_hour", &[("n", &(m / 60).to_string())]),
@@ -26,39 +26,28 @@ fn age(lang: Lang, requested_at: &str, now: DateTime<Utc>) -> String {
 /// What approving this request will change, in words.
 fn effect(lang: Lang, item: &QueueItem) -> Vec<String> {
     let r = &item.request;
-    let payload: Value = serde_json::from_str(&r.payload).unwrap_or(Value::Null);
-    let credential = r.credential.as_deref().map(|c| t(lang, &format!("ui.credential.{c}"))).unwrap_or_default();
-    let mut out = vec![match r.kind.as_str() {
-        "form_password" => tf(lang, "ui.approvals.effect_password", &[("credential", credential)]),
-        "form_pin" => tf(lang, "ui.approvals.effect_pin", &[("credential", credential)]),
-        "form_cancel" => tf(
-            lang,
-            "ui.approvals.effect_cancel",
-            &[("login", &inert(payload["new_login_id"].as_str().unwrap_or_default()))],
-        ),
-        "unlock" => tf(
-            lang,
-            "ui.approvals.effect_unlock",
-            &[("credential", credential), ("reason", &inert(payload["reason"].as_str().unwrap_or_default()))],
-        ),
-        "token_reissue" => tf(
-            lang,
-            "ui.approvals.effect_reissue",
-            &[
-                ("serial", &inert(payload["serial"].as_str().unwrap_or("-"))),
-                ("lost", &inert(payload["lost_serial"].as_str().unwrap_or("-"))),
-            ],
-        ),
-        kind @ ("fee_reversal" | "fee_waiver") => tf(
+    let credential = r.credential.map(|c| t(lang, &format!("ui.credential.{}", c.code()))).unwrap_or_default();
+    let fee = |what: &str, f: &crate::domain::approval::FeeDetail| {
+        tf(
             lang,
             "ui.approvals.effect_fee",
-            &[
-                ("receipt", &payload["receipt"].as_i64().unwrap_or_default().to_string()),
-                ("what", t(lang, if kind == "fee_waiver" { "ui.fee_kind.waiver" } else { "ui.fee_kind.reversal" })),
-                ("reason", &inert(payload["reason"].as_str().unwrap_or_default())),
-            ],
-        ),
-        other => t(lang, &format!("ui.request.{other}")).to_string(),
+            &[("receipt", &f.receipt.to_string()), ("what", t(lang, what)), ("reason", &inert(&f.reason))],
+        )
+    };
+    let mut out = vec![match &r.detail {
+        RequestDetail::FormPassword(_) => tf(lang, "ui.approvals.effect_password", &[("credential", credential)]),
+        RequestDetail::FormPin(_) => tf(lang, "ui.approvals.effect_pin", &[("credential", credential)]),
+        RequestDetail::FormCancel(f) => {
+            tf(lang, "ui.approvals.effect_cancel", &[("login", &inert(f.new_login_id.as_deref().unwrap_or_default()))])
+        }
+        RequestDetail::Unlock { reason, .. } => {
+            tf(lang, "ui.approvals.effect_unlock", &[("credential", credential), ("reason", &inert(reason))])
+        }
+        RequestDetail::TokenReissue { serial, lost_serial, .. } => {
+            tf(lang, "ui.approvals.effect_reissue", &[("serial", &inert(serial)), ("lost", &inert(lost_serial))])
+        }
+        RequestDetail::FeeReversal(f) => fee("ui.fee_kind.reversal", f),
+        RequestDetail::FeeWaiver(f) => fee("ui.fee_kind.waiver", f),
     }];
     if let Some(f) = &item.form {
         out.push(tf(
@@ -66,21 +55,19 @@ fn effect(lang: Lang, item: &QueueItem) -> Vec<String> {
             "ui.approvals.form_detail",
             &[
                 ("no", &inert(&f.form_no)),
-                ("received", &inert(&f.received_on)),
+                ("received", &format::date(f.received_on)),
                 ("by", &inert(&f.brought_by)),
-                ("document", t(lang, &format!("ui.document.{}", f.id_document))),
+                ("document", t(lang, &format!("ui.document.{}", f.id_document.code()))),
                 ("seal", t(lang, if f.seal_checked { "ui.approvals.seal_ok" } else { "ui.approvals.seal_missing" })),
             ],
         ));
-    } else if let Some(no) = payload["form_no"].as_str() {
-        out.push(tf(lang, "ui.approvals.form_no", &[("no", &inert(no))]));
     }
     out
 }
 
 pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
-    let now = app.ledger.now();
+    let now = app.now;
     let list_h = (s.items.len() as u16 + 3).clamp(4, area.height / 2);
     let [list_area, detail_area] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(6)]).areas(area);
     let header = Row::new(
@@ -90,8 +77,8 @@ pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) 
     .style(theme::label());
     let rows = s.items.iter().map(|i| {
         Row::new(vec![
-            Cell::from(age(lang, &i.request.requested_at, now)),
-            Cell::from(t(lang, &format!("ui.request.{}", i.request.kind))),
+            Cell::from(age(lang, i.request.requested_at, now)),
+            Cell::from(t(lang, &format!("ui.request.{}", i.request.kind().code()))),
             Cell::from(i.contract.as_ref().map(|c| inert(&c.company).into_owned()).unwrap_or_default()),
             Cell::from(i.user.as_ref().map(|u| inert(&u.login_id).into_owned()).unwrap_or_default()),
             Cell::from(inert(&i.request.requested_by).into_owned()),
@@ -102,7 +89,7 @@ pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) 
     } else {
         tf(lang, "ui.approvals.title", &[("n", &s.items.len().to_string())])
     };
-    let focused = s.focus == ApprovalFocus::Queue;
+    let focused = s.focus.is(ApprovalFocus::Queue);
     let table = Table::new(
         rows,
         [
@@ -115,11 +102,7 @@ pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) 
     )
     .header(header)
     .row_highlight_style(theme::selected())
-    .block(
-        Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(format!(" {title} "), if focused { theme::focused() } else { theme::title() })),
-    );
+    .block(widgets::titled(&title, focused));
     let mut ts = TableState::default().with_selected((!s.items.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, list_area, &mut ts);
 
@@ -129,7 +112,7 @@ pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) 
         if let Some(c) = &item.contract {
             lines.push(Line::from(vec![
                 Span::styled(inert(&c.company).into_owned(), theme::title()),
-                Span::raw(format!("  {} {}", t(lang, "ui.col.cif"), widgets::cif(&c.cif))),
+                Span::raw(format!("  {} {}", t(lang, "ui.col.cif"), format::cif(&c.cif))),
             ]));
         }
         for e in effect(lang, item) {
@@ -138,19 +121,15 @@ pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) 
         lines.push(Line::from(tf(
             lang,
             "ui.approvals.asked",
-            &[("by", &inert(&r.requested_by)), ("at", &widgets::jst(&r.requested_at))],
+            &[("by", &inert(&r.requested_by)), ("at", &format::time(r.requested_at))],
         )));
         lines.push(Line::from(""));
-        lines.push(widgets::input_line(t(lang, "ui.approvals.code"), &s.code, s.focus == ApprovalFocus::Code));
-        lines.push(widgets::input_line(t(lang, "ui.approvals.reason"), &s.reason, s.focus == ApprovalFocus::Reason));
+        lines.push(widgets::input_line(t(lang, "ui.approvals.code"), &s.code, s.focus.is(ApprovalFocus::Code)));
+        lines.push(widgets::input_line(t(lang, "ui.approvals.reason"), &s.reason, s.focus.is(ApprovalFocus::Reason)));
         lines.push(Line::from(Span::styled(t(lang, "ui.approvals.how"), theme::label())));
     }
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Span::styled(format!(" {} ", t(lang, "ui.approvals.detail")), theme::title())),
-        ),
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(widgets::titled(t(lang, "ui.approvals.detail"), false)),
         detail_area,
     );
 }

@@ -3,18 +3,19 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::{App, AuditFocus, AuditState};
 use crate::i18n::{t, tf};
 use crate::text::inert;
+use crate::ui::screens::customer::stamp_shown;
 use crate::ui::{theme, widgets};
 
 pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
     let [filters, table_area, detail_area] =
         Layout::vertical([Constraint::Length(4), Constraint::Min(5), Constraint::Length(6)]).areas(area);
-    let f = |key: &str, input, focus| widgets::input_line(t(lang, key), input, s.focus == focus).spans;
+    let f = |key: &str, input, focus| widgets::input_line(t(lang, key), input, s.focus.is(focus)).spans;
     let verify = match &s.verify {
         None => Span::styled(t(lang, "ui.audit.verify_hint"), theme::label()),
         Some(r) => match r.first_bad {
@@ -29,10 +30,7 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
             ),
         },
     };
-    let verify_label = Span::styled(
-        format!("{} ", t(lang, "ui.audit.verify")),
-        if s.focus == AuditFocus::Verify { theme::focused() } else { theme::label() },
-    );
+    let verify_label = widgets::label(t(lang, "ui.audit.verify"), s.focus.is(AuditFocus::Verify));
     let lines = vec![
         Line::from(
             [
@@ -64,7 +62,7 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
     let rows = s.entries.iter().map(|e| {
         Row::new(vec![
             Cell::from(e.seq.to_string()),
-            Cell::from(widgets::jst(&e.at)),
+            Cell::from(stamp_shown(&e.at)),
             Cell::from(inert(&e.actor).into_owned()),
             Cell::from(crate::ui::screens::customer::action_label(lang, &e.action)),
             Cell::from(inert(&e.subject).into_owned()),
@@ -84,16 +82,13 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
     )
     .header(header)
     .row_highlight_style(theme::selected())
-    .block(Block::default().borders(Borders::ALL).title(Span::styled(
-        format!(" {title} "),
-        if s.focus == AuditFocus::Rows { theme::focused() } else { theme::title() },
-    )));
+    .block(widgets::titled(&title, s.focus.is(AuditFocus::Rows)));
     let mut ts = TableState::default().with_selected((!s.entries.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, table_area, &mut ts);
 
     let detail = match s.entries.get(s.selected) {
         Some(e) => vec![
-            Line::from(format!("#{} {} {} {}", e.seq, widgets::jst(&e.at), inert(&e.actor), inert(&e.action))),
+            Line::from(format!("#{} {} {} {}", e.seq, stamp_shown(&e.at), inert(&e.actor), inert(&e.action))),
             Line::from(inert(&e.subject).into_owned()),
             Line::from(inert(&e.details).into_owned()),
             Line::from(Span::styled(format!("hash {}", hex::encode(&e.hash[..8])), theme::label())),
@@ -101,11 +96,7 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
         None => vec![Line::from(t(lang, "ui.audit.none"))],
     };
     frame.render_widget(
-        Paragraph::new(detail).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Span::styled(format!(" {} ", t(lang, "ui.audit.detail")), theme::title())),
-        ),
+        Paragraph::new(detail).wrap(Wrap { trim: false }).block(widgets::titled(t(lang, "ui.audit.detail"), false)),
         detail_area,
     );
 }

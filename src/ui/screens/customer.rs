@@ -3,17 +3,20 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use crate::app::{App, CustomerState};
-use crate::domain::lockout::LockScope;
+use crate::domain::approval::RequestState;
+use crate::domain::customer::UserView;
+use crate::domain::lockout::{Lock, LockScope};
+use crate::domain::token::{Token, TokenState};
+use crate::format;
 use crate::i18n::{Lang, t, tf};
-use crate::service::customers::UserView;
 use crate::text::inert;
 use crate::ui::{theme, widgets};
 
-fn boxed(title: String) -> Block<'static> {
-    Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), theme::title()))
+fn boxed(title: &str) -> Block<'static> {
+    widgets::titled(title, false)
 }
 
 pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
@@ -41,16 +44,16 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
         Line::from(name),
         Line::from(vec![
             Span::styled(format!("{} ", t(lang, "ui.col.cif")), theme::label()),
-            Span::raw(format!("{}  ", widgets::cif(&c.cif))),
+            Span::raw(format!("{}  ", format::cif(&c.cif))),
             Span::styled(format!("{} ", t(lang, "ui.customer.contract_no")), theme::label()),
             Span::raw(format!("{}  ", crate::domain::search::contract_number(c.id))),
             Span::styled(format!("{} ", t(lang, "ui.customer.branch")), theme::label()),
-            Span::raw(format!("{}  ", crate::ui::branch_label(app, &c.branch))),
+            Span::raw(format!("{}  ", app.branch_label(&c.branch))),
             Span::styled(format!("{} ", t(lang, "ui.col.phone")), theme::label()),
             Span::raw(inert(&c.phone).into_owned()),
         ]),
     ];
-    frame.render_widget(Paragraph::new(contract).block(boxed(t(lang, "ui.customer.contract").into())), contract_area);
+    frame.render_widget(Paragraph::new(contract).block(boxed(t(lang, "ui.customer.contract"))), contract_area);
 
     let header = Row::new(
         ["ui.col.role", "ui.col.login_id", "ui.col.name", "ui.col.method", "ui.col.state", "ui.col.token"]
@@ -65,7 +68,7 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
             Cell::from(inert(&u.user.name).into_owned()),
             Cell::from(t(lang, if u.user.has_certificate { "ui.method.certificate" } else { "ui.method.password" })),
             Cell::from(Span::styled(state, style)),
-            Cell::from(u.tokens.first().map(|(serial, ..)| inert(serial).into_owned()).unwrap_or_else(|| "-".into())),
+            Cell::from(u.tokens.first().map(|t| inert(&t.serial).into_owned()).unwrap_or_else(|| "-".into())),
         ])
     });
     let table = Table::new(
@@ -81,13 +84,13 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
     )
     .header(header)
     .row_highlight_style(theme::selected())
-    .block(boxed(t(lang, "ui.customer.users").into()));
+    .block(boxed(t(lang, "ui.customer.users")));
     let mut ts = TableState::default().with_selected(Some(s.selected_user));
     frame.render_stateful_widget(table, users_area, &mut ts);
 
     if let Some(u) = v.users.get(s.selected_user) {
         let title = tf(lang, "ui.customer.detail", &[("login", &inert(&u.user.login_id))]);
-        frame.render_widget(Paragraph::new(detail_lines(lang, u)).block(boxed(title)), detail_area);
+        frame.render_widget(Paragraph::new(detail_lines(lang, u)).block(boxed(&title)), detail_area);
     }
 
     let lines: Vec<Line<'_>> = v
@@ -96,14 +99,45 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
         .skip(s.history_scroll)
         .map(|e| {
             Line::from(vec![
-                Span::styled(format!("{} ", widgets::jst(&e.at)), theme::label()),
+                Span::styled(format!("{} ", stamp_shown(&e.at)), theme::label()),
                 Span::raw(format!("{} ", widgets::pad(&inert(&e.actor), 12))),
                 Span::raw(action_label(lang, &e.action)),
                 Span::styled(format!(" {}", details_summary(lang, &e.details)), theme::label()),
             ])
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).block(boxed(t(lang, "ui.customer.history").into())), history_area);
+    frame.render_widget(Paragraph::new(lines).block(boxed(t(lang, "ui.customer.history"))), history_area);
+}
+
+/// An audit entry's stored time in Japan time (the text itself when it is not a time).
+pub fn stamp_shown(at: &str) -> String {
+    format::parse_stamp(at).map_or_else(|| inert(at).into_owned(), format::time)
+}
+
+/// A lock as one line: the credential, the failures and when it was opened.
+pub fn lock_line(lang: Lang, l: &Lock) -> String {
+    tf(
+        lang,
+        "ui.customer.lock_line",
+        &[
+            ("credential", t(lang, &format!("ui.credential.{}", l.credential.code()))),
+            ("count", &l.failures.to_string()),
+            ("at", &format::time(l.opened_at)),
+        ],
+    )
+}
+
+/// A token as one line: serial, state, expiry as printed on it.
+pub fn token_line(lang: Lang, tok: &Token) -> String {
+    tf(
+        lang,
+        "ui.customer.token_line",
+        &[
+            ("serial", &inert(&tok.serial)),
+            ("state", t(lang, &format!("ui.token_state.{}", tok.state.code()))),
+            ("expires", &format::expiry(tok.expires)),
+        ],
+    )
 }
 
 /// The user's state in one cell: the widest suspension, else the failures so far.
@@ -112,7 +146,7 @@ fn state_of(lang: Lang, u: &UserView) -> (String, ratatui::style::Style) {
         (t(lang, "ui.state.service_locked").into(), theme::locked())
     } else if u.open_locks.iter().any(|l| l.scope == LockScope::OtpServices) {
         (t(lang, "ui.state.otp_locked").into(), theme::locked())
-    } else if u.tokens.iter().any(|(_, state, _)| state == "lost") {
+    } else if u.tokens.iter().any(|t| t.state == TokenState::Lost) {
         (t(lang, "ui.state.token_lost").into(), theme::warn())
     } else if !u.failures.is_empty() {
         let n: u32 = u.failures.iter().map(|(_, n)| n).max().copied().unwrap_or(0);
@@ -136,15 +170,7 @@ fn detail_lines(lang: Lang, u: &UserView) -> Vec<Line<'static>> {
                 ),
                 theme::locked(),
             ),
-            Span::raw(tf(
-                lang,
-                "ui.customer.lock_line",
-                &[
-                    ("credential", t(lang, &format!("ui.credential.{}", l.credential.code()))),
-                    ("count", &l.failures.to_string()),
-                    ("at", &widgets::jst(&l.opened_at)),
-                ],
-            )),
+            Span::raw(lock_line(lang, l)),
         ]));
     }
     for (kind, n) in &u.failures {
@@ -156,38 +182,30 @@ fn detail_lines(lang: Lang, u: &UserView) -> Vec<Line<'static>> {
             )));
         }
     }
-    for (serial, state, expires) in &u.tokens {
-        lines.push(Line::from(tf(
-            lang,
-            "ui.customer.token_line",
-            &[
-                ("serial", &inert(serial)),
-                ("state", t(lang, &format!("ui.token_state.{state}"))),
-                ("expires", &widgets::expiry(expires)),
-            ],
-        )));
+    for tok in &u.tokens {
+        lines.push(Line::from(token_line(lang, tok)));
     }
     for r in &u.requests {
-        let kind = t(lang, &format!("ui.request.{}", r.kind));
-        let line = match (r.state.as_str(), &r.decided_by, &r.decided_at) {
-            ("pending", ..) => tf(
+        let kind = t(lang, &format!("ui.request.{}", r.kind().code()));
+        let line = match (r.state, &r.decided_by, r.decided_at) {
+            (RequestState::Pending, ..) => tf(
                 lang,
                 "ui.customer.pending_line",
-                &[("kind", kind), ("by", &inert(&r.requested_by)), ("at", &widgets::jst(&r.requested_at))],
+                &[("kind", kind), ("by", &inert(&r.requested_by)), ("at", &format::time(r.requested_at))],
             ),
             (state, Some(by), Some(at)) => tf(
                 lang,
-                &format!("ui.customer.{state}_line"),
+                &format!("ui.customer.{}_line", state.code()),
                 &[
                     ("kind", kind),
                     ("by", &inert(by)),
-                    ("at", &widgets::jst(at)),
+                    ("at", &format::time(at)),
                     ("reason", &inert(r.reason.as_deref().unwrap_or_default())),
                 ],
             ),
             _ => continue,
         };
-        let style = if r.state == "rejected" { theme::locked() } else { theme::warn() };
+        let style = if r.state == RequestState::Rejected { theme::locked() } else { theme::warn() };
         lines.push(Line::from(Span::styled(line, style)));
     }
     if lines.is_empty() {

@@ -2,8 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use crate::app::{App, ExpiringState};
 use crate::i18n::{t, tf};
@@ -27,8 +26,8 @@ pub fn render(app: &App, s: &ExpiringState, frame: &mut Frame<'_>, area: Rect) {
     let rows = s.rows.iter().map(|r| {
         Row::new(vec![
             Cell::from(inert(&r.serial).into_owned()),
-            Cell::from(widgets::expiry(&r.expires)),
-            Cell::from(widgets::cif(&r.cif)),
+            Cell::from(crate::format::expiry(r.expires)),
+            Cell::from(crate::format::cif(&r.cif)),
             Cell::from(inert(&r.company).into_owned()),
             Cell::from(inert(&r.login_id).into_owned()),
             Cell::from(if r.replacement_mailed { t(lang, "ui.expiring.yes") } else { "" }),
@@ -49,7 +48,7 @@ pub fn render(app: &App, s: &ExpiringState, frame: &mut Frame<'_>, area: Rect) {
     )
     .header(header)
     .row_highlight_style(theme::selected())
-    .block(Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), theme::title())));
+    .block(widgets::titled(&title, false));
     let mut ts = TableState::default().with_selected((!s.rows.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, area, &mut ts);
 }

@@ -2,21 +2,19 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use crate::app::{App, FindState};
+use crate::domain::search::MatchKind;
 use crate::i18n::{t, tf};
-use crate::store::search::MatchKind;
 use crate::text::inert;
 use crate::ui::{theme, widgets};
 
 pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
     let [boxed, results] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(format!(" {} ", t(lang, "ui.find.title")), theme::title()));
+    let block = widgets::titled(t(lang, "ui.find.title"), false);
     let input = widgets::input_line(t(lang, "ui.find.label"), &s.query, s.selected.is_none());
     frame.render_widget(Paragraph::new(input).block(block), boxed);
 
@@ -51,7 +49,7 @@ pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) {
             MatchKind::Contains => t(lang, "ui.match.contains"),
         };
         Row::new(vec![
-            Cell::from(widgets::cif(&c.cif)),
+            Cell::from(crate::format::cif(&c.cif)),
             Cell::from(company),
             Cell::from(inert(&c.company_kana).into_owned()),
             Cell::from(inert(&c.phone).into_owned()),

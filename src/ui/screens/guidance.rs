@@ -4,19 +4,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
 use crate::app::{App, GuidanceFocus, GuidanceState};
-use crate::domain::fees;
-use crate::domain::guidance::{Procedure, Situation};
+use crate::domain::guidance::Procedure;
+use crate::format;
 use crate::i18n::{t, tf};
 use crate::text::inert;
 use crate::ui::{theme, widgets};
-
-fn boxed(title: String, focused: bool) -> Block<'static> {
-    let style = if focused { theme::focused() } else { theme::title() };
-    Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), style))
-}
 
 pub fn render(app: &App, s: &GuidanceState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
@@ -36,23 +31,27 @@ pub fn render(app: &App, s: &GuidanceState, frame: &mut Frame<'_>, area: Rect) {
             ))
         })
         .collect();
-    let mut state = ListState::default().with_selected(Some(s.asker));
+    let asker = s.users.iter().position(|u| Some(u.id) == s.asker.get());
+    let mut state = ListState::default().with_selected(asker);
     frame.render_stateful_widget(
         List::new(items)
             .highlight_style(theme::selected())
             .highlight_symbol("▶")
-            .block(boxed(t(lang, "ui.guidance.asker").into(), s.focus == GuidanceFocus::Asker)),
+            .block(widgets::titled(t(lang, "ui.guidance.asker"), s.focus.is(GuidanceFocus::Asker))),
         askers,
         &mut state,
     );
-    let items: Vec<ListItem<'_>> =
-        Situation::ALL.iter().map(|sit| ListItem::new(t(lang, &format!("ui.situation.{}", sit.code())))).collect();
-    let mut state = ListState::default().with_selected(Some(s.situation));
+    let (items, chosen): (Vec<ListItem<'_>>, Vec<bool>) = s
+        .situation
+        .options()
+        .map(|(sit, on)| (ListItem::new(t(lang, &format!("ui.situation.{}", sit.code()))), on))
+        .unzip();
+    let mut state = ListState::default().with_selected(chosen.iter().position(|on| *on));
     frame.render_stateful_widget(
         List::new(items)
             .highlight_style(theme::selected())
             .highlight_symbol("▶")
-            .block(boxed(t(lang, "ui.guidance.situation").into(), s.focus == GuidanceFocus::Situation)),
+            .block(widgets::titled(t(lang, "ui.guidance.situation"), s.focus.is(GuidanceFocus::Situation))),
         situations,
         &mut state,
     );
@@ -71,26 +70,24 @@ pub fn render(app: &App, s: &GuidanceState, frame: &mut Frame<'_>, area: Rect) {
             ]));
         }
         if p.has_fee() {
-            let cfg = &app.ledger.config().fees;
-            let (key, amount) = match p {
-                Procedure::AddToken => ("ui.guidance.fee_add", cfg.token_add),
-                _ => ("ui.guidance.fee_reissue", cfg.token_reissue),
+            let (key, fee) = match p {
+                Procedure::AddToken => ("ui.guidance.fee_add", s.fee_add),
+                _ => ("ui.guidance.fee_reissue", s.fee_reissue),
             };
-            let total = fees::with_tax(amount, cfg.tax_rate_percent);
             lines.push(Line::from(vec![
                 Span::styled(format!("{} ", t(lang, "ui.guidance.fee")), theme::label()),
-                Span::raw(tf(lang, key, &[("yen", &widgets::yen(total))])),
+                Span::raw(tf(lang, key, &[("yen", &format::yen(fee.total()))])),
             ]));
         }
         if answer.send_to_branch {
-            let branch = app.ledger.config().branch(&s.contract.branch);
+            let branch = app.info.branches.iter().find(|b| b.code == s.contract.branch);
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(t(lang, "ui.guidance.counter_needed"), theme::warn())));
             lines.push(Line::from(tf(
                 lang,
                 "ui.guidance.customer_branch",
                 &[
-                    ("branch", &crate::ui::branch_label(app, &s.contract.branch)),
+                    ("branch", &app.branch_label(&s.contract.branch)),
                     ("address", &branch.map(|b| inert(&b.address).into_owned()).unwrap_or_default()),
                 ],
             )));
@@ -106,7 +103,7 @@ pub fn render(app: &App, s: &GuidanceState, frame: &mut Frame<'_>, area: Rect) {
         }
     }
     let title = tf(lang, "ui.guidance.title", &[("company", &inert(&s.contract.company))]);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(boxed(title, false)), right);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(widgets::titled(&title, false)), right);
 }
 
 fn form_name(p: Procedure) -> Option<&'static str> {

@@ -3,11 +3,11 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::app::App;
+use crate::domain::customer::HomeStats;
 use crate::i18n::t;
-use crate::service::customers::HomeStats;
 use crate::ui::{theme, widgets};
 
 pub fn render(app: &App, stats: &HomeStats, frame: &mut Frame<'_>, area: Rect) {
@@ -26,7 +26,7 @@ pub fn render(app: &App, stats: &HomeStats, frame: &mut Frame<'_>, area: Rect) {
         lines.push(row("ui.home.pending", stats.pending_approvals.to_string(), "a"));
         lines.push(row(
             "ui.home.fees",
-            format!("{} / {} {}", stats.fees_today, widgets::yen(stats.fees_today_yen), t(lang, "ui.yen")),
+            format!("{} / {} {}", stats.fees_today, crate::format::yen(stats.fees_today_yen), t(lang, "ui.yen")),
             "j",
         ));
     }
@@ -36,8 +36,5 @@ pub fn render(app: &App, stats: &HomeStats, frame: &mut Frame<'_>, area: Rect) {
         Line::from(""),
         Line::from(vec![Span::styled(" / ", theme::hint_key()), Span::raw(format!(" {}", t(lang, "ui.home.find")))]),
     ]);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(format!(" {} ", t(lang, "ui.home.title")), theme::title()));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(Paragraph::new(lines).block(widgets::titled(t(lang, "ui.home.title"), false)), area);
 }

@@ -3,9 +3,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use crate::app::{App, JournalFocus, JournalState};
+use crate::app::{App, JournalFocus, JournalState, Remedy};
+use crate::format;
 use crate::i18n::{t, tf};
 use crate::text::inert;
 use crate::ui::{theme, widgets};
@@ -24,11 +25,11 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         Constraint::Length(3),
     ])
     .areas(area);
-    let branch = j.branch.as_deref().map(|b| crate::ui::branch_label(app, b)).unwrap_or_default();
+    let branch = j.branch.as_deref().map(|b| app.branch_label(b)).unwrap_or_default();
     frame.render_widget(
         Paragraph::new(Line::from(
             [
-                widgets::input_line(t(lang, "ui.journal.date"), &s.date, s.focus == JournalFocus::Date).spans,
+                widgets::input_line(t(lang, "ui.journal.date"), &s.date, s.focus.is(JournalFocus::Date)).spans,
                 vec![Span::raw(format!("  {branch}  {} {}", t(lang, "ui.journal.invoice"), j.invoice_number))],
             ]
             .concat(),
@@ -56,15 +57,15 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
             (None, false) if e.reversal_pending => t(lang, "ui.journal.reversal_pending").to_string(),
             _ => e.serial.as_deref().map(|s| inert(s).into_owned()).unwrap_or_default(),
         };
-        let time = widgets::jst(&e.at).chars().skip(11).collect::<String>();
+        let time = format::clock(e.at);
         Row::new(vec![
             Cell::from(format!("{:>5}", e.receipt_no)),
             Cell::from(time),
-            Cell::from(t(lang, &format!("ui.fee_kind.{}", e.kind))),
+            Cell::from(t(lang, &format!("ui.fee_kind.{}", e.kind.code()))),
             Cell::from(e.company.as_deref().map(|c| inert(c).into_owned()).unwrap_or_default()),
-            Cell::from(format!("{:>8}", widgets::yen(e.amount))),
-            Cell::from(format!("{:>6}", widgets::yen(e.tax))),
-            Cell::from(format!("{:>8}", widgets::yen(e.amount + e.tax))),
+            Cell::from(format!("{:>8}", format::yen(e.amount))),
+            Cell::from(format!("{:>6}", format::yen(e.tax))),
+            Cell::from(format!("{:>8}", format::yen(e.amount + e.tax))),
             Cell::from(note),
         ])
     });
@@ -83,10 +84,10 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
     )
     .header(header)
     .row_highlight_style(theme::selected())
-    .block(Block::default().borders(Borders::ALL).title(Span::styled(
-        format!(" {} ", tf(lang, "ui.journal.title", &[("n", &j.entries.len().to_string())])),
-        if s.focus == JournalFocus::Rows { theme::focused() } else { theme::title() },
-    )));
+    .block(widgets::titled(
+        &tf(lang, "ui.journal.title", &[("n", &j.entries.len().to_string())]),
+        s.focus.is(JournalFocus::Rows),
+    ));
     let mut ts = TableState::default().with_selected((!j.entries.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, table_area, &mut ts);
 
@@ -97,15 +98,15 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         .map(|(kind, k)| {
             Line::from(format!(
                 "{}  {} {}  {} {}  {} {}  {} {}",
-                widgets::pad(t(lang, &format!("ui.fee_kind.{kind}")), 12),
+                widgets::pad(t(lang, &format!("ui.fee_kind.{}", kind.code())), 12),
                 t(lang, "ui.journal.entries"),
                 k.entries,
                 t(lang, "ui.journal.col_amount"),
-                widgets::yen(k.amount),
+                format::yen(k.amount),
                 t(lang, "ui.journal.col_tax"),
-                widgets::yen(k.tax),
+                format::yen(k.tax),
                 t(lang, "ui.journal.col_total"),
-                widgets::yen(k.total)
+                format::yen(k.total)
             ))
         })
         .collect();
@@ -115,34 +116,32 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
             "ui.journal.grand",
             &[
                 ("n", &j.totals.entries.to_string()),
-                ("amount", &widgets::yen(j.totals.amount)),
-                ("tax", &widgets::yen(j.totals.tax)),
-                ("total", &widgets::yen(j.totals.total)),
+                ("amount", &format::yen(j.totals.amount)),
+                ("tax", &format::yen(j.totals.tax)),
+                ("total", &format::yen(j.totals.total)),
             ],
         ),
         theme::title(),
     )));
-    frame.render_widget(
-        Paragraph::new(totals).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Span::styled(format!(" {} ", t(lang, "ui.journal.totals")), theme::title())),
-        ),
-        totals_area,
-    );
-    let kind_style = if s.focus == JournalFocus::Kind { theme::focused() } else { theme::label() };
+    frame
+        .render_widget(Paragraph::new(totals).block(widgets::titled(t(lang, "ui.journal.totals"), false)), totals_area);
+    let remedies: Vec<String> = s
+        .remedy
+        .options()
+        .map(|(r, on)| {
+            let key = match r {
+                Remedy::Reversal => "ui.fee_kind.reversal",
+                Remedy::Waiver => "ui.fee_kind.waiver",
+            };
+            format!("{} {}", widgets::marker(on), t(lang, key))
+        })
+        .collect();
     let form = vec![
         Line::from(vec![
-            Span::styled(format!("{} ", t(lang, "ui.journal.request")), kind_style),
-            Span::raw(format!(
-                "{} {}  {} {}",
-                if s.waiver { "( )" } else { "(●)" },
-                t(lang, "ui.fee_kind.reversal"),
-                if s.waiver { "(●)" } else { "( )" },
-                t(lang, "ui.fee_kind.waiver")
-            )),
+            widgets::label(t(lang, "ui.journal.request"), s.focus.is(JournalFocus::Kind)),
+            Span::raw(remedies.join("  ")),
         ]),
-        widgets::input_line(t(lang, "ui.journal.reason"), &s.reason, s.focus == JournalFocus::Reason),
+        widgets::input_line(t(lang, "ui.journal.reason"), &s.reason, s.focus.is(JournalFocus::Reason)),
         Line::from(Span::styled(t(lang, "ui.journal.how"), theme::label())),
     ];
     frame.render_widget(Paragraph::new(form).wrap(Wrap { trim: false }), form_area);

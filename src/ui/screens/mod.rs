@@ -30,6 +30,6 @@ pub fn help_key(place: Place) -> &'static str {
         Place::Journal => "journal",
         Place::Expiring => "expiring",
         Place::Audit => "audit",
-        _ => "other",
+        Place::Confirm | Place::Help | Place::IdleLock => "other",
     }
 }

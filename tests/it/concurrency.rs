@@ -25,8 +25,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/procs.rs"]
-mod procs;
+use crate::support::{peek, procs};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -36,19 +35,21 @@ use madoguchi::config::Config;
 use madoguchi::domain::credential::CredentialKind;
 use madoguchi::domain::forms::FormRequest;
 use madoguchi::domain::guidance::Situation;
+use madoguchi::domain::permission::Session;
 use madoguchi::domain::unlock::{IdDocument, IdentityCheck};
+use madoguchi::format::business_date;
 use madoguchi::service::forms::{DoubleKeyed, FormInput};
 use madoguchi::service::ib::{IbOutcome, IbResult};
-use madoguchi::service::staff::Session;
 use madoguchi::service::unlock::UnlockOutcome;
-use madoguchi::service::{Ledger, ServiceError, business_date};
-use madoguchi::store::{self, StoreError};
+use madoguchi::service::{Ledger, ServiceError};
+use madoguchi::store::StoreError;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rusqlite::OptionalExtension;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+use strum::VariantArray;
 
 use procs::Worker;
 
@@ -167,17 +168,19 @@ impl Report {
     fn failed(mut self, e: &ServiceError) -> Self {
         match e {
             ServiceError::Store(StoreError::Busy) => self.outcome = Some("busy".into()),
-            ServiceError::Store(StoreError::Other(m)) if m.contains("locked") || m.contains("busy") => {
+            ServiceError::Store(StoreError::Sqlite(e))
+                if e.to_string().contains("locked") || e.to_string().contains("busy") =>
+            {
                 self.outcome = Some("busy".into());
-                self.detail = Some(m.clone());
+                self.detail = Some(e.to_string());
             }
             ServiceError::AlreadyDone { by } => {
                 self.outcome = Some("already_done".into());
                 self.by = Some(by.clone());
             }
-            ServiceError::Invalid { key, .. } => {
+            ServiceError::Invalid(problem) => {
                 self.outcome = Some("invalid".into());
-                self.key = Some((*key).to_string());
+                self.key = Some(problem.key());
             }
             other => {
                 self.outcome = Some("error".into());
@@ -263,6 +266,8 @@ fn replay_worker(plan: &Plan, w: usize) -> Result<(), String> {
 struct Ctx<'a> {
     w: usize,
     l: Ledger,
+    /// The same ledger read from the side, for what the worker looks up.
+    peek: rusqlite::Connection,
     clerk: Session,
     sup: Session,
     secret: Vec<u8>,
@@ -289,13 +294,12 @@ impl Ctx<'_> {
         (step <= now + 1).then_some(step)
     }
 
-    fn user(&self, login: &str) -> store::customers::UserRow {
-        store::customers::user_by_login_id(self.l.conn(), login).expect("query").expect("user")
+    fn user(&self, login: &str) -> peek::User {
+        peek::user_by_login_id(&self.peek, login).expect("query").expect("user")
     }
 
     fn pending_request(&self, user_id: i64, kind: &str) -> Option<i64> {
-        self.l
-            .conn()
+        self.peek
             .query_row(
                 "SELECT id FROM requests WHERE user_id = ?1 AND kind = ?2 AND state = 'pending' ORDER BY id LIMIT 1",
                 rusqlite::params![user_id, kind],
@@ -306,7 +310,7 @@ impl Ctx<'_> {
     }
 
     fn ib(&mut self, login: &str, right: bool) -> Option<IbOutcome> {
-        let secret = pw(if right { madoguchi::demo::LOGIN_PASSWORD } else { "Wrong-pass9" });
+        let secret = pw(if right { madoguchi::service::demo::LOGIN_PASSWORD } else { "Wrong-pass9" });
         let t0 = procs::unix_micros();
         let r = self.l.ib_attempt(login, CredentialKind::LoginPassword, &secret);
         let rep = Report {
@@ -407,7 +411,7 @@ impl Ctx<'_> {
         let user = self.user(login);
         if let Some(request) = self.pending_request(user.id, "unlock") {
             self.decide(request, None);
-        } else if let Some(lock) = store::locks::open_locks(self.l.conn(), user.id).expect("locks").first() {
+        } else if let Some(lock) = peek::open_locks(&self.peek, user.id).expect("locks").first() {
             self.unlock(lock.id, None);
         }
     }
@@ -416,7 +420,7 @@ impl Ctx<'_> {
         let user = self.user(login);
         match what {
             OwnOp::Wrong | OwnOp::Right => {
-                if let Some(lock) = store::locks::open_locks(self.l.conn(), user.id).expect("locks").first() {
+                if let Some(lock) = peek::open_locks(&self.peek, user.id).expect("locks").first() {
                     let cleared = match self.pending_request(user.id, "unlock") {
                         Some(request) => {
                             let step = self.fresh_step();
@@ -473,7 +477,7 @@ impl Ctx<'_> {
                 }
             }
             OwnOp::Guidance => {
-                let situation = Situation::ALL[self.rng.gen_range(0..Situation::ALL.len())];
+                let situation = Situation::VARIANTS[self.rng.gen_range(0..Situation::VARIANTS.len())];
                 let t0 = procs::unix_micros();
                 let r = self.l.give_guidance(&self.clerk, user.id, situation);
                 let rep = Report {
@@ -500,6 +504,7 @@ fn main_worker(plan: &Plan, w: usize) -> Result<(), String> {
     let mut ctx = Ctx {
         w,
         l,
+        peek: peek::open(&plan.db),
         clerk,
         sup,
         secret: procs::base32(&me.totp),
@@ -556,8 +561,8 @@ enum Race {
     Decide { request: i64, a: usize, b: usize },
 }
 
-fn clean_users(l: &Ledger) -> Vec<String> {
-    l.conn()
+fn clean_users(db: &Path) -> Vec<String> {
+    peek::open(db)
         .prepare(
             "SELECT u.login_id FROM users u JOIN contracts c ON c.id = u.contract_id
              WHERE c.branch = '101' AND c.state = 'active' AND u.login_id LIKE 'c%'
@@ -574,26 +579,26 @@ fn clean_users(l: &Ledger) -> Vec<String> {
 }
 
 /// Six wrong attempts through the failure path (without the slow hash): an open lock.
-fn lock_out(l: &mut Ledger, login: &str, kind: CredentialKind) -> i64 {
-    let user = store::customers::user_by_login_id(l.conn(), login).expect("q").expect("user");
+fn lock_out(l: &mut Ledger, clerk: &Session, login: &str, kind: CredentialKind) -> i64 {
+    let user = l.find_user(login).expect("q").expect("user");
     for _ in 0..THRESHOLD {
         l.ib_record_failure(&user, kind).expect("failure");
     }
-    let locks = store::locks::open_locks(l.conn(), user.id).expect("locks");
+    let locks = l.unlock_view(clerk, user.id).expect("locks").locks;
     locks.iter().find(|k| k.credential == kind).expect("the new lock").id
 }
 
 /// A user unlocked twice already, locked a third time: the next unlock needs approval.
 fn third_lock(l: &mut Ledger, clerk: &Session, login: &str) -> i64 {
     for _ in 0..2 {
-        let lock = lock_out(l, login, CredentialKind::LoginPassword);
+        let lock = lock_out(l, clerk, login, CredentialKind::LoginPassword);
         assert_eq!(l.unlock(clerk, lock, COUNTER, "setup").expect("unlock"), UnlockOutcome::Lifted);
     }
-    lock_out(l, login, CredentialKind::LoginPassword)
+    lock_out(l, clerk, login, CredentialKind::LoginPassword)
 }
 
 fn pin_form(l: &mut Ledger, clerk: &Session, login: &str, kind: CredentialKind, form_no: &str) -> i64 {
-    let user = store::customers::user_by_login_id(l.conn(), login).expect("q").expect("user");
+    let user = l.find_user(login).expect("q").expect("user");
     let input = FormInput {
         request: FormRequest::PinChange(kind),
         user_id: user.id,
@@ -643,7 +648,7 @@ fn prepare(dir: &Path, n: usize, seed: u64) -> Prepared {
     }
     let mut l = Ledger::open(&db, Config::default()).expect("open");
     let clerk = l.staff_login("clerk101", &pw("demo-pass-1")).expect("login");
-    let mut users = clean_users(&l);
+    let mut users = clean_users(&db);
     users.shuffle(&mut rng);
     let unlock_requests = decide_races / 2;
     let need = SHARED_USERS
@@ -660,7 +665,7 @@ fn prepare(dir: &Path, n: usize, seed: u64) -> Prepared {
     // Locks for the unlock races, one user each (an open login-password lock suspends
     // the whole service, so no second credential can fail meanwhile).
     let locks: Vec<i64> =
-        take(unlock_races).iter().map(|login| lock_out(&mut l, login, CredentialKind::LoginPassword)).collect();
+        take(unlock_races).iter().map(|login| lock_out(&mut l, &clerk, login, CredentialKind::LoginPassword)).collect();
     let third_locks: Vec<i64> = take(unlock3_races).iter().map(|login| third_lock(&mut l, &clerk, login)).collect();
     // The queue: unlock requests (third unlocks) and PIN forms, in random order.
     let mut queue = Vec::new();
@@ -786,7 +791,7 @@ fn run_phase(
     let mut workers: Vec<Worker> = (0..WORKERS)
         .map(|w| {
             Worker::spawn(
-                "worker_entry",
+                "concurrency::worker_entry",
                 &[
                     ("MADOGUCHI_CONC_PLAN", plan_path.display().to_string()),
                     ("MADOGUCHI_CONC_WORKER", w.to_string()),
@@ -887,26 +892,24 @@ fn eight_processes_on_one_ledger() {
     let replayed = approvals.iter().filter(|r| r.key.as_deref() == Some("err.totp_replayed")).count();
     assert_eq!((ok.len(), replayed), (1, WORKERS - 1), "one code, one supervisor: {approvals:#?}");
     {
-        let l = Ledger::open(&plan.db, Config::default()).expect("open");
+        let pk = peek::open(&plan.db);
         let approved: Vec<i64> = plan
             .replay_requests
             .iter()
             .copied()
-            .filter(|id| store::requests::get(l.conn(), *id).expect("q").expect("request").state == "approved")
+            .filter(|id| peek::request(&pk, *id).expect("q").expect("request").state == "approved")
             .collect();
         assert_eq!(approved, vec![ok[0].request.expect("request")]);
-        let last: Option<i64> = l
-            .conn()
-            .query_row("SELECT totp_last_step FROM staff WHERE id = 'super101'", [], |r| r.get(0))
-            .expect("step");
+        let last: Option<i64> =
+            pk.query_row("SELECT totp_last_step FROM staff WHERE id = 'super101'", [], |r| r.get(0)).expect("step");
         assert_eq!(last, Some(step));
     }
     println!("replay phase: {:.1} s", phase.elapsed().as_secs_f64());
 
     // Phase 2: the mixed operations.
     let (baseline_seq, audit_before) = {
-        let l = Ledger::open(&plan.db, Config::default()).expect("open");
-        (head_seq(l.conn()), procs::audit_rows(l.conn()))
+        let pk = peek::open(&plan.db);
+        (head_seq(&pk), procs::audit_rows(&pk))
     };
     let phase = Instant::now();
     let reports = run_phase(plan, &plan_path, "main", String::new, Duration::from_secs(600 + 3 * n as u64));
@@ -922,8 +925,8 @@ fn eight_processes_on_one_ledger() {
 
 fn check_main(prepared: &Prepared, reports: &[Report], baseline_seq: i64, audit_before: &[procs::AuditRow], seed: u64) {
     let plan = &prepared.plan;
-    let l = Ledger::open(&plan.db, Config::default()).expect("open");
-    let conn = l.conn();
+    let pk = peek::open(&plan.db);
+    let conn = &pk;
     let mut problems: Vec<String> = Vec::new();
     let ok = |r: &Report| r.outcome.as_deref() == Some("ok");
 
@@ -967,7 +970,7 @@ fn check_main(prepared: &Prepared, reports: &[Report], baseline_seq: i64, audit_
                 if losers[0].by.as_deref() != Some(winner.as_str()) {
                     problems.push(format!("unlock race {race}: loser told {:?}, winner {winner}", losers[0].by));
                 }
-                let row = store::locks::lock(conn, lock).expect("q").expect("lock");
+                let row = peek::lock(conn, lock).expect("q").expect("lock");
                 if row.cleared_by.as_deref() != Some(winner.as_str()) {
                     problems.push(format!("unlock race {race}: lock cleared by {:?}, winner {winner}", row.cleared_by));
                 }
@@ -993,7 +996,7 @@ fn check_main(prepared: &Prepared, reports: &[Report], baseline_seq: i64, audit_
                 if pending != vec![winners[0].request.unwrap()] {
                     problems.push(format!("third-unlock race {race}: pending requests {pending:?}, {rs:?}"));
                 }
-                if store::locks::lock(conn, lock).expect("q").expect("lock").cleared_at.is_some() {
+                if peek::lock(conn, lock).expect("q").expect("lock").cleared_at.is_some() {
                     problems.push(format!("third-unlock race {race}: lock {lock} was lifted"));
                 }
             }
@@ -1008,7 +1011,7 @@ fn check_main(prepared: &Prepared, reports: &[Report], baseline_seq: i64, audit_
                 if losers[0].by.as_deref() != Some(winner.as_str()) {
                     problems.push(format!("decision race {race}: loser told {:?}, winner {winner}", losers[0].by));
                 }
-                let row = store::requests::get(conn, request).expect("q").expect("request");
+                let row = peek::request(conn, request).expect("q").expect("request");
                 let state = if winners[0].op == "approve" { "approved" } else { "rejected" };
                 if row.state != state || row.decided_by.as_deref() != Some(winner.as_str()) {
                     problems.push(format!("decision race {race}: request is {} by {:?}", row.state, row.decided_by));
@@ -1023,7 +1026,7 @@ fn check_main(prepared: &Prepared, reports: &[Report], baseline_seq: i64, audit_
         lock_reports.entry(r.lock.unwrap()).or_default().push(r);
     }
     for (lock, rs) in &lock_reports {
-        let row = store::locks::lock(conn, *lock).expect("q").expect("lock");
+        let row = peek::lock(conn, *lock).expect("q").expect("lock");
         let lifted: Vec<&&Report> = rs.iter().filter(|r| r.outcome.as_deref() == Some("lifted")).collect();
         let by_clerk = row.cleared_by.as_deref().is_some_and(|b| b.starts_with("clerk"));
         let expected = usize::from(by_clerk);
@@ -1060,7 +1063,7 @@ fn check_main(prepared: &Prepared, reports: &[Report], baseline_seq: i64, audit_
         request_reports.entry(r.request.unwrap()).or_default().push(r);
     }
     for (request, rs) in &request_reports {
-        let row = store::requests::get(conn, *request).expect("q").expect("request");
+        let row = peek::request(conn, *request).expect("q").expect("request");
         let wins: Vec<&&Report> = rs.iter().filter(|r| ok(r)).collect();
         let decided = row.state != "pending";
         if wins.len() != usize::from(decided) {
@@ -1084,7 +1087,7 @@ fn check_main(prepared: &Prepared, reports: &[Report], baseline_seq: i64, audit_
     let delta = action_counts(conn, baseline_seq);
     let count = |f: &dyn Fn(&Report) -> bool| reports.iter().filter(|r| f(r)).count() as i64;
     let unlock_kind =
-        |r: &Report| store::requests::get(conn, r.request.unwrap()).expect("q").is_some_and(|q| q.kind == "unlock");
+        |r: &Report| peek::request(conn, r.request.unwrap()).expect("q").is_some_and(|q| q.kind == "unlock");
     let rejected_ib = |r: &Report| r.op == "ib" && r.result.as_deref() == Some("rejected");
     let mut expected: BTreeMap<String, i64> = BTreeMap::new();
     expected.insert("ib.failure".into(), count(&rejected_ib));
@@ -1124,7 +1127,7 @@ fn check_main(prepared: &Prepared, reports: &[Report], baseline_seq: i64, audit_
         .collect();
     let mut anomalies = Vec::new();
     for login in &users {
-        let u = store::customers::user_by_login_id(conn, login).expect("q").expect("user");
+        let u = peek::user_by_login_id(conn, login).expect("q").expect("user");
         let subject = format!("contract:{}/user:{}", u.contract_id, u.id);
         let recorded = new.iter().filter(|a| a.action == "ib.failure" && a.subject == subject).count() as i64;
         let counted = count(&|r| rejected_ib(r) && r.login.as_deref() == Some(login));
@@ -1165,16 +1168,12 @@ fn check_main(prepared: &Prepared, reports: &[Report], baseline_seq: i64, audit_
                 _ => {}
             }
         }
-        let stored = store::locks::failures(conn, u.id, CredentialKind::LoginPassword).unwrap();
+        let stored = peek::failures(conn, u.id, "login").unwrap();
         if stored != c {
             problems.push(format!("{login}: failure_counts {stored}, the audit trail {c}"));
         }
-        let open_now: Vec<i64> = store::locks::open_locks(conn, u.id)
-            .unwrap()
-            .iter()
-            .filter(|k| k.credential == CredentialKind::LoginPassword)
-            .map(|k| k.id)
-            .collect();
+        let open_now: Vec<i64> =
+            peek::open_locks(conn, u.id).unwrap().iter().filter(|k| k.credential == "login").map(|k| k.id).collect();
         if open_now != open.into_iter().collect::<Vec<_>>() {
             problems.push(format!("{login}: open locks {open_now:?}, the audit trail {open:?}"));
         }
@@ -1190,7 +1189,7 @@ fn check_main(prepared: &Prepared, reports: &[Report], baseline_seq: i64, audit_
         }
     }
 
-    let verify = l.verify_audit().expect("verify");
+    let verify = Ledger::open(&plan.db, Config::default()).expect("open").verify_audit().expect("verify");
     if !verify.intact() || !verify.sealed {
         problems.push(format!("audit chain: {verify:?}"));
     }
@@ -1252,7 +1251,7 @@ fn two_terminals<A: Send, B: Send>(
 /// How long one argon2 verification takes here (the window of the races below).
 fn verify_time(l: &mut Ledger, login: &str) -> Duration {
     let t = Instant::now();
-    l.ib_attempt(login, CredentialKind::LoginPassword, &pw(madoguchi::demo::LOGIN_PASSWORD)).expect("ib");
+    l.ib_attempt(login, CredentialKind::LoginPassword, &pw(madoguchi::service::demo::LOGIN_PASSWORD)).expect("ib");
     t.elapsed()
 }
 
@@ -1268,11 +1267,11 @@ fn a_right_password_racing_the_sixth_wrong_one_is_not_accepted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = procs::demo_ledger(dir.path(), 60);
     let mut l = Ledger::open(&db, Config::default()).expect("open");
-    let users: Vec<String> = clean_users(&l).into_iter().take(8).collect();
+    let users: Vec<String> = clean_users(&db).into_iter().take(8).collect();
     let hash = verify_time(&mut l, &users[0]);
     let mut bad = Vec::new();
     for (i, login) in users.iter().enumerate() {
-        let user = store::customers::user_by_login_id(l.conn(), login).expect("q").expect("user");
+        let user = l.find_user(login).expect("q").expect("user");
         for _ in 0..THRESHOLD - 1 {
             l.ib_record_failure(&user, CredentialKind::LoginPassword).expect("failure");
         }
@@ -1282,11 +1281,12 @@ fn a_right_password_racing_the_sixth_wrong_one_is_not_accepted() {
             &db,
             delay,
             |a| {
-                a.ib_attempt(login, CredentialKind::LoginPassword, &pw(madoguchi::demo::LOGIN_PASSWORD)).expect("right")
+                a.ib_attempt(login, CredentialKind::LoginPassword, &pw(madoguchi::service::demo::LOGIN_PASSWORD))
+                    .expect("right")
             },
             |b| b.ib_record_failure(&user, CredentialKind::LoginPassword).expect("sixth"),
         );
-        let locked = !store::locks::open_locks(l.conn(), user.id).expect("locks").is_empty();
+        let locked = !peek::open_locks(&peek::open(&db), user.id).expect("locks").is_empty();
         if right.result == IbResult::Accepted && locked {
             bad.push(format!("{login} (sixth failure {delay:?} after): {right:?}"));
         }
@@ -1329,7 +1329,7 @@ fn a_right_staff_password_racing_the_fifth_wrong_one_does_not_unlock_the_account
             |a| a.staff_login(&id, &pw("not-my-pass9")),
             |b| b.staff_login(&id, &pw("demo-pass-1")),
         );
-        let row = store::staff::get(l.conn(), &id).expect("q").expect("staff");
+        let row = peek::staff(&peek::open(&db), &id).expect("q").expect("staff");
         if matches!(wrong, Err(ServiceError::StaffLocked)) && right.is_ok() {
             bad.push(format!("{id}: locked by the 5th failure, then logged in; locked_at now {:?}", row.locked_at));
         }

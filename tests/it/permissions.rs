@@ -10,9 +10,9 @@ use madoguchi::domain::credential::CredentialKind;
 use madoguchi::domain::forms::FormRequest;
 use madoguchi::domain::guidance::Situation;
 use madoguchi::domain::permission::Denied;
+use madoguchi::domain::permission::Session;
 use madoguchi::domain::unlock::{IdDocument, IdentityCheck};
 use madoguchi::service::forms::{DoubleKeyed, FormInput};
-use madoguchi::service::staff::Session;
 use madoguchi::service::{Ledger, ManualClock, ServiceError};
 use secrecy::SecretString;
 
@@ -37,12 +37,12 @@ fn verdict<T: std::fmt::Debug>(r: Result<T, ServiceError>) -> Want {
 fn ledger() -> Ledger {
     let at = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 1, 30, 0).single().expect("time");
     let mut l = Ledger::in_memory_demo(Config::default(), Box::new(ManualClock::new(at))).expect("ledger");
-    madoguchi::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
+    madoguchi::service::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
     l
 }
 
-fn user(l: &Ledger, login: &str) -> i64 {
-    madoguchi::store::customers::user_by_login_id(l.conn(), login).expect("q").expect("user").id
+fn user(l: &mut Ledger, login: &str) -> i64 {
+    l.find_user(login).expect("q").expect("user").id
 }
 
 /// A PIN change form for a user, as keyed at the counter.
@@ -51,7 +51,7 @@ fn pin_form<'a>(l: &Ledger, user_id: i64, form_no: &'a str) -> FormInput<'a> {
         request: FormRequest::PinChange(CredentialKind::Pin),
         user_id,
         form_no,
-        received: madoguchi::service::business_date(l.now()),
+        received: madoguchi::format::business_date(l.now()),
         brought_by: "x",
         document: Some(IdDocument::Passport),
         seal_matched: true,
@@ -64,10 +64,16 @@ fn pin_form<'a>(l: &Ledger, user_id: i64, form_no: &'a str) -> FormInput<'a> {
     }
 }
 
+/// The id of a user's open lock, as the clerk of the branch sees it.
+fn lock_of(l: &mut Ledger, user_id: i64) -> i64 {
+    let clerk = l.staff_login("clerk101", &SecretString::from("demo-pass-1")).expect("login");
+    l.unlock_view(&clerk, user_id).expect("unlock view").locks[0].id
+}
+
 /// Runs one use case as `s` on a customer of branch 101 (yamada-m / yamada-g1).
 fn run(l: &mut Ledger, s: &Session, op: &str) -> Want {
     let yamada = user(l, "yamada-m");
-    let lock = madoguchi::store::locks::open_locks(l.conn(), yamada).expect("locks")[0].id;
+    let lock = lock_of(l, yamada);
     let counter = IdentityCheck::Counter { document: Some(IdDocument::Passport), seal_matched: true };
     let phone = IdentityCheck::Phone { called_back: true };
     match op {
@@ -79,7 +85,10 @@ fn run(l: &mut Ledger, s: &Session, op: &str) -> Want {
             let input = pin_form(l, yamada, "99999999");
             verdict(l.submit_form(s, &input))
         }
-        "token_add" => verdict(l.add_token(s, user(l, "yamada-g1"), "HT91010001")),
+        "token_add" => {
+            let g1 = user(l, "yamada-g1");
+            verdict(l.add_token(s, g1, "HT91010001"))
+        }
         "report_lost" => verdict(l.report_lost(s, yamada)),
         "approve" => {
             // A request of branch 101 keyed by its clerk, to decide on.
@@ -88,7 +97,7 @@ fn run(l: &mut Ledger, s: &Session, op: &str) -> Want {
             let id = l.submit_form(&clerk, &input).expect("request");
             verdict(l.approve(s, id, "000000"))
         }
-        "journal" => verdict(l.fee_journal(Some(s), madoguchi::service::business_date(l.now()), None)),
+        "journal" => verdict(l.fee_journal(Some(s), madoguchi::format::business_date(l.now()), None)),
         "audit" => verdict(l.audit_trail(s, &Default::default(), None, 10)),
         other => panic!("unknown op {other}"),
     }

@@ -15,8 +15,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/procs.rs"]
-mod procs;
+use crate::support::{peek, procs};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -26,19 +25,20 @@ use madoguchi::config::Config;
 use madoguchi::domain::credential::CredentialKind;
 use madoguchi::domain::forms::FormRequest;
 use madoguchi::domain::guidance::Situation;
+use madoguchi::domain::permission::Session;
 use madoguchi::domain::permission::StaffRole;
 use madoguchi::domain::unlock::{IdDocument, IdentityCheck};
+use madoguchi::format::business_date;
 use madoguchi::service::forms::{DoubleKeyed, FormInput};
 use madoguchi::service::ib::IbResult;
-use madoguchi::service::staff::Session;
 use madoguchi::service::unlock::UnlockOutcome;
-use madoguchi::service::{Actor, Ledger, business_date};
-use madoguchi::store;
+use madoguchi::service::{Actor, Ledger};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::OptionalExtension;
 use secrecy::SecretString;
 use serde_json::Value;
+use strum::VariantArray;
 
 use procs::{AuditRow, Worker};
 
@@ -85,23 +85,23 @@ fn crash_worker(db: &Path) -> Result<(), String> {
     let users: Vec<String> = var("MADOGUCHI_CRASH_USERS").split(',').map(str::to_string).collect();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut l = Ledger::open(db, Config::default()).map_err(dbg_err)?;
+    let pk = peek::open(db);
     let clerk = l.staff_login("clerk101", &pw("demo-pass-1")).map_err(dbg_err)?;
     procs::say("ready");
     let mut sessions: HashMap<String, Session> = HashMap::new();
     let wrong = pw("Wrong-pass9");
-    let right = pw(madoguchi::demo::LOGIN_PASSWORD);
+    let right = pw(madoguchi::service::demo::LOGIN_PASSWORD);
     let secret = procs::demo_totp_secret();
     for n in 1..=999u32 {
         if started.elapsed() > Duration::from_secs(30) {
             return Err("alive for 30 s: the parent should have killed it long ago".into());
         }
         let login = users[rng.gen_range(0..users.len())].clone();
-        let user = store::customers::user_by_login_id(l.conn(), &login).map_err(dbg_err)?.ok_or("no such user")?;
+        let user = peek::user_by_login_id(&pk, &login).map_err(dbg_err)?.ok_or("no such user")?;
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         // A pending request of this user is decided first: approved when a supervisor has
         // a fresh authenticator step, else rejected.
-        let pending: Option<(i64, String)> = l
-            .conn()
+        let pending: Option<(i64, String)> = pk
             .query_row(
                 "SELECT id, kind FROM requests WHERE user_id = ?1 AND state = 'pending' ORDER BY id LIMIT 1",
                 [user.id],
@@ -110,7 +110,7 @@ fn crash_worker(db: &Path) -> Result<(), String> {
             .optional()
             .map_err(dbg_err)?;
         if let Some((request, kind)) = pending {
-            if let Some((sup, step)) = fresh_supervisor(&l)? {
+            if let Some((sup, step)) = fresh_supervisor(&pk)? {
                 let s = session(&mut l, &mut sessions, &sup)?;
                 l.approve(&s, request, &procs::totp_code(&secret, step)).map_err(dbg_err)?;
                 procs::say(&format!("done approve {request} {kind} {sup}"));
@@ -123,7 +123,7 @@ fn crash_worker(db: &Path) -> Result<(), String> {
             continue;
         }
         // An open lock is lifted at the counter, or goes to the queue (third unlock).
-        if let Some(lock) = store::locks::open_locks(l.conn(), user.id).map_err(dbg_err)?.first() {
+        if let Some(lock) = peek::open_locks(&pk, user.id).map_err(dbg_err)?.first() {
             let reason = format!("crash-unl-{round}-{n}");
             match l.unlock(&clerk, lock.id, COUNTER, &reason).map_err(dbg_err)? {
                 UnlockOutcome::Lifted => procs::say(&format!("done unlock {} {reason}", lock.id)),
@@ -139,36 +139,32 @@ fn crash_worker(db: &Path) -> Result<(), String> {
             if o.result != IbResult::Rejected {
                 return Err(format!("wrong password of {login} without a lock: {o:?}"));
             }
-            let seq: i64 = l
-                .conn()
+            let seq: i64 = pk
                 .query_row("SELECT max(seq) FROM audit WHERE action = 'ib.failure' AND subject = ?1", [&subject], |r| {
                     r.get(0)
                 })
                 .map_err(dbg_err)?;
             procs::say(&format!("done ibfail {login} {} {seq}", o.failures));
         } else if x < 65 {
-            let before = store::locks::failures(l.conn(), user.id, CredentialKind::LoginPassword).map_err(dbg_err)?;
+            let before = peek::failures(&pk, user.id, "login").map_err(dbg_err)?;
             let o = l.ib_attempt(&login, CredentialKind::LoginPassword, &right).map_err(dbg_err)?;
             if o.result != IbResult::Accepted {
                 return Err(format!("right password of {login} without a lock: {o:?}"));
             }
             let seq: i64 = if before > 0 {
-                l.conn()
-                    .query_row(
-                        "SELECT max(seq) FROM audit WHERE action = 'ib.reset' AND subject = ?1",
-                        [&subject],
-                        |r| r.get(0),
-                    )
-                    .map_err(dbg_err)?
+                pk.query_row("SELECT max(seq) FROM audit WHERE action = 'ib.reset' AND subject = ?1", [&subject], |r| {
+                    r.get(0)
+                })
+                .map_err(dbg_err)?
             } else {
                 0
             };
             procs::say(&format!("done ibok {login} {seq}"));
         } else if x < 80 {
-            let situation = Situation::ALL[rng.gen_range(0..Situation::ALL.len())];
+            let situation = Situation::VARIANTS[rng.gen_range(0..Situation::VARIANTS.len())];
             l.give_guidance(&clerk, user.id, situation).map_err(dbg_err)?;
             // One writer at a time: the newest entry is this guidance.
-            let seq: i64 = l.conn().query_row("SELECT max(seq) FROM audit", [], |r| r.get(0)).map_err(dbg_err)?;
+            let seq: i64 = pk.query_row("SELECT max(seq) FROM audit", [], |r| r.get(0)).map_err(dbg_err)?;
             procs::say(&format!("done guidance {} {seq}", user.id));
         } else {
             let kind = if rng.gen_bool(0.5) { CredentialKind::Pin } else { CredentialKind::ApprovalPin };
@@ -198,13 +194,11 @@ fn crash_worker(db: &Path) -> Result<(), String> {
 
 /// A supervisor whose authenticator has a step not used yet within the ±1 window, and
 /// that step. Only one worker runs at a time, so the ledger's last step is exact.
-fn fresh_supervisor(l: &Ledger) -> Result<Option<(String, i64)>, String> {
+fn fresh_supervisor(pk: &rusqlite::Connection) -> Result<Option<(String, i64)>, String> {
     let now = procs::now_step();
     for sup in SUPERVISORS {
-        let last: Option<i64> = l
-            .conn()
-            .query_row("SELECT totp_last_step FROM staff WHERE id = ?1", [sup], |r| r.get(0))
-            .map_err(dbg_err)?;
+        let last: Option<i64> =
+            pk.query_row("SELECT totp_last_step FROM staff WHERE id = ?1", [sup], |r| r.get(0)).map_err(dbg_err)?;
         let step = last.map_or(now, |last| (last + 1).max(now));
         if step <= now + 1 {
             return Ok(Some((sup.to_string(), step)));
@@ -235,8 +229,7 @@ fn setup(db: &Path) -> Vec<String> {
             .expect("add supervisor");
         l.staff_enroll_totp(&Actor::cli(), sup, Some(&secret)).expect("enrol");
     }
-    let users: Vec<String> = l
-        .conn()
+    let users: Vec<String> = peek::open(db)
         .prepare(
             "SELECT u.login_id FROM users u JOIN contracts c ON c.id = u.contract_id
              WHERE c.branch = '101' AND c.state = 'active' AND u.login_id LIKE 'c%'
@@ -271,7 +264,7 @@ fn killed_workers_leave_a_consistent_ledger() {
         let before_ready = rng.gen_bool(0.15);
         let delay = Duration::from_millis(rng.gen_range(0..=150));
         let mut w = Worker::spawn(
-            "worker_entry",
+            "crash::worker_entry",
             &[
                 ("MADOGUCHI_CRASH_WORKER", db.display().to_string()),
                 ("MADOGUCHI_CRASH_ROUND", round.to_string()),
@@ -303,10 +296,10 @@ fn killed_workers_leave_a_consistent_ledger() {
         }
         if round % 50 == 49 {
             // Between workers: the ledger a new process finds must already be sound.
-            let l = Ledger::open(&db, Config::default()).expect("open between kills");
+            let mut l = Ledger::open(&db, Config::default()).expect("open between kills");
             let report = l.verify_audit().expect("verify");
             assert!(report.intact(), "seed {seed} after round {round}: {report:?}");
-            assert_eq!(procs::integrity_problems(l.conn()), Vec::<String>::new(), "seed {seed} round {round}");
+            assert_eq!(procs::integrity_problems(&peek::open(&db)), Vec::<String>::new(), "seed {seed} round {round}");
         }
     }
     let stats = check_ledger(&db, &users, &done, seed);
@@ -334,10 +327,11 @@ type RequestFacts = (i64, i64, String, String, String, Option<String>);
 /// Checks the ledger after the last kill; returns how many operations of each kind were
 /// reported.
 fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) -> BTreeMap<String, usize> {
-    let l = Ledger::open(db, Config::default()).expect("open after the kills");
+    let mut l = Ledger::open(db, Config::default()).expect("open after the kills");
     let report = l.verify_audit().expect("verify");
     assert!(report.intact() && report.sealed, "seed {seed}: audit chain {report:?}");
-    let conn = l.conn();
+    let pk = peek::open(db);
+    let conn = &pk;
     assert_eq!(procs::integrity_problems(conn), Vec::<String>::new(), "seed {seed}: integrity");
     let audit = procs::audit_rows(conn);
     let by_seq: HashMap<i64, &AuditRow> = audit.iter().map(|a| (a.seq, a)).collect();
@@ -346,7 +340,7 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
     // The pool's users and subjects.
     let mut pool: HashMap<String, (i64, String)> = HashMap::new();
     for login in users {
-        let u = store::customers::user_by_login_id(conn, login).expect("q").expect("user");
+        let u = peek::user_by_login_id(conn, login).expect("q").expect("user");
         pool.insert(login.clone(), (u.id, format!("contract:{}/user:{}", u.contract_id, u.id)));
     }
     let subject_of_id: HashMap<i64, String> = pool.values().map(|(id, s)| (*id, s.clone())).collect();
@@ -630,11 +624,11 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
                 _ => {}
             }
         }
-        let stored = store::locks::failures(conn, *user_id, CredentialKind::LoginPassword).unwrap();
+        let stored = peek::failures(conn, *user_id, "login").unwrap();
         if u64::from(stored) != count {
             problems.push(format!("{login}: failure_counts says {stored}, the audit trail {count}"));
         }
-        let open_now: Vec<i64> = store::locks::open_locks(conn, *user_id).unwrap().iter().map(|k| k.id).collect();
+        let open_now: Vec<i64> = peek::open_locks(conn, *user_id).unwrap().iter().map(|k| k.id).collect();
         if open_now != open.into_iter().collect::<Vec<_>>() {
             problems.push(format!("{login}: open locks {open_now:?}, the audit trail {open:?}"));
         }

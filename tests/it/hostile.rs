@@ -12,6 +12,7 @@ use madoguchi::service::forms::{DoubleKeyed, FormInput};
 use madoguchi::service::{Ledger, ManualClock, ServiceError};
 use proptest::prelude::*;
 use secrecy::SecretString;
+use strum::VariantArray;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
@@ -36,7 +37,7 @@ proptest! {
 fn ledger() -> Ledger {
     let at = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 1, 30, 0).single().expect("time");
     let mut l = Ledger::in_memory_demo(Config::default(), Box::new(ManualClock::new(at))).expect("ledger");
-    madoguchi::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
+    madoguchi::service::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
     l
 }
 
@@ -46,7 +47,7 @@ fn ledger() -> Ledger {
 fn paper_form_fields_never_panic_and_refusals_write_nothing() {
     let mut ledger = ledger();
     let clerk = ledger.staff_login("clerk101", &SecretString::from("demo-pass-1")).expect("login");
-    let user = madoguchi::store::customers::user_by_login_id(ledger.conn(), "yamada-g1").expect("q").expect("user").id;
+    let user = ledger.find_user("yamada-g1").expect("q").expect("user").id;
     // The property runner takes a `Fn`; the ledger is borrowed mutably inside.
     let cell = std::cell::RefCell::new(ledger);
     let strategy = (
@@ -85,28 +86,29 @@ fn paper_form_fields_never_panic_and_refusals_write_nothing() {
                 request,
                 user_id: user,
                 form_no: &form_no,
-                received: madoguchi::service::business_date(l.now()),
+                received: madoguchi::format::business_date(l.now()),
                 brought_by: &brought_by,
-                document: doc.map(|i| IdDocument::ALL[i]),
+                document: doc.map(|i| IdDocument::VARIANTS[i]),
                 seal_matched: seal,
                 secrets,
                 new_login_id: Some(&login),
             };
-            let before = madoguchi::store::audit::count(l.conn()).expect("count");
+            let before = l.audit_count().expect("count");
+            let branches = madoguchi::domain::branch::demo_branches();
             match l.submit_form(&clerk, &input) {
                 Ok(_) => {}
                 Err(e) => {
-                    prop_assert!(matches!(e, ServiceError::Invalid { .. }), "{e:?}");
-                    let ja = e.message(madoguchi::i18n::Lang::Ja);
-                    let en = e.message(madoguchi::i18n::Lang::En);
+                    prop_assert!(matches!(e, ServiceError::Invalid(_)), "{e:?}");
+                    let ja = madoguchi::messages::error(madoguchi::i18n::Lang::Ja, &branches, &e);
+                    let en = madoguchi::messages::error(madoguchi::i18n::Lang::En, &branches, &e);
                     prop_assert!(!ja.starts_with("err.") && !en.starts_with("err."), "{ja} / {en}");
-                    prop_assert_eq!(madoguchi::store::audit::count(l.conn()).expect("count"), before);
+                    prop_assert_eq!(l.audit_count().expect("count"), before);
                 }
             }
             Ok(())
         })
         .expect("property");
-    assert!(cell.borrow().verify_audit().expect("verify").intact());
+    assert!(cell.borrow_mut().verify_audit().expect("verify").intact());
 }
 
 /// Unlock reasons and identity checks with arbitrary text.
@@ -114,8 +116,8 @@ fn paper_form_fields_never_panic_and_refusals_write_nothing() {
 fn unlock_reasons_never_panic() {
     let mut ledger = ledger();
     let clerk = ledger.staff_login("clerk101", &SecretString::from("demo-pass-1")).expect("login");
-    let yamada = madoguchi::store::customers::user_by_login_id(ledger.conn(), "yamada-m").expect("q").expect("user").id;
-    let lock = madoguchi::store::locks::open_locks(ledger.conn(), yamada).expect("locks")[0].id;
+    let yamada = ledger.find_user("yamada-m").expect("q").expect("user").id;
+    let lock = ledger.unlock_view(&clerk, yamada).expect("locks").locks[0].id;
     let cell = std::cell::RefCell::new(ledger);
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: 256,
@@ -129,10 +131,10 @@ fn unlock_reasons_never_panic() {
                 document: Some(IdDocument::Passport),
                 seal_matched: seal,
             };
-            let before = madoguchi::store::audit::count(l.conn()).expect("count");
+            let before = l.audit_count().expect("count");
             let r = l.unlock(&clerk, lock, check, &reason);
-            prop_assert!(matches!(r, Err(ServiceError::Invalid { .. })), "{r:?}");
-            prop_assert_eq!(madoguchi::store::audit::count(l.conn()).expect("count"), before);
+            prop_assert!(matches!(r, Err(ServiceError::Invalid(_))), "{r:?}");
+            prop_assert_eq!(l.audit_count().expect("count"), before);
             Ok(())
         })
         .expect("property");

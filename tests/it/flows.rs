@@ -2,9 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
-use support::pty::{Term, demo_ledger, key, madoguchi};
+use crate::support::pty::{Term, demo_ledger, key, madoguchi};
 
 fn query_i64(db: &std::path::Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).expect("open ledger");
@@ -82,33 +80,25 @@ fn hostile_company_name_is_shown_inert() {
     {
         // A company name with a clear-screen escape, as a hostile import might carry.
         let mut ledger = madoguchi::service::Ledger::open(&db, madoguchi::config::Config::default()).expect("open");
-        ledger
-            .write(&madoguchi::service::Actor::cli(), |w| {
-                let users = [madoguchi::service::customers::NewCustomerUser {
-                    login_id: "evil-m",
-                    name: "悪\x1b]0;pwned\x07意",
-                    role: madoguchi::domain::credential::UserRole::Master,
-                    method: madoguchi::domain::credential::LoginMethod::Password,
-                }];
-                let secrets = madoguchi::store::customers::SecretIds { login: 1, confirm: 2, pin: 3, approval_pin: 4 };
-                let at = w.stamp.clone();
-                madoguchi::service::customers::insert_customer(
-                    w,
-                    &madoguchi::service::customers::NewCustomer {
-                        cif: "1019999999",
-                        branch: "101",
-                        company: "悪意\x1b[2J\x1b[H商事",
-                        company_kana: "ｱｸｲｼﾖｳｼﾞ",
-                        phone: "03-0000-0000",
-                        address: "",
-                        users: &users,
-                    },
-                    secrets,
-                    &at,
-                    true,
-                )
-            })
-            .expect("write");
+        let users = [madoguchi::service::customers::NewCustomerUser {
+            login_id: "evil-m",
+            name: "悪\x1b]0;pwned\x07意",
+            role: madoguchi::domain::credential::UserRole::Master,
+            method: madoguchi::domain::credential::LoginMethod::Password,
+        }];
+        madoguchi::service::demo::add_contract(
+            &mut ledger,
+            &madoguchi::service::customers::NewCustomer {
+                cif: "1019999999",
+                branch: "101",
+                company: "悪意\x1b[2J\x1b[H商事",
+                company_kana: "ｱｸｲｼﾖｳｼﾞ",
+                phone: "03-0000-0000",
+                address: "",
+                users: &users,
+            },
+        )
+        .expect("add the hostile contract");
     }
     let mut t = Term::start(&db, &[], 80, 24);
     t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
@@ -245,8 +235,7 @@ fn third_unlock_in_thirty_days_waits_for_a_supervisor() {
         lock_out_by_ib(&db, "yamada-g1");
         let mut ledger = madoguchi::service::Ledger::open(&db, madoguchi::config::Config::default()).expect("open");
         let clerk = ledger.staff_login("clerk101", &secrecy::SecretString::from("demo-pass-1")).expect("login");
-        let lock: i64 = ledger
-            .conn()
+        let lock: i64 = crate::support::peek::open(&db)
             .query_row(
                 "SELECT l.id FROM locks l JOIN users u ON u.id = l.user_id WHERE u.login_id = 'yamada-g1' AND l.cleared_at IS NULL",
                 [],
@@ -335,10 +324,16 @@ fn another_branch_cannot_unlock_and_two_terminals_do_not_lift_twice() {
 
 /// The demo supervisors' current authenticator code, `steps` periods from now.
 fn supervisor_code(steps: i64) -> String {
-    let seed = data_encoding::BASE32_NOPAD.decode(madoguchi::demo::SUPERVISOR_TOTP.as_bytes()).expect("base32");
-    let p = madoguchi::domain::token::TokenParams { seed: &seed, algorithm: "SHA1", digits: 6, period: 30 };
+    let seed =
+        data_encoding::BASE32_NOPAD.decode(madoguchi::service::demo::SUPERVISOR_TOTP.as_bytes()).expect("base32");
+    let p = madoguchi::domain::token::TokenParams {
+        seed: &seed,
+        algorithm: madoguchi::domain::token::Algorithm::Sha1,
+        digits: 6,
+        period: 30,
+    };
     let now = chrono::Utc::now().timestamp() + steps * 30;
-    madoguchi::domain::token::code_at(&p, u64::try_from(now).expect("time")).expect("code")
+    madoguchi::domain::token::code_at(&p, u64::try_from(now).expect("time"))
 }
 
 /// Keys a form from the Customer screen of `login_id`: kind (↓ presses from the first
@@ -462,9 +457,14 @@ fn rejection_reason_reaches_the_clerk_and_two_terminals_decide_once() {
 
 /// A code of a seed we imported ourselves, `steps` periods from now.
 fn code_of(seed: &[u8], steps: i64) -> String {
-    let p = madoguchi::domain::token::TokenParams { seed, algorithm: "SHA1", digits: 6, period: 30 };
+    let p = madoguchi::domain::token::TokenParams {
+        seed,
+        algorithm: madoguchi::domain::token::Algorithm::Sha1,
+        digits: 6,
+        period: 30,
+    };
     let now = chrono::Utc::now().timestamp() + steps * 30;
-    madoguchi::domain::token::code_at(&p, u64::try_from(now).expect("time")).expect("code")
+    madoguchi::domain::token::code_at(&p, u64::try_from(now).expect("time"))
 }
 
 /// Chooses the step on the Hard token screen by pressing ↑ to the top, then ↓ `n` times.
@@ -603,7 +603,7 @@ fn fee_reversal_needs_approval_and_the_csv_matches_the_screen() {
     clerk.send(key::DOWN).send(key::TAB).send(key::TAB).type_text("金額誤り").send(key::ENTER);
     clerk.wait_for("取消・免除を依頼しますか").send("y").wait_for("役席の承認待ち");
     // Not posted until approved.
-    let today = madoguchi::service::business_date(chrono::Utc::now()).format("%Y-%m-%d").to_string();
+    let today = madoguchi::format::date(madoguchi::format::business_date(chrono::Utc::now()));
     let (_, json) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--json"], "");
     assert!(json.contains("\"total\":4400"), "{json}");
     let mut sup = Term::start(&db, &[], 80, 24);

@@ -18,14 +18,17 @@ use serde_json::json;
 use crate::config::Config;
 use crate::domain::branch::BranchKind;
 use crate::domain::credential::{CredentialKind, LoginMethod, UserRole};
+use crate::domain::fees::FeeKind;
 use crate::domain::lockout::scope_of;
-use crate::domain::permission::StaffRole;
-use crate::domain::token::{TokenParams, code_at};
+use crate::domain::permission::{Session, StaffRole};
+use crate::domain::token::{Algorithm, TokenParams, TokenState, code_at};
+use crate::format::business_date;
 use crate::secret;
 use crate::service::customers::{NewCustomer, NewCustomerUser, insert_customer};
-use crate::service::staff::Session;
-use crate::service::{Actor, Ledger, Result, business_date, stamp};
-use crate::store::{self, customers::SecretIds, fees::NewFee, tokens::NewToken};
+use crate::service::{Actor, Ledger, Result};
+use crate::store::{self, Db, customers::SecretIds, fees::NewFee, tokens::NewToken};
+use chrono::{DateTime, Utc};
+use strum::VariantArray;
 
 pub const STAFF_PASSWORD: &str = "demo-pass-1";
 pub const LOGIN_PASSWORD: &str = "Login-pass1";
@@ -44,6 +47,29 @@ pub const STAFF: [(&str, &str, StaffRole, &str); 6] = [
     ("tel900", "電話 次郎", StaffRole::Operator, "900"),
     ("admin", "管理 太郎", StaffRole::Admin, "000"),
 ];
+
+/// A demo staff account, as the login screen of a demo ledger lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub role: StaffRole,
+    pub branch: &'static str,
+}
+
+impl Ledger {
+    /// The demo staff accounts of a demo ledger (none on a real one).
+    pub fn demo_accounts(&self) -> Vec<DemoAccount> {
+        if !self.is_demo() {
+            return Vec::new();
+        }
+        STAFF
+            .iter()
+            .filter(|(_, _, _, branch)| self.config().branch(branch).is_some())
+            .map(|&(id, name, role, branch)| DemoAccount { id, name, role, branch })
+            .collect()
+    }
+}
 
 /// Called with (done, total) while generating.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
@@ -86,14 +112,14 @@ fn stock(ledger: &mut Ledger) -> Result<()> {
         .collect();
     let token = ledger.config().token;
     let expires = business_date(ledger.now()) + Duration::days(365 * i64::from(token.life_years));
-    let enc = *ledger.keys.enc_key();
+    let enc = *ledger.keys().enc_key();
     ledger.write(&Actor::Demo, |w| {
-        let at = w.stamp.clone();
+        let at = w.at;
         for branch in &branches {
             for n in 1..=30 {
                 let serial = format!("HT9{branch}{n:04}");
-                let t = DemoToken { serial: &serial, branch, expires, state: "in_stock", user_id: None, at: &at };
-                insert_demo_token(&w.tx, &enc, token, &t)?;
+                let t = DemoToken { serial: &serial, branch, expires, state: TokenState::InStock, user_id: None, at };
+                insert_demo_token(&mut w.tx, &enc, token, &t)?;
             }
         }
         w.audit("tokens.import", "ledger", json!({ "demo_stock_per_branch": 30, "branches": branches }))
@@ -113,10 +139,10 @@ fn shared_secrets(ledger: &mut Ledger) -> Result<SecretIds> {
     let (a, b, c, d) = (a?, b?, c?, d?);
     ledger.write(&Actor::Demo, |w| {
         let ids = SecretIds {
-            login: store::customers::insert_secret_hash(&w.tx, &a)?,
-            confirm: store::customers::insert_secret_hash(&w.tx, &b)?,
-            pin: store::customers::insert_secret_hash(&w.tx, &c)?,
-            approval_pin: store::customers::insert_secret_hash(&w.tx, &d)?,
+            login: store::customers::insert_secret_hash(&mut w.tx, &a)?,
+            confirm: store::customers::insert_secret_hash(&mut w.tx, &b)?,
+            pin: store::customers::insert_secret_hash(&mut w.tx, &c)?,
+            approval_pin: store::customers::insert_secret_hash(&mut w.tx, &d)?,
         };
         w.audit("demo.secrets", "ledger", json!({ "shared_hashes": 4 }))?;
         Ok(ids)
@@ -204,28 +230,23 @@ struct DemoToken<'a> {
     serial: &'a str,
     branch: &'a str,
     expires: NaiveDate,
-    state: &'a str,
+    state: TokenState,
     user_id: Option<i64>,
-    at: &'a str,
+    at: DateTime<Utc>,
 }
 
-fn insert_demo_token(
-    tx: &rusqlite::Transaction<'_>,
-    enc: &[u8; 32],
-    token: crate::config::Token,
-    t: &DemoToken<'_>,
-) -> Result<i64> {
+fn insert_demo_token(db: &mut dyn Db, enc: &[u8; 32], token: crate::config::Token, t: &DemoToken<'_>) -> Result<i64> {
     let sealed = secret::seal(enc, &demo_seed(t.serial));
     Ok(store::tokens::insert(
-        tx,
+        db,
         &NewToken {
             serial: t.serial,
             branch: t.branch,
             seed: &sealed,
-            algorithm: "SHA1",
+            algorithm: Algorithm::Sha1,
             digits: token.digits,
             period: token.period,
-            expires: &t.expires.format("%Y-%m-%d").to_string(),
+            expires: t.expires,
             state: t.state,
             user_id: t.user_id,
             at: t.at,
@@ -234,13 +255,13 @@ fn insert_demo_token(
 }
 
 fn add_token(ledger: &mut Ledger, serial: &str, branch: &str, user_id: i64, expires: NaiveDate) -> Result<i64> {
-    let (enc, token) = (*ledger.keys.enc_key(), ledger.config().token);
-    let user = store::customers::user(ledger.conn(), user_id)?;
+    let (enc, token) = (*ledger.keys().enc_key(), ledger.config().token);
+    let user = store::customers::user(ledger.db(), user_id)?;
     let subject = format!("contract:{}/user:{user_id}", user.map_or(0, |u| u.contract_id));
     ledger.write(&Actor::Demo, |w| {
-        let at = w.stamp.clone();
-        let t = DemoToken { serial, branch, expires, state: "issued", user_id: Some(user_id), at: &at };
-        let id = insert_demo_token(&w.tx, &enc, token, &t)?;
+        let at = w.at;
+        let t = DemoToken { serial, branch, expires, state: TokenState::Issued, user_id: Some(user_id), at };
+        let id = insert_demo_token(&mut w.tx, &enc, token, &t)?;
         crate::service::tokens::index_serial(w, serial, user_id)?;
         w.audit("token.issue", &subject, json!({ "serial": serial, "expires": expires.to_string() }))?;
         Ok(id)
@@ -260,7 +281,7 @@ fn scenarios(ledger: &mut Ledger, secrets: SecretIds) -> Result<()> {
             .map(|(login_id, name, role, method)| NewCustomerUser { login_id, name, role: *role, method: *method })
             .collect();
         let (_, ids) = ledger.write(&Actor::Demo, |w| {
-            let at = w.stamp.clone();
+            let at = w.at;
             insert_customer(
                 w,
                 &NewCustomer {
@@ -273,7 +294,7 @@ fn scenarios(ledger: &mut Ledger, secrets: SecretIds) -> Result<()> {
                     users: &new_users,
                 },
                 secrets,
-                &at,
+                at,
                 true,
             )
         })?;
@@ -304,7 +325,7 @@ fn scenarios(ledger: &mut Ledger, secrets: SecretIds) -> Result<()> {
     if let Some(&hikari) = users.get("hikari-m") {
         add_token(ledger, "HT10000004", "205", hikari, far)?;
         ledger.report_lost(&demo_session("tel900"), hikari)?;
-        if let Some(serial) = store::tokens::first_in_stock(ledger.conn(), "205")? {
+        if let Some(serial) = store::tokens::first_in_stock(ledger.db(), "205")? {
             ledger.reissue_token(&demo_session("clerk205"), hikari, &serial)?;
         }
     }
@@ -320,26 +341,39 @@ fn wrong_code(ledger: &Ledger, serial: &str) -> String {
     let seed = demo_seed(serial);
     let p = TokenParams {
         seed: &seed,
-        algorithm: "SHA1",
+        algorithm: Algorithm::Sha1,
         digits: ledger.config().token.digits,
         period: ledger.config().token.period,
     };
     let now = u64::try_from(ledger.now().timestamp()).unwrap_or(0);
     let step = u64::from(p.period);
-    let near: Vec<String> =
-        [now.saturating_sub(step), now, now + step].iter().filter_map(|t| code_at(&p, *t)).collect();
+    let near: Vec<String> = [now.saturating_sub(step), now, now + step].iter().map(|t| code_at(&p, *t)).collect();
     (0..10u32).map(|d| d.to_string().repeat(p.digits as usize)).find(|c| !near.contains(c)).unwrap_or_default()
 }
 
-/// The current code of a demo token (`madoguchi tokens code`).
-pub fn current_code(ledger: &Ledger, serial: &str) -> Result<Option<String>> {
+/// Adds one more contract to a demo ledger, its users with the demo secrets (training
+/// material and tests use it for a customer of their own, a hostile name say).
+pub fn add_contract(ledger: &mut Ledger, c: &NewCustomer<'_>) -> Result<i64> {
     if !ledger.is_demo() {
         return Err(crate::service::ServiceError::DemoOnly);
     }
-    let Some(t) = store::tokens::by_serial(ledger.conn(), serial)? else { return Ok(None) };
-    let seed = secret::open(ledger.keys.enc_key(), &t.seed)?;
-    let p = TokenParams { seed: &seed, algorithm: &t.algorithm, digits: t.digits, period: t.period };
-    Ok(code_at(&p, u64::try_from(ledger.now().timestamp()).unwrap_or(0)))
+    let secrets = shared_secrets(ledger)?;
+    let (id, _) = ledger.write(&Actor::Demo, |w| {
+        let at = w.at;
+        insert_customer(w, c, secrets, at, true)
+    })?;
+    Ok(id)
+}
+
+/// The current code of a demo token (`madoguchi tokens code`).
+pub fn current_code(ledger: &mut Ledger, serial: &str) -> Result<Option<String>> {
+    if !ledger.is_demo() {
+        return Err(crate::service::ServiceError::DemoOnly);
+    }
+    let Some(t) = store::tokens::by_serial(ledger.db(), serial)? else { return Ok(None) };
+    let seed = secret::open(ledger.keys().enc_key(), &t.seed)?;
+    let p = TokenParams { seed: &seed, algorithm: t.algorithm, digits: t.digits, period: t.period };
+    Ok(Some(code_at(&p, u64::try_from(ledger.now().timestamp()).unwrap_or(0))))
 }
 
 const PREFECTURES: [&str; 8] = [
@@ -361,14 +395,14 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
         return Ok(());
     }
     let cfg = ledger.config().clone();
-    let enc = *ledger.keys.enc_key();
+    let enc = *ledger.keys().enc_key();
     let now = ledger.now();
     let today = business_date(now);
     let mut rng = StdRng::seed_from_u64(seed);
     // A large page cache only pays for large ledgers; the first start of the app (2,000
     // contracts) stays small.
     if n >= 100_000 {
-        ledger.conn.execute_batch("PRAGMA cache_size = -262144").map_err(store::StoreError::from)?;
+        store::set_cache_mib(ledger.db(), 256)?;
     }
     let result = ledger.write(&Actor::Demo, |w| {
         let (mut tokens, mut locks, mut users_total, mut fees) = (0u64, 0u64, 0u64, 0u64);
@@ -403,7 +437,6 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
             // Spread over the past year in order, so that receipt numbers follow the dates.
             let minutes_ago = 525_600 - (i as i64 * 525_000 / n as i64) - rng.gen_range(0..30);
             let created_at = now - Duration::minutes(minutes_ago.max(60));
-            let created = stamp(created_at);
             let (contract_id, ids) = insert_customer(
                 w,
                 &NewCustomer {
@@ -416,27 +449,34 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
                     users: &new_users,
                 },
                 secrets,
-                &created,
+                created_at,
                 false,
             )?;
             users_total += ids.len() as u64;
             if rng.gen_bool(0.1) {
                 let serial = format!("HT{:08}", 20_000_000 + i);
                 let expires = today + Duration::days(rng.gen_range(1..365 * cfg.token.life_years as i64));
-                let t = DemoToken { serial: &serial, branch, expires, state: "issued", user_id: Some(ids[0]), at: &created };
-                let token_id = insert_demo_token(&w.tx, &enc, cfg.token, &t)?;
-                store::search::add_term(&w.tx, contract_id, &crate::domain::search::serial_term(&serial))?;
+                let t = DemoToken {
+                    serial: &serial,
+                    branch,
+                    expires,
+                    state: TokenState::Issued,
+                    user_id: Some(ids[0]),
+                    at: created_at,
+                };
+                let token_id = insert_demo_token(&mut w.tx, &enc, cfg.token, &t)?;
+                store::search::add_term(&mut w.tx, contract_id, &crate::domain::search::serial_term(&serial))?;
                 // Half of them were added at the counter, with the fee.
                 if rng.gen_bool(0.5) {
                     let amount = cfg.fees.token_add;
-                    let receipt_no = store::fees::next_receipt(&w.tx, branch)?;
+                    let receipt_no = store::fees::next_receipt(&mut w.tx, branch)?;
                     store::fees::insert(
-                        &w.tx,
+                        &mut w.tx,
                         &NewFee {
                             branch,
                             receipt_no,
-                            business_date: &business_date(created_at).format("%Y-%m-%d").to_string(),
-                            kind: "token_add",
+                            business_date: business_date(created_at),
+                            kind: FeeKind::TokenAdd,
                             contract_id: Some(contract_id),
                             user_id: Some(ids[0]),
                             amount,
@@ -444,7 +484,7 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
                             reverses: None,
                             token_id: Some(token_id),
                             staff: "demo",
-                            at: &created,
+                            at: created_at,
                             reason: None,
                         },
                     )?;
@@ -453,12 +493,12 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
                 tokens += 1;
             }
             if rng.gen_bool(0.01) {
-                let kind = CredentialKind::ALL[rng.gen_range(0..CredentialKind::ALL.len())];
+                let kind = CredentialKind::VARIANTS[rng.gen_range(0..CredentialKind::VARIANTS.len())];
                 let user = ids[rng.gen_range(0..ids.len())];
                 let threshold = cfg.threshold(kind);
-                let at = stamp(now - Duration::minutes(rng.gen_range(1..43_200)));
-                store::locks::set_failures(&w.tx, user, kind, threshold, &at)?;
-                store::locks::open_lock(&w.tx, user, kind, scope_of(kind), threshold, &at)?;
+                let at = now - Duration::minutes(rng.gen_range(1..43_200));
+                store::locks::set_failures(&mut w.tx, user, kind, threshold, at)?;
+                store::locks::open_lock(&mut w.tx, user, kind, scope_of(kind), threshold, at)?;
                 locks += 1;
             }
             if i % 4096 == 0 {
@@ -473,7 +513,7 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
         )
     });
     result?;
-    store::search::optimize(&ledger.conn)?;
-    ledger.conn.execute_batch("PRAGMA cache_size = -2000").map_err(store::StoreError::from)?;
+    store::search::optimize(ledger.db())?;
+    store::set_cache_mib(ledger.db(), 2)?;
     Ok(())
 }

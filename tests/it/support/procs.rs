@@ -165,13 +165,18 @@ pub fn now_step() -> i64 {
 
 /// The 6-digit SHA1 code of a supervisor's authenticator at `step`.
 pub fn totp_code(secret: &[u8], step: i64) -> String {
-    let p = madoguchi::domain::token::TokenParams { seed: secret, algorithm: "SHA1", digits: 6, period: 30 };
-    madoguchi::domain::token::code_at(&p, u64::try_from(step * 30).expect("positive time")).expect("code")
+    let p = madoguchi::domain::token::TokenParams {
+        seed: secret,
+        algorithm: madoguchi::domain::token::Algorithm::Sha1,
+        digits: 6,
+        period: 30,
+    };
+    madoguchi::domain::token::code_at(&p, u64::try_from(step * 30).expect("positive time"))
 }
 
 /// The demo supervisors' secret (SPEC §8) as bytes.
 pub fn demo_totp_secret() -> Vec<u8> {
-    base32(madoguchi::demo::SUPERVISOR_TOTP)
+    base32(madoguchi::service::demo::SUPERVISOR_TOTP)
 }
 
 pub fn base32(s: &str) -> Vec<u8> {

@@ -1,0 +1,104 @@
+//! The words of every error, in the staff member's language, for the screens and the
+//! command line alike. The use cases return facts; this is where they become sentences.
+
+use std::error::Error as _;
+
+use crate::domain::branch::Branch;
+use crate::domain::permission::Denied;
+use crate::i18n::{Lang, branch_label, t, tf};
+use crate::keyfile::KeyError;
+use crate::secret::SecretError;
+use crate::service::ServiceError;
+use crate::store::StoreError;
+
+/// The message a person reads for `e`. Branches are named as staff know them.
+pub fn error(lang: Lang, branches: &[Branch], e: &ServiceError) -> String {
+    match e {
+        ServiceError::Store(e) => store(lang, e),
+        ServiceError::Key(e) => match e {
+            KeyError::Missing(p) => tf(lang, "err.key_missing", &[("path", &p.display().to_string())]),
+            KeyError::Malformed(p) => tf(lang, "err.key_malformed", &[("path", &p.display().to_string())]),
+            KeyError::Exists(p) => tf(lang, "err.exists", &[("path", &p.display().to_string())]),
+            KeyError::Unreadable { path, message } => {
+                tf(lang, "err.key_unreadable", &[("path", &path.display().to_string()), ("detail", message)])
+            }
+        },
+        ServiceError::WrongKey(p) => tf(lang, "err.key_wrong", &[("path", &p.display().to_string())]),
+        ServiceError::Exists(p) => tf(lang, "err.exists", &[("path", &p.display().to_string())]),
+        ServiceError::Io { path, source } => {
+            tf(lang, "err.io", &[("detail", &format!("{}: {source}", path.display()))])
+        }
+        ServiceError::Denied(d) => match d {
+            Denied::Role => t(lang, "err.denied_role").into(),
+            Denied::OtherBranch { customer_branch } => {
+                tf(lang, "err.denied_other_branch", &[("branch", &branch_label(lang, branches, customer_branch))])
+            }
+            Denied::CounterOnly { customer_branch } => {
+                tf(lang, "err.denied_counter_only", &[("branch", &branch_label(lang, branches, customer_branch))])
+            }
+        },
+        ServiceError::Secret(SecretError::Hash) => t(lang, "err.hash").into(),
+        ServiceError::Secret(SecretError::Decrypt) => t(lang, "err.decrypt").into(),
+        ServiceError::Invalid(p) => t(lang, &p.key()).into(),
+        ServiceError::NotFound(what) => tf(lang, "err.not_found", &[("what", t(lang, &what.key()))]),
+        ServiceError::BadLogin { remaining } => tf(lang, "err.bad_login", &[("remaining", &remaining.to_string())]),
+        ServiceError::StaffLocked => t(lang, "err.staff_locked").into(),
+        ServiceError::StaffDisabled => t(lang, "err.staff_disabled").into(),
+        ServiceError::DemoOnly => t(lang, "err.demo_only").into(),
+        ServiceError::AlreadyDone { by } => tf(lang, "err.already_done", &[("by", &crate::text::inert(by))]),
+    }
+}
+
+/// The message for a ledger error.
+pub fn store(lang: Lang, e: &StoreError) -> String {
+    match e {
+        StoreError::Missing => t(lang, "err.ledger_missing").into(),
+        StoreError::ReadOnly => t(lang, "err.ledger_read_only").into(),
+        StoreError::Busy => t(lang, "err.ledger_busy").into(),
+        StoreError::Corrupt(d) => tf(lang, "err.ledger_corrupt", &[("detail", d)]),
+        StoreError::TooNew { found, known } => {
+            tf(lang, "err.ledger_too_new", &[("found", &found.to_string()), ("known", &known.to_string())])
+        }
+        StoreError::Duplicate => t(lang, "err.duplicate").into(),
+        StoreError::Damaged(d) => tf(lang, "err.ledger_damaged", &[("detail", d)]),
+        StoreError::Migration { number, source } => {
+            tf(lang, "err.ledger_migration", &[("number", &number.to_string()), ("detail", &source.to_string())])
+        }
+        StoreError::Sqlite(e) => {
+            let detail = e.source().map_or_else(|| e.to_string(), |s| format!("{e}: {s}"));
+            tf(lang, "err.ledger_other", &[("detail", &detail)])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::error::{Missing, Problem};
+    use strum::VariantArray;
+
+    #[test]
+    fn every_problem_and_missing_thing_has_words_in_both_languages() {
+        for lang in [Lang::Ja, Lang::En] {
+            for p in Problem::VARIANTS {
+                let key = p.key();
+                assert_ne!(t(lang, &key), key, "{lang:?} {p:?}");
+            }
+            for m in Missing::VARIANTS {
+                let key = m.key();
+                assert_ne!(t(lang, &key), key, "{lang:?} {m:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_refusal_for_the_branch_names_the_branch_in_either_language() {
+        let branches = crate::domain::branch::demo_branches();
+        let e = ServiceError::Denied(Denied::OtherBranch { customer_branch: "205".into() });
+        assert!(error(Lang::Ja, &branches, &e).contains("205 港支店"), "{}", error(Lang::Ja, &branches, &e));
+        assert!(error(Lang::En, &branches, &e).contains("205 Minato Branch"));
+        // An unknown code is still named, by its code.
+        let e = ServiceError::Denied(Denied::CounterOnly { customer_branch: "777".into() });
+        assert!(error(Lang::En, &branches, &e).contains("777"));
+    }
+}

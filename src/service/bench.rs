@@ -1,0 +1,168 @@
+//! The figures of `madoguchi bench`, measured on a generated ledger through the same use
+//! cases the screens call. Timing only: nothing here decides anything.
+
+use std::time::Instant;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Map, Value, json};
+
+use crate::domain::credential::CredentialKind;
+use crate::domain::permission::Session;
+use crate::store;
+
+use super::{Actor, Ledger, Result};
+
+/// The p-th percentile (0–100) of samples.
+pub fn percentile(samples: &mut [f64], p: f64) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let rank = ((p / 100.0) * (samples.len() - 1) as f64).round() as usize;
+    samples[rank.min(samples.len() - 1)]
+}
+
+pub fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// What the ledger-side measurements found.
+pub struct Figures {
+    pub customers: i64,
+    /// Query length (`"1"`…`"20"`, `"no_hit"`, `"max"`) → p99 µs.
+    pub search_p99_us: Map<String, Value>,
+    pub serial_lookup_us: f64,
+    pub handover_verify_p99_us: Option<f64>,
+    pub commit_p99_us: f64,
+    pub audit_verify_per_s: f64,
+    pub audit_intact: bool,
+}
+
+impl Ledger {
+    /// Fills a demo (scratch) ledger's audit trail up to `entries`, to measure verification
+    /// on a realistic size; refused on a real ledger.
+    pub fn fill_audit_for_bench(&mut self, entries: i64) -> Result<()> {
+        if !self.is_demo() {
+            return Err(super::ServiceError::DemoOnly);
+        }
+        let have = store::audit::count(&mut self.conn)?;
+        if have >= entries {
+            return Ok(());
+        }
+        self.write(&Actor::cli(), |w| {
+            for i in have..entries {
+                w.audit("bench.fill", "ledger", json!({ "i": i }))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Measures search, serial lookup, hand-over verification, the lockout write path and
+    /// audit verification on this (scratch) ledger of `generated` contracts.
+    pub fn measure(&mut self, session: &Session, generated: u64) -> Result<Figures> {
+        let mut rng = StdRng::seed_from_u64(42);
+        let n = store::customers::count_contracts(&mut self.conn)?;
+        // Search: prefixes of real names, kana, CIFs and phones, and queries with no hit.
+        let mut samples: Vec<String> = Vec::new();
+        for _ in 0..400 {
+            let id = rng.gen_range(1..=n.max(1));
+            if let Some(c) = store::customers::contract(&mut self.conn, id)? {
+                samples.push(match rng.gen_range(0..4) {
+                    0 => c.company,
+                    1 => c.company_kana,
+                    2 => c.cif,
+                    _ => c.phone,
+                });
+            }
+        }
+        let mut by_len = Map::new();
+        let mut worst: f64 = 0.0;
+        for len in 1..=20usize {
+            let mut times = Vec::new();
+            for s in &samples {
+                let q: String = s.chars().take(len).collect();
+                if q.chars().count() < len {
+                    continue;
+                }
+                let t = Instant::now();
+                self.find_customers(session, &q, 0, 51)?;
+                times.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+            let p99 = percentile(&mut times, 99.0);
+            worst = worst.max(p99);
+            by_len.insert(len.to_string(), json!(round2(p99)));
+        }
+        let mut no_hit = Vec::new();
+        for len in 1..=20usize {
+            for _ in 0..20 {
+                let q: String = (0..len).map(|_| char::from(b'q' + rng.gen_range(0..8u8))).collect::<String>() + "ヴ";
+                let t = Instant::now();
+                self.find_customers(session, &q, 0, 51)?;
+                no_hit.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+        let no_hit_p99 = percentile(&mut no_hit, 99.0);
+        worst = worst.max(no_hit_p99);
+        by_len.insert("no_hit".into(), json!(round2(no_hit_p99)));
+        by_len.insert("max".into(), json!(round2(worst)));
+
+        // Token lookup by serial.
+        let mut serial_times = Vec::new();
+        for _ in 0..2000 {
+            let s = format!("HT{:08}", 20_000_000 + rng.gen_range(0..generated.max(1)));
+            let t = Instant::now();
+            store::tokens::by_serial(&mut self.conn, &s)?;
+            serial_times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let serial_lookup_us = percentile(&mut serial_times, 50.0);
+
+        // One hand-over verification: decrypt the seed, check the code across the window.
+        let mut some_token = None;
+        for k in 0..1000u64 {
+            some_token = store::tokens::by_serial(&mut self.conn, &format!("HT{:08}", 20_000_000 + k))?;
+            if some_token.is_some() {
+                break;
+            }
+        }
+        let handover_verify_p99_us = some_token.map(|token| {
+            let mut times = Vec::new();
+            for _ in 0..1000 {
+                let t = Instant::now();
+                // A wrong code: the whole window is checked.
+                let _wrong = self.check_token_code(&token, "000000");
+                times.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+            round2(percentile(&mut times, 99.0))
+        });
+
+        // The lockout write path (rule + write + audit), excluding argon2. Users drawn
+        // afresh each run: the scratch ledger keeps what earlier runs wrote, and a user
+        // locked by then would be refused before any write.
+        let mut fresh = rand::thread_rng();
+        let mut commit_times = Vec::new();
+        for _ in 0..500 {
+            let login = format!("c{:07}m", 1000 + fresh.gen_range(0..generated.max(1)));
+            let Some(user) = store::customers::user_by_login_id(&mut self.conn, &login)? else { continue };
+            let t = Instant::now();
+            self.ib_record_failure(&user, CredentialKind::Pin)?;
+            commit_times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let commit_p99_us = percentile(&mut commit_times, 99.0);
+
+        // Audit verification rate, on at least 200,000 entries.
+        self.fill_audit_for_bench(200_000)?;
+        let t = Instant::now();
+        let report = self.verify_audit()?;
+        let verify_s = t.elapsed().as_secs_f64();
+        Ok(Figures {
+            customers: n,
+            search_p99_us: by_len,
+            serial_lookup_us: round2(serial_lookup_us),
+            handover_verify_p99_us,
+            commit_p99_us: round2(commit_p99_us),
+            audit_verify_per_s: (report.entries as f64 / verify_s).round(),
+            audit_intact: report.intact(),
+        })
+    }
+}

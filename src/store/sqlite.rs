@@ -1,0 +1,102 @@
+//! The embedded engine: [`Db`] over a rusqlite connection or transaction. Statements are
+//! prepared once per connection and kept (the cache is sized for every statement the
+//! store has), parameters are bound by number.
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, Transaction};
+
+use super::sql::{Arg, Db, Engine, Row, ToSql, Value};
+use super::{Result, StoreError};
+
+/// Every distinct statement of the store fits, so none is prepared twice.
+pub const STATEMENT_CACHE: usize = 256;
+
+fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[&dyn ToSql]) -> Result<()> {
+    if stmt.parameter_count() != args.len() {
+        return Err(StoreError::Damaged(format!(
+            "statement takes {} parameters, given {}",
+            stmt.parameter_count(),
+            args.len()
+        )));
+    }
+    for (i, a) in args.iter().enumerate() {
+        let arg = a.to_sql();
+        let v = match &arg {
+            Arg::Null => ValueRef::Null,
+            Arg::Int(i) => ValueRef::Integer(*i),
+            Arg::Text(s) => ValueRef::Text(s.as_bytes()),
+            Arg::Blob(b) => ValueRef::Blob(b),
+        };
+        stmt.raw_bind_parameter(i + 1, ToSqlOutput::Borrowed(v))?;
+    }
+    Ok(())
+}
+
+fn value(v: ValueRef<'_>) -> Result<Value> {
+    Ok(match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Text(t) => {
+            Value::Text(std::str::from_utf8(t).map_err(|_| StoreError::Damaged("text is not UTF-8".into()))?.to_owned())
+        }
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        ValueRef::Real(_) => return Err(StoreError::Damaged("a real number where none belongs".into())),
+    })
+}
+
+fn execute(conn: &Connection, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, args)?;
+    Ok(stmt.raw_execute()?)
+}
+
+fn each(conn: &Connection, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, args)?;
+    let n = stmt.column_count();
+    let mut rows = stmt.raw_query();
+    while let Some(r) = rows.next()? {
+        let mut values = Vec::with_capacity(n);
+        for i in 0..n {
+            values.push(value(r.get_ref(i)?)?);
+        }
+        f(Row::new(values))?;
+    }
+    Ok(())
+}
+
+impl Db for Connection {
+    fn engine(&self) -> Engine {
+        Engine::Sqlite
+    }
+
+    fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
+        execute(self, sql, args)
+    }
+
+    fn each(&mut self, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        each(self, sql, args, f)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.execute_batch(sql)?)
+    }
+}
+
+impl Db for Transaction<'_> {
+    fn engine(&self) -> Engine {
+        Engine::Sqlite
+    }
+
+    fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
+        execute(self, sql, args)
+    }
+
+    fn each(&mut self, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        each(self, sql, args, f)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.execute_batch(sql)?)
+    }
+}

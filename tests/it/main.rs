@@ -1,0 +1,15 @@
+//! The integration tests, in one binary: the command line as a real process, the screens
+//! as snapshots, workflows in a pseudo-terminal, properties with hostile input, the
+//! permission matrix, crashes and concurrency. Shared helpers are in `support`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod cli;
+mod concurrency;
+mod crash;
+mod flows;
+mod hostile;
+mod permissions;
+mod screens;

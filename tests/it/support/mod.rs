@@ -1,0 +1,6 @@
+//! What the integration tests share: running the real binary, a pseudo-terminal that reads
+//! its screen, and the worker processes of the crash and concurrency tests.
+
+pub mod peek;
+pub mod procs;
+pub mod pty;
