@@ -22,6 +22,12 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
     let tick = Duration::from_millis(250);
     while !app.quit {
         terminal.draw(|f| crate::ui::render(app, f))?;
+        // The test of the panic hook: a debug build panics after its first frame when asked,
+        // so a test can prove the terminal comes back usable. Release builds have no such path.
+        #[cfg(debug_assertions)]
+        if std::env::var_os("MADOGUCHI_TEST_PANIC").is_some() {
+            panic!("MADOGUCHI_TEST_PANIC was set");
+        }
         if event::poll(tick)?
             && let Event::Key(key) = event::read()?
             && let Some(action) = crate::keys::action_for(key, app.place(), app.field())

@@ -146,7 +146,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
 /// at the default path, the demo ledger is made first so a new user can try everything.
 pub fn terminal_app(ctx: &Context) -> Result<Outcome, Failure> {
     let ledger = match Ledger::open(&ctx.db, ctx.cfg.clone()) {
-        Err(ServiceError::Store(crate::store::StoreError::Missing)) if ctx.default_db => {
+        Err(e) if e.is_missing_ledger() && ctx.default_db => {
             // In a child process, so that the dozens of argon2 hashes of the demo scenarios
             // do not leave their memory behind in the app that runs all day.
             let exe = std::env::current_exe().map_err(|e| Failure(e.to_string()))?;

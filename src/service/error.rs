@@ -51,6 +51,13 @@ pub enum ServiceError {
     AlreadyDone { by: String },
 }
 
+impl ServiceError {
+    /// No ledger at the path (a first start creates the demo ledger there).
+    pub fn is_missing_ledger(&self) -> bool {
+        matches!(self, Self::Store(StoreError::Missing))
+    }
+}
+
 impl From<Problem> for ServiceError {
     fn from(p: Problem) -> Self {
         Self::Invalid(p)

@@ -45,6 +45,27 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system clock moved by a fixed offset.
+pub struct OffsetClock(pub chrono::Duration);
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.0
+    }
+}
+
+/// The clock a ledger opens with: the system's. A debug build (the binary the tests run)
+/// also reads `MADOGUCHI_TEST_CLOCK_OFFSET_S`, seconds added to it, so that a workflow test
+/// runs every process it starts at one chosen time of the business day and never across
+/// midnight in Japan; a release build ignores the variable.
+pub fn default_clock() -> Box<dyn Clock> {
+    #[cfg(debug_assertions)]
+    if let Some(secs) = std::env::var("MADOGUCHI_TEST_CLOCK_OFFSET_S").ok().and_then(|v| v.parse::<i64>().ok()) {
+        return Box::new(OffsetClock(chrono::Duration::seconds(secs)));
+    }
+    Box::new(SystemClock)
+}
+
 /// A clock the tests move by hand.
 #[derive(Clone)]
 pub struct ManualClock(pub std::sync::Arc<std::sync::Mutex<DateTime<Utc>>>);
@@ -179,7 +200,7 @@ impl Ledger {
         let demo = store::meta::get(&mut conn, "demo")?.as_deref() == Some("1");
         let seal = seal_path(&key_path);
         audit::clean_stale_seal_temps(&seal);
-        Ok(Self { conn, keys, cfg, clock: Box::new(SystemClock), seal_path: Some(seal), demo })
+        Ok(Self { conn, keys, cfg, clock: default_clock(), seal_path: Some(seal), demo })
     }
 
     /// Creates a new ledger file and its key; refuses to touch existing ones.
@@ -204,8 +225,7 @@ impl Ledger {
             }
         };
         let _ = std::fs::remove_file(seal_path(&key_path));
-        let mut ledger =
-            Self { conn, keys, cfg, clock: Box::new(SystemClock), seal_path: Some(seal_path(&key_path)), demo };
+        let mut ledger = Self { conn, keys, cfg, clock: default_clock(), seal_path: Some(seal_path(&key_path)), demo };
         ledger.initialise(demo)?;
         Ok(ledger)
     }

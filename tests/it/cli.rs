@@ -76,8 +76,11 @@ impl Env {
 
     /// The binary with `--db` set and the environment that could redirect it removed.
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("madoguchi").expect("the madoguchi binary");
-        cmd.env_remove("MADOGUCHI_DB").env_remove("MADOGUCHI_CONFIG").current_dir(self.dir.path());
+        let mut cmd = Command::new(crate::support::run::BIN);
+        for k in crate::support::run::inherited() {
+            cmd.env_remove(k);
+        }
+        cmd.current_dir(self.dir.path());
         cmd.arg("--db").arg(&self.db);
         cmd
     }
@@ -710,10 +713,8 @@ fn concurrent_attempts_with_one_otp_code_accept_it_once() {
         let code = env.token_code("HT10000005");
         let children: Vec<_> = (0..24)
             .map(|_| {
-                let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"));
-                cmd.env_remove("MADOGUCHI_DB")
-                    .env_remove("MADOGUCHI_CONFIG")
-                    .arg("--db")
+                let mut cmd = crate::support::run::command();
+                cmd.arg("--db")
                     .arg(&env.db)
                     .args(["ib", "verify", "--login-id", "sakura-m", "--secret", "otp", "--json"])
                     .stdin(std::process::Stdio::piped())

@@ -324,32 +324,67 @@ type LockFacts = (i64, i64, String, Option<String>, Option<String>);
 /// id, user, kind, state, payload, decided_by
 type RequestFacts = (i64, i64, String, String, String, Option<String>);
 
-/// Checks the ledger after the last kill; returns how many operations of each kind were
-/// reported.
+/// The ledger after the last kill, as the invariants below read it.
+struct Seen<'a> {
+    conn: &'a rusqlite::Connection,
+    audit: &'a [AuditRow],
+    by_seq: HashMap<i64, &'a AuditRow>,
+    /// login → (user id, audit subject)
+    pool: HashMap<String, (i64, String)>,
+    subject_of_id: HashMap<i64, String>,
+}
+
+impl Seen<'_> {
+    /// The request an entry is about.
+    fn request_of(&self, a: &AuditRow) -> Option<i64> {
+        a.details["request"].as_i64()
+    }
+
+    /// How many entries of `action` satisfy `f`.
+    fn entries(&self, action: &str, f: &dyn Fn(&AuditRow) -> bool) -> usize {
+        self.audit.iter().filter(|a| a.action == action && f(a)).count()
+    }
+}
+
+/// Checks the ledger after the last kill, one named invariant after another; returns how
+/// many operations of each kind were reported.
 fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) -> BTreeMap<String, usize> {
     let mut l = Ledger::open(db, Config::default()).expect("open after the kills");
     let report = l.verify_audit().expect("verify");
     assert!(report.intact() && report.sealed, "seed {seed}: audit chain {report:?}");
     let pk = peek::open(db);
-    let conn = &pk;
-    assert_eq!(procs::integrity_problems(conn), Vec::<String>::new(), "seed {seed}: integrity");
-    let audit = procs::audit_rows(conn);
-    let by_seq: HashMap<i64, &AuditRow> = audit.iter().map(|a| (a.seq, a)).collect();
-    let mut problems: Vec<String> = Vec::new();
-
-    // The pool's users and subjects.
+    assert_eq!(procs::integrity_problems(&pk), Vec::<String>::new(), "seed {seed}: integrity");
+    let audit = procs::audit_rows(&pk);
     let mut pool: HashMap<String, (i64, String)> = HashMap::new();
     for login in users {
-        let u = peek::user_by_login_id(conn, login).expect("q").expect("user");
+        let u = peek::user_by_login_id(&pk, login).expect("q").expect("user");
         pool.insert(login.clone(), (u.id, format!("contract:{}/user:{}", u.contract_id, u.id)));
     }
-    let subject_of_id: HashMap<i64, String> = pool.values().map(|(id, s)| (*id, s.clone())).collect();
-    let req = |a: &AuditRow| a.details["request"].as_i64();
-    let entries = |action: &str, f: &dyn Fn(&AuditRow) -> bool| -> usize {
-        audit.iter().filter(|a| a.action == action && f(a)).count()
+    let v = Seen {
+        conn: &pk,
+        audit: &audit,
+        by_seq: audit.iter().map(|a| (a.seq, a)).collect(),
+        subject_of_id: pool.values().map(|(id, s)| (*id, s.clone())).collect(),
+        pool,
     };
+    let (stats, reported) = every_reported_operation_is_on_the_ledger(&v, done);
+    for (name, problems) in [
+        ("every reported operation is on the ledger", reported),
+        ("nothing is half-written", nothing_is_half_written(&v)),
+        ("R1 and R7 replayed from the trail agree with the rows", lockout_replayed_from_the_trail(&v)),
+    ] {
+        assert!(problems.is_empty(), "seed {seed}: {name}: {} problems:\n{}", problems.len(), problems.join("\n"));
+    }
+    stats
+}
 
-    // 1. Every reported operation is in the ledger.
+/// Each operation a worker reported before it was killed is in the ledger, with the
+/// entries and rows it wrote. Returns the operations by kind, and the problems.
+fn every_reported_operation_is_on_the_ledger(
+    v: &Seen<'_>,
+    done: &[(u32, String)],
+) -> (BTreeMap<String, usize>, Vec<String>) {
+    let mut problems: Vec<String> = Vec::new();
     let mut stats: BTreeMap<String, usize> = BTreeMap::new();
     for (round, op) in done {
         let f: Vec<&str> = op.split(' ').collect();
@@ -357,10 +392,10 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
         let mut fail = |what: String| problems.push(format!("round {round} `{op}`: {what}"));
         match f.as_slice() {
             ["ibfail", login, failures, seq] => {
-                let e = by_seq.get(&seq.parse::<i64>().unwrap());
+                let e = v.by_seq.get(&seq.parse::<i64>().unwrap());
                 let ok = e.is_some_and(|e| {
                     e.action == "ib.failure"
-                        && e.subject == pool[*login].1
+                        && e.subject == v.pool[*login].1
                         && e.details["failures"].as_u64() == Some(failures.parse().unwrap())
                 });
                 if !ok {
@@ -369,20 +404,23 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
             }
             ["ibok", login, seq] => {
                 let seq: i64 = seq.parse().unwrap();
-                if seq > 0 && !by_seq.get(&seq).is_some_and(|e| e.action == "ib.reset" && e.subject == pool[*login].1) {
-                    fail(format!("entry is {:?}", by_seq.get(&seq)));
+                if seq > 0
+                    && !v.by_seq.get(&seq).is_some_and(|e| e.action == "ib.reset" && e.subject == v.pool[*login].1)
+                {
+                    fail(format!("entry is {:?}", v.by_seq.get(&seq)));
                 }
             }
             ["guidance", user_id, seq] => {
-                let e = by_seq.get(&seq.parse::<i64>().unwrap());
-                let subject = &subject_of_id[&user_id.parse::<i64>().unwrap()];
+                let e = v.by_seq.get(&seq.parse::<i64>().unwrap());
+                let subject = &v.subject_of_id[&user_id.parse::<i64>().unwrap()];
                 if !e.is_some_and(|e| e.action == "guidance.given" && &e.subject == subject && e.actor == "clerk101") {
                     fail(format!("entry is {e:?}"));
                 }
             }
             ["unlock", lock, reason] => {
                 let lock: i64 = lock.parse().unwrap();
-                let row: Option<(Option<String>, Option<String>, Option<String>)> = conn
+                let row: Option<(Option<String>, Option<String>, Option<String>)> = v
+                    .conn
                     .query_row("SELECT cleared_by, clear_kind, clear_reason FROM locks WHERE id = ?1", [lock], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     })
@@ -392,7 +430,7 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
                 if row.as_ref() != Some(&want) {
                     fail(format!("lock row is {row:?}"));
                 }
-                let n = entries("lock.clear", &|a| {
+                let n = v.entries("lock.clear", &|a| {
                     a.details["lock"].as_i64() == Some(lock) && a.details["reason"].as_str() == Some(reason)
                 });
                 if n != 1 {
@@ -401,7 +439,8 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
             }
             ["unlock-request", lock, request, reason] => {
                 let (lock, request): (i64, i64) = (lock.parse().unwrap(), request.parse().unwrap());
-                let row: Option<(String, String)> = conn
+                let row: Option<(String, String)> = v
+                    .conn
                     .query_row("SELECT kind, payload FROM requests WHERE id = ?1", [request], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })
@@ -414,13 +453,14 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
                 if !ok {
                     fail(format!("request row is {row:?}"));
                 }
-                if entries("request.create", &|a| req(a) == Some(request)) != 1 {
+                if v.entries("request.create", &|a| v.request_of(a) == Some(request)) != 1 {
                     fail("no single request.create entry".into());
                 }
             }
             ["form", form_no, request] => {
                 let request: i64 = request.parse().unwrap();
-                let row: Option<i64> = conn
+                let row: Option<i64> = v
+                    .conn
                     .query_row("SELECT request_id FROM forms WHERE branch = '101' AND form_no = ?1", [form_no], |r| {
                         r.get(0)
                     })
@@ -429,8 +469,8 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
                 if row != Some(request) {
                     fail(format!("form row points at {row:?}"));
                 }
-                let n = entries("form.submit", &|a| {
-                    req(a) == Some(request) && a.details["form_no"].as_str() == Some(form_no)
+                let n = v.entries("form.submit", &|a| {
+                    v.request_of(a) == Some(request) && a.details["form_no"].as_str() == Some(form_no)
                 });
                 if n != 1 {
                     fail(format!("{n} form.submit entries"));
@@ -438,7 +478,8 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
             }
             ["approve", request, _kind, sup] => {
                 let request: i64 = request.parse().unwrap();
-                let row: Option<(String, Option<String>)> = conn
+                let row: Option<(String, Option<String>)> = v
+                    .conn
                     .query_row("SELECT state, decided_by FROM requests WHERE id = ?1", [request], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })
@@ -450,7 +491,8 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
             }
             ["reject", request, reason] => {
                 let request: i64 = request.parse().unwrap();
-                let row: Option<(String, Option<String>)> = conn
+                let row: Option<(String, Option<String>)> = v
+                    .conn
                     .query_row("SELECT state, reason FROM requests WHERE id = ?1", [request], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })
@@ -464,24 +506,30 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
         }
     }
 
-    // 2. Nothing is half-written: every lock, request and form of the pool has exactly the
-    //    entries its transaction writes, and the entries agree with the rows.
-    let locks: Vec<LockFacts> = conn
+    (stats, problems)
+}
+
+/// Every lock, request and form of the pool has exactly the entries its transaction
+/// writes, and the entries agree with the rows.
+fn nothing_is_half_written(v: &Seen<'_>) -> Vec<String> {
+    let mut problems: Vec<String> = Vec::new();
+    let locks: Vec<LockFacts> = v
+        .conn
         .prepare(
             "SELECT id, user_id, credential, cleared_at, clear_kind FROM locks
              WHERE user_id IN (SELECT value FROM json_each(?1))",
         )
         .unwrap()
-        .query_map([serde_json::to_string(&subject_of_id.keys().collect::<Vec<_>>()).unwrap()], |r| {
+        .query_map([serde_json::to_string(&v.subject_of_id.keys().collect::<Vec<_>>()).unwrap()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     for (id, user_id, credential, cleared_at, clear_kind) in &locks {
-        let subject = &subject_of_id[user_id];
-        let opened = entries("lock.open", &|a| a.details["lock"].as_i64() == Some(*id) && &a.subject == subject);
-        let cleared = entries("lock.clear", &|a| a.details["lock"].as_i64() == Some(*id) && &a.subject == subject);
+        let subject = &v.subject_of_id[user_id];
+        let opened = v.entries("lock.open", &|a| a.details["lock"].as_i64() == Some(*id) && &a.subject == subject);
+        let cleared = v.entries("lock.clear", &|a| a.details["lock"].as_i64() == Some(*id) && &a.subject == subject);
         if opened != 1 || credential != "login" {
             problems.push(format!("lock {id} ({credential}): {opened} lock.open entries"));
         }
@@ -494,32 +542,34 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
             _ => {}
         }
     }
-    let requests: Vec<RequestFacts> = conn
+    let requests: Vec<RequestFacts> = v
+        .conn
         .prepare(
             "SELECT id, user_id, kind, state, payload, decided_by FROM requests
              WHERE user_id IN (SELECT value FROM json_each(?1))",
         )
         .unwrap()
-        .query_map([serde_json::to_string(&subject_of_id.keys().collect::<Vec<_>>()).unwrap()], |r| {
+        .query_map([serde_json::to_string(&v.subject_of_id.keys().collect::<Vec<_>>()).unwrap()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
         })
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     for (id, user_id, kind, state, payload, decided_by) in &requests {
-        let subject = &subject_of_id[user_id];
+        let subject = &v.subject_of_id[user_id];
         let p: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
-        let mine = |a: &AuditRow| req(a) == Some(*id) && &a.subject == subject;
+        let mine = |a: &AuditRow| v.request_of(a) == Some(*id) && &a.subject == subject;
         let created = match kind.as_str() {
-            "unlock" => entries("request.create", &mine),
+            "unlock" => v.entries("request.create", &mine),
             "form_pin" => {
                 let forms: i64 =
-                    conn.query_row("SELECT count(*) FROM forms WHERE request_id = ?1", [id], |r| r.get(0)).unwrap();
+                    v.conn.query_row("SELECT count(*) FROM forms WHERE request_id = ?1", [id], |r| r.get(0)).unwrap();
                 if forms != 1 {
                     problems.push(format!("request {id} has {forms} form rows"));
                 }
                 for (_, secret_id) in p["secret_ids"].as_object().into_iter().flatten() {
-                    let hashes: i64 = conn
+                    let hashes: i64 = v
+                        .conn
                         .query_row("SELECT count(*) FROM secret_hashes WHERE id = ?1", [secret_id.as_i64()], |r| {
                             r.get(0)
                         })
@@ -528,7 +578,7 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
                         problems.push(format!("request {id}: secret hash {secret_id} missing"));
                     }
                 }
-                entries("form.submit", &mine)
+                v.entries("form.submit", &mine)
             }
             other => {
                 problems.push(format!("request {id} of unexpected kind {other}"));
@@ -538,8 +588,8 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
         if created != 1 {
             problems.push(format!("request {id} ({kind}) has {created} creation entries"));
         }
-        let approvals = entries("request.approve", &mine);
-        let rejections = entries("request.reject", &mine);
+        let approvals = v.entries("request.approve", &mine);
+        let rejections = v.entries("request.reject", &mine);
         let expected = match state.as_str() {
             "pending" => (0, 0),
             "approved" => (1, 0),
@@ -552,23 +602,24 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
             let effect = match kind.as_str() {
                 "unlock" => {
                     let lock = p["lock"].as_i64().unwrap_or_default();
-                    let row: Option<Option<String>> = conn
+                    let row: Option<Option<String>> = v
+                        .conn
                         .query_row("SELECT cleared_by FROM locks WHERE id = ?1", [lock], |r| r.get(0))
                         .optional()
                         .unwrap();
                     if row != Some(decided_by.clone()) {
                         problems.push(format!("approved unlock request {id}: lock {lock} cleared by {row:?}"));
                     }
-                    entries("lock.clear", &|a| mine(a) && a.details["lock"].as_i64() == Some(lock))
+                    v.entries("lock.clear", &|a| mine(a) && a.details["lock"].as_i64() == Some(lock))
                 }
-                _ => entries("credential.reset", &mine),
+                _ => v.entries("credential.reset", &mine),
             };
             if effect != 1 {
                 problems.push(format!("approved {kind} request {id}: {effect} effect entries"));
             }
         }
     }
-    let orphan_forms: i64 = conn
+    let orphan_forms: i64 = v.conn
         .query_row(
             "SELECT count(*) FROM forms f WHERE request_id IS NULL OR NOT EXISTS (SELECT 1 FROM requests q WHERE q.id = f.request_id)",
             [],
@@ -579,12 +630,17 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
         problems.push(format!("{orphan_forms} forms without their request"));
     }
 
-    // 3. R1 and R7, replayed from the audit trail of each pool user, agree with the rows:
-    //    counts go up one by one, the sixth opens the lock, nothing counts while locked, an
-    //    unlock clears the count, the third unlock in the window is a request.
-    for (login, (user_id, subject)) in &pool {
+    problems
+}
+
+/// R1 and R7 replayed from each pool user's trail agree with the rows: counts go up one
+/// by one, the sixth opens the lock, nothing counts while locked, an unlock clears the
+/// count, the third unlock in the window is a request.
+fn lockout_replayed_from_the_trail(v: &Seen<'_>) -> Vec<String> {
+    let mut problems: Vec<String> = Vec::new();
+    for (login, (user_id, subject)) in &v.pool {
         let (mut count, mut open, mut unlocks) = (0u64, None::<i64>, 0usize);
-        for a in audit.iter().filter(|a| &a.subject == subject) {
+        for a in v.audit.iter().filter(|a| &a.subject == subject) {
             let mut bad = |what: &str| problems.push(format!("{login} seq {}: {what} ({:?})", a.seq, a.details));
             match a.action.as_str() {
                 "ib.failure" => {
@@ -624,15 +680,14 @@ fn check_ledger(db: &Path, users: &[String], done: &[(u32, String)], seed: u64) 
                 _ => {}
             }
         }
-        let stored = peek::failures(conn, *user_id, "login").unwrap();
+        let stored = peek::failures(v.conn, *user_id, "login").unwrap();
         if u64::from(stored) != count {
             problems.push(format!("{login}: failure_counts says {stored}, the audit trail {count}"));
         }
-        let open_now: Vec<i64> = peek::open_locks(conn, *user_id).unwrap().iter().map(|k| k.id).collect();
+        let open_now: Vec<i64> = peek::open_locks(v.conn, *user_id).unwrap().iter().map(|k| k.id).collect();
         if open_now != open.into_iter().collect::<Vec<_>>() {
             problems.push(format!("{login}: open locks {open_now:?}, the audit trail {open:?}"));
         }
     }
-    assert!(problems.is_empty(), "seed {seed}: {} problems:\n{}", problems.len(), problems.join("\n"));
-    stats
+    problems
 }

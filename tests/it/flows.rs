@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::support::pty::{Term, demo_ledger, key, madoguchi};
+use crate::support::run::totp;
 
 fn query_i64(db: &std::path::Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).expect("open ledger");
@@ -40,7 +41,7 @@ fn clerk_finds_yamada_by_zengin_kana_and_sees_the_masters_lock() {
     t.send(key::CTRL_Q).wait_for("ログアウトしますか").send("y").wait_for("ログアウトしました");
     t.send(key::CTRL_Q).wait_for("終了しますか").send("y");
     assert!(t.wait_exit().success());
-    let (code, _) = madoguchi(&db, &["audit", "verify"], "");
+    let (code, _, _) = madoguchi(&db, &["audit", "verify"], "");
     assert_eq!(code, 0);
 }
 
@@ -79,7 +80,7 @@ fn hostile_company_name_is_shown_inert() {
     let db = demo_ledger(dir.path(), 0);
     {
         // A company name with a clear-screen escape, as a hostile import might carry.
-        let mut ledger = madoguchi::service::Ledger::open(&db, madoguchi::config::Config::default()).expect("open");
+        let mut ledger = open_at_noon(&db);
         let users = [madoguchi::service::customers::NewCustomerUser {
             login_id: "evil-m",
             name: "悪\x1b]0;pwned\x07意",
@@ -115,10 +116,10 @@ fn hostile_company_name_is_shown_inert() {
 /// `ib login` with a wrong password until suspended, as the customer would.
 fn lock_out_by_ib(db: &std::path::Path, login_id: &str) {
     for n in 1..=6 {
-        let (code, json) = madoguchi(db, &["ib", "login", "--login-id", login_id, "--json"], "Wrong-pass9\n");
+        let (code, json, _) = madoguchi(db, &["ib", "login", "--login-id", login_id, "--json"], "Wrong-pass9\n");
         assert_eq!(code, 10, "attempt {n}: {json}");
     }
-    let (code, json) = madoguchi(db, &["ib", "login", "--login-id", login_id, "--json"], "Login-pass1\n");
+    let (code, json, _) = madoguchi(db, &["ib", "login", "--login-id", login_id, "--json"], "Login-pass1\n");
     assert_eq!(code, 11, "suspended now: {json}");
     assert!(json.contains("\"suspended\":\"service\""), "{json}");
 }
@@ -146,7 +147,7 @@ fn counter_unlock_after_ib_lockout() {
     t.send(key::TAB).send(key::TAB).send(key::DOWN).send(key::TAB).send(key::DOWN).send(key::TAB);
     t.type_text("本人来店、誤入力のため").send(key::ENTER).wait_for("ロックを解除しますか").send("y");
     t.wait_for("ロックを解除しました").wait_for("yamada-g1 の詳細");
-    let (code, json) = madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1", "--json"], "Login-pass1\n");
+    let (code, json, _) = madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1", "--json"], "Login-pass1\n");
     assert_eq!(code, 0, "{json}");
     let conn = rusqlite::Connection::open(&db).expect("open");
     let (by, kind, identity, reason): (String, String, String, String) = conn
@@ -200,7 +201,7 @@ fn otp_lock_leaves_login_working_until_lifted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = demo_ledger(dir.path(), 0);
     // みなと物流's master is OTP-suspended in the demo: OTP refused, login fine.
-    let (code, json) =
+    let (code, json, _) =
         madoguchi(&db, &["ib", "verify", "--login-id", "minato-m", "--secret", "otp", "--json"], "123456\n");
     assert_eq!(code, 11, "{json}");
     assert!(json.contains("\"suspended\":\"otp\""), "{json}");
@@ -215,9 +216,9 @@ fn otp_lock_leaves_login_working_until_lifted() {
         .wait_for("ロックを解除しますか")
         .send("y")
         .wait_for("ロックを解除しました");
-    let (code, code_text) = madoguchi(&db, &["tokens", "code", "HT10000003"], "");
+    let (code, code_text, _) = madoguchi(&db, &["tokens", "code", "HT10000003"], "");
     assert_eq!(code, 0);
-    let (code, json) = madoguchi(
+    let (code, json, _) = madoguchi(
         &db,
         &["ib", "verify", "--login-id", "minato-m", "--secret", "otp", "--json"],
         &format!("{}\n", code_text.trim()),
@@ -233,7 +234,7 @@ fn third_unlock_in_thirty_days_waits_for_a_supervisor() {
     // Two unlocks already this month, through the same use case the screen calls.
     for _ in 0..2 {
         lock_out_by_ib(&db, "yamada-g1");
-        let mut ledger = madoguchi::service::Ledger::open(&db, madoguchi::config::Config::default()).expect("open");
+        let mut ledger = open_at_noon(&db);
         let clerk = ledger.staff_login("clerk101", &secrecy::SecretString::from("demo-pass-1")).expect("login");
         let lock: i64 = crate::support::peek::open(&db)
             .query_row(
@@ -324,16 +325,7 @@ fn another_branch_cannot_unlock_and_two_terminals_do_not_lift_twice() {
 
 /// The demo supervisors' current authenticator code, `steps` periods from now.
 fn supervisor_code(steps: i64) -> String {
-    let seed =
-        data_encoding::BASE32_NOPAD.decode(madoguchi::service::demo::SUPERVISOR_TOTP.as_bytes()).expect("base32");
-    let p = madoguchi::domain::token::TokenParams {
-        seed: &seed,
-        algorithm: madoguchi::domain::token::Algorithm::Sha1,
-        digits: 6,
-        period: 30,
-    };
-    let now = chrono::Utc::now().timestamp() + steps * 30;
-    madoguchi::domain::token::code_at(&p, u64::try_from(now).expect("time"))
+    totp::code_at_noon(&totp::demo_secret(), steps)
 }
 
 /// Keys a form from the Customer screen of `login_id`: kind (↓ presses from the first
@@ -371,10 +363,10 @@ fn password_form_approved_by_a_supervisor_then_changed_by_the_customer() {
     sup.log_in("super101", "demo-pass-1").wait_for("ホーム").wait_for("検印待ち  1");
     approve_first(&mut sup, &supervisor_code(0));
     sup.wait_for("承認しました").wait_for("検印待ちはありません");
-    let (code, json) = madoguchi(&db, &["ib", "login", "--login-id", "yamada-m", "--json"], "New-pass123\n");
+    let (code, json, _) = madoguchi(&db, &["ib", "login", "--login-id", "yamada-m", "--json"], "New-pass123\n");
     assert_eq!(code, 12, "{json}");
     assert!(json.contains("must_change"), "{json}");
-    let (code, json) = madoguchi(
+    let (code, json, _) = madoguchi(
         &db,
         &["ib", "change-password", "--login-id", "yamada-m", "--kind", "login", "--json"],
         "New-pass123\nMy-own-pass7\n",
@@ -457,14 +449,7 @@ fn rejection_reason_reaches_the_clerk_and_two_terminals_decide_once() {
 
 /// A code of a seed we imported ourselves, `steps` periods from now.
 fn code_of(seed: &[u8], steps: i64) -> String {
-    let p = madoguchi::domain::token::TokenParams {
-        seed,
-        algorithm: madoguchi::domain::token::Algorithm::Sha1,
-        digits: 6,
-        period: 30,
-    };
-    let now = chrono::Utc::now().timestamp() + steps * 30;
-    madoguchi::domain::token::code_at(&p, u64::try_from(now).expect("time"))
+    totp::code_at_noon(seed, steps)
 }
 
 /// Chooses the step on the Hard token screen by pressing ↑ to the top, then ↓ `n` times.
@@ -483,14 +468,14 @@ fn import_add_hand_over_lose_reissue_and_use_a_token() {
     let db = demo_ledger(dir.path(), 0);
     // The vendor's CSV for branch 101: two tokens with seeds we know.
     let seeds = [b"imported-seed-number-1".to_vec(), b"imported-seed-number-2".to_vec()];
-    let expires = (chrono::Utc::now() + chrono::Duration::days(900)).format("%Y-%m-%d");
+    let expires = (crate::support::run::noon_now() + chrono::Duration::days(900)).format("%Y-%m-%d");
     let mut csv = String::from("serial,secret,algorithm,digits,period,expires\r\n");
     for (i, s) in seeds.iter().enumerate() {
         csv.push_str(&format!("IMP000{},hex:{},SHA1,6,30,{expires}\r\n", i + 1, hex::encode(s)));
     }
     let file = dir.path().join("tokens.csv");
     std::fs::write(&file, csv).expect("write csv");
-    let (code, json) =
+    let (code, json, _) =
         madoguchi(&db, &["tokens", "import", file.to_str().expect("path"), "--branch", "101", "--json"], "");
     assert_eq!(code, 0, "{json}");
     assert!(json.contains("\"imported\":2") && json.contains("\"branch\":\"101\""), "{json}");
@@ -513,7 +498,7 @@ fn import_add_hand_over_lose_reissue_and_use_a_token() {
     choose_step(&mut clerk, 1);
     clerk.send(key::TAB).type_text("000000").send(key::ENTER).send("y").wait_for("トークンのコードが一致しません");
     // The code on the device, as `tokens code` shows it on a demo ledger.
-    let (_, on_device) = madoguchi(&db, &["tokens", "code", "IMP0001"], "");
+    let (_, on_device, _) = madoguchi(&db, &["tokens", "code", "IMP0001"], "");
     clerk.type_text(on_device.trim()).send(key::ENTER).send("y").wait_for("トークン IMP0001 を受け渡しました");
     let otp = |steps| format!("{}\n", code_of(&seeds[0], steps));
     assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "otp"], &otp(1)).0, 0);
@@ -528,7 +513,7 @@ fn import_add_hand_over_lose_reissue_and_use_a_token() {
     // A telephone operator cannot reissue: that is a counter procedure.
     choose_step(&mut tel, 3);
     tel.send(key::ENTER).send("y").wait_for("窓口でのお手続きが必要です");
-    let (code, json) =
+    let (code, json, _) =
         madoguchi(&db, &["ib", "verify", "--login-id", "yamada-g1", "--secret", "otp", "--json"], &otp(1));
     assert_eq!(code, 11, "{json}");
     assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1"], "Login-pass1\n").0, 0);
@@ -603,8 +588,8 @@ fn fee_reversal_needs_approval_and_the_csv_matches_the_screen() {
     clerk.send(key::DOWN).send(key::TAB).send(key::TAB).type_text("金額誤り").send(key::ENTER);
     clerk.wait_for("取消・免除を依頼しますか").send("y").wait_for("役席の承認待ち");
     // Not posted until approved.
-    let today = madoguchi::format::date(madoguchi::format::business_date(chrono::Utc::now()));
-    let (_, json) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--json"], "");
+    let today = madoguchi::format::date(madoguchi::format::business_date(crate::support::run::noon_now()));
+    let (_, json, _) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--json"], "");
     assert!(json.contains("\"total\":4400"), "{json}");
     let mut sup = Term::start(&db, &[], 80, 24);
     sup.log_in("super101", "demo-pass-1").wait_for("ホーム");
@@ -613,13 +598,13 @@ fn fee_reversal_needs_approval_and_the_csv_matches_the_screen() {
     // The journal now has the reversal as a third receipt, and totals of 2,200.
     clerk.send(key::ESC).send("j").wait_for("日計（3 件）").wait_for("No.2取消");
     clerk.wait_for("総計 3 件　金額 2,000円　消費税 200円　合計 2,200円");
-    let (code, csv) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--csv"], "");
+    let (code, csv, _) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--csv"], "");
     assert_eq!(code, 0);
     assert!(csv.starts_with('\u{feff}') && csv.contains("\r\n"), "BOM and CRLF for Excel");
     let total_row = csv.lines().find(|l| l.contains(",,total,")).expect("total row");
     assert!(total_row.ends_with(",2000,200,2200,,,,"), "{total_row}");
     assert!(csv.lines().any(|l| l.contains(",reversal,") && l.contains(",-2000,-200,-2200,2,")), "{csv}");
-    let (_, json) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--json"], "");
+    let (_, json, _) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--json"], "");
     assert!(json.contains("\"total\":2200") && json.contains("\"entries\":3"), "{json}");
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
 }
@@ -628,7 +613,7 @@ fn fee_reversal_needs_approval_and_the_csv_matches_the_screen() {
 fn expiring_tokens_and_a_replacement_by_mail() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = demo_ledger(dir.path(), 0);
-    let (code, json) = madoguchi(&db, &["tokens", "expiring", "--json"], "");
+    let (code, json, _) = madoguchi(&db, &["tokens", "expiring", "--json"], "");
     assert_eq!(code, 0);
     assert!(json.contains("HT10000005") && json.contains("sakura-m"), "{json}");
     let mut clerk = Term::start(&db, &[], 80, 24);
@@ -645,9 +630,9 @@ fn expiring_tokens_and_a_replacement_by_mail() {
         })
         .expect("mailed");
     // The old token still works until the new one is first used; then it is retired.
-    let (_, old) = madoguchi(&db, &["tokens", "code", "HT10000005"], "");
+    let (_, old, _) = madoguchi(&db, &["tokens", "code", "HT10000005"], "");
     assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "sakura-m", "--secret", "otp"], &old).0, 0);
-    let (_, new) = madoguchi(&db, &["tokens", "code", &serial], "");
+    let (_, new, _) = madoguchi(&db, &["tokens", "code", &serial], "");
     assert_eq!(madoguchi(&db, &["ib", "verify", "--login-id", "sakura-m", "--secret", "otp"], &new).0, 0);
     assert_eq!(query_i64(&db, "SELECT count(*) FROM tokens WHERE serial = 'HT10000005' AND state = 'retired'"), 1);
     assert_eq!(
@@ -720,7 +705,7 @@ fn cancellation_and_reapplication_opens_a_linked_contract() {
     // The old contract's users are gone from the channel; the new master must change the
     // password the bank keyed.
     assert_eq!(madoguchi(&db, &["ib", "login", "--login-id", "yamada-g1"], "Login-pass1\n").0, 10);
-    let (code, json) = madoguchi(&db, &["ib", "login", "--login-id", "yamada-new", "--json"], "Fresh-pass1\n");
+    let (code, json, _) = madoguchi(&db, &["ib", "login", "--login-id", "yamada-new", "--json"], "Fresh-pass1\n");
     assert_eq!(code, 12, "{json}");
     assert!(json.contains("must_change"), "{json}");
     let conn = rusqlite::Connection::open(&db).expect("open");
@@ -737,4 +722,38 @@ fn cancellation_and_reapplication_opens_a_linked_contract() {
     // Staff find both: the old one marked cancelled.
     clerk.send("/").type_text("101-0000001").wait_for("【解約済】");
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
+}
+
+/// A panic in the app gives the terminal back before it reports: raw mode off (the shell
+/// echoes and reads lines again), the alternate screen left, the cursor shown, and a short
+/// message saying what happened.
+#[test]
+fn a_panic_leaves_the_terminal_usable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let script =
+        format!("'{}' --db '{}'; echo \"exit=$?\"; stty -a; echo END-OF-TEST", crate::support::run::BIN, db.display());
+    let mut t = Term::shell(&script, &[("MADOGUCHI_TEST_PANIC", "1")], 120, 40);
+    t.wait_for("END-OF-TEST");
+    let screen = t.screen();
+    assert!(screen.contains("madoguchi stopped unexpectedly"), "{screen}");
+    assert!(!screen.contains("exit=0"), "a panic is not a success: {screen}");
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    for mode in ["icanon", "echo", "isig"] {
+        assert!(
+            words.contains(&mode) && !words.contains(&format!("-{mode}").as_str()),
+            "{mode} after the panic: {screen}"
+        );
+    }
+    assert!(!t.on_alternate_screen(), "the alternate screen was left");
+    assert!(!t.cursor_hidden(), "the cursor is shown");
+}
+
+/// The ledger opened in this process on the workflow tests' mid-day clock, like every
+/// process they start.
+fn open_at_noon(db: &std::path::Path) -> madoguchi::service::Ledger {
+    let mut ledger = madoguchi::service::Ledger::open(db, madoguchi::config::Config::default()).expect("open");
+    let offset = chrono::Duration::seconds(crate::support::run::noon_offset());
+    ledger.set_clock(Box::new(madoguchi::service::OffsetClock(offset)));
+    ledger
 }

@@ -28,7 +28,17 @@ proptest! {
     fn config_values_are_checked(key in "(password|confirm|otp|pin)", value in any::<i64>()) {
         let text = format!("[lockout]\n{key} = {value}\n");
         match Config::parse(&text) {
-            Ok(c) => prop_assert!((1..=20).contains(&i64::from(c.lockout.otp)) && (1..=20).contains(&value)),
+            Ok(c) => {
+                // Accepted: the value is in range and is the one set, on the key it was set on.
+                let set = match key.as_str() {
+                    "password" => c.lockout.password,
+                    "confirm" => c.lockout.confirm,
+                    "otp" => c.lockout.otp,
+                    _ => c.lockout.pin,
+                };
+                prop_assert!((1..=20).contains(&value), "{key} = {value} accepted");
+                prop_assert_eq!(i64::from(set), value);
+            }
             Err(e) => prop_assert!(e.to_string().contains(&key), "{e}"),
         }
     }
@@ -96,7 +106,18 @@ fn paper_form_fields_never_panic_and_refusals_write_nothing() {
             let before = l.audit_count().expect("count");
             let branches = madoguchi::domain::branch::demo_branches();
             match l.submit_form(&clerk, &input) {
-                Ok(_) => {}
+                Ok(request) => {
+                    // Accepted only when every field was valid: then it is one pending
+                    // request and one audit entry, and the same form number is not taken again.
+                    prop_assert_eq!(l.audit_count().expect("count"), before + 1);
+                    prop_assert!(matches!(
+                        l.submit_form(&clerk, &input),
+                        Err(ServiceError::Invalid(
+                            madoguchi::service::Problem::FormNumberUsed | madoguchi::service::Problem::FormPending
+                        ))
+                    ));
+                    prop_assert!(request > 0);
+                }
                 Err(e) => {
                     prop_assert!(matches!(e, ServiceError::Invalid(_)), "{e:?}");
                     let ja = madoguchi::messages::error(madoguchi::i18n::Lang::Ja, &branches, &e);

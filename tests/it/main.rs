@@ -6,6 +6,7 @@
 
 mod support;
 
+mod architecture;
 mod cli;
 mod concurrency;
 mod crash;

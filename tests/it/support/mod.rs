@@ -4,3 +4,4 @@
 pub mod peek;
 pub mod procs;
 pub mod pty;
+pub mod run;

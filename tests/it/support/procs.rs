@@ -5,7 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
@@ -23,39 +23,8 @@ pub fn say(line: &str) {
     let _ = out.flush();
 }
 
-/// Creates a demo ledger with `customers` generated contracts in `dir`.
-pub fn demo_ledger(dir: &Path, customers: u32) -> PathBuf {
-    let db = dir.join("ledger.sqlite3");
-    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .arg("--db")
-        .arg(&db)
-        .args(["demo", "--customers", &customers.to_string()])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run madoguchi demo");
-    assert!(out.status.success(), "demo ledger: {}", String::from_utf8_lossy(&out.stderr));
-    db
-}
-
-/// Runs a `madoguchi` command with `stdin`: (exit code, stdout, stderr).
-pub fn madoguchi(db: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run madoguchi");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+pub use super::run::totp::{base32, code as totp_code, demo_secret as demo_totp_secret, now_step};
+pub use super::run::{demo_ledger, madoguchi};
 
 /// A running worker: the child, its report lines as they arrive, and its stderr.
 pub struct Worker {
@@ -72,6 +41,9 @@ impl Worker {
     pub fn spawn(entry: &str, envs: &[(&str, String)]) -> Self {
         let exe = std::env::current_exe().expect("current test binary");
         let mut cmd = Command::new(exe);
+        for k in super::run::inherited() {
+            cmd.env_remove(k);
+        }
         cmd.args(["--exact", entry, "--nocapture", "--ignored", "--test-threads=1", "-q"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -156,31 +128,6 @@ impl Drop for Worker {
             let _ = self.child.wait();
         }
     }
-}
-
-/// The 30-second TOTP step of now.
-pub fn now_step() -> i64 {
-    chrono::Utc::now().timestamp() / 30
-}
-
-/// The 6-digit SHA1 code of a supervisor's authenticator at `step`.
-pub fn totp_code(secret: &[u8], step: i64) -> String {
-    let p = madoguchi::domain::token::TokenParams {
-        seed: secret,
-        algorithm: madoguchi::domain::token::Algorithm::Sha1,
-        digits: 6,
-        period: 30,
-    };
-    madoguchi::domain::token::code_at(&p, u64::try_from(step * 30).expect("positive time"))
-}
-
-/// The demo supervisors' secret (SPEC §8) as bytes.
-pub fn demo_totp_secret() -> Vec<u8> {
-    base32(madoguchi::service::demo::SUPERVISOR_TOTP)
-}
-
-pub fn base32(s: &str) -> Vec<u8> {
-    data_encoding::BASE32_NOPAD.decode(s.trim_end_matches('=').as_bytes()).expect("base32 secret")
 }
 
 /// The `secret=` parameter of an otpauth URI, as printed by `staff enroll-totp`.

@@ -31,19 +31,41 @@ pub mod key {
 }
 
 const WAIT: Duration = Duration::from_secs(20);
+/// How long a key that changes nothing on screen is given to show that it did not.
+const QUIET: Duration = Duration::from_millis(250);
 
 impl Term {
-    /// Starts `madoguchi --db <db> <args…>` in a `cols`×`rows` terminal.
+    /// Starts `madoguchi --db <db> <args…>` in a `cols`×`rows` terminal, at the workflow
+    /// tests' mid-day clock (see `run::noon_offset`).
     pub fn start(db: &Path, args: &[&str], cols: u16, rows: u16) -> Self {
-        let pty = native_pty_system();
-        let pair = pty.openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("open a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_madoguchi"));
+        let mut cmd = CommandBuilder::new(super::run::BIN);
         cmd.arg("--db");
         cmd.arg(db);
         for a in args {
             cmd.arg(a);
         }
+        Self::spawn(cmd, &[], cols, rows)
+    }
+
+    /// Starts a shell running `script` in the terminal, with `env` set: for what happens
+    /// around the app (the terminal it leaves behind).
+    pub fn shell(script: &str, env: &[(&str, &str)], cols: u16, rows: u16) -> Self {
+        let mut cmd = CommandBuilder::new("/bin/sh");
+        cmd.args(["-c", script]);
+        Self::spawn(cmd, env, cols, rows)
+    }
+
+    fn spawn(mut cmd: CommandBuilder, env: &[(&str, &str)], cols: u16, rows: u16) -> Self {
+        let pty = native_pty_system();
+        let pair = pty.openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("open a pty");
+        for k in super::run::inherited() {
+            cmd.env_remove(k);
+        }
         cmd.env("TERM", "xterm-256color");
+        cmd.env(super::run::CLOCK_VAR, super::run::noon_offset().to_string());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn madoguchi");
         drop(pair.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
@@ -71,17 +93,26 @@ impl Term {
         if let Ok(mut p) = self.parser.lock() {
             p.set_size(rows, cols);
         }
+        let before = self.screen();
         self._master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize pty");
-        std::thread::sleep(Duration::from_millis(100));
+        let start = Instant::now();
+        while start.elapsed() < QUIET && self.screen() == before {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         self
     }
 
-    /// Sends keys or text as typed.
+    /// Sends keys or text as typed, then waits until the app has drawn its answer: the
+    /// screen changes (or, for a key that changes nothing on screen, stays the same for a
+    /// moment). Waiting also keeps a lone ESC from merging with the next key.
     pub fn send(&mut self, s: &str) -> &mut Self {
+        let before = self.screen();
         self.writer.write_all(s.as_bytes()).expect("write to pty");
         self.writer.flush().expect("flush pty");
-        // A lone ESC must not merge with the next key into an escape sequence.
-        std::thread::sleep(Duration::from_millis(if s == key::ESC { 150 } else { 40 }));
+        let start = Instant::now();
+        while start.elapsed() < QUIET && self.screen() == before {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         self
     }
 
@@ -95,6 +126,16 @@ impl Term {
 
     pub fn screen(&self) -> String {
         self.parser.lock().map(|p| p.screen().contents()).unwrap_or_default()
+    }
+
+    /// Whether the terminal is still on the alternate screen a full-screen app uses.
+    pub fn on_alternate_screen(&self) -> bool {
+        self.parser.lock().map(|p| p.screen().alternate_screen()).unwrap_or(true)
+    }
+
+    /// Whether the cursor is hidden.
+    pub fn cursor_hidden(&self) -> bool {
+        self.parser.lock().map(|p| p.screen().hide_cursor()).unwrap_or(true)
     }
 
     /// Waits until the screen shows `text`; fails with the screen when it does not.
@@ -152,32 +193,5 @@ impl Drop for Term {
     }
 }
 
-/// Creates a small demo ledger in `dir` and returns its path.
-pub fn demo_ledger(dir: &Path, customers: u32) -> std::path::PathBuf {
-    let db = dir.join("ledger.sqlite3");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .arg("--db")
-        .arg(&db)
-        .args(["demo", "--customers", &customers.to_string()])
-        .status()
-        .expect("run demo");
-    assert!(status.success(), "demo ledger created");
-    db
-}
-
-/// Runs a `madoguchi` command on the ledger with `stdin`, returning (exit code, stdout).
-pub fn madoguchi(db: &Path, args: &[&str], stdin: &str) -> (i32, String) {
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run madoguchi");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
-}
+// The workflow tests run every process at the same mid-day clock.
+pub use super::run::{demo_ledger_at_noon as demo_ledger, madoguchi_at_noon as madoguchi};
