@@ -1,4 +1,4 @@
-//! The configuration file: every key of SPEC §9 with its default.
+//! The configuration file: every key of docs/spec.md §9 with its default.
 //!
 //! Unknown keys and bad values stop start-up with a message naming the key; `toml` names
 //! the key for unknown fields and type errors, and [`Config::validate`] for ranges.

@@ -108,7 +108,7 @@ impl Keys {
     }
 }
 
-/// Where the key of a ledger lives: the configured path, or `ledger.key` beside it (SPEC
+/// Where the key of a ledger lives: the configured path, or `ledger.key` beside it (docs/spec.md
 /// §6), whatever the ledger file is called. One ledger per folder, then, unless the config
 /// names the key.
 pub fn key_path(db: &Path, configured: Option<&Path>) -> PathBuf {

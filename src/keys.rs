@@ -1,4 +1,4 @@
-//! The one keymap (SPEC §4). The hint bar and the `?` help are drawn from this same
+//! The one keymap (docs/spec.md §4). The hint bar and the `?` help are drawn from this same
 //! table, so what the screen says and what the key does cannot drift apart.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};

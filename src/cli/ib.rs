@@ -1,4 +1,4 @@
-//! `madoguchi ib`: the customer channel, with the exit codes and JSON of SPEC §6.
+//! `madoguchi ib`: the customer channel, with the exit codes and JSON of docs/spec.md §6.
 
 use super::{Context, Failure, IbCommand, Outcome, read_secret};
 use crate::domain::credential::CredentialKind;

@@ -1,4 +1,4 @@
-//! The command line of SPEC §6. `madoguchi` alone opens the terminal app.
+//! The command line of docs/spec.md §6. `madoguchi` alone opens the terminal app.
 //!
 //! Exit codes: 0 success, 1 error with a message, 2 usage error; `audit verify` 3 when the
 //! chain is broken; `ib` 10 rejected, 11 suspended, 12 refused by another rule.

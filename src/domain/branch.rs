@@ -33,7 +33,7 @@ pub fn is_branch_code(s: &str) -> bool {
     s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The branches of SPEC §8, the default when the config names none.
+/// The branches of docs/spec.md §8, the default when the config names none.
 pub fn demo_branches() -> Vec<Branch> {
     let b = |code: &str, name: &str, name_en: &str, kind, address: &str| Branch {
         code: code.into(),

@@ -1,4 +1,4 @@
-//! The customer's secrets and the user roles of a contract (SPEC §2).
+//! The customer's secrets and the user roles of a contract (docs/spec.md §2).
 
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};

@@ -1,4 +1,4 @@
-//! The customer's world (SPEC §2): a contract (契約) of one corporate customer, its users,
+//! The customer's world (docs/spec.md §2): a contract (契約) of one corporate customer, its users,
 //! and the views of them that staff read.
 
 use super::approval::Request;

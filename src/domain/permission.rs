@@ -1,4 +1,4 @@
-//! SPEC §1: which staff role may do what, and for which branch's customers.
+//! docs/spec.md §1: which staff role may do what, and for which branch's customers.
 //!
 //! The service layer calls [`authorize`] before every use case, whatever front end asked.
 
@@ -122,7 +122,7 @@ mod tests {
     use Operation as O;
     use StaffRole as R;
 
-    /// The matrix of SPEC §1: for each role, what it may do for a customer of its own
+    /// The matrix of docs/spec.md §1: for each role, what it may do for a customer of its own
     /// branch ('y'), of another branch ('b' = refused for the branch, 'c' = counter
     /// only, 'y' = allowed), or never ('n').
     #[test]

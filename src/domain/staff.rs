@@ -1,4 +1,4 @@
-//! Staff accounts (SPEC §1): who may log in, with what role, at which branch.
+//! Staff accounts (docs/spec.md §1): who may log in, with what role, at which branch.
 
 use chrono::{DateTime, Utc};
 

@@ -399,7 +399,7 @@ mod tests {
         assert_eq!(d("hex窓"), Err(Problem::BadSecret));
     }
 
-    /// 10,000 rows (the SPEC's import size). Timed by hand in release with `--nocapture`.
+    /// 10,000 rows (the import size of docs/spec.md). Timed by hand in release with `--nocapture`.
     #[test]
     fn ten_thousand_rows() {
         let mut text = String::from(HEAD);

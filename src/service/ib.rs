@@ -58,7 +58,7 @@ pub struct IbOutcome {
 }
 
 impl IbOutcome {
-    /// The exit code of SPEC §6.
+    /// The exit code of docs/spec.md §6.
     pub fn exit_code(&self) -> i32 {
         match self.result {
             IbResult::Accepted => 0,

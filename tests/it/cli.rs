@@ -1,4 +1,4 @@
-//! The command line of SPEC §6, run as a real process: exit codes, JSON, messages in both
+//! The command line of docs/spec.md §6, run as a real process: exit codes, JSON, messages in both
 //! languages, the R1/R5 rules through `ib`, audit tampering and bad input (§7).
 //!
 //! Every test works in its own temporary directory and passes `--db <dir>/ledger.sqlite3`;
@@ -16,7 +16,7 @@ use rusqlite::{Connection, params};
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// The demo customer users' secrets (SPEC §8).
+/// The demo customer users' secrets (docs/spec.md §8).
 const LOGIN: &str = "Login-pass1";
 const CONFIRM: &str = "Confirm-pass1";
 const PIN: &str = "1234";
@@ -404,7 +404,7 @@ fn demo_with_the_same_seed_makes_the_same_ledger() {
     assert_eq!(ca.len(), 26, "20 generated + 6 scenario contracts");
     assert_eq!(ca, cb);
     assert_eq!(ua, ub);
-    // The scenario contracts of SPEC §8 are there whatever the seed.
+    // The scenario contracts of docs/spec.md §8 are there whatever the seed.
     for cif in ["1010000001", "1010000002", "1010000003", "2050000004", "1010000005", "1020000006"] {
         assert!(ca.iter().any(|c| c.0 == cif), "scenario contract {cif}");
     }
@@ -1346,7 +1346,7 @@ fn help_and_version_exit_zero() {
 }
 
 /// Pointing `--db` at an SQLite file of another program (a wrong path, a typo) must change
-/// nothing (SPEC §7).
+/// nothing (docs/spec.md §7).
 #[test]
 
 fn a_foreign_sqlite_file_is_refused_and_left_alone() {

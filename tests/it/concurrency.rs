@@ -1397,7 +1397,7 @@ fn a_right_password_racing_the_sixth_wrong_one_is_not_accepted() {
 /// The staff lockout has the same shape: `staff_login` checks `locked_at` before the slow
 /// hash and, on success, runs `store::staff::unlock` without looking again. A right
 /// password racing the fifth wrong one logs in and unlocks the account that the fifth
-/// failure has just locked — which SPEC §1 reserves to an admin.
+/// failure has just locked — which docs/spec.md §1 reserves to an admin.
 #[test]
 fn a_right_staff_password_racing_the_fifth_wrong_one_does_not_unlock_the_account() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,4 +1,4 @@
-//! The permission matrix of SPEC §1, through the service layer: every role × use case is
+//! The permission matrix of docs/spec.md §1, through the service layer: every role × use case is
 //! either let through (whatever the use case then says about its input) or refused with a
 //! typed `Denied`, whatever front end asks.
 
@@ -107,7 +107,7 @@ fn run(l: &mut Ledger, s: &Session, op: &str) -> Want {
 fn every_role_and_use_case() {
     use Want::*;
     // Rows: use case; columns: clerk101 (own branch), clerk205 (other branch), tel900,
-    // super101, super205 (other branch), admin. SPEC §1.
+    // super101, super205 (other branch), admin. docs/spec.md §1.
     let table: [(&str, [Want; 6]); 10] = [
         ("search", [Allowed, Allowed, Allowed, Allowed, Allowed, Role]),
         ("guidance", [Allowed, Allowed, Allowed, Allowed, Allowed, Role]),

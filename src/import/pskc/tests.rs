@@ -826,7 +826,7 @@ proptest! {
     }
 }
 
-/// 10,000 sealed tokens (the SPEC's import size): all read, all distinct. Timed by hand in
+/// 10,000 sealed tokens (the import size of docs/spec.md): all read, all distinct. Timed by hand in
 /// release with `--nocapture`.
 #[test]
 fn ten_thousand_sealed_tokens() {

@@ -1,4 +1,4 @@
-//! The demo ledger (SPEC §8): the fixed staff and scenario contracts that every training
+//! The demo ledger (docs/spec.md §8): the fixed staff and scenario contracts that every training
 //! session and test relies on, plus N generated contracts, deterministic for a seed.
 //!
 //! The scenario locks are made the honest way, by failed attempts through the customer

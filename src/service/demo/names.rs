@@ -532,7 +532,7 @@ mod tests {
 
     #[test]
     fn demo_names_can_be_generated() {
-        // The fixed demo customers (SPEC §8) are names the generator itself can make.
+        // The fixed demo customers (docs/spec.md §8) are names the generator itself can make.
         let mut wanted: HashSet<&str> = [
             "株式会社山田製作所",
             "有限会社青空商事",
