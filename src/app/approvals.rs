@@ -2,7 +2,7 @@
 //! reason.
 
 use crate::action::Action;
-use crate::domain::approval::QueueItem;
+use crate::domain::view::QueueItem;
 use crate::keys::{Field, Place};
 use crate::service::ServiceError;
 

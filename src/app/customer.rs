@@ -1,7 +1,8 @@
 //! Screen 4, Customer: the contract, its users, and the procedures for the selected user.
 
 use crate::action::Action;
-use crate::domain::customer::{CustomerView, User};
+use crate::domain::customer::User;
+use crate::domain::view::CustomerView;
 use crate::keys::Place;
 use crate::service::ServiceError;
 

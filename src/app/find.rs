@@ -1,7 +1,7 @@
 //! Screen 3, Find customer: one box, results as you type.
 
 use crate::action::Action;
-use crate::domain::customer::Hit;
+use crate::domain::view::Hit;
 use crate::keys::{Field, Place};
 
 use super::screen::{Ctx, Screen, ScreenState};

@@ -1,7 +1,7 @@
 //! Screen 2, Home: what waits today, and the way to every other screen.
 
 use crate::action::Action;
-use crate::domain::customer::HomeStats;
+use crate::domain::view::HomeStats;
 use crate::keys::Place;
 
 use super::screen::{Ctx, Screen, ScreenState};

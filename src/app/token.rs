@@ -4,7 +4,8 @@ use crate::action::Action;
 use crate::domain::customer::{Contract, User};
 use crate::domain::fees::Receipt;
 use crate::domain::permission::Operation;
-use crate::domain::token::{FeeQuote, TokenState as Life, TokenView};
+use crate::domain::token::{FeeQuote, TokenState as Life};
+use crate::domain::view::TokenView;
 use crate::keys::{Field, Place};
 use crate::service::ServiceError;
 

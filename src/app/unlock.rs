@@ -3,7 +3,8 @@
 use crate::action::Action;
 use crate::domain::customer::{Contract, User};
 use crate::domain::lockout::Lock;
-use crate::domain::unlock::{IdDocument, IdentityCheck, UnlockView};
+use crate::domain::unlock::{IdDocument, IdentityCheck};
+use crate::domain::view::UnlockView;
 use crate::keys::{Field, Place};
 use crate::service::unlock::UnlockOutcome;
 use crate::service::{Problem, ServiceError};

@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use super::credential::CredentialKind;
-use super::customer::{Contract, User};
-use super::forms::{FormRequest, KeyedForm};
+use super::forms::FormRequest;
 use super::unlock::IdentityCheck;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
@@ -124,18 +123,6 @@ impl Request {
     pub fn kind(&self) -> RequestKind {
         self.detail.kind()
     }
-}
-
-/// A request of the queue with what the approver needs to see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueItem {
-    pub request: Request,
-    pub contract: Option<Contract>,
-    pub user: Option<User>,
-    /// The paper form behind it, for the approver to check.
-    pub form: Option<KeyedForm>,
-    /// A fee reversal or waiver: the fee's amount with tax, as it will be reversed.
-    pub fee_total: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,12 +1,7 @@
-//! The customer's world (docs/spec.md §2): a contract (契約) of one corporate customer, its users,
-//! and the views of them that staff read.
+//! The customer's world (docs/spec.md §2): a contract (契約) of one corporate customer and its
+//! users.
 
-use super::approval::Request;
-use super::audit::Entry;
-use super::credential::{CredentialKind, LoginMethod, UserRole};
-use super::lockout::Lock;
-use super::search::MatchKind;
-use super::token::Token;
+use super::credential::{LoginMethod, UserRole};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contract {
@@ -36,40 +31,4 @@ pub struct User {
     /// R14: a login password re-registered by the bank must be changed at the next login.
     pub login_must_change: bool,
     pub has_certificate: bool,
-}
-
-/// One row of Find customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
-    pub contract: Contract,
-    pub matched: MatchKind,
-}
-
-/// A user as the customer screen shows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserView {
-    pub user: User,
-    pub open_locks: Vec<Lock>,
-    /// Consecutive failures per credential kind, where not zero.
-    pub failures: Vec<(CredentialKind, u32)>,
-    /// Tokens held, set aside or mailed.
-    pub tokens: Vec<Token>,
-    /// Requests pending, or decided in the last 30 days (a rejection shows its reason).
-    pub requests: Vec<Request>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomerView {
-    pub contract: Contract,
-    pub users: Vec<UserView>,
-    pub history: Vec<Entry>,
-}
-
-/// What Home shows for the staff member's branch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct HomeStats {
-    pub pending_approvals: i64,
-    pub fees_today: i64,
-    pub fees_today_yen: i64,
-    pub tokens_expiring: i64,
 }

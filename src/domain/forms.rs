@@ -25,16 +25,6 @@ impl FormRequest {
         Self::CancelAndReapply,
     ];
 
-    /// The request kind in the approval queue.
-    pub fn request_kind(self) -> super::approval::RequestKind {
-        use super::approval::RequestKind as K;
-        match self {
-            Self::PasswordReRegistration(_) => K::FormPassword,
-            Self::PinChange(_) => K::FormPin,
-            Self::CancelAndReapply => K::FormCancel,
-        }
-    }
-
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.code() == code)
     }
@@ -70,15 +60,6 @@ impl<'de> serde::Deserialize<'de> for FormRequest {
         let code = String::deserialize(d)?;
         Self::from_code(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown form {code:?}")))
     }
-}
-
-/// Who a paper form is for, as the form screen needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormContext {
-    pub contract: super::customer::Contract,
-    pub user: super::customer::User,
-    /// Whether the contract has an admin user (R3 decides which forms apply).
-    pub has_admin: bool,
 }
 
 /// A paper form as keyed, for the approver to check against the paper.

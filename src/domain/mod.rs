@@ -16,3 +16,4 @@ pub mod search;
 pub mod staff;
 pub mod token;
 pub mod unlock;
+pub mod view;

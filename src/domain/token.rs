@@ -108,23 +108,6 @@ pub struct Expiring {
     pub replacement_mailed: bool,
 }
 
-/// A user's tokens as the Hard token screen shows them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TokenView {
-    /// Issued or lost tokens the user holds.
-    pub held: Vec<Token>,
-    /// Tokens set aside for the user: added or reissued and not handed over, or mailed.
-    pub waiting: Vec<Token>,
-    /// Whether a reissue of this user waits for approval, or was decided.
-    pub reissue_state: Option<super::approval::RequestState>,
-    /// The branch's stock by state.
-    pub stock: Vec<(TokenState, i64)>,
-    pub first_in_stock: Option<String>,
-    /// The fees of an add and a reissue, tax included (R13).
-    pub fee_add: FeeQuote,
-    pub fee_reissue: FeeQuote,
-}
-
 /// A fee as quoted before it is collected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FeeQuote {

@@ -126,16 +126,6 @@ pub fn identity_complete(by_phone: bool, check: IdentityCheck) -> Result<(), Ide
     }
 }
 
-/// What the Unlock screen shows: the user's open locks, and whether this staff member
-/// checks identity by phone (the telephone center) or at the counter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnlockView {
-    pub contract: super::customer::Contract,
-    pub user: super::customer::User,
-    pub locks: Vec<super::lockout::Lock>,
-    pub by_phone: bool,
-}
-
 /// Longest reason kept, in characters.
 pub const REASON_MAX: usize = 200;
 

@@ -6,13 +6,14 @@ use chrono::Duration;
 use serde_json::json;
 
 use crate::domain::approval::{
-    self, Decision, DecisionError, FeeDetail, FormDetail, QueueItem, Request, RequestDetail, RequestState,
+    self, Decision, DecisionError, FeeDetail, FormDetail, Request, RequestDetail, RequestState,
 };
 use crate::domain::credential::{CredentialKind, LoginMethod, UserRole};
 use crate::domain::fees::FeeKind;
 use crate::domain::lockout::ClearKind;
 use crate::domain::permission::{Operation, Session};
 use crate::domain::token::{self, Algorithm, CodeCheck, TokenParams};
+use crate::domain::view::QueueItem;
 use crate::secret;
 use crate::store::{self, customers::SecretIds, locks::Clearing, requests::Decided};
 

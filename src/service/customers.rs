@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::domain::credential::{CredentialKind, LoginMethod, UserRole};
-use crate::domain::customer::{CustomerView, Hit, HomeStats, UserView};
 use crate::domain::permission::{Operation, Session};
 use crate::domain::search::{self, MatchKind};
+use crate::domain::view::{CustomerView, Hit, HomeStats, UserView};
 use crate::format::business_date;
 use crate::store::{self, customers::NewContract, customers::NewUser, customers::SecretIds};
 use strum::VariantArray;

@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 
 use crate::domain::approval::{FormDetail, RequestDetail};
 use crate::domain::credential::CredentialKind;
-use crate::domain::forms::{self, FormContext, FormProblem, FormRequest};
+use crate::domain::forms::{self, FormProblem, FormRequest};
 use crate::domain::permission::{Operation, Session};
 use crate::domain::unlock::IdDocument;
+use crate::domain::view::FormContext;
 use crate::format::business_date;
 use crate::secret;
 use crate::service::ib::meets_policy;

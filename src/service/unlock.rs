@@ -8,7 +8,8 @@ use crate::domain::customer::{Contract, User};
 use crate::domain::guidance::{self, Answer, Channel, Facts, Situation};
 use crate::domain::lockout::{ClearKind, LockScope};
 use crate::domain::permission::{Operation, Session, StaffRole};
-use crate::domain::unlock::{self, IdentityCheck, IdentityProblem, UnlockView};
+use crate::domain::unlock::{self, IdentityCheck, IdentityProblem};
+use crate::domain::view::UnlockView;
 use crate::store::{self, locks::Clearing, requests::NewRequest};
 
 use super::{Actor, Ledger, Missing, Problem, Result, ServiceError};

@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::{App, ApprovalFocus, ApprovalsState};
-use crate::domain::approval::{QueueItem, RequestDetail};
+use crate::domain::approval::RequestDetail;
+use crate::domain::view::QueueItem;
 use crate::format;
 use crate::i18n::{Lang, t, tf};
 use crate::text::inert;

@@ -7,9 +7,9 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use crate::app::{App, CustomerState};
 use crate::domain::approval::RequestState;
-use crate::domain::customer::UserView;
 use crate::domain::lockout::{Lock, LockScope};
 use crate::domain::token::{Token, TokenState};
+use crate::domain::view::UserView;
 use crate::format;
 use crate::i18n::{Lang, t, tf};
 use crate::text::inert;

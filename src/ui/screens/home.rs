@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::App;
-use crate::domain::customer::HomeStats;
+use crate::domain::view::HomeStats;
 use crate::i18n::t;
 use crate::ui::{theme, widgets};
 
