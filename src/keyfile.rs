@@ -27,6 +27,8 @@ pub enum KeyError {
 pub struct Keys {
     mac: Zeroizing<[u8; 32]>,
     enc: Zeroizing<[u8; 32]>,
+    row: Zeroizing<[u8; 32]>,
+    ids: Zeroizing<[u8; 32]>,
     check: [u8; 32],
 }
 
@@ -41,6 +43,8 @@ impl Keys {
         Self {
             mac: Zeroizing::new(mac(master, &[b"madoguchi audit mac v1"])),
             enc: Zeroizing::new(mac(master, &[b"madoguchi seed encryption v1"])),
+            row: Zeroizing::new(mac(master, &[b"madoguchi row mac v1"])),
+            ids: Zeroizing::new(mac(master, &[b"madoguchi login id hash v1"])),
             check: mac(master, &[b"madoguchi key check v1"]),
         }
     }
@@ -50,9 +54,20 @@ impl Keys {
         &self.mac
     }
 
-    /// The at-rest encryption key for token seeds and TOTP secrets.
+    /// The at-rest encryption key for token seeds, TOTP secrets and secret hashes.
     pub fn enc_key(&self) -> &[u8; 32] {
         &self.enc
+    }
+
+    /// The key of the MACs that every covered row carries.
+    pub fn row_key(&self) -> &[u8; 32] {
+        &self.row
+    }
+
+    /// The keyed hash of a login ID that is not a customer's: the shadow failure count is
+    /// kept under it, so the ledger never holds the ID someone typed.
+    pub fn login_id_hash(&self, login_id: &str) -> [u8; 32] {
+        mac(&self.ids, &[b"login id", login_id.as_bytes()])
     }
 
     /// A value stored in the ledger that proves this is the ledger's key, without

@@ -122,6 +122,24 @@ impl VerifyReport {
     }
 }
 
+/// A break an administrator acknowledged after investigating it (`audit accept`): kept
+/// for good and listed by every verification after.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AcceptedBreak {
+    /// What broke: a chain entry (`sequence`, `link`, `content`, `mac`), the head
+    /// (`tail_cut`, `seal`, `rollback`), a row (`row`) or a table's row count (`count`).
+    pub what: String,
+    /// The audit sequence number concerned, for a break of the chain.
+    pub seq: Option<i64>,
+    pub row_table: Option<String>,
+    pub row_key: Option<String>,
+    pub detail: String,
+    pub reason: String,
+    pub accepted_by: String,
+    /// UTC, as stored.
+    pub at: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Break {
     pub seq: i64,

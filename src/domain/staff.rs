@@ -18,6 +18,8 @@ pub struct StaffAccount {
     /// Encrypted TOTP secret for supervisor step-up.
     pub totp_secret: Option<Vec<u8>>,
     pub totp_last_step: Option<i64>,
+    /// Wrong step-up codes since the last right one (counted toward the staff lockout).
+    pub totp_failures: u32,
 }
 
 // The hash and the encrypted secret stay out of logs.

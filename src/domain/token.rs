@@ -80,6 +80,8 @@ pub struct Token {
     pub replaces: Option<i64>,
     pub request_id: Option<i64>,
     pub tracking_no: Option<String>,
+    /// Wrong codes read off it at hand-over since the last right one.
+    pub code_failures: u32,
 }
 
 impl std::fmt::Debug for Token {

@@ -86,7 +86,7 @@ impl Ledger {
         let Some(sealed) = staff.totp_secret else {
             return Err(ServiceError::Invalid(Problem::TotpNotEnrolled));
         };
-        let seed = secret::open(self.keys().enc_key(), &sealed)?;
+        let seed = secret::open(self.keys().enc_key(), &sealed, &secret::Place::staff_totp(&staff.id))?;
         let p = TokenParams { seed: &seed, algorithm: Algorithm::Sha1, digits: 6, period: 30 };
         let now = u64::try_from(self.now().timestamp()).unwrap_or(0);
         match token::check(&p, code.trim(), now, self.cfg.token.window_steps, staff.totp_last_step) {
@@ -193,7 +193,7 @@ fn carry_out(w: &mut Writer<'_>, request: &Request, by: &str, subject: &str) -> 
                     store::locks::clear_lock(&mut w.tx, lock.id, &clearing)?;
                 }
             }
-            store::locks::reset_failures(&mut w.tx, user_id, kind)?;
+            store::locks::reset_failures(&mut w.tx, user_id, kind, at)?;
             w.audit(
                 "credential.reset",
                 subject,

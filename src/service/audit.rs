@@ -119,7 +119,9 @@ impl Ledger {
         if dest.exists() {
             return Err(ServiceError::Exists(dest.to_path_buf()));
         }
-        let mut copy = store::backup_to(&self.conn, dest)?;
+        let copy = store::backup_to(self.conn.raw(), dest)?;
+        let mut copy =
+            crate::store::sqlite::Conn::new(copy, crate::store::integrity::RowKey::new(*self.keys.row_key()));
         let report = verify_chain(&mut copy, self.keys.mac_key(), None)?;
         Ok(report)
     }

@@ -160,7 +160,7 @@ impl Ledger {
         let mut hashes = Vec::new();
         for kind in &needed {
             if let Some(s) = f.secrets.iter().find(|s| s.kind == *kind) {
-                hashes.push((*kind, secret::hash(&s.first)?));
+                hashes.push((*kind, secret::phc(&s.first)?));
             }
         }
         let subject = format!("contract:{}/user:{}", contract.id, user.id);
@@ -173,7 +173,7 @@ impl Ledger {
             let at = w.at;
             let mut secret_ids = BTreeMap::new();
             for (kind, phc) in &hashes {
-                secret_ids.insert(*kind, store::customers::insert_secret_hash(&mut w.tx, phc)?);
+                secret_ids.insert(*kind, w.insert_secret_hash(phc)?);
             }
             let form = FormDetail { form_no: form_no.clone(), form: request, secret_ids, new_login_id };
             let detail = match request {

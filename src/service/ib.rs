@@ -118,10 +118,12 @@ impl Ledger {
 
     fn check_secret(&mut self, user: &User, kind: CredentialKind, secret: &SecretString) -> Result<Check> {
         if kind != CredentialKind::OneTimePassword {
-            let Some(phc) = store::customers::secret_hash(&mut self.conn, user.id, kind)? else {
+            let Some((id, stored)) = store::customers::secret_hash(&mut self.conn, user.id, kind)? else {
+                secret::verify_dummy(secret);
                 return Ok(Check::Wrong);
             };
-            return Ok(if secret::verify(&phc, secret) { Check::Right } else { Check::Wrong });
+            let right = secret::verify(self.keys.enc_key(), &stored, &secret::Place::secret_hash(id), secret);
+            return Ok(if right { Check::Right } else { Check::Wrong });
         }
         let tokens = store::tokens::of_user(&mut self.conn, user.id)?;
         let Some(t) = tokens.into_iter().find(|t| t.state == TokenState::Issued) else { return Ok(Check::NoToken) };
@@ -145,7 +147,7 @@ impl Ledger {
         if t.expires < business_date(now) {
             return Ok(None);
         }
-        let seed = secret::open(self.keys.enc_key(), &t.seed)?;
+        let seed = secret::open(self.keys.enc_key(), &t.seed, &secret::Place::token_seed(&t.serial))?;
         let p = TokenParams { seed: &seed, algorithm: t.algorithm, digits: t.digits, period: t.period };
         let unix = u64::try_from(now.timestamp()).unwrap_or(0);
         Ok(match token::check(&p, secret.expose_secret(), unix, self.cfg.token.window_steps, t.last_step) {
@@ -210,7 +212,7 @@ impl Ledger {
                         }
                         _ => {}
                     }
-                    if store::locks::reset_failures(&mut w.tx, user.id, kind)? {
+                    if store::locks::reset_failures(&mut w.tx, user.id, kind, w.at)? {
                         w.audit("ib.reset", &subject, json!({ "credential": kind.code() }))?;
                     }
                     Ok(Verdict::Accepted)
@@ -322,11 +324,12 @@ impl Ledger {
         if !meets_policy(kind, new) || new.expose_secret() == old.expose_secret() {
             return Ok(refuse(self, Refusal::Policy));
         }
-        let phc = secret::hash(new)?;
+        let phc = secret::phc(new)?;
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         let role = user.role;
         self.write(&Actor::Customer(user.login_id.clone()), |w| {
-            store::customers::set_secret(&mut w.tx, user.id, kind, &phc, false)?;
+            let hash_id = w.insert_secret_hash(&phc)?;
+            store::customers::set_secret_id(&mut w.tx, user.id, kind, hash_id, false)?;
             w.audit("ib.change_password", &subject, json!({ "credential": kind.code(), "role": role.code() }))
         })?;
         Ok(check)

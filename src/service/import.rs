@@ -87,7 +87,7 @@ impl Ledger {
 }
 
 fn insert(w: &mut super::Writer<'_>, r: &TokenRecord, branch: &str, enc: &[u8; 32], at: DateTime<Utc>) -> Result<()> {
-    let sealed = secret::seal(enc, &r.secret);
+    let sealed = secret::seal(enc, &r.secret, &secret::Place::token_seed(&r.serial));
     store::tokens::insert(
         &mut w.tx,
         &NewToken {

@@ -11,6 +11,7 @@ pub mod fees;
 pub mod forms;
 pub mod ib;
 pub mod import;
+mod integrity;
 pub mod staff;
 #[cfg(test)]
 mod testkit;
@@ -20,7 +21,6 @@ pub mod unlock;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction};
 
 pub use error::{Missing, Problem, ServiceError};
 
@@ -28,6 +28,8 @@ use crate::config::Config;
 use crate::domain::audit::Seal;
 use crate::format::stamp;
 use crate::keyfile::Keys;
+use crate::store::integrity::RowKey;
+use crate::store::sqlite::{Conn, Tx};
 use crate::store::{self, Db, audit::NewEntry};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
@@ -138,7 +140,7 @@ impl Actor {
 /// An open ledger with its key, its config and its clock. Only the use cases of this
 /// module reach its connection.
 pub struct Ledger {
-    conn: Connection,
+    conn: Conn,
     keys: Keys,
     cfg: Config,
     clock: Box<dyn Clock>,
@@ -148,8 +150,8 @@ pub struct Ledger {
 
 /// A write in progress: the transaction, and the audit entries it appends.
 pub struct Writer<'a> {
-    tx: Transaction<'a>,
-    mac_key: &'a [u8; 32],
+    tx: Tx<'a>,
+    keys: &'a Keys,
     pub at: DateTime<Utc>,
     pub stamp: String,
     actor: String,
@@ -163,11 +165,20 @@ impl Writer<'_> {
         let details = details.to_string();
         let seal = store::audit::append(
             &mut self.tx,
-            self.mac_key,
+            self.keys.mac_key(),
             &NewEntry { at: &self.stamp, actor: &self.actor, action, subject, details: &details },
         )?;
         self.head = Some(seal);
         Ok(())
+    }
+
+    /// Stores a secret's argon2 PHC string, peppered for the row it is kept in, and
+    /// returns that row's id.
+    pub fn insert_secret_hash(&mut self, phc: &str) -> Result<i64> {
+        let key = self.keys.enc_key();
+        Ok(store::customers::insert_secret_hash(&mut self.tx, &|id| {
+            crate::secret::pepper(key, phc, &crate::secret::Place::secret_hash(id))
+        })?)
     }
 }
 
@@ -179,28 +190,37 @@ pub fn seal_path(key_path: &Path) -> PathBuf {
 impl Ledger {
     /// Opens an existing ledger and checks that the key file belongs to it.
     pub fn open(db: &Path, cfg: Config) -> Result<Self> {
-        Self::open_with(db, cfg, store::open)
+        Self::open_with(db, cfg, store::open, false)
     }
 
     /// Opens a ledger for reading only: `audit verify` on read-only media.
     pub fn open_read_only(db: &Path, cfg: Config) -> Result<Self> {
-        Self::open_with(db, cfg, store::open_read_only)
+        Self::open_with(db, cfg, store::open_read_only, true)
     }
 
-    fn open_with(db: &Path, cfg: Config, open: fn(&Path) -> store::Result<Connection>) -> Result<Self> {
+    fn open_with(
+        db: &Path,
+        cfg: Config,
+        open: fn(&Path) -> store::Result<rusqlite::Connection>,
+        read_only: bool,
+    ) -> Result<Self> {
         let key_path = crate::keyfile::key_path(db, cfg.key_file.as_deref());
         let conn = open(db)?;
         let keys = Keys::load(&key_path)?;
-        let mut conn = conn;
-        match store::meta::get(&mut conn, "key_check")? {
+        let mut conn = Conn::new(conn, RowKey::new(*keys.row_key()));
+        match store::meta::key_check(&mut conn)? {
             Some(v) if v == keys.check_value() => {}
             Some(_) => return Err(ServiceError::WrongKey(key_path)),
             None => return Err(ServiceError::Store(store::StoreError::Corrupt("no key check value".into()))),
         }
-        let demo = store::meta::get(&mut conn, "demo")?.as_deref() == Some("1");
         let seal = seal_path(&key_path);
         audit::clean_stale_seal_temps(&seal);
-        Ok(Self { conn, keys, cfg, clock: default_clock(), seal_path: Some(seal), demo })
+        let mut ledger = Self { conn, keys, cfg, clock: default_clock(), seal_path: Some(seal), demo: false };
+        if !read_only {
+            ledger.seal_rows_once()?;
+        }
+        ledger.demo = store::meta::get(&mut ledger.conn, "demo")?.as_deref() == Some("1");
+        Ok(ledger)
     }
 
     /// Creates a new ledger file and its key; refuses to touch existing ones.
@@ -224,6 +244,7 @@ impl Ledger {
                 return Err(e.into());
             }
         };
+        let conn = Conn::new(conn, RowKey::new(*keys.row_key()));
         let _ = std::fs::remove_file(seal_path(&key_path));
         let mut ledger = Self { conn, keys, cfg, clock: default_clock(), seal_path: Some(seal_path(&key_path)), demo };
         ledger.initialise(demo)?;
@@ -232,16 +253,18 @@ impl Ledger {
 
     /// A ledger in memory with a fixed key, for tests and benchmarks.
     pub fn in_memory(cfg: Config, clock: Box<dyn Clock>) -> Result<Self> {
-        let conn = store::memory()?;
-        let mut ledger = Self { conn, keys: Keys::from_bytes([9; 32]), cfg, clock, seal_path: None, demo: false };
+        let keys = Keys::from_bytes([9; 32]);
+        let conn = Conn::new(store::memory()?, RowKey::new(*keys.row_key()));
+        let mut ledger = Self { conn, keys, cfg, clock, seal_path: None, demo: false };
         ledger.initialise(false)?;
         Ok(ledger)
     }
 
     /// A demo ledger in memory (for screen snapshots and tests), not yet populated.
     pub fn in_memory_demo(cfg: Config, clock: Box<dyn Clock>) -> Result<Self> {
-        let conn = store::memory()?;
-        let mut ledger = Self { conn, keys: Keys::from_bytes([9; 32]), cfg, clock, seal_path: None, demo: true };
+        let keys = Keys::from_bytes([9; 32]);
+        let conn = Conn::new(store::memory()?, RowKey::new(*keys.row_key()));
+        let mut ledger = Self { conn, keys, cfg, clock, seal_path: None, demo: true };
         ledger.initialise(true)?;
         Ok(ledger)
     }
@@ -250,6 +273,7 @@ impl Ledger {
         let check = self.keys.check_value();
         let branches = self.cfg.branches.clone();
         self.write(&Actor::cli(), |w| {
+            integrity::seal_rows(w)?;
             store::meta::set(&mut w.tx, "key_check", &check)?;
             if demo {
                 store::meta::set(&mut w.tx, "demo", "1")?;
@@ -291,11 +315,13 @@ impl Ledger {
     /// database. Nothing is written when `f` fails.
     pub(crate) fn write<T>(&mut self, actor: &Actor, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         let at = self.clock.now();
-        let tx = store::begin(&mut self.conn)?;
-        let mut w = Writer { tx, mac_key: self.keys.mac_key(), at, stamp: stamp(at), actor: actor.label(), head: None };
+        let tx = self.conn.begin()?;
+        let mut w = Writer { tx, keys: &self.keys, at, stamp: stamp(at), actor: actor.label(), head: None };
         let out = f(&mut w)?;
         let head = w.head;
-        w.tx.commit().map_err(store::StoreError::from)?;
+        let inserted = w.tx.inserted().clone();
+        store::meta::add_row_counts(&mut w.tx, &inserted)?;
+        w.tx.commit()?;
         if let (Some(head), Some(path)) = (head, &self.seal_path) {
             // The commit stands even if the seal cannot be written; verify then reports
             // the seal as older than the head, which is allowed.

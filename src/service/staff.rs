@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::domain::permission::{Session, StaffRole};
 use crate::domain::staff::StaffAccount;
-use crate::secret;
+use crate::secret::{self, Place};
 use crate::store::{self, staff::NewStaff};
 
 use super::{Actor, Ledger, Missing, Problem, Result, ServiceError};
@@ -30,13 +30,16 @@ impl Ledger {
             secret::verify_dummy(password);
             return Err(ServiceError::BadLogin { remaining: self.cfg.staff.lockout });
         };
-        if row.disabled_at.is_some() {
-            return Err(ServiceError::StaffDisabled);
+        let ok = secret::verify(self.keys.enc_key(), &row.password_hash, &Place::staff_password(&row.id), password);
+        // Whether the account is disabled or locked is said only to whoever knows its
+        // password: to anyone else it answers like an unknown ID, and counts nothing more.
+        if row.disabled_at.is_some() || row.locked_at.is_some() {
+            return Err(match (ok, row.disabled_at.is_some()) {
+                (false, _) => ServiceError::BadLogin { remaining: self.cfg.staff.lockout },
+                (true, true) => ServiceError::StaffDisabled,
+                (true, false) => ServiceError::StaffLocked,
+            });
         }
-        if row.locked_at.is_some() {
-            return Err(ServiceError::StaffLocked);
-        }
-        let ok = secret::verify(&row.password_hash, password);
         let threshold = self.cfg.staff.lockout;
         let subject = format!("staff:{}", row.id);
         let actor = Actor::Staff(row.id.clone());
@@ -104,7 +107,7 @@ impl Ledger {
         if store::staff::get(&mut self.conn, id)?.is_some() {
             return Err(ServiceError::Invalid(Problem::StaffExists));
         }
-        let hash = secret::hash(password)?;
+        let hash = secret::hash(self.keys.enc_key(), password, &Place::staff_password(id))?;
         self.write(actor, |w| {
             let at = w.at;
             store::staff::insert(&mut w.tx, &NewStaff { id, name, role, branch, password_hash: &hash, at })?;
@@ -155,7 +158,7 @@ impl Ledger {
                 b
             }
         };
-        let sealed = secret::seal(self.keys().enc_key(), &secret_bytes);
+        let sealed = secret::seal(self.keys().enc_key(), &secret_bytes, &Place::staff_totp(id));
         self.write(actor, |w| {
             store::staff::set_totp(&mut w.tx, id, &sealed)?;
             w.audit("staff.enroll_totp", &format!("staff:{id}"), json!({}))

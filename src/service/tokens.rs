@@ -295,7 +295,7 @@ impl Ledger {
         if token.expires < business_date(self.now()) {
             return Err(ServiceError::Invalid(Problem::TokenExpired));
         }
-        let seed = secret::open(self.keys().enc_key(), &token.seed)?;
+        let seed = secret::open(self.keys().enc_key(), &token.seed, &secret::Place::token_seed(&token.serial))?;
         let p = TokenParams { seed: &seed, algorithm: token.algorithm, digits: token.digits, period: token.period };
         let now = u64::try_from(self.now().timestamp()).unwrap_or(0);
         match token::check(&p, code.trim(), now, self.cfg.token.window_steps, token.last_step) {
@@ -508,7 +508,8 @@ mod tests {
         assert_eq!(key(l.add_token(&clerk, g1, "HT91010002")), "err.token_waiting");
         // A wrong code, then the right one; the same code never twice.
         let token = store::tokens::by_serial(l.db(), "HT91010001").expect("q").expect("token");
-        let seed = secret::open(l.keys().enc_key(), &token.seed).expect("seed");
+        let seed =
+            secret::open(l.keys().enc_key(), &token.seed, &secret::Place::token_seed(&token.serial)).expect("seed");
         let p = TokenParams { seed: &seed, algorithm: token::Algorithm::Sha1, digits: 6, period: 30 };
         let code = token::code_at(&p, 1_800_000_000);
         assert!(matches!(l.hand_over(&clerk, g1, "000000"), Err(ServiceError::Invalid(Problem::TokenCodeWrong))));
@@ -531,7 +532,8 @@ mod tests {
         // An expired token never verifies: sakura's expires in 30 days.
         let sakura = store::tokens::by_serial(l.db(), "HT10000005").expect("q").expect("token");
         clock.set(at(1_800_000_000 + 40 * 86_400));
-        let seed = secret::open(l.keys().enc_key(), &sakura.seed).expect("seed");
+        let seed =
+            secret::open(l.keys().enc_key(), &sakura.seed, &secret::Place::token_seed(&sakura.serial)).expect("seed");
         let p = TokenParams { seed: &seed, algorithm: token::Algorithm::Sha1, digits: 6, period: 30 };
         let late = token::code_at(&p, 1_800_000_000 + 40 * 86_400);
         let r = l.ib_attempt("sakura-m", CredentialKind::OneTimePassword, &SecretString::from(late)).expect("ib");
@@ -551,7 +553,8 @@ mod tests {
         // Added and handed over, then lost: an add is refused (a reissue is the way).
         l.add_token(&clerk, g1, "HT91010001").expect("add");
         let token = store::tokens::by_serial(l.db(), "HT91010001").expect("q").expect("token");
-        let seed = secret::open(l.keys().enc_key(), &token.seed).expect("seed");
+        let seed =
+            secret::open(l.keys().enc_key(), &token.seed, &secret::Place::token_seed(&token.serial)).expect("seed");
         let p = TokenParams { seed: &seed, algorithm: token::Algorithm::Sha1, digits: 6, period: 30 };
         l.hand_over(&clerk, g1, &token::code_at(&p, 1_800_000_000)).expect("hand over");
         l.report_lost(&tel, g1).expect("lost");

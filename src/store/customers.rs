@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Result;
+use super::integrity::{self, CERTIFICATES, CONTRACTS, SECRET_HASHES, USERS};
 use super::sql::{Db, FromRow, Row};
 use crate::domain::credential::{CredentialKind, LoginMethod, UserRole};
 use crate::domain::customer::{Contract, User};
@@ -18,11 +19,13 @@ pub struct NewContract<'a> {
 }
 
 pub fn insert_contract(db: &mut dyn Db, c: &NewContract<'_>) -> Result<i64> {
-    db.value(
+    let id: i64 = db.value(
         "INSERT INTO contracts (cif, branch, company, company_kana, phone, address, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         &[&c.cif, &c.branch, &c.company, &c.company_kana, &c.phone, &c.address, &c.at],
-    )
+    )?;
+    integrity::inserted(db, &CONTRACTS, &[&id])?;
+    Ok(id)
 }
 
 /// The four stored secrets of a user, as ids into `secret_hashes`.
@@ -45,7 +48,7 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert_user(db: &mut dyn Db, u: &NewUser<'_>) -> Result<i64> {
-    db.value(
+    let id: i64 = db.value(
         "INSERT INTO users (contract_id, login_id, name, role, login_method, login_secret, confirm_secret,
                             pin_secret, approval_pin_secret, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
@@ -61,22 +64,28 @@ pub fn insert_user(db: &mut dyn Db, u: &NewUser<'_>) -> Result<i64> {
             &u.secrets.approval_pin,
             &u.at,
         ],
-    )
+    )?;
+    integrity::inserted(db, &USERS, &[&id])?;
+    Ok(id)
 }
 
 pub fn insert_certificate(db: &mut dyn Db, user_id: i64, at: DateTime<Utc>) -> Result<()> {
-    db.execute("INSERT INTO certificates (user_id, issued_at) VALUES (?1, ?2)", &[&user_id, &at])?;
-    Ok(())
+    let id: i64 =
+        db.value("INSERT INTO certificates (user_id, issued_at) VALUES (?1, ?2) RETURNING id", &[&user_id, &at])?;
+    integrity::inserted(db, &CERTIFICATES, &[&id])
 }
 
-/// Stores an argon2id PHC string and returns its id.
-pub fn insert_secret_hash(db: &mut dyn Db, phc: &str) -> Result<i64> {
-    db.value("INSERT INTO secret_hashes (phc) VALUES (?1) RETURNING id", &[&phc])
+/// Stores a secret's hash and returns its id. `stored` makes what is stored from the id:
+/// the hash is encrypted for its row (see `secret::pepper`), so the id comes first.
+pub fn insert_secret_hash(db: &mut dyn Db, stored: &dyn Fn(i64) -> String) -> Result<i64> {
+    let id: i64 = db.value("INSERT INTO secret_hashes (phc) VALUES ('') RETURNING id", &[])?;
+    db.execute("UPDATE secret_hashes SET phc = ?2 WHERE id = ?1", &[&id, &stored(id)])?;
+    integrity::inserted(db, &SECRET_HASHES, &[&id])?;
+    Ok(id)
 }
-
-const CONTRACT_COLUMNS: &str = "id, cif, branch, company, company_kana, phone, address, state = 'cancelled', replaces";
 
 impl FromRow for Contract {
+    /// From the covered columns of `contracts`.
     fn from_row(r: &Row) -> Result<Self> {
         Ok(Self {
             id: r.get(0)?,
@@ -86,24 +95,31 @@ impl FromRow for Contract {
             company_kana: r.get(4)?,
             phone: r.get(5)?,
             address: r.get(6)?,
-            cancelled: r.get(7)?,
+            cancelled: r.get::<String>(7)? == "cancelled",
             replaces: r.get(8)?,
         })
     }
 }
 
 pub fn contract(db: &mut dyn Db, id: i64) -> Result<Option<Contract>> {
-    db.first(&format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?1"), &[&id])
+    db.sealed_first(&CONTRACTS, &format!("SELECT {}, mac FROM contracts WHERE id = ?1", CONTRACTS.columns), &[&id])
 }
 
 pub fn contract_by_cif(db: &mut dyn Db, cif: &str) -> Result<Option<Contract>> {
-    db.first(&format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE cif = ?1"), &[&cif])
+    db.sealed_first(&CONTRACTS, &format!("SELECT {}, mac FROM contracts WHERE cif = ?1", CONTRACTS.columns), &[&cif])
 }
 
-const USER_COLUMNS: &str = "u.id, u.contract_id, u.login_id, u.name, u.role, u.login_method, u.login_must_change,
-     EXISTS (SELECT 1 FROM certificates c WHERE c.user_id = u.id AND c.revoked_at IS NULL)";
+/// A user's covered columns, the MAC, then whether they hold a certificate.
+fn user_select(filter: &str) -> String {
+    format!(
+        "SELECT {}, mac, EXISTS (SELECT 1 FROM certificates c WHERE c.user_id = users.id AND c.revoked_at IS NULL)
+         FROM users WHERE {filter}",
+        USERS.columns
+    )
+}
 
 impl FromRow for User {
+    /// From the covered columns of `users`, the MAC, and the certificate flag.
     fn from_row(r: &Row) -> Result<Self> {
         Ok(Self {
             id: r.get(0)?,
@@ -113,25 +129,26 @@ impl FromRow for User {
             role: r.get(4)?,
             login_method: r.get(5)?,
             login_must_change: r.get(6)?,
-            has_certificate: r.get(7)?,
+            has_certificate: r.get(USERS.width() + 1)?,
         })
     }
 }
 
 pub fn user_by_login_id(db: &mut dyn Db, login_id: &str) -> Result<Option<User>> {
-    db.first(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.login_id = ?1"), &[&login_id])
+    db.sealed_first(&USERS, &user_select("login_id = ?1"), &[&login_id])
 }
 
 pub fn user(db: &mut dyn Db, id: i64) -> Result<Option<User>> {
-    db.first(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"), &[&id])
+    db.sealed_first(&USERS, &user_select("id = ?1"), &[&id])
 }
 
 /// The users of a contract, master first.
 pub fn users_of(db: &mut dyn Db, contract_id: i64) -> Result<Vec<User>> {
-    db.all(
+    db.sealed(
+        &USERS,
         &format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.contract_id = ?1
-             ORDER BY CASE u.role WHEN 'master' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.id"
+            "{} ORDER BY CASE role WHEN 'master' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, id",
+            user_select("contract_id = ?1")
         ),
         &[&contract_id],
     )
@@ -147,16 +164,26 @@ fn secret_column(kind: CredentialKind) -> Option<&'static str> {
     }
 }
 
-/// The PHC hash of one of a user's stored secrets.
-pub fn secret_hash(db: &mut dyn Db, user_id: i64, kind: CredentialKind) -> Result<Option<String>> {
+/// The stored hash of one of a user's secrets, with its id (the place it is sealed for).
+/// Both the user's row (which points at the hash) and the hash's row are checked.
+pub fn secret_hash(db: &mut dyn Db, user_id: i64, kind: CredentialKind) -> Result<Option<(i64, String)>> {
     let Some(col) = secret_column(kind) else { return Ok(None) };
-    db.scalar(&format!("SELECT h.phc FROM users u JOIN secret_hashes h ON h.id = u.{col} WHERE u.id = ?1"), &[&user_id])
+    let pointer: Option<ColumnOf> = db.sealed_first(
+        &USERS,
+        &format!("SELECT {}, mac, {col} FROM users WHERE id = ?1", USERS.columns),
+        &[&user_id],
+    )?;
+    let Some(ColumnOf(Some(hash_id))) = pointer else { return Ok(None) };
+    db.sealed_first(&SECRET_HASHES, "SELECT id, phc, mac FROM secret_hashes WHERE id = ?1", &[&hash_id])
 }
 
-/// Replaces one stored secret with a new hash.
-pub fn set_secret(db: &mut dyn Db, user_id: i64, kind: CredentialKind, phc: &str, must_change: bool) -> Result<()> {
-    let id = insert_secret_hash(db, phc)?;
-    set_secret_id(db, user_id, kind, id, must_change)
+/// The one column read after a sealed row's covered columns and MAC.
+struct ColumnOf(Option<i64>);
+
+impl FromRow for ColumnOf {
+    fn from_row(r: &Row) -> Result<Self> {
+        Ok(Self(r.get(USERS.width() + 1)?))
+    }
 }
 
 /// Points one of a user's secrets at an already stored hash (a form's new secret, hashed
@@ -173,7 +200,7 @@ pub fn set_secret_id(
     if kind == CredentialKind::LoginPassword {
         db.execute("UPDATE users SET login_must_change = ?2 WHERE id = ?1", &[&user_id, &must_change])?;
     }
-    Ok(())
+    integrity::seal(db, &USERS, &[&user_id])
 }
 
 /// Marks a contract cancelled (解約); nothing is deleted.
@@ -182,13 +209,16 @@ pub fn cancel_contract(db: &mut dyn Db, contract_id: i64, at: DateTime<Utc>) -> 
         "UPDATE contracts SET state = 'cancelled', cancelled_at = ?2 WHERE id = ?1 AND state = 'active'",
         &[&contract_id, &at],
     )?;
+    if n == 1 {
+        integrity::seal(db, &CONTRACTS, &[&contract_id])?;
+    }
     Ok(n == 1)
 }
 
 /// Links a re-applied contract to the one it replaces.
 pub fn set_replaces(db: &mut dyn Db, contract_id: i64, replaces: i64) -> Result<()> {
     db.execute("UPDATE contracts SET replaces = ?2 WHERE id = ?1", &[&contract_id, &replaces])?;
-    Ok(())
+    integrity::seal(db, &CONTRACTS, &[&contract_id])
 }
 
 /// The next free 顧客番号 (7 digits) of a branch.
@@ -204,8 +234,9 @@ pub fn login_id_taken(db: &mut dyn Db, login_id: &str) -> Result<bool> {
     db.value("SELECT EXISTS (SELECT 1 FROM users WHERE login_id = ?1)", &[&login_id])
 }
 
+/// Whether the contract has an admin user (R2, R3): read from its sealed user rows.
 pub fn contract_has_admin(db: &mut dyn Db, contract_id: i64) -> Result<bool> {
-    db.value("SELECT EXISTS (SELECT 1 FROM users WHERE contract_id = ?1 AND role = 'admin')", &[&contract_id])
+    Ok(users_of(db, contract_id)?.iter().any(|u| u.role == UserRole::Admin))
 }
 
 pub fn count_contracts(db: &mut dyn Db) -> Result<i64> {

@@ -3,17 +3,33 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Result;
+use super::integrity::{self, FEES, RECEIPT_COUNTERS};
 use super::sql::{Db, FromRow, Row};
 use crate::domain::fees::{FeeKind, FeeLine};
 
 /// The next receipt number of a branch, taken inside the caller's transaction so that a
 /// rolled-back fee gives its number back: receipt numbers have no gaps.
 pub fn next_receipt(db: &mut dyn Db, branch: &str) -> Result<i64> {
-    db.value(
-        "INSERT INTO receipt_counters (branch, last) VALUES (?1, 1)
-         ON CONFLICT (branch) DO UPDATE SET last = receipt_counters.last + 1 RETURNING last",
+    // The counter is read through its MAC: a counter set back by hand would hand out a
+    // receipt number twice.
+    let current: Option<(String, i64)> = db.sealed_first(
+        &RECEIPT_COUNTERS,
+        "SELECT branch, last, mac FROM receipt_counters WHERE branch = ?1",
         &[&branch],
-    )
+    )?;
+    let next = match current {
+        Some((_, last)) => {
+            db.execute("UPDATE receipt_counters SET last = ?2 WHERE branch = ?1", &[&branch, &(last + 1)])?;
+            integrity::seal(db, &RECEIPT_COUNTERS, &[&branch])?;
+            last + 1
+        }
+        None => {
+            db.execute("INSERT INTO receipt_counters (branch, last) VALUES (?1, 1)", &[&branch])?;
+            integrity::inserted(db, &RECEIPT_COUNTERS, &[&branch])?;
+            1
+        }
+    };
+    Ok(next)
 }
 
 pub struct NewFee<'a> {
@@ -33,7 +49,7 @@ pub struct NewFee<'a> {
 }
 
 pub fn insert(db: &mut dyn Db, f: &NewFee<'_>) -> Result<i64> {
-    db.value(
+    let id: i64 = db.value(
         "INSERT INTO fees (branch, receipt_no, business_date, kind, contract_id, user_id, amount, tax, reverses,
                            token_id, staff, at, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
@@ -52,7 +68,9 @@ pub fn insert(db: &mut dyn Db, f: &NewFee<'_>) -> Result<i64> {
             &f.at,
             &f.reason,
         ],
-    )
+    )?;
+    integrity::inserted(db, &FEES, &[&id])?;
+    Ok(id)
 }
 
 const SELECT: &str = "SELECT f.id, f.branch, f.receipt_no, f.business_date, f.kind, c.cif, c.company, u.login_id,
@@ -100,7 +118,13 @@ pub fn day(db: &mut dyn Db, business_date: NaiveDate, branch: Option<&str>) -> R
     )
 }
 
+/// One fee, its own row checked against its MAC (a reversal acts on its amounts).
 pub fn get(db: &mut dyn Db, id: i64) -> Result<Option<FeeLine>> {
+    let own: Option<(i64, String)> =
+        db.sealed_first(&FEES, &format!("SELECT {}, mac FROM fees WHERE id = ?1", FEES.columns), &[&id])?;
+    if own.is_none() {
+        return Ok(None);
+    }
     db.first(&format!("{SELECT} WHERE f.id = ?1"), &[&id])
 }
 

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Result;
+use super::integrity::{self, FORMS};
 use super::sql::{Db, FromRow, Row};
 use crate::domain::forms::{FormRequest, KeyedForm};
 use crate::domain::unlock::IdDocument;
@@ -24,7 +25,7 @@ pub struct NewForm<'a> {
 
 /// Records a form; a form number already used in the branch is `Duplicate`.
 pub fn insert(db: &mut dyn Db, f: &NewForm<'_>) -> Result<i64> {
-    db.value(
+    let id: i64 = db.value(
         "INSERT INTO forms (branch, form_no, kind, contract_id, user_id, received_on, brought_by, id_document,
                             seal_checked, request_id, keyed_by, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
@@ -42,26 +43,26 @@ pub fn insert(db: &mut dyn Db, f: &NewForm<'_>) -> Result<i64> {
             &f.keyed_by,
             &f.at,
         ],
-    )
+    )?;
+    integrity::inserted(db, &FORMS, &[&id])?;
+    Ok(id)
 }
 
 impl FromRow for KeyedForm {
+    /// From the covered columns of `forms`.
     fn from_row(r: &Row) -> Result<Self> {
         Ok(Self {
-            form_no: r.get(0)?,
-            received_on: r.get(1)?,
-            brought_by: r.get(2)?,
-            id_document: r.get(3)?,
-            seal_checked: r.get(4)?,
-            keyed_by: r.get(5)?,
+            form_no: r.get(2)?,
+            received_on: r.get(6)?,
+            brought_by: r.get(7)?,
+            id_document: r.get(8)?,
+            seal_checked: r.get(9)?,
+            keyed_by: r.get(11)?,
         })
     }
 }
 
 /// The form behind a request, if the request came from one.
 pub fn for_request(db: &mut dyn Db, request_id: i64) -> Result<Option<KeyedForm>> {
-    db.first(
-        "SELECT form_no, received_on, brought_by, id_document, seal_checked, keyed_by FROM forms WHERE request_id = ?1",
-        &[&request_id],
-    )
+    db.sealed_first(&FORMS, &format!("SELECT {}, mac FROM forms WHERE request_id = ?1", FORMS.columns), &[&request_id])
 }

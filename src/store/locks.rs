@@ -1,18 +1,34 @@
-//! R1 failure counters and the locks they open.
+//! R1 failure counters and the locks they open. Both decide whether a customer gets in,
+//! so both are sealed rows and read through their MACs.
 
 use chrono::{DateTime, Utc};
 
 use super::Result;
+use super::integrity::{self, FAILURES, LOCKS};
 use super::sql::{Db, FromRow, Row};
 use crate::domain::credential::CredentialKind;
 use crate::domain::lockout::{ClearKind, Lock, LockScope, Standing};
+use crate::domain::token::TokenState;
 
-pub fn failures(db: &mut dyn Db, user_id: i64, kind: CredentialKind) -> Result<u32> {
-    Ok(db
-        .scalar("SELECT failures FROM failure_counts WHERE user_id = ?1 AND credential = ?2", &[&user_id, &kind])?
-        .unwrap_or(0))
+/// The consecutive failures of one credential.
+struct Count(u32);
+
+impl FromRow for Count {
+    fn from_row(r: &Row) -> Result<Self> {
+        Ok(Self(r.get(2)?))
+    }
 }
 
+pub fn failures(db: &mut dyn Db, user_id: i64, kind: CredentialKind) -> Result<u32> {
+    let found: Option<Count> = db.sealed_first(
+        &FAILURES,
+        &format!("SELECT {}, mac FROM failure_counts WHERE user_id = ?1 AND credential = ?2", FAILURES.columns),
+        &[&user_id, &kind],
+    )?;
+    Ok(found.map_or(0, |c| c.0))
+}
+
+/// Sets the count, creating its row on the first failure.
 pub fn set_failures(
     db: &mut dyn Db,
     user_id: i64,
@@ -20,20 +36,30 @@ pub fn set_failures(
     failures: u32,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    db.execute(
-        "INSERT INTO failure_counts (user_id, credential, failures, last_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (user_id, credential) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at",
+    let n = db.execute(
+        "UPDATE failure_counts SET failures = ?3, last_at = ?4 WHERE user_id = ?1 AND credential = ?2",
         &[&user_id, &kind, &failures, &at],
     )?;
-    Ok(())
+    if n == 0 {
+        db.execute(
+            "INSERT INTO failure_counts (user_id, credential, failures, last_at) VALUES (?1, ?2, ?3, ?4)",
+            &[&user_id, &kind, &failures, &at],
+        )?;
+        return integrity::inserted(db, &FAILURES, &[&user_id, &kind]);
+    }
+    integrity::seal(db, &FAILURES, &[&user_id, &kind])
 }
 
-/// A success resets the count; returns whether there was one to reset.
-pub fn reset_failures(db: &mut dyn Db, user_id: i64, kind: CredentialKind) -> Result<bool> {
+/// A success resets the count to zero (nothing is deleted); returns whether there was one
+/// to reset.
+pub fn reset_failures(db: &mut dyn Db, user_id: i64, kind: CredentialKind, at: DateTime<Utc>) -> Result<bool> {
     let n = db.execute(
-        "DELETE FROM failure_counts WHERE user_id = ?1 AND credential = ?2 AND failures > 0",
-        &[&user_id, &kind],
+        "UPDATE failure_counts SET failures = 0, last_at = ?3 WHERE user_id = ?1 AND credential = ?2 AND failures > 0",
+        &[&user_id, &kind, &at],
     )?;
+    if n > 0 {
+        integrity::seal(db, &FAILURES, &[&user_id, &kind])?;
+    }
     Ok(n > 0)
 }
 
@@ -45,15 +71,16 @@ pub fn open_lock(
     failures: u32,
     at: DateTime<Utc>,
 ) -> Result<i64> {
-    db.value(
+    let id: i64 = db.value(
         "INSERT INTO locks (user_id, credential, scope, failures, opened_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         &[&user_id, &kind, &scope, &failures, &at],
-    )
+    )?;
+    integrity::inserted(db, &LOCKS, &[&id])?;
+    Ok(id)
 }
 
-const COLUMNS: &str = "id, user_id, credential, scope, failures, opened_at, cleared_at, cleared_by, clear_kind";
-
 impl FromRow for Lock {
+    /// From the covered columns of `locks`.
     fn from_row(r: &Row) -> Result<Self> {
         Ok(Self {
             id: r.get(0)?,
@@ -69,26 +96,28 @@ impl FromRow for Lock {
     }
 }
 
+/// Every lock of a user, open and lifted, oldest first.
+pub fn all_locks(db: &mut dyn Db, user_id: i64) -> Result<Vec<Lock>> {
+    db.sealed(&LOCKS, &format!("SELECT {}, mac FROM locks WHERE user_id = ?1 ORDER BY id", LOCKS.columns), &[&user_id])
+}
+
 pub fn open_locks(db: &mut dyn Db, user_id: i64) -> Result<Vec<Lock>> {
-    db.all(&format!("SELECT {COLUMNS} FROM locks WHERE user_id = ?1 AND cleared_at IS NULL ORDER BY id"), &[&user_id])
+    Ok(all_locks(db, user_id)?.into_iter().filter(|l| l.cleared_at.is_none()).collect())
 }
 
 pub fn lock(db: &mut dyn Db, id: i64) -> Result<Option<Lock>> {
-    db.first(&format!("SELECT {COLUMNS} FROM locks WHERE id = ?1"), &[&id])
+    db.sealed_first(&LOCKS, &format!("SELECT {}, mac FROM locks WHERE id = ?1", LOCKS.columns), &[&id])
 }
 
-/// What the user may do, from their open locks and a lost token (R10).
+/// What the user may do, from their open locks and a lost token (R10), read from sealed
+/// rows: a lock lifted by editing the ledger stops the customer instead of letting them in.
 pub fn standing(db: &mut dyn Db, user_id: i64) -> Result<Standing> {
-    let (service, otp): (bool, bool) = db
-        .first(
-            "SELECT
-               EXISTS (SELECT 1 FROM locks WHERE user_id = ?1 AND cleared_at IS NULL AND scope = 'service'),
-               EXISTS (SELECT 1 FROM locks WHERE user_id = ?1 AND cleared_at IS NULL AND scope = 'otp')
-               OR EXISTS (SELECT 1 FROM tokens WHERE user_id = ?1 AND state = 'lost')",
-            &[&user_id],
-        )?
-        .unwrap_or_default();
-    Ok(Standing { service_suspended: service, otp_suspended: otp })
+    let locks = open_locks(db, user_id)?;
+    let lost = super::tokens::of_user(db, user_id)?.iter().any(|t| t.state == TokenState::Lost);
+    Ok(Standing {
+        service_suspended: locks.iter().any(|l| l.scope == LockScope::Service),
+        otp_suspended: lost || locks.iter().any(|l| l.scope == LockScope::OtpServices),
+    })
 }
 
 /// How a lock is lifted, as recorded on it.
@@ -104,24 +133,27 @@ pub struct Clearing<'a> {
 /// Clears an open lock and its counter. Returns false when it was already cleared
 /// (by another terminal), so that nothing is written twice.
 pub fn clear_lock(db: &mut dyn Db, lock_id: i64, c: &Clearing<'_>) -> Result<bool> {
+    let Some(lock) = lock(db, lock_id)? else { return Ok(false) };
     let n = db.execute(
         "UPDATE locks SET cleared_at = ?2, cleared_by = ?3, clear_kind = ?4, clear_reason = ?5, identity_check = ?6
          WHERE id = ?1 AND cleared_at IS NULL",
         &[&lock_id, &c.at, &c.by, &c.kind, &c.reason, &c.identity_check],
     )?;
     if n == 1 {
-        db.execute(
-            "DELETE FROM failure_counts WHERE (user_id, credential) IN (SELECT user_id, credential FROM locks WHERE id = ?1)",
-            &[&lock_id],
-        )?;
+        integrity::seal(db, &LOCKS, &[&lock_id])?;
+        reset_failures(db, lock.user_id, lock.credential, c.at)?;
     }
     Ok(n == 1)
 }
 
 /// When the user's locks were lifted by staff since `since` (R7 counts them).
 pub fn unlock_times(db: &mut dyn Db, user_id: i64, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
-    db.column(
-        "SELECT cleared_at FROM locks WHERE user_id = ?1 AND clear_kind = 'unlock' AND cleared_at > ?2 ORDER BY cleared_at",
-        &[&user_id, &since],
-    )
+    let mut times: Vec<DateTime<Utc>> = all_locks(db, user_id)?
+        .into_iter()
+        .filter(|l| l.clear_kind == Some(ClearKind::Unlock))
+        .filter_map(|l| l.cleared_at)
+        .filter(|t| *t > since)
+        .collect();
+    times.sort();
+    Ok(times)
 }

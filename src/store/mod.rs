@@ -3,18 +3,22 @@
 //! return the domain's records, typed.
 
 pub mod audit;
+pub mod breaks;
 pub mod customers;
 pub mod fees;
 pub mod forms;
+pub mod integrity;
 pub mod locks;
 pub mod meta;
 pub mod migrations;
 pub mod requests;
 pub mod search;
+pub mod shadow;
 pub mod sql;
 pub mod sqlite;
 pub mod staff;
 pub mod tokens;
+pub mod upgrade;
 
 pub use sql::Db;
 
@@ -41,6 +45,9 @@ pub enum StoreError {
     /// A row that does not read as what the program wrote: a damaged or edited ledger.
     #[error("a ledger row cannot be read: {0}")]
     Damaged(String),
+    /// A row whose MAC does not match what it holds: edited, moved or forged without the key.
+    #[error("a ledger row fails its MAC: {0}")]
+    Tampered(integrity::BadRow),
     #[error("migration {number} failed")]
     Migration {
         number: usize,

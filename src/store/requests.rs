@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::integrity::{self, REQUESTS};
 use super::sql::{Db, FromRow, Row};
 use super::{Result, StoreError};
 use crate::domain::approval::{Request, RequestDetail, RequestKind, RequestState};
@@ -22,11 +23,13 @@ pub struct NewRequest<'a> {
 
 pub fn insert(db: &mut dyn Db, r: &NewRequest<'_>) -> Result<i64> {
     let payload = serde_json::to_string(r.detail).map_err(|e| StoreError::Damaged(format!("request detail: {e}")))?;
-    db.value(
+    let id: i64 = db.value(
         "INSERT INTO requests (kind, branch, contract_id, user_id, credential, payload, requested_by, requested_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         &[&r.detail.kind(), &r.branch, &r.contract_id, &r.user_id, &r.dedupe, &payload, &r.requested_by, &r.at],
-    )
+    )?;
+    integrity::inserted(db, &REQUESTS, &[&id])?;
+    Ok(id)
 }
 
 /// Pending requests of a branch (all branches with `None`).
@@ -34,8 +37,10 @@ pub fn count_pending(db: &mut dyn Db, branch: Option<&str>) -> Result<i64> {
     db.value("SELECT count(*) FROM requests WHERE state = 'pending' AND (?1 IS NULL OR branch = ?1)", &[&branch])
 }
 
-const COLUMNS: &str = "id, kind, branch, contract_id, user_id, payload, state, requested_by, requested_at,
-     decided_by, decided_at, reason, credential";
+/// Requests matching `filter`, each read through its MAC.
+fn select(db: &mut dyn Db, filter: &str, args: &[&dyn super::sql::ToSql]) -> Result<Vec<Request>> {
+    db.sealed(&REQUESTS, &format!("SELECT {}, mac FROM requests WHERE {filter}", REQUESTS.columns), args)
+}
 
 /// The stored JSON with the row's kind as its tag: rows written before the tag was part
 /// of the JSON read the same, and a JSON that names another kind is damage.
@@ -53,6 +58,7 @@ fn detail(kind: RequestKind, payload: &str) -> Result<RequestDetail> {
 }
 
 impl FromRow for Request {
+    /// From the covered columns of `requests`.
     fn from_row(r: &Row) -> Result<Self> {
         let kind: RequestKind = r.get(1)?;
         let payload: String = r.get(5)?;
@@ -79,27 +85,17 @@ impl FromRow for Request {
 }
 
 pub fn get(db: &mut dyn Db, id: i64) -> Result<Option<Request>> {
-    db.first(&format!("SELECT {COLUMNS} FROM requests WHERE id = ?1"), &[&id])
+    Ok(select(db, "id = ?1", &[&id])?.into_iter().next())
 }
 
 /// The pending queue of a branch, oldest first.
 pub fn pending_for_branch(db: &mut dyn Db, branch: &str, limit: u32) -> Result<Vec<Request>> {
-    db.all(
-        &format!(
-            "SELECT {COLUMNS} FROM requests WHERE branch = ?1 AND state = 'pending' ORDER BY requested_at, id LIMIT ?2"
-        ),
-        &[&branch, &limit],
-    )
+    select(db, "branch = ?1 AND state = 'pending' ORDER BY requested_at, id LIMIT ?2", &[&branch, &limit])
 }
 
 /// A user's requests that are pending or were decided since `since`, newest first.
 pub fn recent_for_user(db: &mut dyn Db, user_id: i64, since: DateTime<Utc>) -> Result<Vec<Request>> {
-    db.all(
-        &format!(
-            "SELECT {COLUMNS} FROM requests WHERE user_id = ?1 AND (state = 'pending' OR decided_at >= ?2) ORDER BY id DESC"
-        ),
-        &[&user_id, &since],
-    )
+    select(db, "user_id = ?1 AND (state = 'pending' OR decided_at >= ?2) ORDER BY id DESC", &[&user_id, &since])
 }
 
 /// A decision on a pending request.
@@ -117,6 +113,9 @@ pub fn decide(db: &mut dyn Db, id: i64, d: &Decided<'_>) -> Result<bool> {
         "UPDATE requests SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5 WHERE id = ?1 AND state = 'pending'",
         &[&id, &d.state, &d.by, &d.at, &d.reason],
     )?;
+    if n == 1 {
+        integrity::seal(db, &REQUESTS, &[&id])?;
+    }
     Ok(n == 1)
 }
 

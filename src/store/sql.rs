@@ -72,9 +72,14 @@ impl Row {
     }
 }
 
-/// A connection or a transaction of either engine.
+/// A connection or a transaction of either engine, with the key of the row MACs.
 pub trait Db {
     fn engine(&self) -> Engine;
+    /// The key rows are sealed and checked with (see `integrity`).
+    fn row_key(&self) -> &super::integrity::RowKey;
+    /// A covered row was inserted: the transaction counts it into the sealed row counts
+    /// when it commits. A read connection never inserts.
+    fn note_insert(&mut self, table: &'static str);
     /// Runs one statement; returns the number of rows it changed.
     fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize>;
     /// Runs a query and calls `f` with each row, in order, stopping at its first error.
@@ -92,6 +97,34 @@ impl dyn Db + '_ {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// Every row of a query of a covered table as a record, each checked against its MAC:
+    /// the query reads the table's covered columns, then `mac`, then anything else.
+    pub fn sealed<T: FromRow>(
+        &mut self,
+        t: &super::integrity::Covered,
+        sql: &str,
+        args: &[&dyn ToSql],
+    ) -> Result<Vec<T>> {
+        let key = self.row_key().clone();
+        let mut out = Vec::new();
+        self.each(sql, args, &mut |r| {
+            super::integrity::holds(&key, t, &r).map_err(StoreError::Tampered)?;
+            out.push(T::from_row(&r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The first row of a sealed query (see [`sealed`](Self::sealed)).
+    pub fn sealed_first<T: FromRow>(
+        &mut self,
+        t: &super::integrity::Covered,
+        sql: &str,
+        args: &[&dyn ToSql],
+    ) -> Result<Option<T>> {
+        Ok(self.sealed(t, sql, args)?.into_iter().next())
     }
 
     /// The first row of a query as a record, if there is one.

@@ -2,9 +2,12 @@
 //! prepared once per connection and kept (the cache is sized for every statement the
 //! store has), parameters are bound by number.
 
-use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, Transaction};
+use std::collections::BTreeMap;
 
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use super::integrity::RowKey;
 use super::sql::{Arg, Db, Engine, Row, ToSql, Value};
 use super::{Result, StoreError};
 
@@ -65,38 +68,94 @@ fn each(conn: &Connection, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row
     Ok(())
 }
 
-impl Db for Connection {
-    fn engine(&self) -> Engine {
-        Engine::Sqlite
+/// The ledger's connection, with the key of its row MACs.
+pub struct Conn {
+    conn: Connection,
+    key: RowKey,
+}
+
+impl Conn {
+    pub fn new(conn: Connection, key: RowKey) -> Self {
+        Self { conn, key }
     }
 
-    fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
-        execute(self, sql, args)
+    /// Starts a write transaction that takes the write lock at once, so that two terminals
+    /// never deadlock upgrading a read lock.
+    pub fn begin(&mut self) -> Result<Tx<'_>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(Tx { tx, key: &self.key, inserted: BTreeMap::new() })
     }
 
-    fn each(&mut self, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
-        each(self, sql, args, f)
-    }
-
-    fn batch(&mut self, sql: &str) -> Result<()> {
-        Ok(self.execute_batch(sql)?)
+    /// The raw connection, for what only SQLite does (the online backup).
+    pub fn raw(&self) -> &Connection {
+        &self.conn
     }
 }
 
-impl Db for Transaction<'_> {
+/// A write transaction, counting the covered rows it inserts.
+pub struct Tx<'a> {
+    tx: Transaction<'a>,
+    key: &'a RowKey,
+    inserted: BTreeMap<&'static str, i64>,
+}
+
+impl Tx<'_> {
+    /// The covered rows inserted so far, per table.
+    pub fn inserted(&self) -> &BTreeMap<&'static str, i64> {
+        &self.inserted
+    }
+
+    pub fn commit(self) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
+}
+
+impl Db for Conn {
     fn engine(&self) -> Engine {
         Engine::Sqlite
     }
 
+    fn row_key(&self) -> &RowKey {
+        &self.key
+    }
+
+    fn note_insert(&mut self, _table: &'static str) {}
+
     fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
-        execute(self, sql, args)
+        execute(&self.conn, sql, args)
     }
 
     fn each(&mut self, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
-        each(self, sql, args, f)
+        each(&self.conn, sql, args, f)
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
-        Ok(self.execute_batch(sql)?)
+        Ok(self.conn.execute_batch(sql)?)
+    }
+}
+
+impl Db for Tx<'_> {
+    fn engine(&self) -> Engine {
+        Engine::Sqlite
+    }
+
+    fn row_key(&self) -> &RowKey {
+        self.key
+    }
+
+    fn note_insert(&mut self, table: &'static str) {
+        *self.inserted.entry(table).or_default() += 1;
+    }
+
+    fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
+        execute(&self.tx, sql, args)
+    }
+
+    fn each(&mut self, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        each(&self.tx, sql, args, f)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.tx.execute_batch(sql)?)
     }
 }

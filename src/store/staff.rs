@@ -3,14 +3,13 @@
 use chrono::{DateTime, Utc};
 
 use super::Result;
+use super::integrity::{self, STAFF};
 use super::sql::{Db, FromRow, Row};
 use crate::domain::permission::StaffRole;
 use crate::domain::staff::StaffAccount;
 
-const COLUMNS: &str =
-    "id, name, role, branch, password_hash, failures, locked_at, disabled_at, totp_secret, totp_last_step";
-
 impl FromRow for StaffAccount {
+    /// From the covered columns of `staff`.
     fn from_row(r: &Row) -> Result<Self> {
         Ok(Self {
             id: r.get(0)?,
@@ -23,6 +22,7 @@ impl FromRow for StaffAccount {
             disabled_at: r.get(7)?,
             totp_secret: r.get(8)?,
             totp_last_step: r.get(9)?,
+            totp_failures: r.get(11)?,
         })
     }
 }
@@ -41,15 +41,15 @@ pub fn insert(db: &mut dyn Db, s: &NewStaff<'_>) -> Result<()> {
         "INSERT INTO staff (id, name, role, branch, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         &[&s.id, &s.name, &s.role, &s.branch, &s.password_hash, &s.at],
     )?;
-    Ok(())
+    integrity::inserted(db, &STAFF, &[&s.id])
 }
 
 pub fn get(db: &mut dyn Db, id: &str) -> Result<Option<StaffAccount>> {
-    db.first(&format!("SELECT {COLUMNS} FROM staff WHERE id = ?1"), &[&id])
+    db.sealed_first(&STAFF, &format!("SELECT {}, mac FROM staff WHERE id = ?1", STAFF.columns), &[&id])
 }
 
 pub fn list(db: &mut dyn Db) -> Result<Vec<StaffAccount>> {
-    db.all(&format!("SELECT {COLUMNS} FROM staff ORDER BY branch, id"), &[])
+    db.sealed(&STAFF, &format!("SELECT {}, mac FROM staff ORDER BY branch, id", STAFF.columns), &[])
 }
 
 pub fn set_failures(db: &mut dyn Db, id: &str, failures: u32, locked_at: Option<DateTime<Utc>>) -> Result<()> {
@@ -57,7 +57,7 @@ pub fn set_failures(db: &mut dyn Db, id: &str, failures: u32, locked_at: Option<
         "UPDATE staff SET failures = ?2, locked_at = coalesce(?3, locked_at) WHERE id = ?1",
         &[&id, &failures, &locked_at],
     )?;
-    Ok(())
+    integrity::seal(db, &STAFF, &[&id])
 }
 
 /// A successful login resets the count, but only of an account that is neither locked
@@ -65,22 +65,39 @@ pub fn set_failures(db: &mut dyn Db, id: &str, failures: u32, locked_at: Option<
 pub fn reset_failures_if_open(db: &mut dyn Db, id: &str) -> Result<bool> {
     let n = db
         .execute("UPDATE staff SET failures = 0 WHERE id = ?1 AND locked_at IS NULL AND disabled_at IS NULL", &[&id])?;
+    if n == 1 {
+        integrity::seal(db, &STAFF, &[&id])?;
+    }
     Ok(n == 1)
 }
 
+/// An administrator lifts a staff lock: the login and the code counts start again.
 pub fn unlock(db: &mut dyn Db, id: &str) -> Result<()> {
-    db.execute("UPDATE staff SET failures = 0, locked_at = NULL WHERE id = ?1", &[&id])?;
-    Ok(())
+    db.execute("UPDATE staff SET failures = 0, totp_failures = 0, locked_at = NULL WHERE id = ?1", &[&id])?;
+    integrity::seal(db, &STAFF, &[&id])
 }
 
 pub fn disable(db: &mut dyn Db, id: &str, at: DateTime<Utc>) -> Result<()> {
     db.execute("UPDATE staff SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS NULL", &[&id, &at])?;
-    Ok(())
+    integrity::seal(db, &STAFF, &[&id])
 }
 
 pub fn set_totp(db: &mut dyn Db, id: &str, secret: &[u8]) -> Result<()> {
     db.execute("UPDATE staff SET totp_secret = ?2, totp_last_step = NULL WHERE id = ?1", &[&id, &secret])?;
-    Ok(())
+    integrity::seal(db, &STAFF, &[&id])
+}
+
+/// Counts a wrong step-up code; at `lockout` the account is locked like at login.
+/// Returns the count.
+pub fn count_totp_failure(db: &mut dyn Db, id: &str, lockout: u32, at: DateTime<Utc>) -> Result<u32> {
+    db.execute(
+        "UPDATE staff SET totp_failures = totp_failures + 1,
+                          locked_at = CASE WHEN totp_failures + 1 >= ?2 THEN coalesce(locked_at, ?3) ELSE locked_at END
+         WHERE id = ?1",
+        &[&id, &lockout, &at],
+    )?;
+    integrity::seal(db, &STAFF, &[&id])?;
+    db.value("SELECT totp_failures FROM staff WHERE id = ?1", &[&id])
 }
 
 /// Records the TOTP step just used; returns false when that step (or a later one) was
@@ -90,5 +107,15 @@ pub fn use_totp_step(db: &mut dyn Db, id: &str, step: i64) -> Result<bool> {
         "UPDATE staff SET totp_last_step = ?2 WHERE id = ?1 AND (totp_last_step IS NULL OR totp_last_step < ?2)",
         &[&id, &step],
     )?;
+    if n == 1 {
+        db.execute("UPDATE staff SET totp_failures = 0 WHERE id = ?1", &[&id])?;
+        integrity::seal(db, &STAFF, &[&id])?;
+    }
     Ok(n == 1)
+}
+
+/// Replaces a staff member's stored password hash (the upgrade that peppers it).
+pub fn set_password_hash(db: &mut dyn Db, id: &str, stored: &str) -> Result<()> {
+    db.execute("UPDATE staff SET password_hash = ?2 WHERE id = ?1", &[&id, &stored])?;
+    integrity::seal(db, &STAFF, &[&id])
 }

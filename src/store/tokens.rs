@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Result;
+use super::integrity::{self, TOKENS};
 use super::sql::{Db, FromRow, Row};
 use crate::domain::token::{Algorithm, Expiring, Token, TokenState};
 
@@ -20,17 +21,30 @@ pub struct NewToken<'a> {
 }
 
 pub fn insert(db: &mut dyn Db, t: &NewToken<'_>) -> Result<i64> {
-    db.value(
+    let id: i64 = db.value(
         "INSERT INTO tokens (serial, branch, seed, algorithm, digits, period, expires, state, user_id, imported_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
         &[&t.serial, &t.branch, &t.seed, &t.algorithm, &t.digits, &t.period, &t.expires, &t.state, &t.user_id, &t.at],
-    )
+    )?;
+    integrity::inserted(db, &TOKENS, &[&id])?;
+    Ok(id)
 }
 
-const COLUMNS: &str = "id, serial, branch, seed, algorithm, digits, period, expires, state, user_id, last_step,
-     reserved_for, replaces, request_id, tracking_no";
+/// Tokens matching `filter`, each read through its MAC.
+fn select(db: &mut dyn Db, filter: &str, args: &[&dyn super::sql::ToSql]) -> Result<Vec<Token>> {
+    db.sealed(&TOKENS, &format!("SELECT {}, mac FROM tokens WHERE {filter}", TOKENS.columns), args)
+}
+
+/// Seals the tokens `ids` after a write.
+fn seal_all(db: &mut dyn Db, ids: &[i64]) -> Result<()> {
+    for id in ids {
+        integrity::seal(db, &TOKENS, &[id])?;
+    }
+    Ok(())
+}
 
 impl FromRow for Token {
+    /// From the covered columns of `tokens`.
     fn from_row(r: &Row) -> Result<Self> {
         Ok(Self {
             id: r.get(0)?,
@@ -48,62 +62,77 @@ impl FromRow for Token {
             replaces: r.get(12)?,
             request_id: r.get(13)?,
             tracking_no: r.get(14)?,
+            code_failures: r.get(17)?,
         })
     }
 }
 
 /// The token a user holds (issued or lost; not retired), newest first.
 pub fn of_user(db: &mut dyn Db, user_id: i64) -> Result<Vec<Token>> {
-    db.all(
-        &format!("SELECT {COLUMNS} FROM tokens WHERE user_id = ?1 AND state IN ('issued', 'lost') ORDER BY id DESC"),
-        &[&user_id],
-    )
+    select(db, "user_id = ?1 AND state IN ('issued', 'lost') ORDER BY id DESC", &[&user_id])
 }
 
 pub fn by_serial(db: &mut dyn Db, serial: &str) -> Result<Option<Token>> {
-    db.first(&format!("SELECT {COLUMNS} FROM tokens WHERE serial = ?1"), &[&serial])
+    Ok(select(db, "serial = ?1", &[&serial])?.into_iter().next())
 }
 
 /// Records an accepted step; false when that step was used meanwhile.
 pub fn use_step(db: &mut dyn Db, id: i64, step: i64) -> Result<bool> {
     let n = db.execute(
-        "UPDATE tokens SET last_step = ?2 WHERE id = ?1 AND (last_step IS NULL OR last_step < ?2)",
+        "UPDATE tokens SET last_step = ?2, code_failures = 0 WHERE id = ?1 AND (last_step IS NULL OR last_step < ?2)",
         &[&id, &step],
     )?;
+    seal_all(db, &[id])?;
     Ok(n == 1)
+}
+
+/// Counts a wrong code read off a token at hand-over; returns the count.
+pub fn count_code_failure(db: &mut dyn Db, id: i64) -> Result<u32> {
+    db.execute("UPDATE tokens SET code_failures = code_failures + 1 WHERE id = ?1", &[&id])?;
+    seal_all(db, &[id])?;
+    db.value("SELECT code_failures FROM tokens WHERE id = ?1", &[&id])
+}
+
+/// A supervisor lets the hand-over of a token be tried again.
+pub fn clear_code_failures(db: &mut dyn Db, id: i64) -> Result<()> {
+    db.execute("UPDATE tokens SET code_failures = 0 WHERE id = ?1", &[&id])?;
+    seal_all(db, &[id])
 }
 
 pub fn set_state(db: &mut dyn Db, id: i64, state: TokenState) -> Result<()> {
     db.execute("UPDATE tokens SET state = ?2 WHERE id = ?1", &[&id, &state])?;
-    Ok(())
+    seal_all(db, &[id])
 }
 
 /// Moves a token from one state to another; false when it was no longer in `from` (another
 /// terminal moved it first).
 pub fn change_state(db: &mut dyn Db, id: i64, from: TokenState, to: TokenState) -> Result<bool> {
     let n = db.execute("UPDATE tokens SET state = ?3 WHERE id = ?1 AND state = ?2", &[&id, &from, &to])?;
+    seal_all(db, &[id])?;
     Ok(n == 1)
 }
 
 /// Retires the replacements mailed to a user and not used yet; returns their serials.
 pub fn retire_mailed(db: &mut dyn Db, user_id: i64) -> Result<Vec<String>> {
-    let serials = db.column("SELECT serial FROM tokens WHERE reserved_for = ?1 AND state = 'mailed'", &[&user_id])?;
-    db.execute(
-        "UPDATE tokens SET state = 'retired', reserved_for = NULL WHERE reserved_for = ?1 AND state = 'mailed'",
-        &[&user_id],
-    )?;
-    Ok(serials)
+    let mailed = select(db, "reserved_for = ?1 AND state = 'mailed'", &[&user_id])?;
+    for t in &mailed {
+        db.execute("UPDATE tokens SET state = 'retired', reserved_for = NULL WHERE id = ?1", &[&t.id])?;
+        seal_all(db, &[t.id])?;
+    }
+    Ok(mailed.into_iter().map(|t| t.serial).collect())
 }
 
 /// Puts the token set aside for a rejected reissue back in stock; returns its serial.
 pub fn release_for_request(db: &mut dyn Db, request_id: i64) -> Result<Option<String>> {
-    let serial = db.scalar("SELECT serial FROM tokens WHERE request_id = ?1 AND state = 'reserved'", &[&request_id])?;
+    let Some(t) = select(db, "request_id = ?1 AND state = 'reserved'", &[&request_id])?.into_iter().next() else {
+        return Ok(None);
+    };
     db.execute(
-        "UPDATE tokens SET state = 'in_stock', reserved_for = NULL, replaces = NULL, request_id = NULL
-         WHERE request_id = ?1 AND state = 'reserved'",
-        &[&request_id],
+        "UPDATE tokens SET state = 'in_stock', reserved_for = NULL, replaces = NULL, request_id = NULL WHERE id = ?1",
+        &[&t.id],
     )?;
-    Ok(serial)
+    seal_all(db, &[t.id])?;
+    Ok(Some(t.serial))
 }
 
 /// Issued tokens expiring on or before `until`, for a branch or all.
@@ -117,12 +146,7 @@ pub fn count_expiring(db: &mut dyn Db, until: NaiveDate, branch: Option<&str>) -
 
 /// Tokens set aside for a user and not yet handed over (added, reissued or mailed).
 pub fn reserved_for(db: &mut dyn Db, user_id: i64) -> Result<Vec<Token>> {
-    db.all(
-        &format!(
-            "SELECT {COLUMNS} FROM tokens WHERE reserved_for = ?1 AND state IN ('reserved', 'mailed') ORDER BY id"
-        ),
-        &[&user_id],
-    )
+    select(db, "reserved_for = ?1 AND state IN ('reserved', 'mailed') ORDER BY id", &[&user_id])
 }
 
 /// Sets a stock token aside for a user (add, reissue: `Reserved`) or mails it (R12:
@@ -132,17 +156,18 @@ pub fn reserve(db: &mut dyn Db, id: i64, user_id: i64, state: TokenState, replac
         "UPDATE tokens SET state = ?3, reserved_for = ?2, replaces = ?4 WHERE id = ?1 AND state = 'in_stock'",
         &[&id, &user_id, &state, &replaces],
     )?;
+    seal_all(db, &[id])?;
     Ok(n == 1)
 }
 
 pub fn set_request(db: &mut dyn Db, id: i64, request_id: i64) -> Result<()> {
     db.execute("UPDATE tokens SET request_id = ?2 WHERE id = ?1", &[&id, &request_id])?;
-    Ok(())
+    seal_all(db, &[id])
 }
 
 pub fn set_mailed(db: &mut dyn Db, id: i64, at: DateTime<Utc>, tracking_no: &str) -> Result<()> {
     db.execute("UPDATE tokens SET mailed_at = ?2, tracking_no = ?3 WHERE id = ?1", &[&id, &at, &tracking_no])?;
-    Ok(())
+    seal_all(db, &[id])
 }
 
 /// Binds a token to its user (hand-over, or a mailed one first used) and records the step
@@ -153,6 +178,7 @@ pub fn bind(db: &mut dyn Db, id: i64, user_id: i64, step: i64) -> Result<bool> {
          WHERE id = ?1 AND state IN ('reserved', 'mailed') AND (last_step IS NULL OR last_step < ?3)",
         &[&id, &user_id, &step],
     )?;
+    seal_all(db, &[id])?;
     Ok(n == 1)
 }
 

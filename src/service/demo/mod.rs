@@ -134,15 +134,15 @@ fn demo_session(id: &str) -> Session {
 
 /// One hash per public demo secret, shared by all demo users.
 fn shared_secrets(ledger: &mut Ledger) -> Result<SecretIds> {
-    let hashes = [LOGIN_PASSWORD, CONFIRM_PASSWORD, PIN, APPROVAL_PIN].map(|s| secret::hash(&SecretString::from(s)));
+    let hashes = [LOGIN_PASSWORD, CONFIRM_PASSWORD, PIN, APPROVAL_PIN].map(|s| secret::phc(&SecretString::from(s)));
     let [a, b, c, d] = hashes;
     let (a, b, c, d) = (a?, b?, c?, d?);
     ledger.write(&Actor::Demo, |w| {
         let ids = SecretIds {
-            login: store::customers::insert_secret_hash(&mut w.tx, &a)?,
-            confirm: store::customers::insert_secret_hash(&mut w.tx, &b)?,
-            pin: store::customers::insert_secret_hash(&mut w.tx, &c)?,
-            approval_pin: store::customers::insert_secret_hash(&mut w.tx, &d)?,
+            login: w.insert_secret_hash(&a)?,
+            confirm: w.insert_secret_hash(&b)?,
+            pin: w.insert_secret_hash(&c)?,
+            approval_pin: w.insert_secret_hash(&d)?,
         };
         w.audit("demo.secrets", "ledger", json!({ "shared_hashes": 4 }))?;
         Ok(ids)
@@ -236,7 +236,7 @@ struct DemoToken<'a> {
 }
 
 fn insert_demo_token(db: &mut dyn Db, enc: &[u8; 32], token: crate::config::Token, t: &DemoToken<'_>) -> Result<i64> {
-    let sealed = secret::seal(enc, &demo_seed(t.serial));
+    let sealed = secret::seal(enc, &demo_seed(t.serial), &secret::Place::token_seed(t.serial));
     Ok(store::tokens::insert(
         db,
         &NewToken {
@@ -371,7 +371,7 @@ pub fn current_code(ledger: &mut Ledger, serial: &str) -> Result<Option<String>>
         return Err(crate::service::ServiceError::DemoOnly);
     }
     let Some(t) = store::tokens::by_serial(ledger.db(), serial)? else { return Ok(None) };
-    let seed = secret::open(ledger.keys().enc_key(), &t.seed)?;
+    let seed = secret::open(ledger.keys().enc_key(), &t.seed, &secret::Place::token_seed(&t.serial))?;
     let p = TokenParams { seed: &seed, algorithm: t.algorithm, digits: t.digits, period: t.period };
     Ok(Some(code_at(&p, u64::try_from(ledger.now().timestamp()).unwrap_or(0))))
 }

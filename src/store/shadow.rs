@@ -1,0 +1,59 @@
+//! Failure counts of login IDs that are not customers', kept so that an unknown ID
+//! answers exactly as a known one with a wrong secret would. Keyed by a keyed hash of the
+//! ID (the ID itself is never stored) and bounded: the oldest go first.
+
+use chrono::{DateTime, Utc};
+
+use super::Result;
+use super::integrity::{self, SHADOW};
+use super::sql::Db;
+use crate::domain::credential::CredentialKind;
+
+/// At most this many unknown IDs are remembered.
+pub const CAPACITY: i64 = 10_000;
+
+pub fn failures(db: &mut dyn Db, id_hash: &[u8; 32], kind: CredentialKind) -> Result<u32> {
+    let row: Option<(Vec<u8>, String, u32)> = db.sealed_first(
+        &SHADOW,
+        &format!("SELECT {}, mac FROM shadow_failures WHERE id_hash = ?1 AND credential = ?2", SHADOW.columns),
+        &[id_hash, &kind],
+    )?;
+    Ok(row.map_or(0, |r| r.2))
+}
+
+/// Sets the count of an unknown ID, making room when the table is full.
+pub fn set_failures(
+    db: &mut dyn Db,
+    id_hash: &[u8; 32],
+    kind: CredentialKind,
+    failures: u32,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let n = db.execute(
+        "UPDATE shadow_failures SET failures = ?3, last_at = ?4 WHERE id_hash = ?1 AND credential = ?2",
+        &[id_hash, &kind, &failures, &at],
+    )?;
+    if n > 0 {
+        return integrity::seal(db, &SHADOW, &[id_hash, &kind]);
+    }
+    // Full: the oldest one is overwritten in place, so the table never grows past its
+    // bound and no row is deleted (the sealed row counts stay true).
+    let held: i64 = db.value("SELECT count(*) FROM shadow_failures", &[])?;
+    if held >= CAPACITY {
+        let oldest: Option<(Vec<u8>, String)> =
+            db.first("SELECT id_hash, credential FROM shadow_failures ORDER BY last_at, id_hash LIMIT 1", &[])?;
+        if let Some((old_hash, old_kind)) = oldest {
+            db.execute(
+                "UPDATE shadow_failures SET id_hash = ?3, credential = ?4, failures = ?5, last_at = ?6
+                 WHERE id_hash = ?1 AND credential = ?2",
+                &[&old_hash, &old_kind, id_hash, &kind, &failures, &at],
+            )?;
+            return integrity::seal(db, &SHADOW, &[id_hash, &kind]);
+        }
+    }
+    db.execute(
+        "INSERT INTO shadow_failures (id_hash, credential, failures, last_at) VALUES (?1, ?2, ?3, ?4)",
+        &[id_hash, &kind, &failures, &at],
+    )?;
+    integrity::inserted(db, &SHADOW, &[id_hash, &kind])
+}
