@@ -23,6 +23,7 @@ pub struct Config {
     pub fees: Fees,
     pub token: Token,
     pub staff: Staff,
+    pub audit: Audit,
     pub branches: Vec<Branch>,
 }
 
@@ -64,6 +65,14 @@ pub struct Token {
     pub expiry_notice_days: u32,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Audit {
+    /// Where the head of the audit chain is anchored outside the ledger's folder. Unset:
+    /// one file per ledger in the platform state directory, named by the ledger's id.
+    pub anchor_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Staff {
@@ -84,6 +93,7 @@ impl Default for Config {
             fees: Fees::default(),
             token: Token::default(),
             staff: Staff::default(),
+            audit: Audit::default(),
             branches: crate::domain::branch::demo_branches(),
         }
     }

@@ -20,6 +20,8 @@ pub enum Place {
     Journal,
     Expiring,
     Audit,
+    /// The notice of a ledger that failed its integrity check.
+    Refused,
     /// A yes/no question.
     Confirm,
     Help,
@@ -140,7 +142,7 @@ pub const KEYMAP: &[Binding] = &[
     key(K::Char('t'), NONE, "t", Action::HardToken, "ui.key.token", |p| matches!(p, P::Customer), true),
     key(K::Char('a'), NONE, "a", Action::Approvals, "ui.key.approvals", |p| matches!(p, P::Home), true),
     key(K::Char('j'), NONE, "j", Action::FeeJournal, "ui.key.journal", |p| matches!(p, P::Home), true),
-    key(K::Char('l'), NONE, "l", Action::AuditTrail, "ui.key.audit", |p| matches!(p, P::Home), true),
+    key(K::Char('l'), NONE, "l", Action::AuditTrail, "ui.key.audit", |p| matches!(p, P::Home | P::Refused), true),
     key(K::Char('e'), NONE, "e", Action::ExpiringTokens, "ui.key.expiring", |p| matches!(p, P::Home), true),
     key(K::Char('/'), NONE, "/", Action::FindCustomer, "ui.key.find", after_login, true),
     key(K::Char('y'), NONE, "y", Action::Yes, "ui.key.yes", |p| matches!(p, P::Confirm), true),

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod format;
+pub mod headfile;
 pub mod i18n;
 pub mod import;
 pub mod keyfile;

@@ -3,6 +3,7 @@
 
 use std::error::Error as _;
 
+use crate::domain::audit::{Break, Breakage};
 use crate::domain::branch::Branch;
 use crate::domain::permission::Denied;
 use crate::i18n::{Lang, branch_label, t, tf};
@@ -45,8 +46,31 @@ pub fn error(lang: Lang, branches: &[Branch], e: &ServiceError) -> String {
         ServiceError::StaffLocked => t(lang, "err.staff_locked").into(),
         ServiceError::StaffDisabled => t(lang, "err.staff_disabled").into(),
         ServiceError::DemoOnly => t(lang, "err.demo_only").into(),
+        ServiceError::Tampered { found, head } => {
+            format!("{} {}", verify_break(lang, *found, *head), t(lang, "msg.audit_refused"))
+        }
         ServiceError::AlreadyDone { by } => tf(lang, "err.already_done", &[("by", &crate::text::inert(by))]),
     }
+}
+
+/// What a verification found broken, naming both ends of a cut or a rollback: `head` is
+/// the ledger's last entry.
+pub fn verify_break(lang: Lang, b: Break, head: i64) -> String {
+    let args = [("seq", b.seq.to_string()), ("head", head.to_string())];
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let key = match b.why {
+        Breakage::TailCut => "msg.audit_tail_cut",
+        Breakage::Rollback if head < b.seq => "msg.audit_rollback",
+        Breakage::Rollback => "msg.audit_rollback_differs",
+        Breakage::Seal if b.seq == 0 => "msg.audit_seal_forged",
+        Breakage::SealMissing => "msg.audit_seal_missing",
+        Breakage::Seal => "msg.audit_seal_differs",
+        why => {
+            let why = t(lang, &format!("msg.break_{}", why.code()));
+            return tf(lang, "msg.audit_bad", &[("seq", &b.seq.to_string()), ("why", why)]);
+        }
+    };
+    tf(lang, key, &args)
 }
 
 /// The message for a ledger error.

@@ -15,6 +15,7 @@ mod guidance;
 mod home;
 mod journal;
 mod login;
+mod refused;
 mod screen;
 mod token;
 mod unlock;
@@ -30,6 +31,7 @@ pub use guidance::{GuidanceFocus, GuidanceState};
 pub use home::HomeState;
 pub use journal::{JournalFocus, JournalState, Remedy};
 pub use login::{LoginFocus, LoginOutcome, LoginState};
+pub use refused::RefusedState;
 pub use screen::{Ctx, Effect, Screen, ScreenState};
 pub use token::{TokenField, TokenOp, TokenState};
 pub use unlock::{Cause, UnlockField, UnlockState};
@@ -161,6 +163,11 @@ impl App {
     }
 
     /// The screen in front.
+    /// Whether the ledger failed its integrity check (nothing is written).
+    pub fn ledger_refused(&self) -> bool {
+        self.ledger.refusal().is_some()
+    }
+
     pub fn screen(&self) -> &Screen {
         self.stack.top()
     }
@@ -350,7 +357,19 @@ impl App {
         self.session = Some(session);
         self.stack = Stack::new(Screen::Home(Box::default()));
         self.status = None;
+        if self.ledger.refusal().is_some() {
+            self.refuse_ledger();
+        }
         self.refresh_top();
+    }
+
+    /// The ledger failed its integrity check: only the notice, the audit trail beyond it,
+    /// and logging out are left.
+    fn refuse_ledger(&mut self) {
+        let Some(session) = self.session.clone() else { return };
+        let mut effects = Vec::new();
+        let notice = RefusedState::new(&mut Ctx::new(&mut self.ledger, &session, self.lang, self.now, &mut effects));
+        self.stack = Stack::new(Screen::Refused(Box::new(notice)));
     }
 
     /// Runs `f` on the screen in front with the context it needs, then carries out what it
@@ -381,7 +400,16 @@ impl App {
             Effect::Ask(q) => self.modal = Some(Modal::Confirm(q)),
             Effect::Say(level, text) => self.say(level, text),
             Effect::Clear => self.status = None,
-            Effect::Fail(e) => self.error(&e),
+            Effect::Fail(e) => {
+                self.error(&e);
+                // Found tampered just now, by this write: nothing more is written.
+                if e.is_tampering()
+                    && self.ledger.refusal().is_some()
+                    && self.screen().state().place() != Place::Refused
+                {
+                    self.refuse_ledger();
+                }
+            }
             Effect::Receipt(r) => self.modal = Some(Modal::Receipt(r)),
         }
     }

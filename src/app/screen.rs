@@ -13,7 +13,7 @@ use crate::service::{Ledger, ServiceError};
 
 use super::{
     ApprovalsState, AuditState, CustomerState, ExpiringState, FindState, FormState, GuidanceState, HomeState,
-    JournalState, Level, LoginState, Question, TokenState, UnlockState,
+    JournalState, Level, LoginState, Question, RefusedState, TokenState, UnlockState,
 };
 
 /// What a screen asks the app to do after handling a key.
@@ -139,6 +139,7 @@ pub enum Screen {
     Journal(Box<JournalState>),
     Expiring(Box<ExpiringState>),
     Audit(Box<AuditState>),
+    Refused(Box<RefusedState>),
 }
 
 impl Screen {
@@ -156,6 +157,7 @@ impl Screen {
             Self::Journal(s) => s.as_ref(),
             Self::Expiring(s) => s.as_ref(),
             Self::Audit(s) => s.as_ref(),
+            Self::Refused(s) => s.as_ref(),
         }
     }
 
@@ -173,6 +175,7 @@ impl Screen {
             Self::Journal(s) => s.as_mut(),
             Self::Expiring(s) => s.as_mut(),
             Self::Audit(s) => s.as_mut(),
+            Self::Refused(s) => s.as_mut(),
         }
     }
 }

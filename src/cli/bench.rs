@@ -12,8 +12,10 @@ use serde_json::{Value, json};
 
 use super::{Context, Failure, Outcome};
 use crate::config::Config;
+use crate::domain::permission::StaffRole;
+use crate::service::Ledger;
 use crate::service::bench::round2;
-use crate::service::{Actor, Ledger};
+use crate::service::staff::By;
 
 fn cache_dir() -> PathBuf {
     directories::BaseDirs::new()
@@ -29,22 +31,22 @@ fn rss_mb() -> Option<f64> {
 
 pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Failure> {
     let dir = cache_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::say(format!("{}: {e}", dir.display())))?;
     // A folder per size: each ledger has its key (`ledger.key`) beside it.
     let dir = dir.join(format!("{customers}"));
-    std::fs::create_dir_all(&dir).map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::say(format!("{}: {e}", dir.display())))?;
     let db = dir.join("ledger.sqlite3");
     if !db.exists() {
         eprintln!("generating {customers} contracts in {} …", db.display());
-        let exe = std::env::current_exe().map_err(|e| Failure(e.to_string()))?;
+        let exe = std::env::current_exe().map_err(|e| Failure::say(e.to_string()))?;
         let status = std::process::Command::new(exe)
             .arg("--db")
             .arg(&db)
             .args(["demo", "--customers", &customers.to_string(), "--seed", "7"])
             .status()
-            .map_err(|e| Failure(e.to_string()))?;
+            .map_err(|e| Failure::say(e.to_string()))?;
         if !status.success() {
-            return Err(Failure("demo generation failed".into()));
+            return Err(Failure::say("demo generation failed"));
         }
     }
 
@@ -58,9 +60,9 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Fai
     let frame_start = Instant::now();
     let first_frame_ms = {
         let app = crate::app::App::new(Ledger::open(&db, Config::default()).map_err(|e| ctx.fail(e))?, ctx.lang);
-        let mut terminal =
-            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).map_err(|e| Failure(e.to_string()))?;
-        terminal.draw(|f| crate::ui::render(&app, f)).map_err(|e| Failure(e.to_string()))?;
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24))
+            .map_err(|e| Failure::say(e.to_string()))?;
+        terminal.draw(|f| crate::ui::render(&app, f)).map_err(|e| Failure::say(e.to_string()))?;
         frame_start.elapsed().as_secs_f64() * 1000.0
     };
 
@@ -97,7 +99,7 @@ fn import_10k(ctx: &Context) -> Result<Value, Failure> {
     let dir = std::env::temp_dir().join(format!("madoguchi-bench-import-{}", std::process::id()));
     // A scratch folder of an earlier run that was cut short.
     let _stale = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| Failure(e.to_string()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::say(e.to_string()))?;
     let expires = (chrono::Utc::now() + chrono::Duration::days(1000)).format("%Y-%m-%d").to_string();
     let mut csv = String::from("serial,secret,algorithm,digits,period,expires\n");
     let mut pskc = String::from(
@@ -116,17 +118,26 @@ fn import_10k(ctx: &Context) -> Result<Value, Failure> {
     let mut worst: f64 = 0.0;
     for (name, bytes) in [("tokens.csv", csv.into_bytes()), ("tokens.xml", pskc.into_bytes())] {
         let sub = dir.join(name);
-        std::fs::create_dir_all(&sub).map_err(|e| Failure(e.to_string()))?;
+        std::fs::create_dir_all(&sub).map_err(|e| Failure::say(e.to_string()))?;
         let db = sub.join("ledger.sqlite3");
-        let mut ledger = Ledger::create(&db, Config::default(), false).map_err(|e| ctx.fail(e))?;
+        // A throwaway ledger: its anchor stays in its own folder, removed with it.
+        let mut cfg = Config::default();
+        cfg.audit.anchor_file = Some(sub.join("ledger.anchor"));
+        let mut ledger = Ledger::create(&db, cfg, false).map_err(|e| ctx.fail(e))?;
+        let password = SecretString::from("bench-admin-1");
+        let head = ledger.config().head_office().to_string();
+        ledger
+            .staff_add(By::FirstAdmin, "bench", "bench", StaffRole::Admin, &head, &password)
+            .map_err(|e| ctx.fail(e))?;
+        let admin = ledger.staff_login("bench", &password).map_err(|e| ctx.fail(e))?;
         let t = Instant::now();
-        let outcome = ledger.import_tokens(&Actor::cli(), name, &bytes, None, None, None).map_err(|e| ctx.fail(e))?;
+        let outcome = ledger.import_tokens(&admin, name, &bytes, None, None, None).map_err(|e| ctx.fail(e))?;
         let secs = t.elapsed().as_secs_f64();
         match outcome {
             crate::service::import::ImportOutcome::Imported { count: 10_000, .. } => worst = worst.max(secs),
-            other => return Err(Failure(format!("bench import failed: {other:?}"))),
+            other => return Err(Failure::say(format!("bench import failed: {other:?}"))),
         }
     }
-    std::fs::remove_dir_all(&dir).map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
+    std::fs::remove_dir_all(&dir).map_err(|e| Failure::say(format!("{}: {e}", dir.display())))?;
     Ok(json!(round2(worst)))
 }

@@ -8,7 +8,8 @@ use super::{
     AuditCommand, Command, Context, Failure, Outcome, ReportCommand, StaffCommand, TokensCommand, read_secret,
 };
 use crate::i18n::{t, tf};
-use crate::service::{Actor, Ledger, ServiceError};
+use crate::service::staff::By;
+use crate::service::{Ledger, ServiceError};
 
 pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
     let lang = ctx.lang;
@@ -16,15 +17,15 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
         Command::Init { admin, password_stdin: _ } => {
             let password = read_secret(&mut std::io::stdin().lock(), lang)?;
             if !crate::service::staff::valid_staff_password(&password) {
-                return Err(Failure(t(lang, "err.staff_password_policy").into()));
+                return Err(Failure::say(t(lang, "err.staff_password_policy")));
             }
             if !crate::service::staff::valid_staff_id(&admin) {
-                return Err(Failure(t(lang, "err.staff_id").into()));
+                return Err(Failure::say(t(lang, "err.staff_id")));
             }
             let mut ledger = Ledger::create(&ctx.db, ctx.cfg.clone(), false).map_err(|e| ctx.fail(e))?;
             let head = ctx.cfg.head_office().to_string();
             let added = ledger.staff_add(
-                &Actor::cli(),
+                By::FirstAdmin,
                 &admin,
                 &admin,
                 crate::domain::permission::StaffRole::Admin,
@@ -49,14 +50,14 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
         }
         Command::Demo { customers, seed, force } => {
             if customers > 10_000_000 {
-                return Err(Failure(t(lang, "err.customers_range").into()));
+                return Err(Failure::say(t(lang, "err.customers_range")));
             }
             if force && ctx.db.exists() {
                 // --force replaces a demo ledger only: a real ledger and its key are never
                 // thrown away by a command meant for training.
                 match Ledger::open_read_only(&ctx.db, ctx.cfg.clone()) {
                     Ok(l) if l.is_demo() => {}
-                    _ => return Err(Failure(t(lang, "err.force_not_demo").into())),
+                    _ => return Err(Failure::say(t(lang, "err.force_not_demo"))),
                 }
                 remove_ledger_files(ctx);
             }
@@ -91,41 +92,22 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
         Command::Report(ReportCommand::Fees { date, branch, json, csv }) => {
             super::reports::fees(ctx, &date, branch.as_deref(), json, csv)
         }
-        Command::Audit(AuditCommand::Verify { json }) => {
-            // Read-only: a ledger or a backup on read-only media can be verified too.
-            let mut ledger = Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
-            let report = ledger.verify_audit().map_err(|e| ctx.fail(e))?;
-            if json {
-                let bad = report.first_bad.map(|b| json!({ "seq": b.seq, "reason": b.why.code() }));
-                println!("{}", json!({ "intact": report.intact(), "entries": report.entries, "first_bad": bad }));
-            }
-            match report.first_bad {
-                None => {
-                    eprintln!("{}", tf(lang, "msg.audit_ok", &[("count", &report.entries.to_string())]));
-                    Ok(Outcome::Done)
-                }
-                Some(b) => {
-                    eprintln!(
-                        "{}",
-                        tf(
-                            lang,
-                            "msg.audit_bad",
-                            &[("seq", &b.seq.to_string()), ("why", t(lang, &format!("msg.break_{}", b.why.code())))]
-                        )
-                    );
-                    Ok(Outcome::Code(3))
-                }
-            }
+        Command::Audit(AuditCommand::Verify { json, anchor, expect }) => verify(ctx, json, anchor, expect),
+        Command::Audit(AuditCommand::Accept { reason }) => {
+            let mut ledger = ctx.open()?;
+            let session = ctx.sign_in(&mut ledger)?;
+            let n = ledger.accept_breaks(&session, &reason).map_err(|e| ctx.fail(e))?;
+            eprintln!("{}", tf(lang, "msg.accept_done", &[("count", &n.to_string())]));
+            Ok(Outcome::Done)
         }
         Command::Backup { dest } => {
             let mut ledger = ctx.open()?;
-            let report = ledger.backup(&dest).map_err(|e| ctx.fail(e))?;
-            if !report.intact() {
-                return Err(Failure(tf(
-                    lang,
-                    "msg.audit_bad",
-                    &[("seq", &report.first_bad.map_or(0, |b| b.seq).to_string()), ("why", "backup")],
-                )));
+            let session = ctx.sign_in(&mut ledger)?;
+            let report = ledger.backup(&session, &dest).map_err(|e| ctx.fail(e))?;
+            let head = report.head.map_or(0, |h| h.seq);
+            if let Some(b) = report.first_bad {
+                let _ = std::fs::remove_file(&dest);
+                return Err(Failure { message: crate::messages::verify_break(lang, b, head), code: 3 });
             }
             eprintln!(
                 "{}",
@@ -149,21 +131,21 @@ pub fn terminal_app(ctx: &Context) -> Result<Outcome, Failure> {
         Err(e) if e.is_missing_ledger() && ctx.default_db => {
             // In a child process, so that the dozens of argon2 hashes of the demo scenarios
             // do not leave their memory behind in the app that runs all day.
-            let exe = std::env::current_exe().map_err(|e| Failure(e.to_string()))?;
+            let exe = std::env::current_exe().map_err(|e| Failure::say(e.to_string()))?;
             let mut cmd = std::process::Command::new(exe);
             cmd.arg("--db").arg(&ctx.db).args(["--lang", ctx.lang.code()]);
             if let Some(config) = &ctx.config_path {
                 cmd.arg("--config").arg(config);
             }
-            let status = cmd.args(["demo", "--customers", "2000"]).status().map_err(|e| Failure(e.to_string()))?;
+            let status = cmd.args(["demo", "--customers", "2000"]).status().map_err(|e| Failure::say(e.to_string()))?;
             if !status.success() {
-                return Err(Failure(t(ctx.lang, "err.demo_failed").into()));
+                return Err(Failure::say(t(ctx.lang, "err.demo_failed")));
             }
             ctx.open()?
         }
         other => other.map_err(|e| ctx.fail(e))?,
     };
-    crate::tui::run(ledger, ctx.lang).map_err(|e| Failure(e.to_string()))?;
+    crate::tui::run(ledger, ctx.lang).map_err(|e| Failure::say(e.to_string()))?;
     Ok(Outcome::Done)
 }
 
@@ -204,11 +186,16 @@ fn remove_ledger_files(ctx: &Context) {
 fn staff(ctx: &Context, cmd: StaffCommand) -> Result<Outcome, Failure> {
     let lang = ctx.lang;
     let mut ledger = ctx.open()?;
-    let actor = Actor::cli();
+    // Listing is a read-only report; everything else is administration.
+    let session = match cmd {
+        StaffCommand::List { .. } => None,
+        _ => Some(ctx.sign_in(&mut ledger)?),
+    };
+    let by = || session.as_ref().map_or(By::FirstAdmin, By::Admin);
     match cmd {
         StaffCommand::Add { id, name, role, branch, password_stdin: _ } => {
             let password = read_secret(&mut std::io::stdin().lock(), lang)?;
-            ledger.staff_add(&actor, &id, &name, role, &branch, &password).map_err(|e| ctx.fail(e))?;
+            ledger.staff_add(by(), &id, &name, role, &branch, &password).map_err(|e| ctx.fail(e))?;
             eprintln!("{}", tf(lang, "msg.staff_added", &[("id", &id)]));
         }
         StaffCommand::List { json } => {
@@ -248,15 +235,15 @@ fn staff(ctx: &Context, cmd: StaffCommand) -> Result<Outcome, Failure> {
             }
         }
         StaffCommand::Unlock { id } => {
-            ledger.staff_unlock(&actor, &id).map_err(|e| ctx.fail(e))?;
+            ledger.staff_unlock(by(), &id).map_err(|e| ctx.fail(e))?;
             eprintln!("{}", tf(lang, "msg.staff_unlocked", &[("id", &id)]));
         }
         StaffCommand::Disable { id } => {
-            ledger.staff_disable(&actor, &id).map_err(|e| ctx.fail(e))?;
+            ledger.staff_disable(by(), &id).map_err(|e| ctx.fail(e))?;
             eprintln!("{}", tf(lang, "msg.staff_disabled", &[("id", &id)]));
         }
         StaffCommand::EnrollTotp { id } => {
-            let uri = ledger.staff_enroll_totp(&actor, &id, None).map_err(|e| ctx.fail(e))?;
+            let uri = ledger.staff_enroll_totp(by(), &id, None).map_err(|e| ctx.fail(e))?;
             eprintln!("{}", tf(lang, "msg.totp_enrolled", &[("id", &id)]));
             println!("{uri}");
             if let Ok(code) = qrcode::QrCode::new(uri.as_bytes()) {
@@ -278,23 +265,32 @@ fn import(
 ) -> Result<Outcome, Failure> {
     use crate::service::import::ImportOutcome;
     let lang = ctx.lang;
+    // Read through a bound: a file that grows while read, or a device that never ends
+    // (`/dev/zero`), stops at one byte past the limit.
     let read = |p: &std::path::Path| {
-        let meta = std::fs::metadata(p)
-            .map_err(|e| Failure(tf(lang, "err.io", &[("detail", &format!("{}: {e}", p.display()))])))?;
-        if meta.len() > crate::import::MAX_FILE_BYTES as u64 {
-            return Err(Failure(t(lang, "err.import_too_large").into()));
+        let io = |e: std::io::Error| Failure::say(tf(lang, "err.io", &[("detail", &format!("{}: {e}", p.display()))]));
+        let limit = crate::import::MAX_FILE_BYTES as u64;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::fs::File::open(p).map_err(io)?, limit + 1),
+            &mut bytes,
+        )
+        .map_err(io)?;
+        if bytes.len() as u64 > limit {
+            return Err(Failure::say(t(lang, "err.import_too_large")));
         }
-        std::fs::read(p).map_err(|e| Failure(tf(lang, "err.io", &[("detail", &format!("{}: {e}", p.display()))])))
+        Ok(bytes)
     };
+    let mut ledger = ctx.open()?;
+    let session = ctx.sign_in(&mut ledger)?;
     let bytes = read(file)?;
     let key = match key_file {
         Some(k) => Some(zeroize::Zeroizing::new(read(k)?)),
         None => None,
     };
-    let mut ledger = ctx.open()?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let outcome = ledger
-        .import_tokens(&Actor::cli(), &name, &bytes, format, branch, key.as_deref().map(|k| k.as_slice()))
+        .import_tokens(&session, &name, &bytes, format, branch, key.as_deref().map(|k| k.as_slice()))
         .map_err(|e| ctx.fail(e))?;
     match outcome {
         ImportOutcome::Imported { count, branch } => {
@@ -320,4 +316,75 @@ fn import(
             Ok(Outcome::Code(1))
         }
     }
+}
+
+/// `audit verify`: the whole chain, the seal and the anchor (or what is given), every row.
+fn verify(
+    ctx: &Context,
+    json_out: bool,
+    anchor: Option<std::path::PathBuf>,
+    expect: Option<(i64, String)>,
+) -> Result<Outcome, Failure> {
+    let lang = ctx.lang;
+    // Read-only: a ledger or a backup on read-only media can be verified too.
+    let mut ledger = Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+    let against = crate::service::audit::VerifyAgainst { anchor, expect };
+    let report = ledger.verify_against(&against).map_err(|e| ctx.fail(e))?;
+    let head = report.head.map_or(0, |h| h.seq);
+    if json_out {
+        let bad = report.first_bad.map(|b| json!({ "seq": b.seq, "reason": b.why.code() }));
+        let rows: Vec<_> = report.bad_rows.iter().map(|(t, k)| json!({ "table": t, "key": k })).collect();
+        println!(
+            "{}",
+            json!({
+                "intact": report.intact(),
+                "entries": report.entries,
+                "first_bad": bad,
+                "head": report.head.map(|h| json!({ "seq": h.seq, "hash": hex::encode(h.hash) })),
+                "sealed": report.sealed,
+                "anchored": report.anchored,
+                "rows": report.rows,
+                "bad_rows": rows,
+                "counts": report.counts,
+                "accepted": report.accepted,
+            })
+        );
+    }
+    if !report.accepted.is_empty() {
+        eprintln!("{}", tf(lang, "msg.audit_accepted_list", &[("count", &report.accepted.len().to_string())]));
+        for a in &report.accepted {
+            let place = match (a.seq, &a.row_table, &a.row_key) {
+                (Some(seq), _, _) => format!("#{seq}"),
+                (None, Some(t), Some(k)) => format!("{t} {}", crate::text::inert(k)),
+                (None, Some(t), None) => t.clone(),
+                _ => String::new(),
+            };
+            eprintln!(
+                "  {} {} {place} {} — {} ({})",
+                crate::format::time(crate::format::parse_stamp(&a.at).unwrap_or_default()),
+                a.what,
+                crate::text::inert(&a.detail),
+                crate::text::inert(&a.reason),
+                crate::text::inert(&a.accepted_by)
+            );
+        }
+    }
+    if report.intact() {
+        eprintln!("{}", tf(lang, "msg.audit_ok", &[("count", &report.entries.to_string())]));
+        return Ok(Outcome::Done);
+    }
+    if let Some(b) = report.first_bad {
+        eprintln!("{}", crate::messages::verify_break(lang, b, head));
+    }
+    if !report.bad_rows.is_empty() {
+        let rows: Vec<String> =
+            report.bad_rows.iter().take(20).map(|(t, k)| format!("{t} {}", crate::text::inert(k))).collect();
+        eprintln!("{}", tf(lang, "msg.audit_rows_bad", &[("rows", &rows.join(", "))]));
+    }
+    if !report.counts.is_empty() {
+        let tables: Vec<String> =
+            report.counts.iter().map(|c| format!("{} ({} → {})", c.table, c.sealed, c.found)).collect();
+        eprintln!("{}", tf(lang, "msg.audit_counts_bad", &[("tables", &tables.join(", "))]));
+    }
+    Ok(Outcome::Code(3))
 }

@@ -51,6 +51,11 @@ pub struct Cli {
     /// Language of screens and messages
     #[arg(long, value_enum, global = true)]
     pub lang: Option<Lang>,
+    /// The staff member an administrative command acts as (password from
+    /// MADOGUCHI_PASSWORD, else asked without echo; a TOTP code, where enrolled, from
+    /// MADOGUCHI_TOTP, else asked)
+    #[arg(long = "as", value_name = "STAFF_ID", env = "MADOGUCHI_AS", global = true)]
+    pub as_staff: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -88,7 +93,8 @@ pub enum Command {
     /// The audit trail
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Online, consistent copy of the ledger, verified after writing
+    /// (admin) Online, consistent copy of the ledger into one private file, verified
+    /// against the source's head; refused if the source is tampered
     Backup { dest: PathBuf },
     /// Measure search, first frame, memory, commits and audit verification on a generated ledger
     Bench {
@@ -177,11 +183,30 @@ pub enum ReportCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Walk the whole chain: exit 0 if intact, 3 with the first bad entry if not
+    /// Walk the whole chain and every covered row: exit 0 if intact (listing acknowledged
+    /// breaks), 3 with the first bad entry, or the rollback, if not
     Verify {
         #[arg(long)]
         json: bool,
+        /// Hold the chain to this anchor file (kept elsewhere) instead of the seal and the
+        /// default anchor
+        #[arg(long, value_name = "FILE")]
+        anchor: Option<PathBuf>,
+        /// Hold the chain to this head, as printed on a daily journal (the hash whole or
+        /// its first 16 hex digits)
+        #[arg(long, value_name = "SEQ:HASH", value_parser = parse_expect)]
+        expect: Option<(i64, String)>,
     },
+    /// (admin) Acknowledge the breaks found, after investigating them: recorded for good and
+    /// listed by every verification; a later break is exit 3 again
+    Accept {
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn parse_expect(s: &str) -> Result<(i64, String), String> {
+    crate::domain::audit::Seal::parse_expected(s).ok_or_else(|| "expected SEQ:HASH (16 to 64 hex digits)".to_string())
 }
 
 #[derive(Subcommand, Debug)]
@@ -220,7 +245,17 @@ pub enum Outcome {
 }
 
 /// A failure with its message already in the UI language.
-pub struct Failure(pub String);
+pub struct Failure {
+    pub message: String,
+    /// 1, or 3 when the ledger failed its integrity check.
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn say(message: impl Into<String>) -> Self {
+        Self { message: message.into(), code: 1 }
+    }
+}
 
 /// Everything a command needs to run.
 pub struct Context {
@@ -231,6 +266,8 @@ pub struct Context {
     pub default_db: bool,
     /// The config file given, if any (passed on to child processes).
     pub config_path: Option<PathBuf>,
+    /// `--as`: who an administrative command acts as.
+    pub as_staff: Option<String>,
 }
 
 impl Context {
@@ -238,9 +275,24 @@ impl Context {
         Ledger::open(&self.db, self.cfg.clone()).map_err(|e| self.fail(e))
     }
 
+    /// Signs in the staff member named by `--as`: the password from `MADOGUCHI_PASSWORD`,
+    /// else asked on the terminal without echo; a TOTP code where one is enrolled, from
+    /// `MADOGUCHI_TOTP`, else asked. Wrong answers count toward the staff lockout.
+    pub fn sign_in(&self, ledger: &mut Ledger) -> Result<crate::domain::permission::Session, Failure> {
+        let Some(id) = self.as_staff.as_deref().filter(|s| !s.is_empty()) else {
+            return Err(Failure::say(t(self.lang, "err.sign_in_required")));
+        };
+        let password = secret_from("MADOGUCHI_PASSWORD", &tf(self.lang, "msg.ask_password", &[("id", id)]))
+            .ok_or_else(|| Failure::say(t(self.lang, "err.sign_in_no_password")))?;
+        let prompt = tf(self.lang, "msg.ask_totp", &[("id", id)]);
+        let mut code = || secret_from("MADOGUCHI_TOTP", &prompt);
+        ledger.sign_in(id, &password, &mut code).map_err(|e| self.fail(e))
+    }
+
     /// The failure for a use case's error, in the UI language.
     pub fn fail(&self, e: ServiceError) -> Failure {
-        Failure(crate::messages::error(self.lang, &self.cfg.branches, &e))
+        let code = if e.is_tampering() { 3 } else { 1 };
+        Failure { message: crate::messages::error(self.lang, &self.cfg.branches, &e), code }
     }
 }
 
@@ -251,13 +303,25 @@ pub fn read_secret(stdin: &mut impl BufRead, lang: Lang) -> Result<SecretString,
         Ok(n) if n > 0 => {
             let s = line.trim_end_matches(['\r', '\n']);
             if s.is_empty() {
-                Err(Failure(t(lang, "err.stdin_empty").into()))
+                Err(Failure::say(t(lang, "err.stdin_empty")))
             } else {
                 Ok(SecretString::from(s.to_string()))
             }
         }
-        _ => Err(Failure(t(lang, "err.stdin_empty").into())),
+        _ => Err(Failure::say(t(lang, "err.stdin_empty"))),
     }
+}
+
+/// A secret from the environment, else asked on the terminal without echo; `None` when
+/// neither gives one.
+fn secret_from(var: &str, prompt: &str) -> Option<SecretString> {
+    if let Ok(v) = std::env::var(var)
+        && !v.is_empty()
+    {
+        return Some(SecretString::from(v));
+    }
+    let typed = Zeroizing::new(rpassword::prompt_password(format!("{prompt}: ")).ok()?);
+    (!typed.is_empty()).then(|| SecretString::from(typed.to_string()))
 }
 
 fn default_db() -> Option<PathBuf> {
@@ -323,7 +387,7 @@ pub fn main() -> ExitCode {
             }
         },
     };
-    let ctx = Context { lang, cfg, db, default_db, config_path: cli.config.clone() };
+    let ctx = Context { lang, cfg, db, default_db, config_path: cli.config.clone(), as_staff: cli.as_staff.clone() };
     let result = match cli.command {
         None => commands::terminal_app(&ctx),
         Some(command) => commands::run(&ctx, command),
@@ -331,9 +395,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Code(c)) => ExitCode::from(c),
-        Err(Failure(message)) => {
+        Err(Failure { message, code }) => {
             eprintln!("{message}");
-            ExitCode::from(1)
+            ExitCode::from(code)
         }
     }
 }

@@ -22,18 +22,18 @@ where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,
 {
-    w.write_record(cells).map_err(|e| Failure(e.to_string()))
+    w.write_record(cells).map_err(|e| Failure::say(e.to_string()))
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> Result<Outcome, Failure> {
-    let bytes = w.into_inner().map_err(|e| Failure(e.to_string()))?;
-    std::io::stdout().write_all(&bytes).map_err(|e| Failure(e.to_string()))?;
+    let bytes = w.into_inner().map_err(|e| Failure::say(e.to_string()))?;
+    std::io::stdout().write_all(&bytes).map_err(|e| Failure::say(e.to_string()))?;
     Ok(Outcome::Done)
 }
 
 fn check_branch(ctx: &Context, branch: Option<&str>) -> Result<(), Failure> {
     match branch {
-        Some(b) if ctx.cfg.branch(b).is_none() => Err(Failure(t(ctx.lang, "err.unknown_branch").into())),
+        Some(b) if ctx.cfg.branch(b).is_none() => Err(Failure::say(t(ctx.lang, "err.unknown_branch"))),
         _ => Ok(()),
     }
 }
@@ -45,7 +45,7 @@ pub fn fees(
     json_out: bool,
     csv_out: bool,
 ) -> Result<Outcome, Failure> {
-    let date = format::parse_date(date).ok_or_else(|| Failure(t(ctx.lang, "err.bad_date").into()))?;
+    let date = format::parse_date(date).ok_or_else(|| Failure::say(t(ctx.lang, "err.bad_date")))?;
     check_branch(ctx, branch)?;
     let mut ledger = crate::service::Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
     let j = ledger.fee_journal(None, date, branch).map_err(|e| ctx.fail(e))?;

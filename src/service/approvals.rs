@@ -12,9 +12,7 @@ use crate::domain::credential::{CredentialKind, LoginMethod, UserRole};
 use crate::domain::fees::FeeKind;
 use crate::domain::lockout::ClearKind;
 use crate::domain::permission::{Operation, Session};
-use crate::domain::token::{self, Algorithm, CodeCheck, TokenParams};
 use crate::domain::view::QueueItem;
-use crate::secret;
 use crate::store::{self, customers::SecretIds, locks::Clearing, requests::Decided};
 
 use super::customers::{NewCustomer, NewCustomerUser, insert_customer};
@@ -71,36 +69,11 @@ impl Ledger {
         Ok(request)
     }
 
-    /// Step-up: a current code from the supervisor's own authenticator, never one twice.
-    /// Returns the time step to record.
-    fn check_step_up(&mut self, session: &Session, code: &str) -> Result<i64> {
-        let staff =
-            store::staff::get(&mut self.conn, &session.id)?.ok_or(ServiceError::NotFound(Missing::StaffAccount))?;
-        // A supervisor disabled or locked since logging in decides nothing.
-        if staff.disabled_at.is_some() {
-            return Err(ServiceError::StaffDisabled);
-        }
-        if staff.locked_at.is_some() {
-            return Err(ServiceError::StaffLocked);
-        }
-        let Some(sealed) = staff.totp_secret else {
-            return Err(ServiceError::Invalid(Problem::TotpNotEnrolled));
-        };
-        let seed = secret::open(self.keys().enc_key(), &sealed, &secret::Place::staff_totp(&staff.id))?;
-        let p = TokenParams { seed: &seed, algorithm: Algorithm::Sha1, digits: 6, period: 30 };
-        let now = u64::try_from(self.now().timestamp()).unwrap_or(0);
-        match token::check(&p, code.trim(), now, self.cfg.token.window_steps, staff.totp_last_step) {
-            CodeCheck::Accepted { step } => Ok(step),
-            CodeCheck::Replayed => Err(ServiceError::Invalid(Problem::TotpReplayed)),
-            CodeCheck::Wrong => Err(ServiceError::Invalid(Problem::TotpWrong)),
-        }
-    }
-
     /// Approves a pending request of the branch with a current TOTP code, and carries it
     /// out in the same transaction.
     pub fn approve(&mut self, session: &Session, request_id: i64, code: &str) -> Result<()> {
         let request = self.pending_request(session, request_id, &Decision::Approve)?;
-        let step = self.check_step_up(session, code)?;
+        let step = self.check_staff_code(&session.id, code, "approve")?;
         let staff_id = session.id.clone();
         self.write(&Actor::staff(session), |w| {
             if !store::staff::use_totp_step(&mut w.tx, &staff_id, step)? {
@@ -303,6 +276,7 @@ mod tests {
     use crate::service::ib::{IbResult, Refusal};
     use secrecy::SecretString;
 
+    use crate::domain::token::{self, Algorithm, TokenParams};
     use crate::service::testkit::{demo, login};
 
     fn code(l: &Ledger, offset_steps: i64) -> String {

@@ -1,47 +1,131 @@
-//! Audit chain verification, the seal of the head, and verified backups.
+//! Audit chain verification, the head sealed beside the ledger and anchored outside its
+//! folder, the check made whenever a ledger is opened or written, acknowledged breaks,
+//! and verified backups.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::domain::audit::{Break, Breakage, Entry, Seal, Verifier, VerifyReport};
+use serde_json::json;
+
+use crate::domain::audit::{
+    AcceptedBreak, Break, Breakage, CountMismatch, Entry, HeadCheck, Seal, SealedHead, Verifier, VerifyReport,
+    check_head,
+};
 use crate::domain::permission::{Operation, Session};
+use crate::headfile::{HeadFile, Read};
 use crate::store::{self, Db};
 
-use super::{Ledger, Problem, Result, ServiceError};
+use super::{Actor, Ledger, Problem, Result, ServiceError};
 
-/// Writes the seal atomically (temp file + rename), mode 0600.
-pub fn write_seal(path: &Path, seal: &Seal, mac_key: &[u8; 32]) -> std::io::Result<()> {
-    // Never move the seal backwards when another process sealed a later head.
-    if let Ok(Some(current)) = read_seal(path, mac_key)
-        && current.seq >= seal.seq
-    {
-        return Ok(());
-    }
-    let text = format!("{} {} {}\n", seal.seq, hex::encode(seal.hash), hex::encode(seal.mac(mac_key)));
-    let tmp = path.with_extension(format!("seal.{}", std::process::id()));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    {
-        use std::io::Write;
-        // No fsync: a seal lost to a power cut is simply older than the head, which
-        // verification accepts; the ledger's own commit is what must be durable.
-        let mut f = opts.open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-    }
-    std::fs::rename(&tmp, path)
+/// How many of the last entries opening a ledger verifies (besides any after the sealed
+/// head): enough to catch an edited tail at once, cheap on a million entries.
+pub const OPEN_CHECK_ENTRIES: i64 = 64;
+
+/// The seal sits beside the key file: `ledger.key` → `ledger.seal`.
+pub fn seal_path(key_path: &Path) -> PathBuf {
+    key_path.with_extension("seal")
 }
 
-/// Removes temporary seal files (`ledger.seal.<pid>`) older than a minute: a process killed
-/// between writing one and renaming it leaves it behind.
+/// The default anchor of a ledger: one file per ledger id in the platform's state
+/// directory (`$XDG_STATE_HOME/madoguchi/`, usually `~/.local/state/madoguchi/`).
+pub fn default_anchor(ledger_id: &str) -> Option<PathBuf> {
+    let dirs = directories::BaseDirs::new()?;
+    let state = dirs.state_dir().map(Path::to_path_buf).unwrap_or_else(|| dirs.data_local_dir().join("state"));
+    Some(state.join("madoguchi").join(format!("{ledger_id}.anchor")))
+}
+
+/// The files a ledger's head is kept in, and the id they are written for.
+#[derive(Debug, Clone)]
+pub(crate) struct Heads {
+    pub seal: HeadFile,
+    pub anchor: Option<HeadFile>,
+    /// `None` until the ledger's rows are first sealed (an earlier version's ledger).
+    pub ledger: Option<String>,
+}
+
+/// What a head file says about a chain.
+enum Standing {
+    /// No file: nothing to hold the chain to.
+    Missing,
+    Holds,
+    Broken(Break),
+}
+
+/// Judges the chain in `db` (whose last entry is `head`) against one head file.
+fn stand(
+    db: &mut dyn Db,
+    file: &HeadFile,
+    key: &[u8; 32],
+    ledger: Option<&str>,
+    head: i64,
+    rollback: bool,
+) -> Result<Standing> {
+    let (ends, differs) =
+        if rollback { (Breakage::Rollback, Breakage::Rollback) } else { (Breakage::TailCut, Breakage::Seal) };
+    let sealed = match file.read(key) {
+        Ok(Read::Missing) => return Ok(Standing::Missing),
+        Ok(Read::Head(h)) if ledger.is_some_and(|id| id != h.ledger) => {
+            return Ok(Standing::Broken(Break { seq: h.confirmed.seq, why: differs }));
+        }
+        Ok(Read::Head(h)) => h,
+        // The earlier version's seal holds only until the ledger has an id of its own.
+        Ok(Read::Legacy(seal)) if ledger.is_none() => SealedHead::confirmed("", seal),
+        Ok(Read::Legacy(seal)) => return Ok(Standing::Broken(Break { seq: seal.seq, why: differs })),
+        Err(_) => return Ok(Standing::Broken(Break { seq: 0, why: differs })),
+    };
+    let mut failed = None;
+    let verdict = check_head(&sealed, head, &mut |seq| match store::audit::hash_at(db, seq) {
+        Ok(h) => h,
+        Err(e) => {
+            failed = Some(e);
+            None
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    Ok(match verdict {
+        HeadCheck::Holds => Standing::Holds,
+        HeadCheck::Ends { sealed, .. } => Standing::Broken(Break { seq: sealed, why: ends }),
+        HeadCheck::Differs { seq } => Standing::Broken(Break { seq, why: differs }),
+    })
+}
+
+impl Heads {
+    /// The chain against the seal and the anchor: the first break, if any. A missing seal
+    /// is a break once the chain has entries; a missing anchor is not (a new machine, a
+    /// new OS user: it is written at the next commit).
+    pub fn check(&self, db: &mut dyn Db, key: &[u8; 32]) -> Result<Option<Break>> {
+        let head = store::audit::head(db)?.map_or(0, |h| h.seq);
+        match stand(db, &self.seal, key, self.ledger.as_deref(), head, false)? {
+            Standing::Broken(b) => return Ok(Some(b)),
+            Standing::Missing if head > 0 => return Ok(Some(Break { seq: head, why: Breakage::SealMissing })),
+            Standing::Missing | Standing::Holds => {}
+        }
+        if let Some(anchor) = &self.anchor
+            && let Standing::Broken(b) = stand(db, anchor, key, self.ledger.as_deref(), head, true)?
+        {
+            return Ok(Some(b));
+        }
+        Ok(None)
+    }
+
+    /// Writes `head` to the seal and the anchor.
+    pub fn write(&self, head: &SealedHead, key: &[u8; 32]) -> std::io::Result<()> {
+        self.seal.write(head, key)?;
+        if let Some(anchor) = &self.anchor {
+            anchor.write(head, key)?;
+        }
+        Ok(())
+    }
+}
+
+/// Removes temporary head files (`.ledger.seal.<pid>.<random>`) older than a minute: a
+/// process killed between writing one and renaming it leaves it behind.
 pub fn clean_stale_seal_temps(seal: &Path) {
     let (Some(dir), Some(name)) = (seal.parent(), seal.file_name().and_then(|n| n.to_str())) else { return };
     let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let prefix = format!("{name}.");
+    let prefix = format!(".{name}.");
     for entry in entries.flatten() {
         let file = entry.file_name();
         let Some(file) = file.to_str() else { continue };
@@ -51,31 +135,82 @@ pub fn clean_stale_seal_temps(seal: &Path) {
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age.as_secs() > 60);
-        if file.starts_with(&prefix) && file[prefix.len()..].bytes().all(|b| b.is_ascii_digit()) && stale {
+        if file.starts_with(&prefix) && stale {
             let _ = std::fs::remove_file(entry.path());
         }
     }
 }
 
-/// A seal file that exists but is not authentic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ForgedSeal;
+/// What `audit verify` holds the chain to besides the seal and the default anchor.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyAgainst {
+    /// An anchor file kept elsewhere (instead of the seal and the default anchor).
+    pub anchor: Option<PathBuf>,
+    /// `SEQ:HASH` as printed on a journal: the chain must hold that entry.
+    pub expect: Option<(i64, String)>,
+}
 
-/// Reads the seal; `Ok(None)` when there is none.
-pub fn read_seal(path: &Path, mac_key: &[u8; 32]) -> std::result::Result<Option<Seal>, ForgedSeal> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
-    let mut parts = text.split_whitespace();
-    let (Some(seq), Some(hash), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(ForgedSeal);
-    };
-    let seq: i64 = seq.parse().map_err(|_| ForgedSeal)?;
-    let mut h = [0u8; 32];
-    hex::decode_to_slice(hash, &mut h).map_err(|_| ForgedSeal)?;
-    let seal = Seal { seq, hash: h };
-    if hex::encode(seal.mac(mac_key)) != mac {
-        return Err(ForgedSeal);
+/// Why a walk of the chain stopped early: the ledger could not be read.
+struct Stop(store::StoreError);
+
+impl From<store::StoreError> for Stop {
+    fn from(e: store::StoreError) -> Self {
+        Self(e)
     }
-    Ok(Some(seal))
+}
+
+/// A break of the chain and the fingerprint of the entry it was found at.
+type FoundBreak = (Break, [u8; 32]);
+
+/// Every break of the chain from `from_seq` on (picking up after each), with the count
+/// of entries walked and the last entry.
+fn walk_chain(
+    db: &mut dyn Db,
+    key: &[u8; 32],
+    from: Option<Seal>,
+    accepted: &[AcceptedBreak],
+    all: bool,
+) -> Result<(Vec<FoundBreak>, Option<Seal>)> {
+    let acknowledged = accepted
+        .iter()
+        .filter_map(|a| {
+            let why = a.what.parse::<Breakage>().ok().filter(|w| w.is_entry())?;
+            let mut hash = [0u8; 32];
+            hex::decode_to_slice(a.row_key.as_deref()?, &mut hash).ok()?;
+            Some((a.seq?, why, hash))
+        })
+        .collect();
+    let mut verifier = match from {
+        Some(start) => Verifier::resuming(key, start),
+        None => Verifier::new(key),
+    }
+    .accepting(acknowledged);
+    let mut breaks = Vec::new();
+    let mut last = None;
+    let from_seq = from.map_or(1, |s| s.seq + 1);
+    let walked = store::audit::for_each(db, from_seq, |e: &Entry| {
+        last = Some(Seal { seq: e.seq, hash: e.hash });
+        if let Err(b) = verifier.check(e) {
+            breaks.push((b, crate::domain::audit::fingerprint(e)));
+            if !all {
+                return Err(Stop(store::StoreError::Damaged("stop".into())));
+            }
+        }
+        Ok(())
+    });
+    match walked {
+        Ok(()) => {}
+        Err(Stop(_)) if !breaks.is_empty() => {}
+        Err(Stop(e)) => return Err(e.into()),
+    }
+    Ok((breaks, last))
+}
+
+/// The findings of a full check, for `audit verify` and `audit accept`.
+struct Findings {
+    chain: Vec<FoundBreak>,
+    head_break: Option<Break>,
+    report: VerifyReport,
 }
 
 impl Ledger {
@@ -84,75 +219,273 @@ impl Ledger {
         Ok(store::audit::count(&mut self.conn)?)
     }
 
-    /// Walks the whole chain and compares its head with the seal.
-    pub fn verify_audit(&mut self) -> Result<VerifyReport> {
-        let seal = match &self.seal_path {
-            Some(path) => match read_seal(path, self.keys.mac_key()) {
-                Ok(s) => s,
-                Err(ForgedSeal) => {
-                    return Ok(VerifyReport {
-                        entries: store::audit::count(&mut self.conn)?,
-                        first_bad: Some(Break { seq: 0, why: Breakage::Seal }),
-                        sealed: true,
-                    });
-                }
-            },
-            None => None,
-        };
-        let entries = store::audit::count(&mut self.conn)?;
-        // A ledger that has entries but lost its seal cannot prove its tail.
-        if seal.is_none() && self.seal_path.is_some() && entries > 0 {
-            return Ok(VerifyReport {
-                entries,
-                first_bad: Some(Break { seq: entries, why: Breakage::Seal }),
-                sealed: false,
-            });
-        }
-        let report = verify_chain(&mut self.conn, self.keys.mac_key(), seal)?;
-        Ok(VerifyReport { sealed: seal.is_some(), ..report })
+    /// The chain's head now: what the daily journal prints for the supervisor's 検印.
+    pub fn chain_head(&mut self) -> Result<Seal> {
+        Ok(store::audit::head(&mut self.conn)?.unwrap_or(Seal::EMPTY))
     }
 
-    /// An online, consistent copy through SQLite's backup API, verified after writing:
-    /// integrity check and the whole audit chain up to the head copied. The key file is
-    /// not copied: keep it apart from the backups.
-    pub fn backup(&mut self, dest: &Path) -> Result<VerifyReport> {
+    /// The break found when the ledger was opened (or at a write since), if any: the
+    /// ledger is then refused for writing until an administrator accepts it.
+    pub fn refusal(&self) -> Option<Break> {
+        self.refusal
+    }
+
+    /// The check made when a ledger is opened: its chain holds the sealed and anchored
+    /// heads, and its last entries (and any written after the seal) verify.
+    pub(crate) fn check_on_open(&mut self) -> Result<Option<Break>> {
+        let Some(heads) = self.heads.clone() else { return Ok(None) };
+        if let Some(b) = heads.check(&mut self.conn, self.keys.mac_key())? {
+            return Ok(Some(b));
+        }
+        let head = store::audit::head(&mut self.conn)?.map_or(0, |h| h.seq);
+        let sealed = match heads.seal.read(self.keys.mac_key()) {
+            Ok(Read::Head(h)) => h.confirmed.seq,
+            Ok(Read::Legacy(s)) => s.seq,
+            _ => head,
+        };
+        let from_seq = (head - OPEN_CHECK_ENTRIES).min(sealed).max(0);
+        let start = match from_seq {
+            0 => None,
+            n => store::audit::hash_at(&mut self.conn, n)?.map(|hash| Seal { seq: n, hash }),
+        };
+        let accepted = self.accepted_breaks()?;
+        let (breaks, _) = walk_chain(&mut self.conn, self.keys.mac_key(), start, &accepted, false)?;
+        Ok(breaks.first().map(|(b, _)| *b))
+    }
+
+    /// Walks the whole chain, holds it to the seal and the anchor (or to what is given),
+    /// and checks every covered row and the tables' row counts.
+    pub fn verify_against(&mut self, against: &VerifyAgainst) -> Result<VerifyReport> {
+        Ok(self.findings(against, false)?.report)
+    }
+
+    /// [`Ledger::verify_against`] the seal and the default anchor.
+    pub fn verify_audit(&mut self) -> Result<VerifyReport> {
+        self.verify_against(&VerifyAgainst::default())
+    }
+
+    fn findings(&mut self, against: &VerifyAgainst, all: bool) -> Result<Findings> {
+        let key = *self.keys.mac_key();
+        let accepted = self.accepted_breaks()?;
+        let (chain, last) = walk_chain(&mut self.conn, &key, None, &accepted, all)?;
+        let entries = store::audit::count(&mut self.conn)?;
+        let head = store::audit::head(&mut self.conn)?;
+        let head_seq = head.map_or(0, |h| h.seq);
+        let _ = last;
+        let mut report = VerifyReport { entries, head, accepted, ..VerifyReport::default() };
+        let head_break = if against.anchor.is_some() || against.expect.is_some() {
+            self.check_given(against, head_seq, &mut report)?
+        } else {
+            match &self.heads {
+                Some(heads) => {
+                    let heads = heads.clone();
+                    report.sealed = read_seq(&heads.seal, &key);
+                    report.anchored = heads.anchor.as_ref().and_then(|a| read_seq(a, &key));
+                    heads.check(&mut self.conn, &key)?
+                }
+                None => None,
+            }
+        };
+        // A ledger of the earlier version, opened only to read, has no row MACs yet: its
+        // rows are sealed when it is first opened for writing.
+        if store::schema_version_of(&mut self.conn)? == store::migrations::MIGRATIONS.len() as i64
+            && (store::upgrade::was_sealed(&mut self.conn)? || self.heads.as_ref().is_some_and(|h| h.ledger.is_some()))
+        {
+            self.check_rows(&mut report)?;
+        }
+        report.first_bad = chain.first().map(|(b, _)| *b).or(head_break);
+        Ok(Findings { chain, head_break, report })
+    }
+
+    /// The breaks acknowledged so far (none on a ledger of the earlier version, opened only
+    /// to read: it has no table for them yet).
+    fn accepted_breaks(&mut self) -> Result<Vec<AcceptedBreak>> {
+        if store::schema_version_of(&mut self.conn)? < store::migrations::MIGRATIONS.len() as i64 {
+            return Ok(Vec::new());
+        }
+        Ok(store::breaks::all(&mut self.conn)?)
+    }
+
+    /// Every covered row against its MAC, and every table against its sealed row count.
+    fn check_rows(&mut self, report: &mut VerifyReport) -> Result<()> {
+        for t in store::integrity::tables() {
+            let mut bad = Vec::new();
+            report.rows += store::integrity::walk(&mut self.conn, t, &mut |b| bad.push(b))?;
+            report.bad_rows.extend(bad.into_iter().map(|b| (b.table.to_string(), b.key)));
+        }
+        let sealed_counts = match store::meta::row_counts(&mut self.conn) {
+            Ok(c) => c,
+            // The counts row itself edited: every table is then unaccounted for.
+            Err(store::StoreError::Tampered(_)) => Default::default(),
+            Err(e) => return Err(e.into()),
+        };
+        for t in store::integrity::tables() {
+            let found = store::meta::count_rows(&mut self.conn, t.table)?;
+            let sealed = sealed_counts.get(t.table).copied().unwrap_or(0);
+            if found != sealed {
+                report.counts.push(CountMismatch { table: t.table.to_string(), sealed, found });
+            }
+        }
+        Ok(())
+    }
+
+    /// Holds the chain to an anchor file given on the command line, or to `SEQ:HASH`.
+    fn check_given(&mut self, against: &VerifyAgainst, head: i64, report: &mut VerifyReport) -> Result<Option<Break>> {
+        let key = *self.keys.mac_key();
+        if let Some(path) = &against.anchor {
+            let file = HeadFile::new(path.clone());
+            report.anchored = read_seq(&file, &key);
+            let ledger = self.heads.as_ref().and_then(|h| h.ledger.clone());
+            match stand(&mut self.conn, &file, &key, ledger.as_deref(), head, true)? {
+                Standing::Broken(b) => return Ok(Some(b)),
+                Standing::Missing => {
+                    return Err(ServiceError::Io {
+                        path: path.clone(),
+                        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                    });
+                }
+                Standing::Holds => {}
+            }
+        }
+        if let Some((seq, prefix)) = &against.expect {
+            report.anchored = Some(*seq);
+            let stored = store::audit::hash_at(&mut self.conn, *seq)?;
+            match stored {
+                Some(h) if hex::encode(h).starts_with(prefix.as_str()) => {}
+                _ => return Ok(Some(Break { seq: *seq, why: Breakage::Rollback })),
+            }
+        }
+        Ok(None)
+    }
+
+    /// An administrator acknowledges every break found after investigating it: each is
+    /// recorded for good (and listed by every verification after), the rows that failed
+    /// their MAC and the row counts are sealed as they are now, and the seal and the anchor
+    /// name the head again. Refused when nothing is broken.
+    pub fn accept_breaks(&mut self, session: &Session, reason: &str) -> Result<usize> {
+        session.authorize(Operation::Administer, None)?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().any(char::is_control) {
+            return Err(ServiceError::Invalid(Problem::AcceptReason));
+        }
+        let found = self.findings(&VerifyAgainst::default(), true)?;
+        let report = &found.report;
+        if found.chain.is_empty()
+            && found.head_break.is_none()
+            && report.bad_rows.is_empty()
+            && report.counts.is_empty()
+        {
+            return Err(ServiceError::Invalid(Problem::NothingToAccept));
+        }
+        let head = report.head.map_or(0, |h| h.seq);
+        let os_user = super::os_user();
+        let by = session.id.clone();
+        let mut tables: Vec<String> = report.bad_rows.iter().map(|(t, _)| t.clone()).collect();
+        tables.sort();
+        tables.dedup();
+        let counts = report.counts.clone();
+        let rows = report.bad_rows.clone();
+        let chain = found.chain.clone();
+        let head_break = found.head_break;
+        let n = chain.len() + usize::from(head_break.is_some()) + rows.len() + counts.len();
+        self.write_unchecked(&Actor::staff(session), |w| {
+            let at = w.at;
+            let record =
+                |w: &mut super::Writer<'_>, what: &str, seq, table: Option<&str>, key: Option<&str>, detail: &str| {
+                    let b = store::breaks::NewAccepted {
+                        what,
+                        seq,
+                        row_table: table,
+                        row_key: key,
+                        detail,
+                        reason,
+                        accepted_by: &by,
+                        os_user: &os_user,
+                        at,
+                    };
+                    store::breaks::insert(&mut w.tx, &b).map(|_| ())
+                };
+            for (b, hash) in &chain {
+                record(w, b.why.code(), Some(b.seq), None, Some(&hex::encode(hash)), "")?;
+            }
+            if let Some(b) = head_break {
+                let detail = format!("the ledger ends at {head}, the head kept was {}", b.seq);
+                record(w, b.why.code(), Some(b.seq), None, None, &detail)?;
+            }
+            for (table, key) in &rows {
+                record(w, "row", None, Some(table), Some(key), "")?;
+            }
+            for c in &counts {
+                let detail = format!("sealed {}, found {}", c.sealed, c.found);
+                record(w, "count", None, Some(&c.table), None, &detail)?;
+            }
+            for t in store::integrity::tables().filter(|t| tables.iter().any(|b| b == t.table)) {
+                store::integrity::seal_all(&mut w.tx, t)?;
+            }
+            let mut now = std::collections::BTreeMap::new();
+            for t in store::integrity::tables() {
+                now.insert(t.table.to_string(), store::meta::count_rows(&mut w.tx, t.table)?);
+            }
+            // The accepted breaks written just now are counted when the write ends.
+            let pending = w.tx.inserted().get(store::integrity::ACCEPTED.table).copied().unwrap_or(0);
+            if let Some(c) = now.get_mut(store::integrity::ACCEPTED.table) {
+                *c -= pending;
+            }
+            store::meta::reset_row_counts(&mut w.tx, &now)?;
+            w.audit("audit.accept", "ledger", json!({ "reason": reason, "breaks": n, "os_user": os_user }))
+        })?;
+        self.refusal = None;
+        Ok(n)
+    }
+
+    /// An online, consistent copy through SQLite's backup API into one private file,
+    /// verified after writing: SQLite's integrity check, the whole chain, every row, and
+    /// the copy's head is the source's. A source that fails its own check is refused. The
+    /// key file is not copied: keep it apart from the backups.
+    pub fn backup(&mut self, session: &Session, dest: &Path) -> Result<VerifyReport> {
+        session.authorize(Operation::Administer, None)?;
         if dest.exists() {
             return Err(ServiceError::Exists(dest.to_path_buf()));
         }
+        let source = self.verify_audit()?;
+        if let Some(found) = source.first_bad {
+            return Err(ServiceError::Tampered { found, head: source.head.map_or(0, |h| h.seq) });
+        }
+        if let Some((table, key)) = source.bad_rows.first() {
+            return Err(ServiceError::Store(store::StoreError::Tampered(store::integrity::BadRow::named(table, key))));
+        }
         let copy = store::backup_to(self.conn.raw(), dest)?;
-        let mut copy =
-            crate::store::sqlite::Conn::new(copy, crate::store::integrity::RowKey::new(*self.keys.row_key()));
-        let report = verify_chain(&mut copy, self.keys.mac_key(), None)?;
+        let mut copy = crate::store::sqlite::Conn::new(copy, self.conn.row_key().clone());
+        let key = *self.keys.mac_key();
+        let accepted = store::breaks::all(&mut copy)?;
+        let (breaks, last) = walk_chain(&mut copy, &key, None, &accepted, false)?;
+        let entries = store::audit::count(&mut copy)?;
+        let mut report = VerifyReport { entries, head: last, accepted, ..VerifyReport::default() };
+        report.first_bad = breaks.first().map(|(b, _)| *b);
+        // The copy is the source at one instant: it holds the head the source had when
+        // verified, or a later one.
+        let copied_head = source.head.map_or(0, |h| h.seq);
+        let held = match source.head {
+            Some(h) => store::audit::hash_at(&mut copy, h.seq)? == Some(h.hash),
+            None => true,
+        };
+        if !held && report.first_bad.is_none() {
+            report.first_bad = Some(Break { seq: copied_head, why: Breakage::Rollback });
+        }
+        for t in store::integrity::tables() {
+            let mut bad = Vec::new();
+            report.rows += store::integrity::walk(&mut copy, t, &mut |b| bad.push(b))?;
+            report.bad_rows.extend(bad.into_iter().map(|b| (b.table.to_string(), b.key)));
+        }
         Ok(report)
     }
 }
 
-/// Why a walk of the chain stopped early: the first bad entry, or the ledger.
-enum Stop {
-    Bad(Break),
-    Ledger(store::StoreError),
-}
-
-impl From<store::StoreError> for Stop {
-    fn from(e: store::StoreError) -> Self {
-        Self::Ledger(e)
-    }
-}
-
-fn verify_chain(db: &mut dyn Db, key: &[u8; 32], seal: Option<Seal>) -> Result<VerifyReport> {
-    let mut verifier = Verifier::new(key, seal);
-    let walked = store::audit::for_each(db, |e| verifier.check(e).map_err(Stop::Bad));
-    let first_bad = match walked {
-        Err(Stop::Bad(b)) => Some(b),
-        Err(Stop::Ledger(e)) => return Err(e.into()),
-        Ok(()) => None,
-    };
-    match first_bad {
-        Some(b) => Ok(VerifyReport { entries: store::audit::count(db)?, first_bad: Some(b), sealed: false }),
-        None => match verifier.finish() {
-            Ok(n) => Ok(VerifyReport { entries: n, first_bad: None, sealed: false }),
-            Err(b) => Ok(VerifyReport { entries: store::audit::count(db)?, first_bad: Some(b), sealed: false }),
-        },
+fn read_seq(file: &HeadFile, key: &[u8; 32]) -> Option<i64> {
+    match file.read(key) {
+        Ok(Read::Head(h)) => Some(h.newest().seq),
+        Ok(Read::Legacy(s)) => Some(s.seq),
+        _ => None,
     }
 }
 

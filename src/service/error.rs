@@ -46,6 +46,11 @@ pub enum ServiceError {
     /// Refused because the ledger is not a demo ledger (e.g. `tokens code`).
     #[error("demo ledgers only")]
     DemoOnly,
+    /// The ledger failed its integrity check when opened or about to be written: its chain
+    /// does not hold the sealed or anchored head, or an entry is broken. Nothing is written
+    /// until an administrator accepts the break. `head` is the ledger's last entry.
+    #[error("the ledger failed its integrity check")]
+    Tampered { found: crate::domain::audit::Break, head: i64 },
     /// Someone else changed it first (two terminals): who did it.
     #[error("already done by {by}")]
     AlreadyDone { by: String },
@@ -55,6 +60,11 @@ impl ServiceError {
     /// No ledger at the path (a first start creates the demo ledger there).
     pub fn is_missing_ledger(&self) -> bool {
         matches!(self, Self::Store(StoreError::Missing))
+    }
+
+    /// The ledger failed an integrity check (exit code 3).
+    pub fn is_tampering(&self) -> bool {
+        matches!(self, Self::Tampered { .. } | Self::Store(StoreError::Tampered(_)))
     }
 }
 
@@ -69,6 +79,9 @@ impl From<Problem> for ServiceError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "snake_case")]
 pub enum Problem {
+    // The ledger's integrity.
+    AcceptReason,
+    NothingToAccept,
     // Staff accounts.
     StaffId,
     StaffName,

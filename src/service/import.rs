@@ -12,6 +12,7 @@ use crate::secret;
 use crate::store::{self, tokens::NewToken};
 
 use super::{Actor, Ledger, Problem, Result, ServiceError};
+use crate::domain::permission::{Operation, Session};
 
 /// One reason a file was refused: where, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,13 +39,15 @@ impl Ledger {
     /// default), in one transaction with its audit entry.
     pub fn import_tokens(
         &mut self,
-        actor: &Actor,
+        session: &Session,
         file_name: &str,
         bytes: &[u8],
         format: Option<Format>,
         branch: Option<&str>,
         key_file: Option<&[u8]>,
     ) -> Result<ImportOutcome> {
+        session.authorize(Operation::Administer, None)?;
+        let actor = Actor::Command(session.id.clone());
         let branch = branch.unwrap_or(self.cfg.head_office()).to_string();
         if self.cfg.branch(&branch).is_none() {
             return Err(ServiceError::Invalid(Problem::UnknownBranch));
@@ -71,7 +74,7 @@ impl Ledger {
         let enc = *self.keys().enc_key();
         let count = records.len();
         let name = crate::text::inert(file_name).into_owned();
-        self.write(actor, |w| {
+        self.write(&actor, |w| {
             let at = w.at;
             for r in &records {
                 insert(w, r, &branch, &enc, at)?;

@@ -30,14 +30,17 @@ impl Ledger {
         if store::upgrade::was_sealed(&mut self.conn)? {
             return Ok(());
         }
-        self.write(&Actor::cli(), seal_rows)
+        let id = hex::encode(rand::random::<[u8; 16]>());
+        self.write(&Actor::cli(), |w| seal_rows(w, &id))
     }
 }
 
-pub(super) fn seal_rows(w: &mut Writer<'_>) -> Result<()> {
+pub(super) fn seal_rows(w: &mut Writer<'_>, ledger_id: &str) -> Result<()> {
     let enc = *w.keys.enc_key();
-    // The counts row exists before the rows are counted, so that it counts itself.
+    // The counts row exists before the rows are counted, so that it counts itself; so
+    // does the ledger's id, which names its anchor from now on.
     store::meta::reset_row_counts(&mut w.tx, &BTreeMap::new())?;
+    store::meta::set_uncounted(&mut w.tx, super::LEDGER_ID, ledger_id)?;
     let mut done = Upgraded::default();
     for (id, serial, seed) in store::upgrade::token_seeds(&mut w.tx)? {
         let place = Place::token_seed(&serial);

@@ -25,8 +25,9 @@ use chrono::{DateTime, Utc};
 pub use error::{Missing, Problem, ServiceError};
 
 use crate::config::Config;
-use crate::domain::audit::Seal;
+use crate::domain::audit::{Seal, SealedHead};
 use crate::format::stamp;
+use crate::headfile::HeadFile;
 use crate::keyfile::Keys;
 use crate::store::integrity::RowKey;
 use crate::store::sqlite::{Conn, Tx};
@@ -93,14 +94,30 @@ impl Clock for ManualClock {
 /// Who is acting, as written in the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    /// A logged-in staff member.
+    /// A logged-in staff member at a terminal.
     Staff(String),
-    /// A command run on the machine: `cli:<os user>`.
-    Cli(String),
+    /// A staff member who signed in to a command (`--as`); the entry also names the OS
+    /// user that ran it.
+    Command(String),
+    /// A command that needs no sign-in (`init`, the demo, the upgrade), by OS user.
+    Cli,
     /// The customer channel (`ib`), by login ID.
     Customer(String),
     /// The demo generator.
     Demo,
+}
+
+/// The OS user running this process, as the kernel says (`uid:1000`): unlike `$USER`,
+/// nobody sets it by hand.
+pub fn os_user() -> String {
+    #[cfg(unix)]
+    {
+        format!("uid:{}", rustix::process::getuid().as_raw())
+    }
+    #[cfg(not(unix))]
+    {
+        "uid:?".into()
+    }
 }
 
 impl Actor {
@@ -109,28 +126,15 @@ impl Actor {
         Self::Staff(session.id.clone())
     }
 
-    /// The OS user running a command: `$USER`, `$LOGNAME`, else the numeric uid.
+    /// A command run on this machine without signing in.
     pub fn cli() -> Self {
-        let uid = || {
-            std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("Uid:"))
-                    .and_then(|l| l.split_whitespace().nth(1).map(|u| format!("uid{u}")))
-            })
-        };
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .ok()
-            .filter(|u| !u.is_empty())
-            .or_else(uid)
-            .unwrap_or_else(|| "unknown".into());
-        Self::Cli(user)
+        Self::Cli
     }
 
     pub fn label(&self) -> String {
         match self {
-            Self::Staff(id) => id.clone(),
-            Self::Cli(user) => format!("cli:{user}"),
+            Self::Staff(id) | Self::Command(id) => id.clone(),
+            Self::Cli => format!("cli:{}", os_user()),
             Self::Customer(login) => format!("ib:{login}"),
             Self::Demo => "demo".into(),
         }
@@ -144,7 +148,10 @@ pub struct Ledger {
     keys: Keys,
     cfg: Config,
     clock: Box<dyn Clock>,
-    seal_path: Option<PathBuf>,
+    /// Where the chain's head is sealed and anchored; `None` in memory.
+    heads: Option<audit::Heads>,
+    /// The break found when opened or at a write since: nothing is written while set.
+    refusal: Option<crate::domain::audit::Break>,
     demo: bool,
 }
 
@@ -155,13 +162,18 @@ pub struct Writer<'a> {
     pub at: DateTime<Utc>,
     pub stamp: String,
     actor: String,
+    /// Added to every entry's details: the OS user behind a signed-in command.
+    os_user: Option<String>,
     head: Option<Seal>,
 }
 
 impl Writer<'_> {
     /// Appends an audit entry in this transaction. `subject` names what changed:
     /// `contract:<id>/user:<id>`, `staff:<id>`, `ledger`.
-    pub fn audit(&mut self, action: &str, subject: &str, details: serde_json::Value) -> Result<()> {
+    pub fn audit(&mut self, action: &str, subject: &str, mut details: serde_json::Value) -> Result<()> {
+        if let (Some(user), Some(map)) = (&self.os_user, details.as_object_mut()) {
+            map.insert("os_user".into(), serde_json::Value::String(user.clone()));
+        }
         let details = details.to_string();
         let seal = store::audit::append(
             &mut self.tx,
@@ -182,13 +194,11 @@ impl Writer<'_> {
     }
 }
 
-/// The seal file sits beside the key file: `ledger.key` → `ledger.seal`.
-pub fn seal_path(key_path: &Path) -> PathBuf {
-    key_path.with_extension("seal")
-}
+pub use audit::seal_path;
 
 impl Ledger {
-    /// Opens an existing ledger and checks that the key file belongs to it.
+    /// Opens an existing ledger, checks that the key file belongs to it, and checks its
+    /// chain against the sealed and anchored heads (see [`Ledger::refusal`]).
     pub fn open(db: &Path, cfg: Config) -> Result<Self> {
         Self::open_with(db, cfg, store::open, false)
     }
@@ -215,12 +225,64 @@ impl Ledger {
         }
         let seal = seal_path(&key_path);
         audit::clean_stale_seal_temps(&seal);
-        let mut ledger = Self { conn, keys, cfg, clock: default_clock(), seal_path: Some(seal), demo: false };
-        if !read_only {
-            ledger.seal_rows_once()?;
+        let mut ledger = Self { conn, keys, cfg, clock: default_clock(), heads: None, refusal: None, demo: false };
+        // A ledger of an earlier schema, opened only to read: its chain is checked against
+        // its seal; it has no row MACs, no id and no anchor yet.
+        if store::schema_version_of(&mut ledger.conn)? < store::migrations::MIGRATIONS.len() as i64 {
+            ledger.heads = Some(ledger.heads_for(seal, None));
+            ledger.refusal = ledger.check_on_open()?;
+            ledger.demo = store::meta::earlier_demo_mark(&mut ledger.conn)?;
+            return Ok(ledger);
         }
-        ledger.demo = store::meta::get(&mut ledger.conn, "demo")?.as_deref() == Some("1");
+        // The ledger's id names its anchor. A ledger whose rows were sealed always has
+        // one; without it (or with one that fails its MAC) the anchor cannot be found, and
+        // that is itself a break.
+        let sealed = store::upgrade::was_sealed(&mut ledger.conn)?;
+        let (id, id_lost) = match store::meta::get(&mut ledger.conn, LEDGER_ID) {
+            Ok(Some(id)) => (Some(id), false),
+            Ok(None) => (None, sealed),
+            Err(store::StoreError::Tampered(_)) => (None, true),
+            Err(e) => return Err(e.into()),
+        };
+        let earlier_version = id.is_none() && !sealed;
+        ledger.heads = Some(ledger.heads_for(seal.clone(), id));
+        ledger.refusal = ledger.check_on_open()?;
+        if id_lost && ledger.refusal.is_none() {
+            ledger.refusal = Some(crate::domain::audit::Break { seq: 0, why: crate::domain::audit::Breakage::Seal });
+        }
+        if earlier_version && !read_only && ledger.refusal.is_none() {
+            // Only a ledger that still has the earlier version's seal is sealed as it is:
+            // one whose id and whose sealing were removed to have edited rows sealed as
+            // good is not.
+            if !matches!(HeadFile::new(seal.clone()).read(ledger.keys.mac_key()), Ok(crate::headfile::Read::Legacy(_)))
+            {
+                ledger.refusal =
+                    Some(crate::domain::audit::Break { seq: 0, why: crate::domain::audit::Breakage::Seal });
+            } else {
+                ledger.seal_rows_once()?;
+                let id = store::meta::get(&mut ledger.conn, LEDGER_ID)?;
+                ledger.heads = Some(ledger.heads_for(seal, id));
+            }
+        }
+        // A DEMO mark that fails its MAC is no mark: the ledger is treated as a real one
+        // (and `audit verify` names the row).
+        ledger.demo = match store::meta::get(&mut ledger.conn, "demo") {
+            Ok(v) => v.as_deref() == Some("1"),
+            Err(store::StoreError::Tampered(_)) => false,
+            Err(e) => return Err(e.into()),
+        };
         Ok(ledger)
+    }
+
+    /// The seal beside the key, and the anchor: the configured file, else one named by the
+    /// ledger's id in the state directory.
+    fn heads_for(&self, seal: PathBuf, ledger: Option<String>) -> audit::Heads {
+        let anchor = match (&self.cfg.audit.anchor_file, &ledger) {
+            (Some(path), _) => Some(path.clone()),
+            (None, Some(id)) => audit::default_anchor(id),
+            (None, None) => None,
+        };
+        audit::Heads { seal: HeadFile::new(seal), anchor: anchor.map(HeadFile::new), ledger }
     }
 
     /// Creates a new ledger file and its key; refuses to touch existing ones.
@@ -245,35 +307,43 @@ impl Ledger {
             }
         };
         let conn = Conn::new(conn, RowKey::new(*keys.row_key()));
-        let _ = std::fs::remove_file(seal_path(&key_path));
-        let mut ledger = Self { conn, keys, cfg, clock: default_clock(), seal_path: Some(seal_path(&key_path)), demo };
-        ledger.initialise(demo)?;
+        let seal = seal_path(&key_path);
+        let _ = std::fs::remove_file(&seal);
+        let id = hex::encode(rand::random::<[u8; 16]>());
+        let mut ledger = Self { conn, keys, cfg, clock: default_clock(), heads: None, refusal: None, demo };
+        ledger.heads = Some(ledger.heads_for(seal, Some(id.clone())));
+        ledger.initialise(demo, Some(&id))?;
         Ok(ledger)
     }
 
     /// A ledger in memory with a fixed key, for tests and benchmarks.
     pub fn in_memory(cfg: Config, clock: Box<dyn Clock>) -> Result<Self> {
-        let keys = Keys::from_bytes([9; 32]);
-        let conn = Conn::new(store::memory()?, RowKey::new(*keys.row_key()));
-        let mut ledger = Self { conn, keys, cfg, clock, seal_path: None, demo: false };
-        ledger.initialise(false)?;
-        Ok(ledger)
+        Self::memory(cfg, clock, false)
     }
 
     /// A demo ledger in memory (for screen snapshots and tests), not yet populated.
     pub fn in_memory_demo(cfg: Config, clock: Box<dyn Clock>) -> Result<Self> {
+        Self::memory(cfg, clock, true)
+    }
+
+    fn memory(cfg: Config, clock: Box<dyn Clock>, demo: bool) -> Result<Self> {
         let keys = Keys::from_bytes([9; 32]);
         let conn = Conn::new(store::memory()?, RowKey::new(*keys.row_key()));
-        let mut ledger = Self { conn, keys, cfg, clock, seal_path: None, demo: true };
-        ledger.initialise(true)?;
+        let mut ledger = Self { conn, keys, cfg, clock, heads: None, refusal: None, demo };
+        ledger.initialise(demo, None)?;
         Ok(ledger)
     }
 
-    fn initialise(&mut self, demo: bool) -> Result<()> {
+    fn initialise(&mut self, demo: bool, id: Option<&str>) -> Result<()> {
         let check = self.keys.check_value();
         let branches = self.cfg.branches.clone();
-        self.write(&Actor::cli(), |w| {
-            integrity::seal_rows(w)?;
+        // The demo generator writes a demo ledger from its first entry on: the same demo,
+        // the same entries, whoever makes it.
+        let actor = if demo { Actor::Demo } else { Actor::cli() };
+        // In memory there is no anchor, but the rows are sealed all the same.
+        let id = id.map_or_else(|| hex::encode(rand::random::<[u8; 16]>()), str::to_string);
+        self.write(&actor, |w| {
+            integrity::seal_rows(w, &id)?;
             store::meta::set(&mut w.tx, "key_check", &check)?;
             if demo {
                 store::meta::set(&mut w.tx, "demo", "1")?;
@@ -311,22 +381,84 @@ impl Ledger {
         &self.keys
     }
 
-    /// Runs `f` in one write transaction as `actor`, then seals the new head outside the
-    /// database. Nothing is written when `f` fails.
+    /// Runs `f` in one write transaction as `actor`, and seals the new head beside the
+    /// ledger and at its anchor. Nothing is written when `f` fails, when the ledger was
+    /// found tampered, or when the head cannot be sealed.
     pub(crate) fn write<T>(&mut self, actor: &Actor, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        if let Some(found) = self.refusal {
+            let head = store::audit::head(&mut self.conn)?.map_or(0, |h| h.seq);
+            return Err(ServiceError::Tampered { found, head });
+        }
+        self.write_inner(actor, true, f)
+    }
+
+    /// A write that does not hold the chain to the sealed head first: the one that
+    /// acknowledges a break (`audit accept`).
+    pub(crate) fn write_unchecked<T>(
+        &mut self,
+        actor: &Actor,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_inner(actor, false, f)
+    }
+
+    fn write_inner<T>(
+        &mut self,
+        actor: &Actor,
+        check: bool,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
         let at = self.clock.now();
-        let tx = self.conn.begin()?;
-        let mut w = Writer { tx, keys: &self.keys, at, stamp: stamp(at), actor: actor.label(), head: None };
+        let heads = self.heads.clone();
+        let key = *self.keys.mac_key();
+        // Writers of this ledger take turns on the seal first, then on the database, so
+        // that each seals the head it committed and none seals over a newer one.
+        let _turn = match &heads {
+            Some(h) => Some(h.seal.lock().map_err(|source| ServiceError::Io { path: h.seal.path().into(), source })?),
+            None => None,
+        };
+        let mut tx = self.conn.begin()?;
+        // The chain may have been cut or rolled back since the ledger was opened: this
+        // write would append to it and seal it as good.
+        if check
+            && let Some(h) = &heads
+            && let Some(found) = h.check(&mut tx, &key)?
+        {
+            drop(tx);
+            self.refusal = Some(found);
+            let head = store::audit::head(&mut self.conn)?.map_or(0, |h| h.seq);
+            return Err(ServiceError::Tampered { found, head });
+        }
+        let before = store::audit::head(&mut tx)?.unwrap_or(Seal::EMPTY);
+        let os_user = matches!(actor, Actor::Command(_)).then(os_user);
+        let mut w = Writer { tx, keys: &self.keys, at, stamp: stamp(at), actor: actor.label(), os_user, head: None };
         let out = f(&mut w)?;
         let head = w.head;
         let inserted = w.tx.inserted().clone();
         store::meta::add_row_counts(&mut w.tx, &inserted)?;
+        let sealed = match (&heads, head) {
+            (Some(h), Some(new)) => {
+                let id = match &h.ledger {
+                    Some(id) => id.clone(),
+                    None => store::meta::get(&mut w.tx, LEDGER_ID)?.unwrap_or_default(),
+                };
+                // Sealed as pending before COMMIT: a crash before or after it leaves a seal
+                // that names the head the ledger has.
+                let pending = SealedHead { ledger: id.clone(), confirmed: before, pending: Some(new) };
+                h.write(&pending, &key).map_err(|source| ServiceError::Io { path: h.seal.path().into(), source })?;
+                Some((h, SealedHead::confirmed(&id, new)))
+            }
+            _ => None,
+        };
         w.tx.commit()?;
-        if let (Some(head), Some(path)) = (head, &self.seal_path) {
-            // The commit stands even if the seal cannot be written; verify then reports
-            // the seal as older than the head, which is allowed.
-            let _ = audit::write_seal(path, &head, self.keys.mac_key());
+        if let Some((h, confirmed)) = sealed {
+            // Should this fail, the pending seal still names the committed head; the next
+            // write seals it as confirmed.
+            let _ = h.write(&confirmed, &key);
         }
         Ok(out)
     }
 }
+
+/// The meta key of the ledger's id (random; names its anchor file).
+const LEDGER_ID: &str = "ledger_id";

@@ -3,8 +3,11 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use crate::domain::permission::{Session, StaffRole};
+use zeroize::Zeroizing;
+
+use crate::domain::permission::{Operation, Session, StaffRole};
 use crate::domain::staff::StaffAccount;
+use crate::domain::token::{self, Algorithm, CodeCheck, TokenParams};
 use crate::secret::{self, Place};
 use crate::store::{self, staff::NewStaff};
 
@@ -21,10 +24,53 @@ pub fn valid_staff_password(p: &SecretString) -> bool {
     s.chars().count() >= 10 && s.chars().any(|c| c.is_alphabetic()) && s.chars().any(|c| c.is_ascii_digit())
 }
 
+/// Who may administer staff accounts: a signed-in administrator, or nobody yet (the first
+/// administrator of a new ledger, the demo generator), which the ledger allows only in
+/// those two cases.
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    Admin(&'a Session),
+    /// `init`: allowed while the ledger has no staff at all.
+    FirstAdmin,
+    /// The demo generator, on a demo ledger.
+    Demo,
+}
+
 impl Ledger {
     /// Staff login. Unknown IDs and wrong passwords answer alike; the configured number of
-    /// consecutive failures locks the account until an admin unlocks it.
+    /// consecutive failures locks the account until an admin unlocks it. A ledger found
+    /// tampered is not written: the password is checked and nothing is counted.
     pub fn staff_login(&mut self, id: &str, password: &SecretString) -> Result<Session> {
+        self.staff_password(id, password, &Actor::Staff(id.to_string()))
+    }
+
+    /// A staff member signs in to a command (`--as`): the password, counted like a login,
+    /// then, where an authenticator is enrolled, a current code from it (asked for only
+    /// after the password is right), counted too.
+    pub fn sign_in(
+        &mut self,
+        id: &str,
+        password: &SecretString,
+        code: &mut dyn FnMut() -> Option<SecretString>,
+    ) -> Result<Session> {
+        let session = self.staff_password(id, password, &Actor::Command(id.to_string()))?;
+        let enrolled = self.existing_staff(id)?.totp_secret.is_some();
+        if enrolled {
+            let code = code().ok_or(ServiceError::Invalid(Problem::TotpWrong))?;
+            let step = self.check_staff_code(id, code.expose_secret(), "sign_in")?;
+            if self.refusal().is_none() {
+                self.write(&Actor::Command(id.to_string()), |w| {
+                    if !store::staff::use_totp_step(&mut w.tx, id, step)? {
+                        return Err(ServiceError::Invalid(Problem::TotpReplayed));
+                    }
+                    Ok(())
+                })?;
+            }
+        }
+        Ok(session)
+    }
+
+    fn staff_password(&mut self, id: &str, password: &SecretString, actor: &Actor) -> Result<Session> {
         let row = store::staff::get(&mut self.conn, id)?;
         let Some(row) = row else {
             secret::verify_dummy(password);
@@ -40,13 +86,17 @@ impl Ledger {
                 (true, false) => ServiceError::StaffLocked,
             });
         }
+        let session =
+            Session { id: row.id.clone(), name: row.name.clone(), role: row.role, branch: row.branch.clone() };
+        if self.refusal().is_some() {
+            return if ok { Ok(session) } else { Err(ServiceError::BadLogin { remaining: self.cfg.staff.lockout }) };
+        }
         let threshold = self.cfg.staff.lockout;
         let subject = format!("staff:{}", row.id);
-        let actor = Actor::Staff(row.id.clone());
         if ok {
             // Re-checked under the write lock: a wrong password on another terminal may
             // have locked the account meanwhile, and only an admin unlocks it.
-            let admitted = self.write(&actor, |w| {
+            let admitted = self.write(actor, |w| {
                 if !store::staff::reset_failures_if_open(&mut w.tx, &row.id)? {
                     return Ok(false);
                 }
@@ -56,9 +106,9 @@ impl Ledger {
             if !admitted {
                 return Err(ServiceError::StaffLocked);
             }
-            return Ok(Session { id: row.id, name: row.name, role: row.role, branch: row.branch });
+            return Ok(session);
         }
-        let locked = self.write(&actor, |w| {
+        let locked = self.write(actor, |w| {
             // Re-read inside the transaction: another terminal may have failed meanwhile.
             let current = store::staff::get(&mut w.tx, &row.id)?.map_or(0, |r| r.failures);
             let failures = current + 1;
@@ -77,21 +127,77 @@ impl Ledger {
         }
     }
 
+    /// Checks a current code of a staff member's own authenticator (step-up approval,
+    /// signing in to a command) and returns its time step, to be recorded so that no code
+    /// is accepted twice. A wrong code is counted and audited; as many wrong codes in a row
+    /// as the staff lockout lock the account, like wrong passwords.
+    pub(crate) fn check_staff_code(&mut self, staff_id: &str, code: &str, purpose: &str) -> Result<i64> {
+        let staff = self.existing_staff(staff_id)?;
+        // Someone disabled or locked since logging in decides nothing.
+        if staff.disabled_at.is_some() {
+            return Err(ServiceError::StaffDisabled);
+        }
+        if staff.locked_at.is_some() {
+            return Err(ServiceError::StaffLocked);
+        }
+        let Some(sealed) = staff.totp_secret else {
+            return Err(ServiceError::Invalid(Problem::TotpNotEnrolled));
+        };
+        let seed = secret::open(self.keys().enc_key(), &sealed, &Place::staff_totp(&staff.id))?;
+        let p = TokenParams { seed: &seed, algorithm: Algorithm::Sha1, digits: 6, period: 30 };
+        let now = u64::try_from(self.now().timestamp()).unwrap_or(0);
+        match token::check(&p, code.trim(), now, self.cfg.token.window_steps, staff.totp_last_step) {
+            CodeCheck::Accepted { step } => Ok(step),
+            CodeCheck::Replayed => Err(ServiceError::Invalid(Problem::TotpReplayed)),
+            CodeCheck::Wrong => {
+                if self.refusal().is_some() {
+                    return Err(ServiceError::Invalid(Problem::TotpWrong));
+                }
+                let lockout = self.cfg.staff.lockout;
+                let subject = format!("staff:{staff_id}");
+                let locked = self.write(&Actor::Staff(staff_id.to_string()), |w| {
+                    let at = w.at;
+                    let failures = store::staff::count_totp_failure(&mut w.tx, staff_id, lockout, at)?;
+                    w.audit("staff.code_failed", &subject, json!({ "purpose": purpose, "failures": failures }))?;
+                    if failures >= lockout {
+                        w.audit("staff.locked", &subject, json!({ "code_failures": failures }))?;
+                    }
+                    Ok(failures >= lockout)
+                })?;
+                Err(if locked { ServiceError::StaffLocked } else { ServiceError::Invalid(Problem::TotpWrong) })
+            }
+        }
+    }
+
     /// Checks the password of the staff member already logged in (idle lock), with the same
     /// lockout as the login.
     pub fn staff_reauth(&mut self, session: &Session, password: &SecretString) -> Result<()> {
         self.staff_login(&session.id, password).map(|_| ())
     }
 
+    /// Who acts for an administrative step, once it is allowed.
+    fn administrator(&mut self, by: By<'_>) -> Result<Actor> {
+        match by {
+            By::Admin(session) => {
+                session.authorize(Operation::Administer, None)?;
+                Ok(Actor::Command(session.id.clone()))
+            }
+            By::FirstAdmin if store::staff::list(&mut self.conn)?.is_empty() => Ok(Actor::cli()),
+            By::Demo if self.is_demo() => Ok(Actor::Demo),
+            By::FirstAdmin | By::Demo => Err(ServiceError::Denied(crate::domain::permission::Denied::Role)),
+        }
+    }
+
     pub fn staff_add(
         &mut self,
-        actor: &Actor,
+        by: By<'_>,
         id: &str,
         name: &str,
         role: StaffRole,
         branch: &str,
         password: &SecretString,
     ) -> Result<()> {
+        let actor = self.administrator(by)?;
         if !valid_staff_id(id) {
             return Err(ServiceError::Invalid(Problem::StaffId));
         }
@@ -108,7 +214,7 @@ impl Ledger {
             return Err(ServiceError::Invalid(Problem::StaffExists));
         }
         let hash = secret::hash(self.keys.enc_key(), password, &Place::staff_password(id))?;
-        self.write(actor, |w| {
+        self.write(&actor, |w| {
             let at = w.at;
             store::staff::insert(&mut w.tx, &NewStaff { id, name, role, branch, password_hash: &hash, at })?;
             w.audit("staff.add", &format!("staff:{id}"), json!({ "role": role.code(), "branch": branch, "name": name }))
@@ -123,52 +229,61 @@ impl Ledger {
         store::staff::get(&mut self.conn, id)?.ok_or(ServiceError::NotFound(Missing::StaffAccount))
     }
 
-    pub fn staff_unlock(&mut self, actor: &Actor, id: &str) -> Result<()> {
+    pub fn staff_unlock(&mut self, by: By<'_>, id: &str) -> Result<()> {
+        let actor = self.administrator(by)?;
         let row = self.existing_staff(id)?;
-        self.write(actor, |w| {
+        self.write(&actor, |w| {
             store::staff::unlock(&mut w.tx, id)?;
-            w.audit("staff.unlock", &format!("staff:{id}"), json!({ "failures": row.failures }))
+            w.audit(
+                "staff.unlock",
+                &format!("staff:{id}"),
+                json!({ "failures": row.failures, "code_failures": row.totp_failures }),
+            )
         })
     }
 
-    pub fn staff_disable(&mut self, actor: &Actor, id: &str) -> Result<()> {
+    pub fn staff_disable(&mut self, by: By<'_>, id: &str) -> Result<()> {
+        let actor = self.administrator(by)?;
         let row = self.existing_staff(id)?;
         if row.disabled_at.is_some() {
             return Err(ServiceError::AlreadyDone { by: row.disabled_at.map(crate::format::time).unwrap_or_default() });
         }
-        self.write(actor, |w| {
+        self.write(&actor, |w| {
             let at = w.at;
             store::staff::disable(&mut w.tx, id, at)?;
             w.audit("staff.disable", &format!("staff:{id}"), json!({}))
         })
     }
 
-    /// Enrols a TOTP authenticator for step-up approval; returns the otpauth URI. The
-    /// secret is stored encrypted with the key file. `fixed` is for the demo supervisors.
-    pub fn staff_enroll_totp(&mut self, actor: &Actor, id: &str, fixed: Option<&[u8]>) -> Result<String> {
+    /// Enrols a TOTP authenticator (supervisors' step-up approval; administrators' sign-in
+    /// to commands); returns the otpauth URI. The secret is stored encrypted for its row.
+    /// `fixed` is for the demo supervisors.
+    pub fn staff_enroll_totp(&mut self, by: By<'_>, id: &str, fixed: Option<&[u8]>) -> Result<String> {
+        let actor = self.administrator(by)?;
         let row = self.existing_staff(id)?;
-        if row.role != StaffRole::Supervisor {
+        if !matches!(row.role, StaffRole::Supervisor | StaffRole::Admin) {
             return Err(ServiceError::Invalid(Problem::TotpSupervisorsOnly));
         }
-        let secret_bytes = match fixed {
+        let secret_bytes = Zeroizing::new(match fixed {
             Some(b) => b.to_vec(),
             None => {
                 let mut b = vec![0u8; 20];
                 rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
                 b
             }
-        };
+        });
         let sealed = secret::seal(self.keys().enc_key(), &secret_bytes, &Place::staff_totp(id));
-        self.write(actor, |w| {
+        self.write(&actor, |w| {
             store::staff::set_totp(&mut w.tx, id, &sealed)?;
             w.audit("staff.enroll_totp", &format!("staff:{id}"), json!({}))
         })?;
+        // totp-rs zeroizes its copy of the secret when dropped.
         let totp = totp_rs::TOTP::new_unchecked(
             totp_rs::Algorithm::SHA1,
             6,
             1,
             30,
-            secret_bytes,
+            secret_bytes.to_vec(),
             Some("madoguchi".into()),
             id.to_string(),
         );
@@ -183,16 +298,21 @@ mod tests {
     use crate::service::ManualClock;
     use chrono::TimeZone;
 
-    fn ledger() -> Ledger {
+    /// An empty ledger with its first administrator signed in.
+    fn ledger() -> (Ledger, Session) {
         let clock = ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).single().expect("date"));
-        Ledger::in_memory(Config::default(), Box::new(clock)).expect("ledger")
+        let mut l = Ledger::in_memory(Config::default(), Box::new(clock)).expect("ledger");
+        let pw = SecretString::from("admin-pass-1");
+        l.staff_add(By::FirstAdmin, "root", "管理", StaffRole::Admin, "101", &pw).expect("first admin");
+        let admin = l.staff_login("root", &pw).expect("admin");
+        (l, admin)
     }
 
     #[test]
     fn five_failures_lock_a_staff_account_until_an_admin_unlocks_it() {
-        let mut l = ledger();
+        let (mut l, admin) = ledger();
         let pw = SecretString::from("demo-pass-1");
-        l.staff_add(&Actor::cli(), "clerk101", "窓口 花子", StaffRole::Clerk, "101", &pw).expect("add");
+        l.staff_add(By::Admin(&admin), "clerk101", "窓口 花子", StaffRole::Clerk, "101", &pw).expect("add");
         let wrong = SecretString::from("wrong-pass-1");
         for remaining in (1..=4).rev() {
             assert!(
@@ -202,7 +322,7 @@ mod tests {
         assert!(matches!(l.staff_login("clerk101", &wrong), Err(ServiceError::StaffLocked)));
         // Locked: even the right password is refused.
         assert!(matches!(l.staff_login("clerk101", &pw), Err(ServiceError::StaffLocked)));
-        l.staff_unlock(&Actor::cli(), "clerk101").expect("unlock");
+        l.staff_unlock(By::Admin(&admin), "clerk101").expect("unlock");
         let s = l.staff_login("clerk101", &pw).expect("login");
         assert_eq!((s.role, s.branch.as_str()), (StaffRole::Clerk, "101"));
         // Unknown IDs answer like wrong passwords.
@@ -212,7 +332,7 @@ mod tests {
 
     #[test]
     fn bad_staff_input_is_refused_and_nothing_is_written() {
-        let mut l = ledger();
+        let (mut l, admin) = ledger();
         let before = store::audit::count(l.db()).expect("count");
         let good = SecretString::from("demo-pass-1");
         let cases = [
@@ -223,14 +343,14 @@ mod tests {
         ];
         for (id, name, branch, pw, problem) in cases {
             let err = l
-                .staff_add(&Actor::cli(), id, name, StaffRole::Clerk, branch, &SecretString::from(pw))
+                .staff_add(By::Admin(&admin), id, name, StaffRole::Clerk, branch, &SecretString::from(pw))
                 .expect_err("refused");
             assert!(matches!(err, ServiceError::Invalid(p) if p == problem), "{id} {name} {branch}: {err:?}");
         }
         assert_eq!(store::audit::count(l.db()).expect("count"), before);
-        l.staff_add(&Actor::cli(), "ok", "n", StaffRole::Clerk, "101", &good).expect("add");
+        l.staff_add(By::Admin(&admin), "ok", "n", StaffRole::Clerk, "101", &good).expect("add");
         assert!(matches!(
-            l.staff_add(&Actor::cli(), "ok", "n", StaffRole::Clerk, "101", &good),
+            l.staff_add(By::Admin(&admin), "ok", "n", StaffRole::Clerk, "101", &good),
             Err(ServiceError::Invalid(Problem::StaffExists))
         ));
     }

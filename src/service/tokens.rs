@@ -418,8 +418,8 @@ mod tests {
     use super::*;
 
     use crate::domain::credential::CredentialKind;
+    use crate::service::ManualClock;
     use crate::service::ib::IbResult;
-    use crate::service::{Actor, ManualClock};
     use chrono::{TimeZone, Utc};
     use secrecy::SecretString;
 
@@ -458,8 +458,8 @@ mod tests {
                 let csv = format!(
                     "serial,secret,algorithm,digits,period,expires\nRFC{alg},hex:{seed},{alg},8,30,{expires}\n"
                 );
-                let out =
-                    l.import_tokens(&Actor::cli(), "rfc.csv", csv.as_bytes(), None, Some("101"), None).expect("import");
+                let admin = login(&mut l, "admin");
+                let out = l.import_tokens(&admin, "rfc.csv", csv.as_bytes(), None, Some("101"), None).expect("import");
                 assert!(matches!(out, crate::service::import::ImportOutcome::Imported { count: 1, .. }), "{out:?}");
                 let clerk = login(&mut l, "clerk101");
                 let g1 = user(&mut l, "yamada-g1");
@@ -479,7 +479,8 @@ mod tests {
         let expires = (business_date(at(t)) + chrono::Duration::days(400)).format("%Y-%m-%d");
         let csv =
             format!("serial,secret,algorithm,digits,period,expires\nRFC60,hex:{},SHA1,8,60,{expires}\n", seeds[0].1);
-        l.import_tokens(&Actor::cli(), "rfc.csv", csv.as_bytes(), None, Some("101"), None).expect("import");
+        let admin = login(&mut l, "admin");
+        l.import_tokens(&admin, "rfc.csv", csv.as_bytes(), None, Some("101"), None).expect("import");
         let clerk = login(&mut l, "clerk101");
         let g1 = user(&mut l, "yamada-g1");
         l.add_token(&clerk, g1, "RFC60").expect("add");
@@ -573,7 +574,8 @@ mod tests {
         assert_eq!(mailed.state, TokenState::Retired);
         l.reissue_token(&clerk, sakura, "HT91010005").expect("reissue after mailing");
         // A supervisor disabled since logging in approves nothing.
-        l.staff_disable(&crate::service::Actor::cli(), "super101").expect("disable");
+        let admin = login(&mut l, "admin");
+        l.staff_disable(crate::service::staff::By::Admin(&admin), "super101").expect("disable");
         assert!(matches!(l.approve(&sup, request + 1, "000000"), Err(ServiceError::StaffDisabled)));
         // Days far beyond the calendar are refused, not a panic.
         assert!(l.expiring_tokens(None, Some(u32::MAX), None).is_err());

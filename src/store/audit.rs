@@ -14,6 +14,18 @@ pub struct NewEntry<'a> {
     pub details: &'a str,
 }
 
+/// The last entry's sequence number and hash; `None` for an empty chain.
+pub fn head(db: &mut dyn Db) -> Result<Option<Seal>> {
+    let row: Option<(i64, Vec<u8>)> = db.first("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
+    Ok(row.map(|(seq, hash)| Seal { seq, hash: to32(&hash) }))
+}
+
+/// The stored hash of the entry at `seq`.
+pub fn hash_at(db: &mut dyn Db, seq: i64) -> Result<Option<[u8; 32]>> {
+    let hash: Option<Vec<u8>> = db.scalar("SELECT hash FROM audit WHERE seq = ?1", &[&seq])?;
+    Ok(hash.map(|h| to32(&h)))
+}
+
 /// Appends one entry chained to the current head, in the caller's transaction.
 pub fn append(db: &mut dyn Db, mac_key: &[u8; 32], e: &NewEntry<'_>) -> Result<Seal> {
     let head: Option<(i64, Vec<u8>)> = db.first("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
@@ -60,23 +72,26 @@ impl FromRow for Entry {
 
 const COLUMNS: &str = "seq, at, actor, action, subject, details, prev_hash, hash, mac";
 
-/// Calls `f` on every entry in sequence order, stopping at the first error it returns.
+/// Calls `f` on every entry from `from_seq` on, in sequence order, stopping at the first
+/// error it returns.
 pub fn for_each<E: From<StoreError>>(
     db: &mut dyn Db,
+    from_seq: i64,
     mut f: impl FnMut(&Entry) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
     // The caller's error is kept aside while the rows stream, then given back as it was.
     let mut failed: Option<E> = None;
-    let walked = db.each(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"), &[], &mut |row| {
-        let entry = Entry::from_row(&row)?;
-        match f(&entry) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                failed = Some(e);
-                Err(StoreError::Damaged("stopped".into()))
+    let walked =
+        db.each(&format!("SELECT {COLUMNS} FROM audit WHERE seq >= ?1 ORDER BY seq"), &[&from_seq], &mut |row| {
+            let entry = Entry::from_row(&row)?;
+            match f(&entry) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    failed = Some(e);
+                    Err(StoreError::Damaged("stopped".into()))
+                }
             }
-        }
-    });
+        });
     match (failed, walked) {
         (Some(e), _) => Err(e),
         (None, Err(e)) => Err(e.into()),

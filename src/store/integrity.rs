@@ -185,6 +185,14 @@ impl std::fmt::Display for BadRow {
     }
 }
 
+impl BadRow {
+    /// The bad row of a covered table named `table` (as a report lists it).
+    pub fn named(table: &str, key: &str) -> Self {
+        let table = tables().find(|t| t.table == table).map_or("?", |t| t.table);
+        Self { table, key: key.to_string() }
+    }
+}
+
 fn key_text(t: &Covered, values: &[Value]) -> String {
     values
         .iter()

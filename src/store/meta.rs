@@ -20,6 +20,11 @@ pub fn key_check(db: &mut dyn Db) -> Result<Option<String>> {
     db.scalar("SELECT value FROM meta WHERE key = 'key_check'", &[])
 }
 
+/// The DEMO mark of a ledger of an earlier schema, which has no MACs to check.
+pub fn earlier_demo_mark(db: &mut dyn Db) -> Result<bool> {
+    Ok(db.scalar::<String>("SELECT value FROM meta WHERE key = 'demo'", &[])?.as_deref() == Some("1"))
+}
+
 /// Sets a fact, creating its row the first time.
 pub fn set(db: &mut dyn Db, key: &str, value: &str) -> Result<()> {
     if db.execute("UPDATE meta SET value = ?2 WHERE key = ?1", &[&key, &value])? == 0 {
@@ -42,6 +47,14 @@ pub fn upsert_branch(db: &mut dyn Db, b: &Branch) -> Result<()> {
         return integrity::inserted(db, &BRANCHES, &[&b.code]);
     }
     integrity::seal(db, &BRANCHES, &[&b.code])
+}
+
+/// Sets a fact before the rows are counted (the upgrade counts every row after).
+pub fn set_uncounted(db: &mut dyn Db, key: &str, value: &str) -> Result<()> {
+    if db.execute("UPDATE meta SET value = ?2 WHERE key = ?1", &[&key, &value])? == 0 {
+        db.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", &[&key, &value])?;
+    }
+    integrity::seal(db, &META, &[&key])
 }
 
 /// Where the sealed row counts are kept.

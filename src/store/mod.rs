@@ -160,6 +160,13 @@ fn prepare(mut conn: Connection) -> Result<Connection> {
     Ok(conn)
 }
 
+/// The schema version, through the engine-neutral seam.
+pub fn schema_version_of(db: &mut dyn Db) -> Result<i64> {
+    match db.engine() {
+        sql::Engine::Sqlite => db.value("PRAGMA user_version", &[]),
+    }
+}
+
 pub fn schema_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }

@@ -57,6 +57,7 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
             Screen::Journal(s) => screens::journal::render(app, s, frame, body),
             Screen::Expiring(s) => screens::expiring::render(app, s, frame, body),
             Screen::Audit(s) => screens::audit::render(app, s, frame, body),
+            Screen::Refused(s) => screens::refused::render(app, s, frame, body),
         }
     }
     status_line(app, frame, status);

@@ -17,11 +17,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &["format", "text"]),
     ("i18n", &["domain", "text"]),
     ("keyfile", &["domain"]),
+    ("headfile", &["domain"]),
     ("config", &["domain", "i18n"]),
     ("import", &["domain"]),
     ("keys", &["action", "i18n"]),
     ("store", &["domain", "format"]),
-    ("service", &["config", "domain", "format", "import", "keyfile", "secret", "store", "text"]),
+    ("service", &["config", "domain", "format", "headfile", "import", "keyfile", "secret", "store", "text"]),
     // The words of errors: they name the store's and the key file's failures too.
     ("messages", &["domain", "i18n", "keyfile", "secret", "service", "store", "text"]),
     ("app", &["action", "config", "domain", "format", "i18n", "keys", "messages", "service", "text"]),

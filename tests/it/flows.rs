@@ -68,7 +68,7 @@ fn five_wrong_staff_passwords_lock_the_account() {
     );
     drop(t);
     // The admin unlocks it from the command line, and the clerk gets in.
-    assert_eq!(madoguchi(&db, &["staff", "unlock", "clerk205"], "").0, 0);
+    assert_eq!(crate::support::run::as_admin(&db, &["staff", "unlock", "clerk205"], "").0, 0);
     let mut t = Term::start(&db, &["--lang", "en"], 80, 24);
     t.log_in("clerk205", "demo-pass-1").wait_for("Home");
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0, "the chain verifies");
@@ -475,8 +475,11 @@ fn import_add_hand_over_lose_reissue_and_use_a_token() {
     }
     let file = dir.path().join("tokens.csv");
     std::fs::write(&file, csv).expect("write csv");
-    let (code, json, _) =
-        madoguchi(&db, &["tokens", "import", file.to_str().expect("path"), "--branch", "101", "--json"], "");
+    let (code, json, _) = crate::support::run::as_admin(
+        &db,
+        &["tokens", "import", file.to_str().expect("path"), "--branch", "101", "--json"],
+        "",
+    );
     assert_eq!(code, 0, "{json}");
     assert!(json.contains("\"imported\":2") && json.contains("\"branch\":\"101\""), "{json}");
 

@@ -12,5 +12,6 @@ mod concurrency;
 mod crash;
 mod flows;
 mod hostile;
+mod integrity;
 mod permissions;
 mod screens;

@@ -83,16 +83,16 @@ pub fn create(db: &Path, cfg: Config, customers: u64, seed: u64, progress: Progr
 
 /// Fills a fresh ledger with the demo content.
 pub fn populate(ledger: &mut Ledger, customers: u64, seed: u64, progress: Progress<'_>) -> Result<()> {
-    let actor = Actor::Demo;
+    let by = crate::service::staff::By::Demo;
     for (id, name, role, branch) in STAFF {
         if ledger.config().branch(branch).is_some() {
-            ledger.staff_add(&actor, id, name, role, branch, &SecretString::from(STAFF_PASSWORD))?;
+            ledger.staff_add(by, id, name, role, branch, &SecretString::from(STAFF_PASSWORD))?;
         }
     }
     let totp = data_encoding::BASE32_NOPAD.decode(SUPERVISOR_TOTP.as_bytes()).unwrap_or_default();
     for (id, _, role, branch) in STAFF {
         if role == StaffRole::Supervisor && ledger.config().branch(branch).is_some() {
-            ledger.staff_enroll_totp(&actor, id, Some(&totp))?;
+            ledger.staff_enroll_totp(by, id, Some(&totp))?;
         }
     }
     stock(ledger)?;

@@ -18,6 +18,10 @@ pub fn render(app: &App, s: &LoginState, frame: &mut Frame<'_>, area: Rect) {
         widgets::input_line(t(lang, "ui.login.staff_id"), &s.id, s.focus.is(LoginFocus::Id)),
         widgets::input_line(t(lang, "ui.login.password"), &s.password, s.focus.is(LoginFocus::Password)),
     ];
+    if app.ledger_refused() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(t(lang, "ui.refused.title"), theme::error())));
+    }
     if app.info.demo {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(t(lang, "ui.login.demo_accounts"), theme::warn())));

@@ -10,6 +10,7 @@ pub mod guidance;
 pub mod home;
 pub mod journal;
 pub mod login;
+pub mod refused;
 pub mod token;
 pub mod unlock;
 
@@ -30,6 +31,7 @@ pub fn help_key(place: Place) -> &'static str {
         Place::Journal => "journal",
         Place::Expiring => "expiring",
         Place::Audit => "audit",
+        Place::Refused => "refused",
         Place::Confirm | Place::Help | Place::IdleLock => "other",
     }
 }

@@ -23,8 +23,8 @@ pub fn say(line: &str) {
     let _ = out.flush();
 }
 
+pub use super::run::demo_ledger;
 pub use super::run::totp::{base32, code as totp_code, demo_secret as demo_totp_secret, now_step};
-pub use super::run::{demo_ledger, madoguchi};
 
 /// A running worker: the child, its report lines as they arrive, and its stderr.
 pub struct Worker {
@@ -44,6 +44,7 @@ impl Worker {
         for k in super::run::inherited() {
             cmd.env_remove(k);
         }
+        cmd.env("XDG_STATE_HOME", super::run::state_home());
         cmd.args(["--exact", entry, "--nocapture", "--ignored", "--test-threads=1", "-q"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -16,13 +16,27 @@ pub fn inherited() -> Vec<String> {
     std::env::vars().map(|(k, _)| k).filter(|k| k.starts_with("MADOGUCHI_")).collect()
 }
 
-/// The binary, with no `MADOGUCHI_*` variable of the caller's.
+/// The binary, with no `MADOGUCHI_*` variable of the caller's, and the tests' own state
+/// directory (where each ledger's anchor is kept).
 pub fn command() -> Command {
     let mut c = Command::new(BIN);
     for k in inherited() {
         c.env_remove(k);
     }
+    c.env("XDG_STATE_HOME", state_home());
     c
+}
+
+/// The state directory of the binaries the tests run (`$XDG_STATE_HOME`): the anchors of
+/// their ledgers go there, not into the home of whoever runs the tests. One per test run.
+pub fn state_home() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("madoguchi-test-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("test state directory");
+        dir
+    })
+    .clone()
 }
 
 /// The variable that moves the clock of the (debug) binary, for workflow tests.
@@ -51,6 +65,14 @@ pub fn noon_now() -> chrono::DateTime<chrono::Utc> {
 /// Runs `madoguchi --db <db> <args…>` with `stdin`: (exit code, stdout, stderr).
 pub fn madoguchi(db: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
     run(command(), db, args, stdin)
+}
+
+/// As [`madoguchi`], signed in as the demo ledger's administrator (`--as admin`, the
+/// password in `MADOGUCHI_PASSWORD`): for the commands that need it.
+pub fn as_admin(db: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut c = command();
+    c.env("MADOGUCHI_PASSWORD", "demo-pass-1").args(["--as", "admin"]);
+    run(c, db, args, stdin)
 }
 
 /// As [`madoguchi`], at the workflow tests' mid-day clock.
