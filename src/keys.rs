@@ -74,13 +74,14 @@ const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
 fn screens(p: Place) -> bool {
     !matches!(p, P::Help | P::Confirm | P::IdleLock)
 }
-/// Every screen after login.
+/// Every screen after login (the notice of a refused ledger leads nowhere but the audit
+/// trail).
 fn after_login(p: Place) -> bool {
-    screens(p) && p != P::Login
+    screens(p) && !matches!(p, P::Login | P::Refused)
 }
 /// Screens with fields or rows to move between.
 fn moving(p: Place) -> bool {
-    screens(p) && p != P::Home
+    screens(p) && !matches!(p, P::Home | P::Refused)
 }
 /// Screens with choices picked with ↑↓.
 fn workflows(p: Place) -> bool {

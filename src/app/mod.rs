@@ -323,7 +323,7 @@ impl App {
                 self.modal = Some(Modal::Confirm(q));
                 return;
             }
-            Action::FindCustomer if self.session.is_some() => {
+            Action::FindCustomer if self.session.is_some() && self.stack.top().state().place() != Place::Refused => {
                 if let Screen::Find(s) = self.stack.top_mut() {
                     s.focus_query();
                 } else {

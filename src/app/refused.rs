@@ -3,14 +3,15 @@
 //! until an administrator accepts the break.
 
 use crate::action::Action;
+use crate::i18n::Lang;
 use crate::keys::Place;
 
 use super::AuditState;
 use super::screen::{Ctx, Screen, ScreenState};
 
 pub struct RefusedState {
-    /// What was found, in the UI language of the moment it was found.
-    pub problem: String,
+    /// What was found, in Japanese and in English (F2 switches).
+    problem: [String; 2],
 }
 
 impl RefusedState {
@@ -18,13 +19,18 @@ impl RefusedState {
         Self { problem: Self::problem(ctx) }
     }
 
-    fn problem(ctx: &mut Ctx<'_>) -> String {
+    /// What was found, in the UI language.
+    pub fn problem_in(&self, lang: Lang) -> &str {
+        &self.problem[usize::from(lang == Lang::En)]
+    }
+
+    fn problem(ctx: &mut Ctx<'_>) -> [String; 2] {
         match ctx.ledger.refusal() {
             Some(found) => {
                 let head = ctx.ledger.chain_head().map_or(0, |h| h.seq);
-                crate::messages::verify_break(ctx.lang, found, head)
+                [Lang::Ja, Lang::En].map(|lang| crate::messages::verify_break(lang, found, head))
             }
-            None => String::new(),
+            None => Default::default(),
         }
     }
 }

@@ -760,3 +760,29 @@ fn open_at_noon(db: &std::path::Path) -> madoguchi::service::Ledger {
     ledger.set_clock(Box::new(madoguchi::service::OffsetClock(offset)));
     ledger
 }
+
+/// A ledger whose tail was cut while nobody was looking: the app says so on the login
+/// screen, after login shows only the notice and the audit trail, and writes nothing — not
+/// even the login.
+#[test]
+fn a_tampered_ledger_opens_to_a_notice_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    rusqlite::Connection::open(&db)
+        .expect("open the file")
+        .execute("DELETE FROM audit WHERE seq > (SELECT max(seq) - 2 FROM audit)", [])
+        .expect("cut the tail");
+    let before = query_i64(&db, "SELECT count(*) FROM audit");
+    let mut t = Term::start(&db, &["--lang", "en"], 80, 24);
+    t.wait_for("The ledger failed its integrity check");
+    t.log_in("clerk101", "demo-pass-1").wait_for("entries cut from the end");
+    // Finding a customer leads nowhere; the audit trail opens and comes back.
+    t.send("/");
+    assert!(t.screen().contains("Every write to this ledger"), "{}", t.screen());
+    t.send("l").wait_for("Audit trail");
+    t.send(key::ESC).wait_for("Every write to this ledger");
+    t.send(key::CTRL_Q).send("y").wait_for("Staff ID");
+    drop(t);
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM audit"), before, "nothing written");
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 3);
+}

@@ -360,3 +360,43 @@ fn a_token_serial_finds_its_holder() {
         app.update(Action::Back, Instant::now());
     }
 }
+
+/// A demo ledger in a file whose last three audit entries were cut behind the program's
+/// back, opened again: the app on it, refused.
+fn refused_app(dir: &std::path::Path) -> App {
+    let at = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 1, 30, 0).single().expect("time");
+    let db = dir.join("ledger.sqlite3");
+    let mut cfg = Config::default();
+    cfg.audit.anchor_file = Some(dir.join("anchor").join("ledger.anchor"));
+    {
+        let mut ledger = Ledger::create(&db, cfg.clone(), true).expect("create");
+        ledger.set_clock(Box::new(ManualClock::new(at)));
+        madoguchi::service::demo::populate(&mut ledger, 0, 1, &mut |_, _| {}).expect("demo");
+    }
+    let conn = rusqlite::Connection::open(&db).expect("open the file");
+    conn.execute("DELETE FROM audit WHERE seq > (SELECT max(seq) - 3 FROM audit)", []).expect("cut the tail");
+    drop(conn);
+    let mut ledger = Ledger::open(&db, cfg).expect("open");
+    ledger.set_clock(Box::new(ManualClock::new(at)));
+    assert!(ledger.refusal().is_some());
+    App::new(ledger, Lang::Ja)
+}
+
+#[test]
+fn a_tampered_ledger_shows_only_its_notice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = refused_app(dir.path());
+    let login = draw(&app, 80, 24);
+    assert!(login.contains("台帳の改ざんを検出しました"), "{login}");
+    log_in(&mut app, "clerk101");
+    snap_all(&mut app, "refused");
+    // Home's keys lead nowhere; the audit trail opens, and Esc comes back to the notice.
+    for a in [Action::FindCustomer, Action::Approvals, Action::FeeJournal, Action::Back] {
+        app.update(a, Instant::now());
+        assert_eq!(app.place(), madoguchi::keys::Place::Refused, "{a:?}");
+    }
+    app.update(Action::AuditTrail, Instant::now());
+    assert_eq!(app.place(), madoguchi::keys::Place::Audit);
+    app.update(Action::Back, Instant::now());
+    assert_eq!(app.place(), madoguchi::keys::Place::Refused);
+}

@@ -12,7 +12,7 @@ use crate::ui::{theme, widgets};
 pub fn render(app: &App, s: &RefusedState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
     let lines = vec![
-        Line::from(Span::styled(s.problem.clone(), theme::error())),
+        Line::from(Span::styled(s.problem_in(lang).to_string(), theme::error())),
         Line::from(""),
         Line::from(t(lang, "ui.refused.body")),
         Line::from(""),
