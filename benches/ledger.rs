@@ -14,7 +14,10 @@ const CONTRACTS: u64 = 20_000;
 
 fn ledger(dir: &std::path::Path) -> Ledger {
     let db = dir.join("bench.sqlite3");
-    madoguchi::service::demo::create(&db, Config::default(), CONTRACTS, 3, &mut |_, _| {}).expect("demo")
+    // The anchor stays with the throwaway ledger, not in the state directory.
+    let mut cfg = Config::default();
+    cfg.audit.anchor_file = Some(dir.join("bench.anchor"));
+    madoguchi::service::demo::create(&db, cfg, CONTRACTS, 3, &mut |_, _| {}).expect("demo")
 }
 
 fn search(c: &mut Criterion) {
@@ -45,6 +48,32 @@ fn lockout_write(c: &mut Criterion) {
     });
 }
 
+/// A wrong login password of a customer against a login ID that is no one's: the same
+/// work, the same time (each attempt uses a fresh user or ID, so none is locked yet).
+fn ib_known_vs_unknown(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = ledger(dir.path());
+    let wrong = SecretString::from("Wrong-pass9");
+    let mut group = c.benchmark_group("ib_wrong_login");
+    group.sample_size(20);
+    let mut i = 0u64;
+    group.bench_function("known_id", |b| {
+        b.iter(|| {
+            i += 1;
+            let login = format!("c{:07}m", 1000 + (i % CONTRACTS));
+            l.ib_attempt(&login, CredentialKind::LoginPassword, &wrong).expect("attempt")
+        })
+    });
+    let mut j = 0u64;
+    group.bench_function("unknown_id", |b| {
+        b.iter(|| {
+            j += 1;
+            l.ib_attempt(&format!("nobody-{j}"), CredentialKind::LoginPassword, &wrong).expect("attempt")
+        })
+    });
+    group.finish();
+}
+
 fn audit_verify(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut l = ledger(dir.path());
@@ -55,5 +84,5 @@ fn audit_verify(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, search, lockout_write, audit_verify);
+criterion_group!(benches, search, lockout_write, ib_known_vs_unknown, audit_verify);
 criterion_main!(benches);

@@ -15,6 +15,21 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
+thread_local! {
+    /// How many argon2 runs this thread has made (hashing and verifying, real or dummy).
+    static ARGON2_RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many argon2 runs this thread has made: so that a test can see that an unknown ID
+/// and a wrong secret cost the same work.
+pub fn argon2_runs() -> u64 {
+    ARGON2_RUNS.with(std::cell::Cell::get)
+}
+
+fn one_argon2_run() {
+    ARGON2_RUNS.with(|c| c.set(c.get() + 1));
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SecretError {
     #[error("could not hash the secret")]
@@ -111,6 +126,7 @@ pub fn hash(key: &[u8; 32], secret: &SecretString, place: &Place) -> Result<Stri
 /// transaction when the row it will be kept in is not known yet; [`pepper`] it for its
 /// place before storing.
 pub fn phc(secret: &SecretString) -> Result<Zeroizing<String>, SecretError> {
+    one_argon2_run();
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(secret.expose_secret().as_bytes(), &salt)
@@ -139,7 +155,10 @@ pub fn verify(key: &[u8; 32], stored: &str, place: &Place, secret: &SecretString
         .and_then(|sealed| open(key, &sealed, place).ok())
         .and_then(|plain| String::from_utf8(plain.to_vec()).ok().map(Zeroizing::new));
     match phc.as_deref().map(|p| PasswordHash::new(p)) {
-        Some(Ok(parsed)) => Argon2::default().verify_password(secret.expose_secret().as_bytes(), &parsed).is_ok(),
+        Some(Ok(parsed)) => {
+            one_argon2_run();
+            Argon2::default().verify_password(secret.expose_secret().as_bytes(), &parsed).is_ok()
+        }
         _ => {
             verify_dummy(secret);
             false
@@ -156,6 +175,7 @@ const DUMMY_PHC: &str =
 /// Spends the time of one real verification: an unknown ID and a wrong secret cannot be
 /// told apart by the clock.
 pub fn verify_dummy(secret: &SecretString) {
+    one_argon2_run();
     if let Ok(parsed) = PasswordHash::new(DUMMY_PHC) {
         let _never = Argon2::default().verify_password(secret.expose_secret().as_bytes(), &parsed);
     }

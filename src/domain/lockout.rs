@@ -102,6 +102,22 @@ pub fn may_attempt(kind: CredentialKind, standing: Standing) -> bool {
     }
 }
 
+/// The standing of a login ID known only by its failure counts (an ID that is not a
+/// customer's, answered as if it were one): each count at its threshold has opened its
+/// lock.
+pub fn standing_from_counts(counts: &[(CredentialKind, u32)], threshold: impl Fn(CredentialKind) -> u32) -> Standing {
+    let mut s = Standing::default();
+    for (kind, failures) in counts {
+        if *failures >= threshold(*kind) {
+            match scope_of(*kind) {
+                LockScope::Service => s.service_suspended = true,
+                LockScope::OtpServices => s.otp_suspended = true,
+            }
+        }
+    }
+    s
+}
+
 /// The result of one wrong secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Failure {
@@ -121,6 +137,25 @@ pub fn after_failure(kind: CredentialKind, failures_before: u32, threshold: u32)
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn counts_alone_give_the_standing_their_locks_would() {
+        let threshold = |k: CredentialKind| if k == K::Pin { 3 } else { 6 };
+        assert_eq!(standing_from_counts(&[], threshold), Standing::default());
+        assert_eq!(standing_from_counts(&[(K::LoginPassword, 5), (K::Pin, 2)], threshold), Standing::default());
+        let s = standing_from_counts(&[(K::Pin, 3)], threshold);
+        assert!(s.service_suspended && !s.otp_suspended);
+        let s = standing_from_counts(&[(K::OneTimePassword, 6)], threshold);
+        assert!(!s.service_suspended && s.otp_suspended);
+        assert_eq!(s.suspension(), Suspension::Otp);
+        // Exactly as the failures that reached the threshold would have left a known user.
+        for kind in [K::LoginPassword, K::ConfirmPassword, K::Pin, K::ApprovalPin, K::OneTimePassword] {
+            let step = after_failure(kind, threshold(kind) - 1, threshold(kind));
+            let s = standing_from_counts(&[(kind, step.failures)], threshold);
+            assert_eq!(step.opens.map(|_| scope_of(kind)), Some(scope_of(kind)));
+            assert_eq!(s.suspension() != Suspension::None, step.opens.is_some(), "{kind:?}");
+        }
+    }
     use super::*;
     use CredentialKind as K;
 

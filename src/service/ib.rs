@@ -126,7 +126,10 @@ impl Ledger {
             return Ok(if right { Check::Right } else { Check::Wrong });
         }
         let tokens = store::tokens::of_user(&mut self.conn, user.id)?;
-        let Some(t) = tokens.into_iter().find(|t| t.state == TokenState::Issued) else { return Ok(Check::NoToken) };
+        let Some(t) = tokens.into_iter().find(|t| t.state == TokenState::Issued) else {
+            self.dummy_code_check(secret);
+            return Ok(Check::NoToken);
+        };
         if let Some(step) = self.otp_step(&t, secret)? {
             return Ok(Check::RightAtStep { token_id: t.id, step, replacement: None });
         }
@@ -160,8 +163,7 @@ impl Ledger {
     /// others). Applies R1: suspension first, then the secret, then the counter.
     pub fn ib_attempt(&mut self, login_id: &str, kind: CredentialKind, secret: &SecretString) -> Result<IbOutcome> {
         let Some(user) = self.ib_user(login_id)? else {
-            secret::verify_dummy(secret);
-            return Ok(self.outcome(IbResult::Rejected, kind, 0, Suspension::None));
+            return self.ib_unknown(login_id, kind, secret);
         };
         let standing = store::locks::standing(&mut self.conn, user.id)?;
         if !lockout::may_attempt(kind, standing) {
@@ -173,11 +175,6 @@ impl Ledger {
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         let actor = Actor::Customer(user.login_id.clone());
         match check {
-            Check::NoToken => {
-                let mut o = self.outcome(IbResult::Refused, kind, 0, standing.suspension());
-                o.refusal = Some(Refusal::NoToken);
-                Ok(o)
-            }
             Check::Right | Check::RightAtStep { .. } => {
                 let must_change = kind == CredentialKind::LoginPassword && user.login_must_change;
                 /// What the write found once it held the write lock.
@@ -236,7 +233,9 @@ impl Ledger {
                 }
                 Ok(o)
             }
-            Check::Wrong => {
+            // A user without a token answers like a wrong code: whether someone holds a
+            // token is theirs to know.
+            Check::Wrong | Check::NoToken => {
                 let (failures, suspension) = self.ib_record_failure(&user, kind)?;
                 Ok(self.outcome(
                     if suspension.0 { IbResult::Suspended } else { IbResult::Rejected },
@@ -245,6 +244,62 @@ impl Ledger {
                     suspension.1,
                 ))
             }
+        }
+    }
+
+    /// An attempt with a login ID that is no customer's (or whose contract was cancelled):
+    /// answered exactly as a customer's wrong secret would be — the same work (one argon2
+    /// run, or one code check), the same counting toward a lock, kept under a keyed hash
+    /// of the ID, and the same answer.
+    fn ib_unknown(&mut self, login_id: &str, kind: CredentialKind, secret: &SecretString) -> Result<IbOutcome> {
+        let id_hash = self.keys.login_id_hash(login_id);
+        let threshold = |k: CredentialKind| self.cfg.threshold(k);
+        let counts = store::shadow::all_for(&mut self.conn, &id_hash)?;
+        let standing = lockout::standing_from_counts(&counts, threshold);
+        let failures_of = |counts: &[(CredentialKind, u32)]| counts.iter().find(|(k, _)| *k == kind).map_or(0, |c| c.1);
+        if !lockout::may_attempt(kind, standing) {
+            return Ok(self.outcome(IbResult::Suspended, kind, failures_of(&counts), standing.suspension()));
+        }
+        if kind == CredentialKind::OneTimePassword {
+            self.dummy_code_check(secret);
+        } else {
+            secret::verify_dummy(secret);
+        }
+        let cfg = self.cfg.clone();
+        let short = hex::encode(&id_hash[..8]);
+        let (failures, (was, suspension)) = self.write(&Actor::UnknownCustomer(short.clone()), |w| {
+            // Re-read inside the transaction, as for a customer: another attempt may have
+            // reached the lock meanwhile.
+            let mut counts = store::shadow::all_for(&mut w.tx, &id_hash)?;
+            let standing = lockout::standing_from_counts(&counts, |k| cfg.threshold(k));
+            if !lockout::may_attempt(kind, standing) {
+                return Ok((failures_of(&counts), (true, standing.suspension())));
+            }
+            let step = lockout::after_failure(kind, failures_of(&counts), cfg.threshold(kind));
+            store::shadow::set_failures(&mut w.tx, &id_hash, kind, step.failures, w.at)?;
+            w.audit(
+                "ib.unknown_id",
+                &format!("login:?{short}"),
+                json!({ "credential": kind.code(), "failures": step.failures, "threshold": cfg.threshold(kind) }),
+            )?;
+            counts.retain(|(k, _)| *k != kind);
+            counts.push((kind, step.failures));
+            Ok((step.failures, (false, lockout::standing_from_counts(&counts, |k| cfg.threshold(k)).suspension())))
+        })?;
+        let result = if was { IbResult::Suspended } else { IbResult::Rejected };
+        Ok(self.outcome(result, kind, failures, suspension))
+    }
+
+    /// The work of checking a code against a token that is not there: open an encrypted
+    /// seed and compute the window's codes, as for a real token.
+    fn dummy_code_check(&self, secret: &SecretString) {
+        let place = secret::Place::token_seed("");
+        let sealed = secret::seal(self.keys.enc_key(), &[0u8; 20], &place);
+        if let Ok(seed) = secret::open(self.keys.enc_key(), &sealed, &place) {
+            let p =
+                TokenParams { seed: &seed, algorithm: crate::domain::token::Algorithm::Sha1, digits: 6, period: 30 };
+            let unix = u64::try_from(self.clock.now().timestamp()).unwrap_or(0);
+            let _never = token::check(&p, secret.expose_secret(), unix, self.cfg.token.window_steps, None);
         }
     }
 
@@ -297,22 +352,14 @@ impl Ledger {
         old: &SecretString,
         new: &SecretString,
     ) -> Result<IbOutcome> {
-        let Some(user) = self.ib_user(login_id)? else {
-            secret::verify_dummy(old);
-            return Ok(self.outcome(IbResult::Rejected, kind, 0, Suspension::None));
-        };
         let refuse = |l: &Self, refusal: Refusal| {
             let mut o = l.outcome(IbResult::Refused, kind, 0, Suspension::None);
             o.refusal = Some(refusal);
             o
         };
-        match password_change::self_change(user.role, kind) {
-            Err(ChangeRefusal::OnlyMasterChangesConfirm) => return Ok(refuse(self, Refusal::OnlyMasterChangesConfirm)),
-            Err(ChangeRefusal::PaperFormOnly) => return Ok(refuse(self, Refusal::PaperFormOnly)),
-            Ok(_) => {}
-        }
-        // Checking the old secret goes through R1 exactly like a login; the must-change
-        // state does not stop a change (that is how it is cleared).
+        // Checking the old secret goes through R1 exactly like a login (an unknown ID is
+        // answered as a wrong secret); the must-change state does not stop a change (that
+        // is how it is cleared). The rules speak only to whoever knows the old secret.
         let mut check = self.ib_attempt(login_id, kind, old)?;
         if check.refusal == Some(Refusal::MustChange) {
             check.result = IbResult::Accepted;
@@ -320,6 +367,12 @@ impl Ledger {
         }
         if check.result != IbResult::Accepted {
             return Ok(check);
+        }
+        let Some(user) = self.ib_user(login_id)? else { return Ok(refuse(self, Refusal::Policy)) };
+        match password_change::self_change(user.role, kind) {
+            Err(ChangeRefusal::OnlyMasterChangesConfirm) => return Ok(refuse(self, Refusal::OnlyMasterChangesConfirm)),
+            Err(ChangeRefusal::PaperFormOnly) => return Ok(refuse(self, Refusal::PaperFormOnly)),
+            Ok(_) => {}
         }
         if !meets_policy(kind, new) || new.expose_secret() == old.expose_secret() {
             return Ok(refuse(self, Refusal::Policy));
@@ -339,6 +392,27 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The work behind an answer: one argon2 run for a wrong secret of a customer and for an
+    /// unknown ID alike, and none for a code, known or not.
+    #[test]
+    fn an_unknown_id_costs_the_same_work_as_a_wrong_secret() {
+        let (mut l, _clock) = crate::service::testkit::demo();
+        let cases = [
+            (CredentialKind::LoginPassword, "Wrong-pass9", 1),
+            (CredentialKind::ConfirmPassword, "Wrong-pass9", 1),
+            (CredentialKind::Pin, "9999", 1),
+            (CredentialKind::OneTimePassword, "000000", 0),
+        ];
+        for (kind, wrong, runs) in cases {
+            for login in ["tozai-g1", "nobody-at-all", "tozai-g2"] {
+                let before = secret::argon2_runs();
+                let o = l.ib_attempt(login, kind, &SecretString::from(wrong)).expect("attempt");
+                assert_eq!(o.result, IbResult::Rejected, "{kind:?} {login}");
+                assert_eq!(secret::argon2_runs() - before, runs, "{kind:?} {login}");
+            }
+        }
+    }
 
     #[test]
     fn secret_policy() {

@@ -103,6 +103,9 @@ pub enum Actor {
     Cli,
     /// The customer channel (`ib`), by login ID.
     Customer(String),
+    /// The customer channel with a login ID that is no customer's: by the first digits of
+    /// its keyed hash, never the ID typed.
+    UnknownCustomer(String),
     /// The demo generator.
     Demo,
 }
@@ -136,6 +139,7 @@ impl Actor {
             Self::Staff(id) | Self::Command(id) => id.clone(),
             Self::Cli => format!("cli:{}", os_user()),
             Self::Customer(login) => format!("ib:{login}"),
+            Self::UnknownCustomer(hash) => format!("ib:?{hash}"),
             Self::Demo => "demo".into(),
         }
     }

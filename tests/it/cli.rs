@@ -586,19 +586,57 @@ fn a_success_before_the_threshold_resets_the_count() {
     assert_eq!(resets, 2, "each reset is on the ledger");
 }
 
+/// An unknown login ID answers every attempt, up to its lock and after it, exactly as a
+/// customer's wrong secret does: the exit code, every JSON value, the message — for each
+/// kind of secret. Only the keyed hash of the ID is kept, and the attempts are audited.
 #[test]
-fn an_unknown_login_id_is_rejected_like_a_wrong_password() {
+fn an_unknown_login_id_answers_exactly_as_a_customers_wrong_secret() {
     let env = Env::demo();
-    let wrong = env.login("tozai-g1", "Wrong-pass9");
-    let before = env.audit_count();
-    for _ in 0..7 {
-        let r = env.login("no-such-user", "Wrong-pass9");
-        r.expect(10, "rejected", 0, "none");
-        assert_eq!(r.json["threshold"], 6);
-        let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
-        assert_eq!(keys(&r.json), keys(&wrong.json), "same shape as a wrong password");
+    let cases: [(&str, &[&str], &str); 3] = [
+        ("tozai-g1", &["login"], "Wrong-pass9"),
+        ("aozora-g1", &["verify", "--secret", "confirm"], "Wrong-pass9"),
+        // A user without a token, and an ID that does not exist: a wrong code either way.
+        ("tozai-g2", &["verify", "--secret", "otp"], "123456"),
+    ];
+    for (case, (known, args, wrong)) in cases.into_iter().enumerate() {
+        // Each case has an ID of its own, as it has a customer of its own.
+        let unknown = format!("no-such-user-{case}");
+        for attempt in 1..=7 {
+            let run = |login: &str| {
+                let mut all: Vec<&str> = args.to_vec();
+                all.extend(["--login-id", login]);
+                env.ib(&all, &format!("{wrong}\n"))
+            };
+            let (k, u) = (run(known), run(&unknown));
+            assert_eq!((k.code, &k.json, &k.stderr), (u.code, &u.json, &u.stderr), "{args:?} attempt {attempt}");
+            // The sixth wrong one is rejected and locks; the seventh is refused as suspended.
+            let expected = if attempt <= 6 { 10 } else { 11 };
+            assert_eq!(k.code, expected, "{args:?} attempt {attempt}: {}", k.json);
+        }
     }
-    assert_eq!(env.audit_count(), before, "an unknown ID opens nothing and records nothing");
+    let typed = env.count(
+        "SELECT count(*) FROM audit WHERE actor LIKE '%no-such%' OR subject LIKE '%no-such%'
+         OR details LIKE '%no-such%'",
+    );
+    assert_eq!(typed, 0, "the ID typed is not kept");
+    assert_eq!(env.count("SELECT count(*) FROM audit WHERE action = 'ib.unknown_id'"), 18, "6 failures of 3 kinds");
+    assert_eq!(env.count("SELECT count(DISTINCT actor) FROM audit WHERE action = 'ib.unknown_id'"), 3, "one per ID");
+}
+
+/// A general user asking to change the confirmation password, with a wrong old one, is
+/// told exactly what an unknown ID is told; only the right old one hears the rule.
+#[test]
+fn a_rule_speaks_only_after_the_secret_verifies() {
+    let env = Env::demo();
+    let change = |login: &str, old: &str| {
+        env.ib(&["change-password", "--login-id", login, "--kind", "confirm"], &format!("{old}\nNew-pass12\n"))
+    };
+    let (k, u) = (change("tozai-g1", "Wrong-pass9"), change("no-such-user", "Wrong-pass9"));
+    assert_eq!((k.code, &k.json, &k.stderr), (u.code, &u.json, &u.stderr));
+    k.expect(10, "rejected", 1, "none");
+    let right = change("tozai-g1", "Confirm-pass1");
+    assert_eq!(right.code, 12, "{}", right.json);
+    assert_eq!(right.json["refusal"], "only_master_changes_confirm");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -711,17 +749,6 @@ fn tokens_code_of_an_unknown_serial_fails() {
     let out = env.run_en(&["tokens", "code", "HT99999999"], "");
     assert_fails(&out, 1, "not found");
     assert!(stdout(&out).is_empty());
-}
-
-#[test]
-fn otp_for_a_user_without_a_token_is_refused() {
-    let env = Env::demo();
-    let r = env.verify("tozai-g1", "otp", "123456");
-    r.expect(12, "refused", 0, "none");
-    assert_eq!(r.json["refusal"], "no_token");
-    assert!(r.stderr.contains("No usable hard token"), "{}", r.stderr);
-    // Not a failure: the count stays at zero.
-    env.verify("tozai-g1", "otp", "123456").expect(12, "refused", 0, "none");
 }
 
 /// Concurrent attempts with the same code: at most one may be accepted (R11, "no code
