@@ -21,6 +21,10 @@ pub enum KeyError {
     Malformed(PathBuf),
     #[error("key file {0}: already exists")]
     Exists(PathBuf),
+    /// Readable by others than its owner: refused, so that nobody goes on using a key that
+    /// may have been copied without noticing.
+    #[error("key file {0}: readable by others")]
+    TooOpen(PathBuf),
 }
 
 /// The derived keys. Never printed: `Debug` shows nothing of them.
@@ -82,6 +86,15 @@ impl Keys {
     }
 
     pub fn load(path: &Path) -> Result<Self, KeyError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                return Err(KeyError::TooOpen(path.to_path_buf()));
+            }
+        }
         let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 KeyError::Missing(path.to_path_buf())

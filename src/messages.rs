@@ -20,6 +20,7 @@ pub fn error(lang: Lang, branches: &[Branch], e: &ServiceError) -> String {
             KeyError::Missing(p) => tf(lang, "err.key_missing", &[("path", &p.display().to_string())]),
             KeyError::Malformed(p) => tf(lang, "err.key_malformed", &[("path", &p.display().to_string())]),
             KeyError::Exists(p) => tf(lang, "err.exists", &[("path", &p.display().to_string())]),
+            KeyError::TooOpen(p) => tf(lang, "err.key_too_open", &[("path", &p.display().to_string())]),
             KeyError::Unreadable { path, message } => {
                 tf(lang, "err.key_unreadable", &[("path", &path.display().to_string()), ("detail", message)])
             }
@@ -89,6 +90,7 @@ pub fn store(lang: Lang, e: &StoreError) -> String {
         StoreError::Migration { number, source } => {
             tf(lang, "err.ledger_migration", &[("number", &number.to_string()), ("detail", &source.to_string())])
         }
+        StoreError::Io { path, source } => tf(lang, "err.io", &[("detail", &format!("{}: {source}", path.display()))]),
         StoreError::Sqlite(e) => {
             let detail = e.source().map_or_else(|| e.to_string(), |s| format!("{e}: {s}"));
             tf(lang, "err.ledger_other", &[("detail", &detail)])

@@ -47,8 +47,39 @@ fn is_hostile(c: char) -> bool {
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
+/// A cell of a CSV file that a spreadsheet will open: text starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return would be read as a formula (and could run one), so it
+/// gets a leading `'` and stays text. Numbers (a reversal's `-2200`) stay numbers.
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.parse::<i64>().is_ok() || cell.parse::<f64>().is_ok_and(f64::is_finite);
+    if risky && !number { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn formulas_stay_text_in_a_spreadsheet_and_numbers_stay_numbers() {
+        for (cell, out) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+81-3-0000", "'+81-3-0000"),
+            ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-2200", "-2200"),
+            ("+10", "+10"),
+            ("-1.5", "-1.5"),
+            ("株式会社山田製作所", "株式会社山田製作所"),
+            ("a=b", "a=b"),
+            ("", ""),
+            ("-inf", "'-inf"),
+            ("-NaN", "'-NaN"),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), out, "{cell:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -293,9 +293,28 @@ fn import(
         .import_tokens(&session, &name, &bytes, format, branch, key.as_deref().map(|k| k.as_slice()))
         .map_err(|e| ctx.fail(e))?;
     match outcome {
-        ImportOutcome::Imported { count, branch } => {
+        ImportOutcome::Imported { count, branch, defaulted } => {
             if json_out {
-                println!("{}", json!({ "imported": count, "branch": branch, "errors": [] }));
+                let defaulted: Vec<_> = defaulted
+                    .iter()
+                    .map(|(serial, expires)| json!({ "serial": serial, "expires": crate::format::date(*expires) }))
+                    .collect();
+                println!(
+                    "{}",
+                    json!({ "imported": count, "branch": branch, "errors": [], "expiry_defaulted": defaulted })
+                );
+            }
+            let years = ctx.cfg.token.life_years.to_string();
+            for (serial, expires) in &defaulted {
+                let expires = crate::format::date(*expires);
+                eprintln!(
+                    "{}",
+                    tf(
+                        lang,
+                        "msg.import_expiry_defaulted",
+                        &[("serial", serial), ("expires", &expires), ("years", &years)]
+                    )
+                );
             }
             eprintln!("{}", tf(lang, "msg.import_done", &[("count", &count.to_string()), ("branch", &branch)]));
             Ok(Outcome::Done)

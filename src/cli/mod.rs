@@ -356,6 +356,10 @@ pub fn restore_terminal() {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     install_hooks();
+    // Everything this process creates (the ledger, its WAL and SHM, the seal, the anchor,
+    // backups, exports) is its owner's alone.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -16,13 +16,16 @@ fn csv_writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buf)
 }
 
-/// Writes one CSV row; a failure to write is reported, never dropped.
+/// Writes one CSV row, every cell safe to open in a spreadsheet (see
+/// [`spreadsheet_safe`](crate::text::spreadsheet_safe)); a failure to write is reported,
+/// never dropped.
 fn row<I, T>(w: &mut csv::Writer<Vec<u8>>, cells: I) -> Result<(), Failure>
 where
     I: IntoIterator<Item = T>,
-    T: AsRef<[u8]>,
+    T: AsRef<str>,
 {
-    w.write_record(cells).map_err(|e| Failure::say(e.to_string()))
+    let safe: Vec<String> = cells.into_iter().map(|c| crate::text::spreadsheet_safe(c.as_ref()).into_owned()).collect();
+    w.write_record(&safe).map_err(|e| Failure::say(e.to_string()))
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> Result<Outcome, Failure> {

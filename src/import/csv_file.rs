@@ -152,6 +152,7 @@ fn check_row(row: &::csv::StringRecord, today: NaiveDate, location: &str) -> Res
                 digits,
                 period,
                 expires,
+                expiry_defaulted: false,
                 location: location.to_string(),
             })
         }
@@ -190,7 +191,7 @@ mod tests {
     const B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
     fn run(body: &str) -> Result<Vec<TokenRecord>, Vec<ImportError>> {
-        parse_file(format!("{HEAD}{body}").as_bytes(), Format::Csv, None, today())
+        parse_file(format!("{HEAD}{body}").as_bytes(), Format::Csv, None, today(), today())
     }
 
     fn one_problem(row: &str) -> Problem {
@@ -230,7 +231,7 @@ mod tests {
         let text = format!(
             "\u{feff}Serial,SECRET,Algorithm,Digits,Period,Expires\r\n\"HT0001\",\"{B32}\",SHA1,6,30,2026-01-01\r\n\r\n"
         );
-        let r = parse_file(text.as_bytes(), Format::Csv, None, today()).expect("valid");
+        let r = parse_file(text.as_bytes(), Format::Csv, None, today(), today()).expect("valid");
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].serial, "HT0001");
     }
@@ -363,7 +364,7 @@ mod tests {
 
     #[test]
     fn header_and_empty_files() {
-        let none = |text: &str| problems(parse_file(text.as_bytes(), Format::Csv, None, today()));
+        let none = |text: &str| problems(parse_file(text.as_bytes(), Format::Csv, None, today(), today()));
         assert_eq!(none(""), vec![("file".into(), Problem::NoRecords)]);
         assert_eq!(none("\u{feff}"), vec![("file".into(), Problem::NoRecords)]);
         assert_eq!(none(HEAD), vec![("file".into(), Problem::NoRecords)]);
@@ -407,11 +408,11 @@ mod tests {
             text.push_str(&format!("HT{i:06},{B32},SHA1,6,30,2026-01-01\r\n"));
         }
         let started = std::time::Instant::now();
-        let r = parse_file(text.as_bytes(), Format::Csv, None, today()).expect("valid");
+        let r = parse_file(text.as_bytes(), Format::Csv, None, today(), today()).expect("valid");
         println!("10k CSV ({} bytes): {:?}", text.len(), started.elapsed());
         assert_eq!(r.len(), 10_000);
         text.push_str(&format!("ht000123,{B32},SHA1,6,30,2026-01-01\r\n"));
-        let p = problems(parse_file(text.as_bytes(), Format::Csv, None, today()));
+        let p = problems(parse_file(text.as_bytes(), Format::Csv, None, today(), today()));
         assert_eq!(p, vec![("line 10002".into(), Problem::DuplicateInFile("line 125".into()))]);
     }
 
@@ -432,7 +433,7 @@ mod tests {
                     _ => bytes.push(b),
                 }
             }
-            let _ = parse_file(&bytes, Format::Csv, None, today());
+            let _ = parse_file(&bytes, Format::Csv, None, today(), today());
         }
     }
 
@@ -440,12 +441,12 @@ mod tests {
     #[test]
     fn errors_are_capped() {
         let text = format!("{HEAD}{}", ",,,,,\n".repeat(100_000));
-        let p = problems(parse_file(text.as_bytes(), Format::Csv, None, today()));
+        let p = problems(parse_file(text.as_bytes(), Format::Csv, None, today(), today()));
         assert_eq!(p.len(), super::super::MAX_ERRORS + 1);
         assert_eq!(p[0], ("line 2".into(), Problem::MissingField("serial")));
         assert_eq!(p.last(), Some(&("file".into(), Problem::TooManyErrors)));
         let dups = format!("{HEAD}{}", format!("HT1,{B32},SHA1,6,30,2026-01-01\n").repeat(2000));
-        let p = problems(parse_file(dups.as_bytes(), Format::Csv, None, today()));
+        let p = problems(parse_file(dups.as_bytes(), Format::Csv, None, today(), today()));
         assert_eq!(p.len(), super::super::MAX_ERRORS + 1);
         assert_eq!(p[0], ("line 3".into(), Problem::DuplicateInFile("line 2".into())));
     }

@@ -81,6 +81,9 @@ pub struct TokenRecord {
     pub period: u32,
     /// Strictly after the `today` given to [`parse`].
     pub expires: NaiveDate,
+    /// Whether the file gave no expiry (PSKC vendors often omit `ExpiryDate`) and
+    /// `expires` is the default the caller gave: the import says so for each such key.
+    pub expiry_defaulted: bool,
     /// Where the record is in the file, as [`ImportError::location`] would name it (`line 7`,
     /// `key HT0001`): for reporting a later problem with it, such as a serial already in the
     /// ledger.
@@ -288,11 +291,14 @@ impl Problem {
 /// Every record is good, or every error found is returned: each record's problems all
 /// listed, in file order. A file-level problem (too large, not UTF-8, DTD, broken XML, bad CSV
 /// header, missing key…) may stop the reading, and is then the only, or last, error.
+/// `default_expiry` is given to a PSKC key without `ExpiryDate` (the token's usual life
+/// after the import date).
 pub fn parse(
     bytes: &[u8],
     format: Format,
     key_file: Option<&[u8]>,
     today: NaiveDate,
+    default_expiry: NaiveDate,
 ) -> Result<Vec<TokenRecord>, Vec<ImportError>> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(vec![ImportError::file(Problem::TooLarge)]);
@@ -307,7 +313,7 @@ pub fn parse(
     }
     let (records, mut errors) = match format {
         Format::Csv => csv_file::parse(text, today),
-        Format::Pskc => pskc::parse(text, key_file, today),
+        Format::Pskc => pskc::parse(text, key_file, today, default_expiry),
     };
     if errors.is_empty() && records.is_empty() {
         errors.push(ImportError::file(Problem::NoRecords));
@@ -456,6 +462,7 @@ pub(crate) mod tests {
             digits: 6,
             period: 30,
             expires: today(),
+            expiry_defaulted: false,
             location: "line 2".into(),
         };
         let s = format!("{r:?}");
@@ -515,9 +522,12 @@ pub(crate) mod tests {
     fn whole_file_limits() {
         let big = vec![b'a'; MAX_FILE_BYTES + 1];
         for f in [Format::Csv, Format::Pskc] {
-            assert_eq!(problems(parse(&big, f, None, today())), vec![("file".into(), Problem::TooLarge)]);
-            assert_eq!(problems(parse(b"serial\nab\xff", f, None, today())), vec![("line 2".into(), Problem::NotUtf8)]);
-            assert_eq!(problems(parse(b"", f, None, today()))[0].1.key(), "err.import_no_records".to_string());
+            assert_eq!(problems(parse(&big, f, None, today(), today())), vec![("file".into(), Problem::TooLarge)]);
+            assert_eq!(
+                problems(parse(b"serial\nab\xff", f, None, today(), today())),
+                vec![("line 2".into(), Problem::NotUtf8)]
+            );
+            assert_eq!(problems(parse(b"", f, None, today(), today()))[0].1.key(), "err.import_no_records".to_string());
         }
     }
 
@@ -540,8 +550,8 @@ pub(crate) mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1024)) {
             for format in [Format::Csv, Format::Pskc] {
-                let _ = parse(&bytes, format, None, today());
-                let _ = parse(&bytes, format, Some(b"00112233445566778899aabbccddeeff"), today());
+                let _ = parse(&bytes, format, None, today(), today());
+                let _ = parse(&bytes, format, Some(b"00112233445566778899aabbccddeeff"), today(), today());
             }
             let _ = detect_format("x", &bytes);
         }
@@ -549,7 +559,7 @@ pub(crate) mod tests {
         #[test]
         fn arbitrary_text_never_panics(text in "\\PC{0,300}") {
             for format in [Format::Csv, Format::Pskc] {
-                let _ = parse(text.as_bytes(), format, Some(text.as_bytes()), today());
+                let _ = parse(text.as_bytes(), format, Some(text.as_bytes()), today(), today());
             }
         }
     }

@@ -50,6 +50,8 @@ const TOTP_URIS: [&str; 2] = ["urn:ietf:params:xml:ns:keyprov:pskc:totp", "urn:i
 const MAX_DEPTH: usize = 32;
 /// Most elements in one `KeyPackage` (or `EncryptionKey`, `MACMethod`).
 const MAX_SUBTREE_ELEMENTS: usize = 4096;
+/// Most attributes on one element (a real PSKC element has at most three or four).
+const MAX_ATTRIBUTES: usize = 32;
 /// Most KeyPackages in one file. A real one is over 300 bytes, so a 64 MiB file holds
 /// about 200,000 at most; empty ones past this would only cost memory.
 const MAX_KEY_PACKAGES: usize = 250_000;
@@ -57,7 +59,12 @@ const MAX_KEY_PACKAGES: usize = 250_000;
 const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
 const DEFAULT_PERIOD: &str = "30";
 
-pub(super) fn parse(text: &str, key_file: Option<&[u8]>, today: NaiveDate) -> (Vec<TokenRecord>, Vec<ImportError>) {
+pub(super) fn parse(
+    text: &str,
+    key_file: Option<&[u8]>,
+    today: NaiveDate,
+    default_expiry: NaiveDate,
+) -> (Vec<TokenRecord>, Vec<ImportError>) {
     let container = match read_container(text) {
         Ok(c) => c,
         Err(e) => return (Vec::new(), vec![e]),
@@ -83,7 +90,7 @@ pub(super) fn parse(text: &str, key_file: Option<&[u8]>, today: NaiveDate) -> (V
     let mut failed = errors.len();
     for key in &container.keys {
         let location = key.location();
-        let (serial_ok, result) = check_key(key, crypto.as_ref(), encrypted, today);
+        let (serial_ok, result) = check_key(key, crypto.as_ref(), encrypted, today, default_expiry);
         if let (true, Some(serial)) = (serial_ok, &key.serial) {
             serials.push((format!("key #{}", key.index), per_key.len(), serial.clone()));
         }
@@ -284,9 +291,15 @@ fn local_name(e: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(e.local_name().as_ref()).into_owned()
 }
 
+/// The attributes of an element, at most [`MAX_ATTRIBUTES`]. quick-xml's check for
+/// duplicate attributes compares each with every other (quadratic in a hostile file's
+/// hundred thousand attributes); it is off, and the cap keeps the work linear.
 fn attributes(e: &BytesStart<'_>) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
-    for a in e.attributes() {
+    for a in e.attributes().with_checks(false) {
+        if out.len() == MAX_ATTRIBUTES {
+            return Err("too many attributes on one element".into());
+        }
         let a = a.map_err(|e| e.to_string())?;
         if a.key.as_ref().starts_with(b"xmlns") {
             continue;
@@ -726,6 +739,7 @@ fn check_key(
     crypto: Option<&Crypto>,
     file_encrypted: bool,
     today: NaiveDate,
+    default_expiry: NaiveDate,
 ) -> (bool, Result<TokenRecord, Vec<Problem>>) {
     let mut problems = raw.structure.clone();
     if problems.iter().any(|p| matches!(p, Problem::MissingField("Key"))) {
@@ -831,9 +845,10 @@ fn check_key(
         }
     }
 
-    let expires = if raw.expiry.is_empty() {
-        problems.push(Problem::MissingField("ExpiryDate"));
-        None
+    // Vendors often leave the expiry out: the token's usual life after the import date.
+    let expiry_defaulted = raw.expiry.is_empty();
+    let expires = if expiry_defaulted {
+        Some(default_expiry)
     } else {
         let mut dates = Vec::new();
         for text in &raw.expiry {
@@ -854,7 +869,16 @@ fn check_key(
         {
             (
                 serial_ok,
-                Ok(TokenRecord { serial, secret, algorithm, digits, period, expires, location: raw.location() }),
+                Ok(TokenRecord {
+                    serial,
+                    secret,
+                    algorithm,
+                    digits,
+                    period,
+                    expires,
+                    expiry_defaulted,
+                    location: raw.location(),
+                }),
             )
         }
         _ => (serial_ok, Err(problems)),

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::token::TokenState;
 use crate::format::business_date;
@@ -30,8 +30,16 @@ impl From<ImportError> for Refusal {
 /// What an import did, or why it did nothing.
 #[derive(Debug)]
 pub enum ImportOutcome {
-    Imported { count: usize, branch: String },
-    Refused { branch: String, errors: Vec<Refusal> },
+    /// `defaulted`: the keys the file gave no expiry, with the one they were given.
+    Imported {
+        count: usize,
+        branch: String,
+        defaulted: Vec<(String, NaiveDate)>,
+    },
+    Refused {
+        branch: String,
+        errors: Vec<Refusal>,
+    },
 }
 
 impl Ledger {
@@ -54,7 +62,10 @@ impl Ledger {
         }
         let format = format.unwrap_or_else(|| import::detect_format(file_name, bytes));
         let today = business_date(self.now());
-        let records = match import::parse(bytes, format, key_file, today) {
+        // A key without an expiry lasts the token's usual life from today.
+        let life = chrono::Months::new(12 * self.cfg.token.life_years);
+        let default_expiry = today.checked_add_months(life).ok_or(ServiceError::Invalid(Problem::BadDate))?;
+        let records = match import::parse(bytes, format, key_file, today, default_expiry) {
             Ok(r) => r,
             Err(errors) => {
                 return Ok(ImportOutcome::Refused { branch, errors: errors.into_iter().map(Refusal::from).collect() });
@@ -73,6 +84,9 @@ impl Ledger {
         }
         let enc = *self.keys().enc_key();
         let count = records.len();
+        let defaulted: Vec<(String, NaiveDate)> =
+            records.iter().filter(|r| r.expiry_defaulted).map(|r| (r.serial.clone(), r.expires)).collect();
+        let defaulted_serials: Vec<&str> = defaulted.iter().map(|(s, _)| s.as_str()).collect();
         let name = crate::text::inert(file_name).into_owned();
         self.write(&actor, |w| {
             let at = w.at;
@@ -82,10 +96,13 @@ impl Ledger {
             w.audit(
                 "tokens.import",
                 &format!("branch:{branch}"),
-                json!({ "count": count, "branch": branch, "file": name, "format": format.name() }),
+                json!({
+                    "count": count, "branch": branch, "file": name, "format": format.name(),
+                    "expiry_defaulted": defaulted_serials,
+                }),
             )
         })?;
-        Ok(ImportOutcome::Imported { count, branch })
+        Ok(ImportOutcome::Imported { count, branch, defaulted })
     }
 }
 

@@ -54,6 +54,12 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("{}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("ledger error")]
     Sqlite(#[source] rusqlite::Error),
 }
@@ -132,6 +138,9 @@ pub fn create(path: &Path) -> Result<Connection> {
     if path.exists() {
         return Err(StoreError::Duplicate);
     }
+    // Made private before SQLite opens it: SQLite gives the WAL and SHM files the mode of
+    // the database file, so they are private too, whatever the process umask.
+    private_new_file(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -192,16 +201,42 @@ pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
     Ok(())
 }
 
-/// An online, consistent copy of the ledger into a new file through SQLite's backup API,
-/// checked by SQLite's own integrity check; returns the copy opened read-only.
+/// An online, consistent copy of the ledger into a new private file through SQLite's
+/// backup API: one file (rollback journal, no WAL or SHM beside it), checked by SQLite's
+/// own integrity check; returns the copy opened read-only.
 pub fn backup_to(conn: &Connection, dest: &Path) -> Result<Connection> {
-    conn.backup(rusqlite::DatabaseName::Main, dest, None)?;
+    private_new_file(dest)?;
+    {
+        let mut copy =
+            Connection::open_with_flags(dest, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        rusqlite::backup::Backup::new(conn, &mut copy)?.run_to_completion(256, Duration::ZERO, None)?;
+        let mode: String = copy.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+        if mode != "delete" {
+            return Err(StoreError::Corrupt(format!("journal mode {mode}")));
+        }
+    }
     let copy = Connection::open_with_flags(dest, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     let ok: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if ok != "ok" {
         return Err(StoreError::Corrupt(ok));
     }
     Ok(copy)
+}
+
+/// Creates an empty file only its owner can read and write; refuses one already there.
+fn private_new_file(path: &Path) -> Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::Duplicate),
+        Err(source) => Err(StoreError::Io { path: path.to_path_buf(), source }),
+    }
 }
 
 /// The page cache of this connection, in MiB: large while the demo generator bulk-loads a

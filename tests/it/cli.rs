@@ -1313,21 +1313,40 @@ fn a_ledger_newer_than_the_program_is_refused() {
 #[test]
 fn a_read_only_ledger_is_reported() {
     use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
     let env = Env::demo();
     let set = |p: &Path, mode: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    // Root writes through permission bits: as root, the folder is handed to `nobody` and
+    // the command runs as `nobody`, for whom the bits hold.
+    const NOBODY: u32 = 65534;
+    let root = rustix::process::getuid().is_root();
+    if root {
+        for entry in std::fs::read_dir(env.dir.path()).expect("ls") {
+            let path = entry.expect("entry").path();
+            std::os::unix::fs::chown(&path, Some(NOBODY), Some(NOBODY)).expect("chown");
+        }
+        std::os::unix::fs::chown(env.dir.path(), Some(NOBODY), Some(NOBODY)).expect("chown");
+    }
     set(&env.db, 0o444);
     set(env.dir.path(), 0o555);
-    // Root (and anyone with CAP_DAC_OVERRIDE) writes through permission bits, so the case
-    // cannot be set up here; checked by hand as an unprivileged user, where every command
-    // exits 1 with "The ledger file is read-only". Skip rather than fake it.
-    let privileged = std::fs::OpenOptions::new().append(true).open(&env.db).is_ok();
-    if privileged {
-        set(env.dir.path(), 0o755);
-        eprintln!("skipped: running with privileges that ignore file permissions");
-        return;
-    }
     let before = bytes(&env.db);
-    let out = env.run_en(&["ib", "login", "--login-id", "tozai-m"], &format!("{LOGIN}\n"));
+    let mut cmd = std::process::Command::new(crate::support::run::BIN);
+    for k in crate::support::run::inherited() {
+        cmd.env_remove(k);
+    }
+    cmd.arg("--db").arg(&env.db).args(["--lang", "en", "ib", "login", "--login-id", "tozai-m"]);
+    cmd.env("XDG_STATE_HOME", env.dir.path().join("state")).current_dir("/");
+    if root {
+        cmd.uid(NOBODY).gid(NOBODY).env("HOME", env.dir.path());
+    }
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), format!("{LOGIN}\n").as_bytes()).expect("stdin");
+    let out = child.wait_with_output().expect("wait");
     set(env.dir.path(), 0o755);
     assert_fails(&out, 1, "read-only");
     assert_eq!(bytes(&env.db), before);

@@ -534,3 +534,166 @@ fn nothing_to_accept_on_an_intact_ledger() {
     assert_eq!(code, 1);
     assert!(err.contains("intact"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Finding 8: what the product writes for a spreadsheet
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_formula_typed_as_a_reason_reaches_the_spreadsheet_as_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    let (fee, date): (i64, String) = sql(&db)
+        .query_row("SELECT id, business_date FROM fees WHERE branch = '205' ORDER BY id LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("the demo's fee");
+    let formula = "=HYPERLINK(\"http://evil.example/\",\"詳細\")";
+    let mut l = Ledger::open(&db, Config::default()).expect("open");
+    let clerk = l.staff_login("clerk205", &SecretString::from("demo-pass-1")).expect("clerk");
+    let request = l.request_reversal(&clerk, fee, false, formula).expect("the reason is free text");
+    let sup = l.staff_login("super205", &SecretString::from("demo-pass-1")).expect("supervisor");
+    let code = crate::support::run::totp::code_in(&crate::support::run::totp::demo_secret(), 0);
+    l.approve(&sup, request, &code).expect("approve");
+    drop(l);
+    let (code, out, err) = madoguchi(&db, &["report", "fees", "--date", &date, "--branch", "205", "--csv"], "");
+    assert_eq!(code, 0, "{err}");
+    let body = out.trim_start_matches('\u{feff}');
+    let cells: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.expect("csv").iter().map(str::to_string).collect())
+        .collect();
+    assert!(cells.iter().flatten().all(|c| !c.starts_with(['=', '+', '@', '\t', '\r'])), "{out}");
+    assert!(cells.iter().flatten().any(|c| c == &format!("'{formula}")), "the reason kept, as text: {out}");
+    // A reversal's negative amount is still a number.
+    assert!(cells.iter().flatten().any(|c| c.starts_with('-') && c[1..].parse::<i64>().is_ok()), "{out}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Finding 7: private files
+// ---------------------------------------------------------------------------------------
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn every_file_of_a_ledger_is_its_owners_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    let with = |suffix: &str| {
+        let mut p = db.clone().into_os_string();
+        p.push(suffix);
+        PathBuf::from(p)
+    };
+    for p in [db.clone(), dir.path().join("ledger.key"), seal(&db), anchor_of(&db)] {
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+    // Opened by this test process (whose umask lets others read), the WAL and SHM that
+    // SQLite makes are private all the same.
+    let mut l = Ledger::open(&db, Config::default()).expect("open");
+    l.staff_login("clerk101", &SecretString::from("demo-pass-1")).expect("a write");
+    for p in [with("-wal"), with("-shm")] {
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+    let admin = l.staff_login("admin", &SecretString::from("demo-pass-1")).expect("admin");
+    let copy = dir.path().join("copy.sqlite3");
+    let report = l.backup(&admin, &copy).expect("backup");
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(mode(&copy), 0o600);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("copy"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["copy.sqlite3"], "one file, no WAL or SHM beside it");
+    drop(l);
+    // A ledger created by this process (umask 022) is private too.
+    let other = dir.path().join("new");
+    std::fs::create_dir(&other).expect("mkdir");
+    let mut cfg = Config::default();
+    cfg.audit.anchor_file = Some(other.join("anchor"));
+    drop(Ledger::create(&other.join("ledger.sqlite3"), cfg, false).expect("create"));
+    for f in ["ledger.sqlite3", "ledger.key", "ledger.seal", "anchor"] {
+        assert_eq!(mode(&other.join(f)), 0o600, "{f}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_others_can_read_is_refused_with_the_way_to_fix_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    let before = audit_count(&db);
+    let key = dir.path().join("ledger.key");
+    for m in [0o644, 0o640, 0o604] {
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(m)).expect("chmod");
+        let (code, err) = wrong_login(&db);
+        assert_eq!(code, 1, "{m:o}: {err}");
+        let (_, _, err) = madoguchi(&db, &["--lang", "en", "audit", "verify"], "");
+        assert!(err.contains("chmod 600") && err.contains("ledger.key"), "{m:o}: {err}");
+    }
+    assert_eq!(audit_count(&db), before, "nothing written with a key others can read");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    assert_eq!(wrong_login(&db).0, 10);
+}
+
+// ---------------------------------------------------------------------------------------
+// Finding 9: what an import reads
+// ---------------------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn an_endless_file_is_read_only_up_to_the_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    let before = audit_count(&db);
+    let imports = count(&db, "SELECT count(*) FROM audit WHERE action = 'tokens.import'");
+    // `metadata().len()` says 0 for a device; reading it whole would never end.
+    let (code, _, err) = as_admin(&db, &["--lang", "en", "tokens", "import", "/dev/zero", "--format", "pskc"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("too large"), "{err}");
+    assert_eq!(count(&db, "SELECT count(*) FROM audit WHERE action = 'tokens.import'"), imports);
+    assert!(audit_count(&db) <= before + 1, "at most the sign-in is recorded");
+}
+
+#[test]
+fn a_pskc_key_without_an_expiry_lasts_the_tokens_life_and_the_import_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    let seed = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b"12345678901234567890");
+    let key = |serial: &str, policy: &str| {
+        format!(
+            r#"<KeyPackage><DeviceInfo><SerialNo>{serial}</SerialNo></DeviceInfo><Key Id="{serial}" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:totp"><AlgorithmParameters><ResponseFormat Length="6" Encoding="DECIMAL"/></AlgorithmParameters><Data><Secret><PlainValue>{seed}</PlainValue></Secret></Data>{policy}</Key></KeyPackage>"#
+        )
+    };
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc">{}{}</KeyContainer>"#,
+        key("NOEXP001", ""),
+        key("WITHEXP1", "<Policy><ExpiryDate>2031-03-31T00:00:00Z</ExpiryDate></Policy>")
+    );
+    let file = dir.path().join("vendor.xml");
+    std::fs::write(&file, xml).expect("write");
+    let (code, out, err) =
+        as_admin(&db, &["--lang", "en", "tokens", "import", file.to_str().expect("utf-8"), "--json"], "");
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(out.trim()).expect("json");
+    let today = madoguchi::format::business_date(chrono::Utc::now());
+    let expected = today.checked_add_months(chrono::Months::new(60)).expect("date");
+    let expected = madoguchi::format::date(expected);
+    assert_eq!(report["imported"], 2, "{report}");
+    assert_eq!(report["expiry_defaulted"], serde_json::json!([{ "serial": "NOEXP001", "expires": expected }]));
+    assert!(err.contains("NOEXP001") && err.contains(&expected) && err.contains("5 years"), "{err}");
+    assert!(!err.contains("WITHEXP1"), "{err}");
+    let stored: String =
+        sql(&db).query_row("SELECT expires FROM tokens WHERE serial = 'NOEXP001'", [], |r| r.get(0)).expect("token");
+    assert_eq!(stored, expected);
+}
