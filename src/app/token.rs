@@ -26,6 +26,8 @@ pub enum TokenOp {
     Reissue,
     /// 期限前交換: mailed, no fee.
     Mail,
+    /// A supervisor lets a hand-over stopped by wrong codes be tried again.
+    ClearHandOver,
 }
 
 impl TokenOp {
@@ -114,7 +116,7 @@ impl TokenState {
             TokenOp::Add | TokenOp::Reissue => f.push(TokenField::Serial),
             TokenOp::Mail => f.extend([TokenField::Serial, TokenField::Tracking]),
             TokenOp::HandOver => f.push(TokenField::Code),
-            TokenOp::ReportLost => {}
+            TokenOp::ReportLost | TokenOp::ClearHandOver => {}
         }
         f
     }
@@ -149,6 +151,7 @@ impl TokenState {
             TokenOp::Reissue => l.reissue_token(s, user, &serial).map(|(r, _)| (serial, Some(r))),
             TokenOp::HandOver => l.hand_over(s, user, secrecy::ExposeSecret::expose_secret(&code)).map(|s| (s, None)),
             TokenOp::ReportLost => l.report_lost(s, user).map(|s| (s, None)),
+            TokenOp::ClearHandOver => l.clear_handover_lock(s, user).map(|s| (s, None)),
             TokenOp::Mail => l.mail_replacement(s, user, &serial, self.tracking.value()).map(|()| (serial, None)),
         }
     }

@@ -380,6 +380,11 @@ pub fn main() -> ExitCode {
         },
         None => Config::default(),
     };
+    let mut cfg = cfg;
+    // The key file may be named in the environment (a backup verified on another machine).
+    if let Some(key) = std::env::var_os("MADOGUCHI_KEY_FILE").filter(|k| !k.is_empty()) {
+        cfg.key_file = Some(PathBuf::from(key));
+    }
     let lang = cli.lang.unwrap_or(cfg.language);
     let (db, default_db) = match cli.db.clone() {
         Some(p) => (p, false),

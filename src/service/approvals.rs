@@ -356,6 +356,65 @@ mod tests {
         assert!(l.verify_audit().expect("verify").intact());
     }
 
+    /// The step-up code is no free guess: each wrong one is counted and audited, and as many
+    /// in a row as lock a staff account lock the supervisor's; a right one resets the count.
+    /// The window is ±1 step (the config's `token.window_steps`): ±2 is refused.
+    #[test]
+    fn wrong_step_up_codes_are_counted_and_lock_the_supervisor() {
+        let (mut l, _) = demo();
+        let clerk = login(&mut l, "clerk101");
+        let sup = login(&mut l, "super101");
+        let yamada = user_id(&mut l, "yamada-m");
+        let pw = FormRequest::PasswordReRegistration(CredentialKind::LoginPassword);
+        let request = l.submit_form(&clerk, &form(&l, pw, yamada, "10000011", "New-pass123")).expect("submit");
+        let count = |l: &mut Ledger, sql: &str| -> i64 { l.db().value(sql, &[]).expect(sql) };
+        for wrong in [code(&l, 2), code(&l, -2), "000000".to_string()] {
+            assert!(matches!(l.approve(&sup, request, &wrong), Err(ServiceError::Invalid(Problem::TotpWrong))));
+        }
+        assert_eq!(count(&mut l, "SELECT totp_failures FROM staff WHERE id = 'super101'"), 3);
+        // A code one step either side is accepted (the device's clock may be a little off).
+        l.approve(&sup, request, &code(&l, 1)).expect("+1 step");
+        assert_eq!(count(&mut l, "SELECT totp_failures FROM staff WHERE id = 'super101'"), 0, "reset");
+        let request = l.submit_form(&clerk, &form(&l, pw, yamada, "10000012", "New-pass124")).expect("submit");
+        for n in 1..=5 {
+            let r = l.approve(&sup, request, "999999");
+            if n < 5 {
+                assert!(matches!(r, Err(ServiceError::Invalid(Problem::TotpWrong))), "{n}: {r:?}");
+            } else {
+                assert!(matches!(r, Err(ServiceError::StaffLocked)), "{n}: {r:?}");
+            }
+        }
+        assert_eq!(count(&mut l, "SELECT count(*) FROM audit WHERE action = 'staff.code_failed'"), 8);
+        assert_eq!(count(&mut l, "SELECT locked_at IS NOT NULL FROM staff WHERE id = 'super101'"), 1);
+        // Locked: the right code decides nothing, and the supervisor cannot log in.
+        assert!(matches!(l.approve(&sup, request, &code(&l, 0)), Err(ServiceError::StaffLocked)));
+        assert!(matches!(
+            l.staff_login("super101", &SecretString::from(crate::service::demo::STAFF_PASSWORD)),
+            Err(ServiceError::StaffLocked)
+        ));
+        assert!(l.verify_audit().expect("verify").intact());
+    }
+
+    /// With `token.window_steps = 0` only the current step's code is accepted.
+    #[test]
+    fn a_window_of_zero_accepts_only_the_current_code() {
+        let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 4, 1, 0, 0, 0).single().expect("t");
+        let clock = crate::service::ManualClock::new(at);
+        let mut cfg = crate::config::Config::default();
+        cfg.token.window_steps = 0;
+        let mut l = Ledger::in_memory_demo(cfg, Box::new(clock.clone())).expect("ledger");
+        crate::service::demo::populate(&mut l, 0, 1, &mut |_, _| {}).expect("demo");
+        let clerk = login(&mut l, "clerk101");
+        let sup = login(&mut l, "super101");
+        let yamada = user_id(&mut l, "yamada-m");
+        let pw = FormRequest::PasswordReRegistration(CredentialKind::LoginPassword);
+        let request = l.submit_form(&clerk, &form(&l, pw, yamada, "10000021", "New-pass123")).expect("submit");
+        for off in [-1, 1] {
+            assert!(matches!(l.approve(&sup, request, &code(&l, off)), Err(ServiceError::Invalid(Problem::TotpWrong))));
+        }
+        l.approve(&sup, request, &code(&l, 0)).expect("the current code");
+    }
+
     #[test]
     fn bad_forms_are_refused_and_nothing_is_written() {
         let (mut l, _) = demo();

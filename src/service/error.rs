@@ -82,6 +82,9 @@ pub enum Problem {
     // The ledger's integrity.
     AcceptReason,
     NothingToAccept,
+    // Hand-over of a token.
+    TokenHandOverLocked,
+    TokenHandOverNotLocked,
     // Staff accounts.
     StaffId,
     StaffName,

@@ -330,6 +330,31 @@ mod tests {
         assert!(l.verify_audit().expect("verify").intact());
     }
 
+    /// Whether an account is disabled or locked is told only to whoever gives its password:
+    /// anyone else hears what an unknown ID hears, and nothing is counted.
+    #[test]
+    fn a_disabled_or_locked_account_says_so_only_after_the_right_password() {
+        let (mut l, admin) = ledger();
+        let pw = SecretString::from("demo-pass-1");
+        let wrong = SecretString::from("wrong-pass-1");
+        for id in ["gone", "stuck"] {
+            l.staff_add(By::Admin(&admin), id, "職員", StaffRole::Clerk, "101", &pw).expect("add");
+        }
+        l.staff_disable(By::Admin(&admin), "gone").expect("disable");
+        for _ in 0..5 {
+            let _ = l.staff_login("stuck", &wrong);
+        }
+        let unknown = l.staff_login("nobody", &wrong).expect_err("unknown");
+        for id in ["gone", "stuck"] {
+            let before = l.existing_staff(id).expect("row").failures;
+            let e = l.staff_login(id, &wrong).expect_err("refused");
+            assert_eq!(format!("{e:?}"), format!("{unknown:?}"), "{id}: like an unknown ID");
+            assert_eq!(l.existing_staff(id).expect("row").failures, before, "{id}: nothing counted");
+        }
+        assert!(matches!(l.staff_login("gone", &pw), Err(ServiceError::StaffDisabled)));
+        assert!(matches!(l.staff_login("stuck", &pw), Err(ServiceError::StaffLocked)));
+    }
+
     #[test]
     fn bad_staff_input_is_refused_and_nothing_is_written() {
         let (mut l, admin) = ledger();

@@ -213,13 +213,53 @@ impl Ledger {
                 return Err(ServiceError::Invalid(Problem::TokenReissueNotApproved));
             }
         }
-        let step = self.check_token_code(&token, code)?;
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
+        // Codes cannot be guessed at the counter: after as many wrong ones as lock a
+        // staff account, this token waits for a supervisor.
+        if token.code_failures >= HANDOVER_CODE_LIMIT {
+            return Err(ServiceError::Invalid(Problem::TokenHandOverLocked));
+        }
+        let step = match self.check_token_code(&token, code) {
+            Err(ServiceError::Invalid(Problem::TokenCodeWrong)) => {
+                let locked = self.write(&Actor::staff(session), |w| {
+                    let failures = store::tokens::count_code_failure(&mut w.tx, token.id)?;
+                    w.audit("token.code_failed", &subject, json!({ "serial": token.serial, "failures": failures }))?;
+                    if failures >= HANDOVER_CODE_LIMIT {
+                        w.audit("token.handover_locked", &subject, json!({ "serial": token.serial }))?;
+                    }
+                    Ok(failures >= HANDOVER_CODE_LIMIT)
+                })?;
+                let problem = if locked { Problem::TokenHandOverLocked } else { Problem::TokenCodeWrong };
+                return Err(ServiceError::Invalid(problem));
+            }
+            other => other?,
+        };
         self.write(&Actor::staff(session), |w| {
             if !bind_token(w, &token, user.id, step)? {
                 return Err(ServiceError::Invalid(Problem::TokenCodeReplayed));
             }
             w.audit("token.handover", &subject, json!({ "serial": token.serial }))
+        })?;
+        Ok(token.serial)
+    }
+
+    /// A supervisor of the branch lets the hand-over of a token locked by wrong codes be
+    /// tried again (after checking the device is the customer's).
+    pub fn clear_handover_lock(&mut self, session: &Session, user_id: i64) -> Result<String> {
+        let (user, branch) = self.user_and_branch(user_id)?;
+        session.authorize(Operation::Approve, Some(&branch))?;
+        let token = store::tokens::reserved_for(&mut self.conn, user_id)?
+            .into_iter()
+            .find(|t| t.state == TokenState::Reserved && t.code_failures >= HANDOVER_CODE_LIMIT)
+            .ok_or(ServiceError::Invalid(Problem::TokenHandOverNotLocked))?;
+        let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
+        self.write(&Actor::staff(session), |w| {
+            store::tokens::clear_code_failures(&mut w.tx, token.id)?;
+            w.audit(
+                "token.handover_unlocked",
+                &subject,
+                json!({ "serial": token.serial, "failures": token.code_failures }),
+            )
         })?;
         Ok(token.serial)
     }
@@ -305,6 +345,9 @@ impl Ledger {
         }
     }
 }
+
+/// Wrong codes a token takes at hand-over before a supervisor must clear it.
+pub const HANDOVER_CODE_LIMIT: u32 = 5;
 
 /// A registered-mail tracking number: 6–20 ASCII letters, digits and `-`.
 pub fn valid_tracking_no(s: &str) -> bool {
@@ -539,6 +582,45 @@ mod tests {
         let late = token::code_at(&p, 1_800_000_000 + 40 * 86_400);
         let r = l.ib_attempt("sakura-m", CredentialKind::OneTimePassword, &SecretString::from(late)).expect("ib");
         assert_eq!(r.result, IbResult::Rejected);
+        assert!(l.verify_audit().expect("verify").intact());
+    }
+
+    /// Codes cannot be guessed at the counter: five wrong ones stop the hand-over of that
+    /// token, each counted and audited, until a supervisor of the branch clears it.
+    #[test]
+    fn wrong_hand_over_codes_stop_the_token_until_a_supervisor_clears_it() {
+        let clock = ManualClock::new(at(1_800_000_000));
+        let mut l = demo(&clock);
+        let clerk = login(&mut l, "clerk101");
+        let sup = login(&mut l, "super101");
+        let g1 = user(&mut l, "yamada-g1");
+        l.add_token(&clerk, g1, "HT91010001").expect("add");
+        let token = store::tokens::by_serial(l.db(), "HT91010001").expect("q").expect("token");
+        let seed =
+            secret::open(l.keys().enc_key(), &token.seed, &secret::Place::token_seed(&token.serial)).expect("seed");
+        let p = TokenParams { seed: &seed, algorithm: token::Algorithm::Sha1, digits: 6, period: 30 };
+        let right = token::code_at(&p, 1_800_000_000);
+        let problem = |r: Result<String>| match r {
+            Err(ServiceError::Invalid(p)) => Some(p),
+            _ => None,
+        };
+        assert_eq!(problem(l.clear_handover_lock(&sup, g1)), Some(Problem::TokenHandOverNotLocked));
+        for n in 1..=HANDOVER_CODE_LIMIT {
+            let expected = if n < HANDOVER_CODE_LIMIT { Problem::TokenCodeWrong } else { Problem::TokenHandOverLocked };
+            assert_eq!(problem(l.hand_over(&clerk, g1, "000000")), Some(expected), "wrong code {n}");
+        }
+        // Stopped: even the right code is not checked, and nothing more is counted.
+        assert_eq!(problem(l.hand_over(&clerk, g1, &right)), Some(Problem::TokenHandOverLocked));
+        let failed = |l: &mut Ledger, action: &str| -> i64 {
+            l.db().value("SELECT count(*) FROM audit WHERE action = ?1", &[&action]).expect("count")
+        };
+        assert_eq!(failed(&mut l, "token.code_failed"), i64::from(HANDOVER_CODE_LIMIT));
+        assert_eq!(failed(&mut l, "token.handover_locked"), 1);
+        // A clerk may not clear it; the branch's supervisor may.
+        assert!(matches!(l.clear_handover_lock(&clerk, g1), Err(ServiceError::Denied(_))));
+        assert_eq!(l.clear_handover_lock(&sup, g1).expect("cleared"), "HT91010001");
+        assert_eq!(failed(&mut l, "token.handover_unlocked"), 1);
+        assert_eq!(l.hand_over(&clerk, g1, &right).expect("handed over"), "HT91010001");
         assert!(l.verify_audit().expect("verify").intact());
     }
 

@@ -697,3 +697,36 @@ fn a_pskc_key_without_an_expiry_lasts_the_tokens_life_and_the_import_says_so() {
         sql(&db).query_row("SELECT expires FROM tokens WHERE serial = 'NOEXP001'", [], |r| r.get(0)).expect("token");
     assert_eq!(stored, expected);
 }
+
+// ---------------------------------------------------------------------------------------
+// Finding 10: backups
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_backup_is_one_verified_file_and_a_tampered_source_gives_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    let copy = dir.path().join("backup").join("copy.sqlite3");
+    std::fs::create_dir(copy.parent().expect("folder")).expect("mkdir");
+    let (code, _, err) = as_admin(&db, &["--lang", "en", "backup", copy.to_str().expect("utf-8")], "");
+    assert_eq!(code, 0, "{err}");
+    let names: Vec<_> = std::fs::read_dir(copy.parent().expect("folder")).expect("ls").collect();
+    assert_eq!(names.len(), 1, "one file, no WAL or SHM beside it");
+    // Verified elsewhere, with the key named and the head the journal printed.
+    let (_, live, _) = verify(&db, &[]);
+    let head = format!("{}:{}", live["head"]["seq"], &live["head"]["hash"].as_str().expect("hash")[..16]);
+    let key = dir.path().join("ledger.key");
+    let mut c = crate::support::run::command();
+    c.env("MADOGUCHI_KEY_FILE", &key);
+    let out = c
+        .args(["--db", copy.to_str().expect("utf-8"), "audit", "verify", "--json", "--expect", &head])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A source edited behind the program's back is not copied as good.
+    sql(&db).execute("UPDATE fees SET amount = 1", []).expect("edit");
+    let bad = dir.path().join("bad.sqlite3");
+    let (code, _, err) = as_admin(&db, &["--lang", "en", "backup", bad.to_str().expect("utf-8")], "");
+    assert_eq!(code, 3, "{err}");
+    assert!(!bad.exists());
+}
