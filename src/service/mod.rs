@@ -454,13 +454,49 @@ impl Ledger {
             }
             _ => None,
         };
+        failpoint::reached(failpoint::Point::BeforeCommit);
         w.tx.commit()?;
+        failpoint::reached(failpoint::Point::AfterCommit);
         if let Some((h, confirmed)) = sealed {
             // Should this fail, the pending seal still names the committed head; the next
             // write seals it as confirmed.
             let _ = h.write(&confirmed, &key);
         }
         Ok(out)
+    }
+}
+
+/// Where a test can make this process die in the middle of a write, to prove that a crash
+/// at that instant leaves a ledger that opens normally (debug builds only: a release build
+/// has no failpoint at all).
+pub mod failpoint {
+    /// The instants of a write a test may stop the process at.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Point {
+        /// The head sealed as pending, the transaction not committed.
+        BeforeCommit,
+        /// Committed, the head not yet sealed as confirmed.
+        AfterCommit,
+    }
+
+    #[cfg(debug_assertions)]
+    static ARMED: std::sync::Mutex<Option<Point>> = std::sync::Mutex::new(None);
+
+    /// The next write that reaches `point` aborts the process there.
+    #[cfg(debug_assertions)]
+    pub fn arm(point: Point) {
+        if let Ok(mut armed) = ARMED.lock() {
+            *armed = Some(point);
+        }
+    }
+
+    pub(super) fn reached(point: Point) {
+        #[cfg(debug_assertions)]
+        if ARMED.lock().is_ok_and(|armed| *armed == Some(point)) {
+            // As a power cut would: no unwinding, no destructors, no rollback.
+            std::process::abort();
+        }
+        let _ = point;
     }
 }
 

@@ -624,6 +624,41 @@ mod tests {
         assert!(l.verify_audit().expect("verify").intact());
     }
 
+    /// A token works through its expiry day (a Japan date) and not a day after; the expiry
+    /// list takes a token expiring in exactly N days at N, not at N - 1.
+    #[test]
+    fn a_token_works_through_its_expiry_day_and_the_list_counts_days_exactly() {
+        let clock = ManualClock::new(at(1_800_000_000));
+        let mut l = demo(&clock);
+        let clerk = login(&mut l, "clerk101");
+        let sakura = store::tokens::by_serial(l.db(), "HT10000005").expect("q").expect("token");
+        let days = (sakura.expires - business_date(l.now())).num_days();
+        let listed = |l: &mut Ledger, n: i64| {
+            let n = u32::try_from(n).expect("days");
+            l.expiring_tokens(Some(&clerk), Some(n), None).expect("list").iter().any(|t| t.serial == "HT10000005")
+        };
+        assert!(listed(&mut l, days), "at {days} days");
+        assert!(!listed(&mut l, days - 1), "at {} days", days - 1);
+        let seed =
+            secret::open(l.keys().enc_key(), &sakura.seed, &secret::Place::token_seed(&sakura.serial)).expect("seed");
+        let p = TokenParams { seed: &seed, algorithm: token::Algorithm::Sha1, digits: 6, period: 30 };
+        // 23:59 and 00:01 in Japan around the end of the expiry day.
+        let last_minute = sakura
+            .expires
+            .and_hms_opt(23, 59, 0)
+            .and_then(|t| t.and_local_timezone(crate::format::JST).single())
+            .expect("time")
+            .with_timezone(&Utc);
+        for (when, expected) in
+            [(last_minute, IbResult::Accepted), (last_minute + chrono::Duration::minutes(2), IbResult::Rejected)]
+        {
+            clock.set(when);
+            let code = token::code_at(&p, u64::try_from(when.timestamp()).expect("time"));
+            let r = l.ib_attempt("sakura-m", CredentialKind::OneTimePassword, &SecretString::from(code)).expect("ib");
+            assert_eq!(r.result, expected, "at {when}");
+        }
+    }
+
     /// From a code review: the ways a token could get stuck for good are closed.
     #[test]
     fn no_token_gets_stuck() {

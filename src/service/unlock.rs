@@ -260,6 +260,29 @@ mod tests {
         assert_eq!(l2.unlock(&clerk2, lock, COUNTER, "誤入力").expect("unlock"), UnlockOutcome::Lifted);
     }
 
+    /// R7 at the edge of its window, to the hour: an unlock 29 days 23 hours back still
+    /// counts, one 30 days 1 hour back no longer does.
+    #[test]
+    fn the_unlock_window_is_thirty_days_to_the_hour() {
+        let t0 = Utc.with_ymd_and_hms(2026, 4, 1, 1, 0, 0).single().expect("date");
+        for (third_after, expected_waits) in
+            [(chrono::Duration::hours(30 * 24 - 1), true), (chrono::Duration::hours(30 * 24 + 1), false)]
+        {
+            let (mut l, clock) = demo();
+            let clerk = login(&mut l, "clerk101");
+            // The first unlock at t0, the second a day before the third.
+            for at in [t0, t0 + third_after - chrono::Duration::days(1)] {
+                clock.set(at);
+                let lock = lock_out(&mut l, "yamada-g1");
+                assert_eq!(l.unlock(&clerk, lock, COUNTER, "誤入力").expect("unlock"), UnlockOutcome::Lifted);
+            }
+            clock.set(t0 + third_after);
+            let lock = lock_out(&mut l, "yamada-g1");
+            let out = l.unlock(&clerk, lock, COUNTER, "誤入力").expect("unlock");
+            assert_eq!(matches!(out, UnlockOutcome::AwaitingApproval { .. }), expected_waits, "{third_after}: {out:?}");
+        }
+    }
+
     #[test]
     fn unlock_refusals_write_nothing() {
         let (mut l, _) = demo();

@@ -264,7 +264,8 @@ fn killed_workers_leave_a_consistent_ledger() {
     for round in 0..kills {
         let worker_seed: u64 = rng.r#gen();
         let before_ready = rng.gen_bool(0.15);
-        let delay = Duration::from_millis(rng.gen_range(0..=150));
+        // Long enough for a few writes: each now syncs the seal and the anchor too.
+        let delay = Duration::from_millis(rng.gen_range(0..=250));
         let mut w = Worker::spawn(
             "crash::worker_entry",
             &[
@@ -308,7 +309,7 @@ fn killed_workers_leave_a_consistent_ledger() {
     let leftovers: Vec<String> = std::fs::read_dir(dir.path())
         .expect("read dir")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .filter(|n| n.starts_with("ledger.seal."))
+        .filter(|n| n.starts_with(".ledger.seal."))
         .collect();
     println!(
         "crash test: {kills} kills ({killed_before_ready} before the worker was ready) in {:.1} s; reported \

@@ -10,6 +10,7 @@ mod architecture;
 mod cli;
 mod concurrency;
 mod crash;
+mod failpoints;
 mod flows;
 mod hostile;
 mod integrity;
