@@ -402,7 +402,7 @@ fn verify(
     }
     if !report.counts.is_empty() {
         let tables: Vec<String> =
-            report.counts.iter().map(|c| format!("{} ({} → {})", c.table, c.sealed, c.found)).collect();
+            report.counts.iter().map(|c| format!("{} {} ({} → {})", c.table, c.what, c.sealed, c.found)).collect();
         eprintln!("{}", tf(lang, "msg.audit_counts_bad", &[("tables", &tables.join(", "))]));
     }
     Ok(Outcome::Code(3))

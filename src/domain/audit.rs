@@ -205,6 +205,9 @@ pub enum Breakage {
     /// The chain ends before the head anchored outside the ledger's folder, or does not
     /// hold it: an older copy of the ledger was put back.
     Rollback,
+    /// The ledger's sealed state does not match its chain or its tables: a row deleted, or
+    /// copied back from an older copy of the ledger.
+    State,
 }
 
 impl Breakage {
@@ -248,6 +251,8 @@ pub struct AcceptedBreak {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CountMismatch {
     pub table: String,
+    /// `rows` (a row deleted or added) or `versions` (a row copied back from an older copy).
+    pub what: String,
     pub sealed: i64,
     pub found: i64,
 }

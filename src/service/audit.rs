@@ -250,7 +250,37 @@ impl Ledger {
         };
         let accepted = self.accepted_breaks()?;
         let (breaks, _) = walk_chain(&mut self.conn, self.keys.mac_key(), start, &accepted, false)?;
-        Ok(breaks.first().map(|(b, _)| *b))
+        if let Some((b, _)) = breaks.first() {
+            return Ok(Some(*b));
+        }
+        self.check_state(head, true)
+    }
+
+    /// The sealed state against the chain's head and against the tables (the small ones
+    /// only at open): a state row copied back from an older copy names an older head; a
+    /// staff row copied back leaves its table's versions short.
+    fn check_state(&mut self, head: i64, small_only: bool) -> Result<Option<Break>> {
+        let sealed_yet = store::schema_version_of(&mut self.conn)? == store::migrations::MIGRATIONS.len() as i64
+            && store::upgrade::was_sealed(&mut self.conn)?;
+        if !sealed_yet {
+            return Ok(None);
+        }
+        let state = match store::meta::state(&mut self.conn) {
+            Ok(Some(s)) => s,
+            Ok(None) | Err(store::StoreError::Tampered(_)) => {
+                return Ok(Some(Break { seq: head, why: Breakage::State }));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if state.head != head {
+            return Ok(Some(Break { seq: state.head, why: Breakage::State }));
+        }
+        let mismatches = if small_only {
+            state_mismatches(&mut self.conn, &state, CHECKED_AT_OPEN.into_iter())?
+        } else {
+            state_mismatches(&mut self.conn, &state, store::integrity::tables())?
+        };
+        Ok((!mismatches.is_empty()).then_some(Break { seq: head, why: Breakage::State }))
     }
 
     /// Walks the whole chain, holds it to the seal and the anchor (or to what is given),
@@ -273,7 +303,7 @@ impl Ledger {
         let head_seq = head.map_or(0, |h| h.seq);
         let _ = last;
         let mut report = VerifyReport { entries, head, accepted, ..VerifyReport::default() };
-        let head_break = if against.anchor.is_some() || against.expect.is_some() {
+        let mut head_break = if against.anchor.is_some() || against.expect.is_some() {
             self.check_given(against, head_seq, &mut report)?
         } else {
             match &self.heads {
@@ -292,6 +322,13 @@ impl Ledger {
             && (store::upgrade::was_sealed(&mut self.conn)? || self.heads.as_ref().is_some_and(|h| h.ledger.is_some()))
         {
             self.check_rows(&mut report)?;
+            // The state row copied back from an older copy names an older head.
+            if head_break.is_none()
+                && let Some(b) = self.check_state(head_seq, true)?
+                && b.seq != head_seq
+            {
+                head_break = Some(b);
+            }
         }
         report.first_bad = chain.first().map(|(b, _)| *b).or(head_break);
         Ok(Findings { chain, head_break, report })
@@ -313,19 +350,13 @@ impl Ledger {
             report.rows += store::integrity::walk(&mut self.conn, t, &mut |b| bad.push(b))?;
             report.bad_rows.extend(bad.into_iter().map(|b| (b.table.to_string(), b.key)));
         }
-        let sealed_counts = match store::meta::row_counts(&mut self.conn) {
-            Ok(c) => c,
-            // The counts row itself edited: every table is then unaccounted for.
+        let state = match store::meta::state(&mut self.conn) {
+            Ok(s) => s.unwrap_or_default(),
+            // The state row itself edited: every table is then unaccounted for.
             Err(store::StoreError::Tampered(_)) => Default::default(),
             Err(e) => return Err(e.into()),
         };
-        for t in store::integrity::tables() {
-            let found = store::meta::count_rows(&mut self.conn, t.table)?;
-            let sealed = sealed_counts.get(t.table).copied().unwrap_or(0);
-            if found != sealed {
-                report.counts.push(CountMismatch { table: t.table.to_string(), sealed, found });
-            }
-        }
+        report.counts = state_mismatches(&mut self.conn, &state, store::integrity::tables())?;
         Ok(())
     }
 
@@ -422,16 +453,8 @@ impl Ledger {
             for t in store::integrity::tables().filter(|t| tables.iter().any(|b| b == t.table)) {
                 store::integrity::seal_all(&mut w.tx, t)?;
             }
-            let mut now = std::collections::BTreeMap::new();
-            for t in store::integrity::tables() {
-                now.insert(t.table.to_string(), store::meta::count_rows(&mut w.tx, t.table)?);
-            }
-            // The accepted breaks written just now are counted when the write ends.
-            let pending = w.tx.inserted().get(store::integrity::ACCEPTED.table).copied().unwrap_or(0);
-            if let Some(c) = now.get_mut(store::integrity::ACCEPTED.table) {
-                *c -= pending;
-            }
-            store::meta::reset_row_counts(&mut w.tx, &now)?;
+            // From here the state is what the tables hold; the head is noted at COMMIT.
+            store::meta::set_state_to_tables(&mut w.tx, 0)?;
             w.audit("audit.accept", "ledger", json!({ "reason": reason, "breaks": n, "os_user": os_user }))
         })?;
         self.refusal = None;
@@ -480,6 +503,48 @@ impl Ledger {
         Ok(report)
     }
 }
+
+/// Where `tables` differ from the sealed state: a row deleted or copied back from an older
+/// copy (its version lower than the one sealed).
+fn state_mismatches(
+    db: &mut dyn Db,
+    state: &store::meta::State,
+    tables: impl Iterator<Item = &'static store::integrity::Covered>,
+) -> Result<Vec<CountMismatch>> {
+    let mut out = Vec::new();
+    for t in tables {
+        let (rows, versions) = store::meta::table_now(db, t.table)?;
+        let sealed_rows = state.rows.get(t.table).copied().unwrap_or(0);
+        let sealed_versions = state.versions.get(t.table).copied().unwrap_or(0);
+        if rows != sealed_rows {
+            out.push(CountMismatch {
+                table: t.table.to_string(),
+                what: "rows".into(),
+                sealed: sealed_rows,
+                found: rows,
+            });
+        }
+        if versions != sealed_versions {
+            out.push(CountMismatch {
+                table: t.table.to_string(),
+                what: "versions".into(),
+                sealed: sealed_versions,
+                found: versions,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The tables small enough to hold against the sealed state at every open: who may do
+/// what (staff), the ledger's own facts, branches, receipt counters, accepted breaks.
+const CHECKED_AT_OPEN: [&store::integrity::Covered; 5] = [
+    &store::integrity::STAFF,
+    &store::integrity::META,
+    &store::integrity::BRANCHES,
+    &store::integrity::RECEIPT_COUNTERS,
+    &store::integrity::ACCEPTED,
+];
 
 fn read_seq(file: &HeadFile, key: &[u8; 32]) -> Option<i64> {
     match file.read(key) {

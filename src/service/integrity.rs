@@ -1,8 +1,6 @@
 //! The ledger's integrity beyond the audit chain: sealing every covered row (and the
 //! upgrade that seals a ledger written before rows were sealed).
 
-use std::collections::BTreeMap;
-
 use serde_json::json;
 
 use crate::secret::{self, Place};
@@ -37,9 +35,7 @@ impl Ledger {
 
 pub(super) fn seal_rows(w: &mut Writer<'_>, ledger_id: &str) -> Result<()> {
     let enc = *w.keys.enc_key();
-    // The counts row exists before the rows are counted, so that it counts itself; so
-    // does the ledger's id, which names its anchor from now on.
-    store::meta::reset_row_counts(&mut w.tx, &BTreeMap::new())?;
+    // The ledger's id names its anchor from now on.
     store::meta::set_uncounted(&mut w.tx, super::LEDGER_ID, ledger_id)?;
     let mut done = Upgraded::default();
     for (id, serial, seed) in store::upgrade::token_seeds(&mut w.tx)? {
@@ -81,7 +77,8 @@ pub(super) fn seal_rows(w: &mut Writer<'_>, ledger_id: &str) -> Result<()> {
         }
     }
     let counts = store::upgrade::seal_everything(&mut w.tx)?;
-    store::meta::reset_row_counts(&mut w.tx, &counts)?;
+    // The head is the one this write ends at, noted when it commits.
+    store::meta::set_state_to_tables(&mut w.tx, 0)?;
     w.audit("ledger.integrity", "ledger", json!({ "sealed_rows": counts, "upgrade": done }))
 }
 

@@ -438,8 +438,11 @@ impl Ledger {
         let mut w = Writer { tx, keys: &self.keys, at, stamp: stamp(at), actor: actor.label(), os_user, head: None };
         let out = f(&mut w)?;
         let head = w.head;
-        let inserted = w.tx.inserted().clone();
-        store::meta::add_row_counts(&mut w.tx, &inserted)?;
+        // The sealed state takes in what this write changed, and the head it ends at.
+        let tally = w.tx.take_tally();
+        if head.is_some() || !tally.is_empty() {
+            store::meta::record_state(&mut w.tx, &tally, head.map_or(before.seq, |h| h.seq))?;
+        }
         let sealed = match (&heads, head) {
             (Some(h), Some(new)) => {
                 let id = match &h.ledger {

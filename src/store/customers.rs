@@ -174,7 +174,7 @@ pub fn secret_hash(db: &mut dyn Db, user_id: i64, kind: CredentialKind) -> Resul
         &[&user_id],
     )?;
     let Some(ColumnOf(Some(hash_id))) = pointer else { return Ok(None) };
-    db.sealed_first(&SECRET_HASHES, "SELECT id, phc, mac FROM secret_hashes WHERE id = ?1", &[&hash_id])
+    db.sealed_first(&SECRET_HASHES, "SELECT id, phc, version, mac FROM secret_hashes WHERE id = ?1", &[&hash_id])
 }
 
 /// The one column read after a sealed row's covered columns and MAC.

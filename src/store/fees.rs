@@ -14,7 +14,7 @@ pub fn next_receipt(db: &mut dyn Db, branch: &str) -> Result<i64> {
     // receipt number twice.
     let current: Option<(String, i64)> = db.sealed_first(
         &RECEIPT_COUNTERS,
-        "SELECT branch, last, mac FROM receipt_counters WHERE branch = ?1",
+        "SELECT branch, last, version, mac FROM receipt_counters WHERE branch = ?1",
         &[&branch],
     )?;
     let next = match current {

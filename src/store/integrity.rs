@@ -1,8 +1,10 @@
 //! Row MACs: every row that decides who may do what carries a MAC under the ledger key
-//! over its table, its identity and its whole content. A row edited, moved or forged
-//! without the key fails its MAC; a deleted row shows in the sealed row counts. The use
-//! cases read such rows through [`check`] and refuse to act on one that fails;
-//! `audit verify` walks them all.
+//! over its table, its identity, its whole content and its version. A row edited, moved
+//! or forged without the key fails its MAC. Every write raises the row's version, and the
+//! ledger's sealed state holds each table's row count and version sum: a row deleted, or
+//! an older version of a row copied back from an older copy of the ledger (its MAC was
+//! valid once), leaves its table short. The use cases read rows through [`check`] and
+//! refuse to act on one that fails; `audit verify` walks them all.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -50,70 +52,71 @@ pub const STAFF: Covered = Covered {
     table: "staff",
     key: &["id"],
     columns: "id, name, role, branch, password_hash, failures, locked_at, disabled_at, totp_secret, totp_last_step, \
-              created_at, totp_failures",
+              created_at, totp_failures, version",
 };
-pub const SECRET_HASHES: Covered = Covered { table: "secret_hashes", key: &["id"], columns: "id, phc" };
+pub const SECRET_HASHES: Covered = Covered { table: "secret_hashes", key: &["id"], columns: "id, phc, version" };
 pub const CONTRACTS: Covered = Covered {
     table: "contracts",
     key: &["id"],
-    columns: "id, cif, branch, company, company_kana, phone, address, state, replaces, created_at, cancelled_at",
+    columns: "id, cif, branch, company, company_kana, phone, address, state, replaces, created_at, cancelled_at, version",
 };
 pub const USERS: Covered = Covered {
     table: "users",
     key: &["id"],
     columns: "id, contract_id, login_id, name, role, login_method, login_must_change, login_secret, confirm_secret, \
-              pin_secret, approval_pin_secret, created_at",
+              pin_secret, approval_pin_secret, created_at, version",
 };
 pub const FAILURES: Covered = Covered {
     table: "failure_counts",
     key: &["user_id", "credential"],
-    columns: "user_id, credential, failures, last_at",
+    columns: "user_id, credential, failures, last_at, version",
 };
 pub const LOCKS: Covered = Covered {
     table: "locks",
     key: &["id"],
     columns: "id, user_id, credential, scope, failures, opened_at, cleared_at, cleared_by, clear_kind, clear_reason, \
-              identity_check",
+              identity_check, version",
 };
 pub const CERTIFICATES: Covered =
-    Covered { table: "certificates", key: &["id"], columns: "id, user_id, issued_at, revoked_at, revoked_by" };
+    Covered { table: "certificates", key: &["id"], columns: "id, user_id, issued_at, revoked_at, revoked_by, version" };
 pub const TOKENS: Covered = Covered {
     table: "tokens",
     key: &["id"],
     columns: "id, serial, branch, seed, algorithm, digits, period, expires, state, user_id, last_step, reserved_for, \
-              replaces, request_id, tracking_no, mailed_at, imported_at, code_failures",
+              replaces, request_id, tracking_no, mailed_at, imported_at, code_failures, version",
 };
 pub const FEES: Covered = Covered {
     table: "fees",
     key: &["id"],
     columns: "id, branch, receipt_no, business_date, kind, contract_id, user_id, amount, tax, reverses, token_id, \
-              staff, at, reason",
+              staff, at, reason, version",
 };
-pub const RECEIPT_COUNTERS: Covered = Covered { table: "receipt_counters", key: &["branch"], columns: "branch, last" };
+pub const RECEIPT_COUNTERS: Covered =
+    Covered { table: "receipt_counters", key: &["branch"], columns: "branch, last, version" };
 pub const REQUESTS: Covered = Covered {
     table: "requests",
     key: &["id"],
     columns: "id, kind, branch, contract_id, user_id, payload, state, requested_by, requested_at, decided_by, \
-              decided_at, reason, credential",
+              decided_at, reason, credential, version",
 };
 pub const FORMS: Covered = Covered {
     table: "forms",
     key: &["id"],
     columns: "id, branch, form_no, kind, contract_id, user_id, received_on, brought_by, id_document, seal_checked, \
-              request_id, keyed_by, at",
+              request_id, keyed_by, at, version",
 };
-pub const META: Covered = Covered { table: "meta", key: &["key"], columns: "key, value" };
+pub const META: Covered = Covered { table: "meta", key: &["key"], columns: "key, value, version" };
 pub const BRANCHES: Covered =
-    Covered { table: "branches", key: &["code"], columns: "code, name, name_en, kind, address" };
+    Covered { table: "branches", key: &["code"], columns: "code, name, name_en, kind, address, version" };
 pub const SHADOW: Covered = Covered {
     table: "shadow_failures",
     key: &["id_hash", "credential"],
-    columns: "id_hash, credential, failures, last_at",
+    columns: "id_hash, credential, failures, last_at, version",
 };
 pub const ACCEPTED: Covered = Covered {
     table: "accepted_breaks",
     key: &["id"],
-    columns: "id, what, seq, row_table, row_key, detail, reason, accepted_by, os_user, at",
+    columns: "id, what, seq, row_table, row_key, detail, reason, accepted_by, os_user, at, version",
 };
 
 /// Every covered table, in the order `audit verify` walks them.
@@ -226,27 +229,60 @@ pub fn check(db: &dyn Db, t: &Covered, row: &Row) -> Result<()> {
     holds(db.row_key(), t, row).map_err(StoreError::Tampered)
 }
 
-/// Recomputes and stores the MAC of the row of `t` whose key columns are `key`, after the
-/// caller wrote it.
+/// Raises the version of the row of `t` whose key columns are `key` and stores its MAC,
+/// after the caller wrote it.
 pub fn seal(db: &mut dyn Db, t: &Covered, key: &[&dyn ToSql]) -> Result<()> {
+    seal_as(db, t, key, false)
+}
+
+fn seal_as(db: &mut dyn Db, t: &Covered, key: &[&dyn ToSql], inserted: bool) -> Result<()> {
     let cond = t.condition();
     let values: Option<ValuesRow> = db.first(&format!("SELECT {} FROM {} WHERE {cond}", t.columns, t.table), key)?;
-    let Some(ValuesRow(values)) = values else {
+    let Some(ValuesRow(mut values)) = values else {
         return Err(StoreError::Damaged(format!("{}: the row to seal is not there", t.table)));
     };
+    // The version is the last covered column.
+    let version = match values.last() {
+        Some(Value::Int(v)) => v + 1,
+        _ => return Err(StoreError::Damaged(format!("{}: a row without a version", t.table))),
+    };
+    if let Some(last) = values.last_mut() {
+        *last = Value::Int(version);
+    }
     let m = mac(db.row_key(), t.table, &values);
-    let mut args: Vec<&dyn ToSql> = vec![&m];
+    let mut args: Vec<&dyn ToSql> = vec![&version, &m];
     args.extend_from_slice(key);
     let cond_after =
-        t.key.iter().enumerate().map(|(i, k)| format!("{k} = ?{}", i + 2)).collect::<Vec<_>>().join(" AND ");
-    db.execute(&format!("UPDATE {} SET mac = ?1 WHERE {cond_after}", t.table), &args)?;
+        t.key.iter().enumerate().map(|(i, k)| format!("{k} = ?{}", i + 3)).collect::<Vec<_>>().join(" AND ");
+    db.execute(&format!("UPDATE {} SET version = ?1, mac = ?2 WHERE {cond_after}", t.table), &args)?;
+    db.note_write(t.table, inserted);
     Ok(())
 }
 
-/// A row written for the first time: counted, then sealed.
+/// A row written for the first time: sealed (version 1) and counted.
 pub fn inserted(db: &mut dyn Db, t: &Covered, key: &[&dyn ToSql]) -> Result<()> {
-    db.note_insert(t.table);
-    seal(db, t, key)
+    seal_as(db, t, key, true)
+}
+
+/// What a transaction wrote to covered tables: rows inserted, and versions raised (one per
+/// seal, an insert included), per table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub inserted: std::collections::BTreeMap<&'static str, i64>,
+    pub versions: std::collections::BTreeMap<&'static str, i64>,
+}
+
+impl Tally {
+    pub fn note(&mut self, table: &'static str, inserted: bool) {
+        *self.versions.entry(table).or_default() += 1;
+        if inserted {
+            *self.inserted.entry(table).or_default() += 1;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.versions.is_empty()
+    }
 }
 
 /// Every value of a row, for sealing.
@@ -317,10 +353,11 @@ mod tests {
     }
 
     #[test]
-    fn every_covered_list_starts_with_its_identity() {
+    fn every_covered_list_starts_with_its_identity_and_ends_with_the_version() {
         for t in tables() {
             let cols: Vec<&str> = t.columns.split(',').map(str::trim).collect();
             assert_eq!(&cols[..t.key.len()], t.key, "{}", t.table);
+            assert_eq!(cols.last(), Some(&"version"), "{}", t.table);
         }
     }
 }

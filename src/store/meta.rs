@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use super::integrity::{self, BRANCHES, META};
+use super::integrity::{self, BRANCHES, META, Tally};
 use super::sql::Db;
 use super::{Result, StoreError};
 use crate::domain::branch::Branch;
 
 pub fn get(db: &mut dyn Db, key: &str) -> Result<Option<String>> {
     let row: Option<(String, String)> =
-        db.sealed_first(&META, "SELECT key, value, mac FROM meta WHERE key = ?1", &[&key])?;
+        db.sealed_first(&META, "SELECT key, value, version, mac FROM meta WHERE key = ?1", &[&key])?;
     Ok(row.map(|(_, v)| v))
 }
 
@@ -57,42 +57,79 @@ pub fn set_uncounted(db: &mut dyn Db, key: &str, value: &str) -> Result<()> {
     integrity::seal(db, &META, &[&key])
 }
 
-/// Where the sealed row counts are kept.
-const ROW_COUNTS: &str = "row_counts";
+/// Where the ledger's sealed state is kept.
+const STATE: &str = "state";
 
-/// How many rows each covered table holds, as sealed by the writes that made them. A row
-/// deleted by hand leaves its table one short of this.
-pub fn row_counts(db: &mut dyn Db) -> Result<BTreeMap<String, i64>> {
-    match get(db, ROW_COUNTS)? {
-        Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Damaged(format!("row counts: {e}"))),
-        None => Ok(BTreeMap::new()),
+/// The ledger's sealed state, rewritten by every write: how many rows each covered table
+/// holds and the sum of their versions, and the audit entry the last write ended at. A row
+/// deleted, or copied back from an older copy, leaves its table short of it; the state row
+/// itself copied back names an older head than the chain's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct State {
+    pub rows: BTreeMap<String, i64>,
+    pub versions: BTreeMap<String, i64>,
+    pub head: i64,
+}
+
+/// A table as it is now: its row count and version sum.
+pub fn table_now(db: &mut dyn Db, table: &str) -> Result<(i64, i64)> {
+    let (rows, versions): (i64, Option<i64>) =
+        db.first(&format!("SELECT count(*), sum(version) FROM {table}"), &[])?.unwrap_or((0, None));
+    Ok((rows, versions.unwrap_or(0)))
+}
+
+pub fn state(db: &mut dyn Db) -> Result<Option<State>> {
+    match get(db, STATE)? {
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Damaged(format!("state: {e}"))),
+        None => Ok(None),
     }
 }
 
-/// Adds a transaction's inserts to the sealed row counts.
-pub fn add_row_counts(db: &mut dyn Db, inserted: &BTreeMap<&'static str, i64>) -> Result<()> {
-    if inserted.is_empty() {
-        return Ok(());
+fn write_state(db: &mut dyn Db, state: &State) -> Result<()> {
+    let text = serde_json::to_string(state).map_err(|e| StoreError::Damaged(format!("state: {e}")))?;
+    if db.execute("UPDATE meta SET value = ?2 WHERE key = ?1", &[&STATE, &text])? == 0 {
+        db.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", &[&STATE, &text])?;
     }
-    let Some(text) = get(db, ROW_COUNTS)? else {
-        return Err(StoreError::Damaged("the sealed row counts are missing".into()));
+    integrity::seal(db, &META, &[&STATE])?;
+    // Its own write is in the state already.
+    db.take_tally();
+    Ok(())
+}
+
+/// Adds what a transaction wrote to the state and notes the head it ended at. The state
+/// row's own new version is counted in.
+pub fn record_state(db: &mut dyn Db, tally: &Tally, head: i64) -> Result<()> {
+    let Some(mut s) = state(db)? else {
+        return Err(StoreError::Damaged("the sealed state of the ledger is missing".into()));
     };
-    let mut counts: BTreeMap<String, i64> =
-        serde_json::from_str(&text).map_err(|e| StoreError::Damaged(format!("row counts: {e}")))?;
-    for (table, n) in inserted {
-        *counts.entry((*table).to_string()).or_default() += n;
+    for (table, n) in &tally.inserted {
+        *s.rows.entry((*table).to_string()).or_default() += n;
     }
-    reset_row_counts(db, &counts)
+    for (table, n) in &tally.versions {
+        *s.versions.entry((*table).to_string()).or_default() += n;
+    }
+    *s.versions.entry(META.table.to_string()).or_default() += 1;
+    s.head = head;
+    write_state(db, &s)
 }
 
-/// Sets the row counts (the upgrade, and an accepted break, set them to what the tables
-/// hold). The counts row is itself a meta row, which the counts include.
-pub fn reset_row_counts(db: &mut dyn Db, counts: &BTreeMap<String, i64>) -> Result<()> {
-    let text = serde_json::to_string(counts).map_err(|e| StoreError::Damaged(format!("row counts: {e}")))?;
-    if db.execute("UPDATE meta SET value = ?2 WHERE key = ?1", &[&ROW_COUNTS, &text])? == 0 {
-        db.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", &[&ROW_COUNTS, &text])?;
+/// Sets the state to what the tables hold now (the upgrade that first seals a ledger, and
+/// an administrator accepting a break); what this transaction wrote before is in it.
+pub fn set_state_to_tables(db: &mut dyn Db, head: i64) -> Result<()> {
+    // The state row exists first, so that it counts itself.
+    let exists: bool = db.value("SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?1)", &[&STATE])?;
+    if !exists {
+        db.execute("INSERT INTO meta (key, value) VALUES (?1, '{}')", &[&STATE])?;
+        integrity::seal(db, &META, &[&STATE])?;
     }
-    integrity::seal(db, &META, &[&ROW_COUNTS])
+    let mut s = State { head, ..State::default() };
+    for t in integrity::tables() {
+        let (rows, versions) = table_now(db, t.table)?;
+        s.rows.insert(t.table.to_string(), rows);
+        s.versions.insert(t.table.to_string(), versions);
+    }
+    *s.versions.entry(META.table.to_string()).or_default() += 1;
+    write_state(db, &s)
 }
 
 /// How many rows `table` holds now.

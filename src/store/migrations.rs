@@ -221,32 +221,48 @@ CREATE INDEX audit_action ON audit(action, seq);
     r#"
 CREATE INDEX tokens_serial_nocase ON tokens(serial COLLATE NOCASE);
 "#,
-    // 6: every row that decides who may do what carries a MAC (see `store::integrity`);
+    // 6: every row that decides who may do what carries a MAC and a version (see
+    // `store::integrity`);
     // wrong step-up and hand-over codes are counted; unknown login IDs get a bounded shadow
     // count; breaks an administrator accepted after an investigation are kept. The MACs of
     // existing rows are computed by the key-aware upgrade when the ledger is next opened.
     r#"
 ALTER TABLE meta ADD COLUMN mac BLOB;
+ALTER TABLE meta ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE branches ADD COLUMN mac BLOB;
+ALTER TABLE branches ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE staff ADD COLUMN totp_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE staff ADD COLUMN mac BLOB;
+ALTER TABLE staff ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE secret_hashes ADD COLUMN mac BLOB;
+ALTER TABLE secret_hashes ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE contracts ADD COLUMN mac BLOB;
+ALTER TABLE contracts ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN mac BLOB;
+ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE certificates ADD COLUMN mac BLOB;
+ALTER TABLE certificates ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE failure_counts ADD COLUMN mac BLOB;
+ALTER TABLE failure_counts ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE locks ADD COLUMN mac BLOB;
+ALTER TABLE locks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tokens ADD COLUMN code_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tokens ADD COLUMN mac BLOB;
+ALTER TABLE tokens ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE fees ADD COLUMN mac BLOB;
+ALTER TABLE fees ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE receipt_counters ADD COLUMN mac BLOB;
+ALTER TABLE receipt_counters ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE requests ADD COLUMN mac BLOB;
+ALTER TABLE requests ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE forms ADD COLUMN mac BLOB;
+ALTER TABLE forms ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE shadow_failures (
     id_hash BLOB NOT NULL,
     credential TEXT NOT NULL,
     failures INTEGER NOT NULL,
     last_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
     mac BLOB,
     PRIMARY KEY (id_hash, credential)
 ) WITHOUT ROWID;
@@ -262,6 +278,7 @@ CREATE TABLE accepted_breaks (
     accepted_by TEXT NOT NULL,
     os_user TEXT NOT NULL,
     at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
     mac BLOB
 );
 "#,

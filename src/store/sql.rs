@@ -77,9 +77,13 @@ pub trait Db {
     fn engine(&self) -> Engine;
     /// The key rows are sealed and checked with (see `integrity`).
     fn row_key(&self) -> &super::integrity::RowKey;
-    /// A covered row was inserted: the transaction counts it into the sealed row counts
-    /// when it commits. A read connection never inserts.
-    fn note_insert(&mut self, table: &'static str);
+    /// A covered row was sealed (`inserted` when it is new): the transaction adds it to the
+    /// ledger's sealed state (row counts and version sums) when it commits. A read
+    /// connection never writes.
+    fn note_write(&mut self, table: &'static str, inserted: bool);
+    /// What the transaction has written so far, emptied (the sealed state then starts
+    /// from it, or is set whole).
+    fn take_tally(&mut self) -> super::integrity::Tally;
     /// Runs one statement; returns the number of rows it changed.
     fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize>;
     /// Runs a query and calls `f` with each row, in order, stopping at its first error.

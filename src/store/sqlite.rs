@@ -2,12 +2,10 @@
 //! prepared once per connection and kept (the cache is sized for every statement the
 //! store has), parameters are bound by number.
 
-use std::collections::BTreeMap;
-
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use super::integrity::RowKey;
+use super::integrity::{RowKey, Tally};
 use super::sql::{Arg, Db, Engine, Row, ToSql, Value};
 use super::{Result, StoreError};
 
@@ -83,7 +81,7 @@ impl Conn {
     /// never deadlock upgrading a read lock.
     pub fn begin(&mut self) -> Result<Tx<'_>> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(Tx { tx, key: &self.key, inserted: BTreeMap::new() })
+        Ok(Tx { tx, key: &self.key, tally: Tally::default() })
     }
 
     /// The raw connection, for what only SQLite does (the online backup).
@@ -92,17 +90,17 @@ impl Conn {
     }
 }
 
-/// A write transaction, counting the covered rows it inserts.
+/// A write transaction, counting the covered rows it writes.
 pub struct Tx<'a> {
     tx: Transaction<'a>,
     key: &'a RowKey,
-    inserted: BTreeMap<&'static str, i64>,
+    tally: Tally,
 }
 
 impl Tx<'_> {
-    /// The covered rows inserted so far, per table.
-    pub fn inserted(&self) -> &BTreeMap<&'static str, i64> {
-        &self.inserted
+    /// The covered rows written so far.
+    pub fn tally(&self) -> &Tally {
+        &self.tally
     }
 
     pub fn commit(self) -> Result<()> {
@@ -119,7 +117,11 @@ impl Db for Conn {
         &self.key
     }
 
-    fn note_insert(&mut self, _table: &'static str) {}
+    fn note_write(&mut self, _table: &'static str, _inserted: bool) {}
+
+    fn take_tally(&mut self) -> Tally {
+        Tally::default()
+    }
 
     fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
         execute(&self.conn, sql, args)
@@ -143,8 +145,12 @@ impl Db for Tx<'_> {
         self.key
     }
 
-    fn note_insert(&mut self, table: &'static str) {
-        *self.inserted.entry(table).or_default() += 1;
+    fn note_write(&mut self, table: &'static str, inserted: bool) {
+        self.tally.note(table, inserted);
+    }
+
+    fn take_tally(&mut self) -> Tally {
+        std::mem::take(&mut self.tally)
     }
 
     fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {

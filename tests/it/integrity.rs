@@ -730,3 +730,63 @@ fn a_backup_is_one_verified_file_and_a_tampered_source_gives_none() {
     assert_eq!(code, 3, "{err}");
     assert!(!bad.exists());
 }
+
+// ---------------------------------------------------------------------------------------
+// An older version of a row (its MAC valid once) copied back from an older copy
+// ---------------------------------------------------------------------------------------
+
+/// Copies `table`'s row `cond` of the ledger copy at `old` over the current one: every
+/// column, MAC and version included.
+fn copy_row_back(db: &Path, old: &Path, table: &str, cond: &str) {
+    let c = sql(db);
+    c.execute("ATTACH DATABASE ?1 AS old", [old.to_str().expect("utf-8")]).expect("attach");
+    c.execute(&format!("DELETE FROM main.{table} WHERE {cond}"), []).expect("delete");
+    c.execute(&format!("INSERT INTO main.{table} SELECT * FROM old.{table} WHERE {cond}"), []).expect("copy back");
+}
+
+#[test]
+fn an_older_version_of_a_row_copied_back_is_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    let old = dir.path().join("old.sqlite3");
+    std::fs::copy(&db, &old).expect("an older copy");
+    // clerk205 is disabled, and a customer's failures are counted.
+    assert_eq!(as_admin(&db, &["staff", "disable", "clerk205"], "").0, 0);
+    assert_eq!(wrong_login(&db).0, 10);
+    // The disabled account's row of the older copy, put back: its MAC holds.
+    copy_row_back(&db, &old, "staff", "id = 'clerk205'");
+    assert_eq!(count(&db, "SELECT disabled_at IS NULL FROM staff WHERE id = 'clerk205'"), 1);
+    let l = Ledger::open(&db, Config::default()).expect("open");
+    assert!(l.refusal().is_some(), "refused at open: the staff table is short of its sealed versions");
+    drop(l);
+    let (code, err) = wrong_login(&db);
+    assert_eq!(code, 3, "{err}");
+    let (code, report, _) = verify(&db, &[]);
+    assert_eq!(code, 3);
+    let counts = report["counts"].as_array().cloned().unwrap_or_default();
+    assert!(counts.iter().any(|c| c["table"] == "staff" && c["what"] == "versions"), "{report}");
+    assert!(report["bad_rows"].as_array().is_some_and(Vec::is_empty), "every MAC holds: {report}");
+}
+
+#[test]
+fn a_failure_count_wound_back_and_the_state_itself_copied_back_are_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    let old = dir.path().join("old.sqlite3");
+    assert_eq!(wrong_login(&db).0, 10);
+    std::fs::copy(&db, &old).expect("an older copy");
+    for _ in 0..3 {
+        assert_eq!(wrong_login(&db).0, 10);
+    }
+    // yamada-g1's count back to 1 of 6: three more guesses for whoever does it.
+    copy_row_back(&db, &old, "failure_counts", "user_id = (SELECT id FROM users WHERE login_id = 'yamada-g1')");
+    let (code, report, _) = verify(&db, &[]);
+    assert_eq!(code, 3, "{report}");
+    let counts = report["counts"].as_array().cloned().unwrap_or_default();
+    assert!(counts.iter().any(|c| c["table"] == "failure_counts" && c["what"] == "versions"), "{report}");
+    // With the sealed state copied back too, the state names an older head than the chain.
+    copy_row_back(&db, &old, "meta", "key = 'state'");
+    let (code, report, _) = verify(&db, &[]);
+    assert_eq!((code, report["first_bad"]["reason"].as_str()), (3, Some("state")), "{report}");
+    assert_eq!(wrong_login(&db).0, 3, "refused at open");
+}
