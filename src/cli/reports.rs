@@ -115,6 +115,11 @@ pub fn fees(
         cells.extend([j.totals.amount.to_string(), j.totals.tax.to_string(), j.totals.total.to_string()]);
         cells.extend(blank(4));
         row(&mut w, cells)?;
+        // The chain's head, for the supervisor's 検印: a paper anchor.
+        let mut cells = blank(4);
+        cells.extend(["chain_head".to_string(), j.chain_head.clone()]);
+        cells.extend(blank(9));
+        row(&mut w, cells)?;
         return finish(w);
     }
     let mut out = std::io::stdout().lock();
@@ -137,6 +142,7 @@ pub fn fees(
         "total {} entries, amount {}, tax {}, total {}",
         j.totals.entries, j.totals.amount, j.totals.tax, j.totals.total
     );
+    let _ = writeln!(out, "chain head {}", j.chain_head);
     Ok(Outcome::Done)
 }
 

@@ -65,6 +65,10 @@ pub struct Journal {
     pub entries: Vec<FeeLine>,
     pub totals: Totals,
     pub invoice_number: String,
+    /// The audit chain's head when the journal was made (`SEQ:` and the first 16 hex
+    /// digits of its hash): printed for the supervisor's 検印, a paper anchor that
+    /// `audit verify --expect` checks the ledger against later.
+    pub chain_head: String,
 }
 
 /// A receipt as handed to the customer (領収書).

@@ -23,7 +23,8 @@ impl Ledger {
         };
         let entries = store::fees::day(&mut self.conn, date, branch.as_deref())?;
         let totals = fees::totals(entries.iter().map(|e| (e.kind, e.amount, e.tax)));
-        Ok(Journal { date, branch, entries, totals, invoice_number: self.cfg.fees.invoice_number.clone() })
+        let chain_head = self.chain_head()?.short();
+        Ok(Journal { date, branch, entries, totals, invoice_number: self.cfg.fees.invoice_number.clone(), chain_head })
     }
 
     /// Files a reversal (a mistake) or a waiver (the fee forgiven) of a fee; it takes effect

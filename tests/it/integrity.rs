@@ -790,3 +790,23 @@ fn a_failure_count_wound_back_and_the_state_itself_copied_back_are_found() {
     assert_eq!((code, report["first_bad"]["reason"].as_str()), (3, Some("state")), "{report}");
     assert_eq!(wrong_login(&db).0, 3, "refused at open");
 }
+
+/// The daily journal prints the chain's head for the supervisor's 検印; that paper anchor
+/// checks the ledger (or a backup) later.
+#[test]
+fn the_journal_prints_the_head_that_verify_takes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    let date: String = sql(&db).query_row("SELECT business_date FROM fees LIMIT 1", [], |r| r.get(0)).expect("day");
+    let (code, out, err) = madoguchi(&db, &["report", "fees", "--date", &date, "--json"], "");
+    assert_eq!(code, 0, "{err}");
+    let journal: Value = serde_json::from_str(out.trim()).expect("json");
+    let head = journal["chain_head"].as_str().expect("chain_head").to_string();
+    let (_, report, _) = verify(&db, &[]);
+    let expected = format!("{}:{}", report["head"]["seq"], &report["head"]["hash"].as_str().expect("hash")[..16]);
+    assert_eq!(head, expected);
+    assert_eq!(verify(&db, &["--expect", &head]).0, 0);
+    let (code, csv, _) = madoguchi(&db, &["report", "fees", "--date", &date, "--csv"], "");
+    assert_eq!(code, 0);
+    assert!(csv.contains(&format!("chain_head,{head}")), "{csv}");
+}

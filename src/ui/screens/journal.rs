@@ -17,7 +17,7 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         frame.render_widget(Paragraph::new(widgets::input_line(t(lang, "ui.journal.date"), &s.date, true)), area);
         return;
     };
-    let totals_h = j.totals.by_kind.len() as u16 + 3;
+    let totals_h = j.totals.by_kind.len() as u16 + 4;
     let [head, table_area, totals_area, form_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(4),
@@ -123,6 +123,7 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         ),
         theme::title(),
     )));
+    totals.push(Line::from(tf(lang, "ui.journal.chain_head", &[("head", &j.chain_head)])));
     frame
         .render_widget(Paragraph::new(totals).block(widgets::titled(t(lang, "ui.journal.totals"), false)), totals_area);
     let remedies: Vec<String> = s
