@@ -345,11 +345,7 @@ impl Ledger {
 
     /// Every covered row against its MAC, and every table against its sealed row count.
     fn check_rows(&mut self, report: &mut VerifyReport) -> Result<()> {
-        for t in store::integrity::tables() {
-            let mut bad = Vec::new();
-            report.rows += store::integrity::walk(&mut self.conn, t, &mut |b| bad.push(b))?;
-            report.bad_rows.extend(bad.into_iter().map(|b| (b.table.to_string(), b.key)));
-        }
+        walk_rows(&mut self.conn, report)?;
         let state = match store::meta::state(&mut self.conn) {
             Ok(s) => s.unwrap_or_default(),
             // The state row itself edited: every table is then unaccounted for.
@@ -495,13 +491,19 @@ impl Ledger {
         if !held && report.first_bad.is_none() {
             report.first_bad = Some(Break { seq: copied_head, why: Breakage::Rollback });
         }
-        for t in store::integrity::tables() {
-            let mut bad = Vec::new();
-            report.rows += store::integrity::walk(&mut copy, t, &mut |b| bad.push(b))?;
-            report.bad_rows.extend(bad.into_iter().map(|b| (b.table.to_string(), b.key)));
-        }
+        walk_rows(&mut copy, &mut report)?;
         Ok(report)
     }
+}
+
+/// Every covered row against its MAC, into the report.
+fn walk_rows(db: &mut dyn Db, report: &mut VerifyReport) -> Result<()> {
+    for t in store::integrity::tables() {
+        let mut bad = Vec::new();
+        report.rows += store::integrity::walk(db, t, &mut |b| bad.push(b))?;
+        report.bad_rows.extend(bad.into_iter().map(|b| (b.table.to_string(), b.key)));
+    }
+    Ok(())
 }
 
 /// Where `tables` differ from the sealed state: a row deleted or copied back from an older

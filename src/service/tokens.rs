@@ -476,6 +476,14 @@ mod tests {
         store::customers::user_by_login_id(l.db(), login).expect("q").expect("user").id
     }
 
+    /// The code the token `serial` shows at `unix` seconds, as its device would.
+    fn code_of(l: &mut Ledger, serial: &str, unix: u64) -> String {
+        let t = store::tokens::by_serial(l.db(), serial).expect("q").expect("token");
+        let seed = secret::open(l.keys().enc_key(), &t.seed, &secret::Place::token_seed(&t.serial)).expect("seed");
+        let p = TokenParams { seed: &seed, algorithm: t.algorithm, digits: t.digits, period: t.period };
+        token::code_at(&p, unix)
+    }
+
     /// RFC 6238 Appendix B through the whole path: the vendor's CSV is imported, the token
     /// added and handed over with the RFC's code at the RFC's time, and the customer's next
     /// code is accepted by the service channel.
@@ -595,11 +603,7 @@ mod tests {
         let sup = login(&mut l, "super101");
         let g1 = user(&mut l, "yamada-g1");
         l.add_token(&clerk, g1, "HT91010001").expect("add");
-        let token = store::tokens::by_serial(l.db(), "HT91010001").expect("q").expect("token");
-        let seed =
-            secret::open(l.keys().enc_key(), &token.seed, &secret::Place::token_seed(&token.serial)).expect("seed");
-        let p = TokenParams { seed: &seed, algorithm: token::Algorithm::Sha1, digits: 6, period: 30 };
-        let right = token::code_at(&p, 1_800_000_000);
+        let right = code_of(&mut l, "HT91010001", 1_800_000_000);
         let problem = |r: Result<String>| match r {
             Err(ServiceError::Invalid(p)) => Some(p),
             _ => None,
@@ -670,11 +674,8 @@ mod tests {
         let g1 = user(&mut l, "yamada-g1");
         // Added and handed over, then lost: an add is refused (a reissue is the way).
         l.add_token(&clerk, g1, "HT91010001").expect("add");
-        let token = store::tokens::by_serial(l.db(), "HT91010001").expect("q").expect("token");
-        let seed =
-            secret::open(l.keys().enc_key(), &token.seed, &secret::Place::token_seed(&token.serial)).expect("seed");
-        let p = TokenParams { seed: &seed, algorithm: token::Algorithm::Sha1, digits: 6, period: 30 };
-        l.hand_over(&clerk, g1, &token::code_at(&p, 1_800_000_000)).expect("hand over");
+        let code = code_of(&mut l, "HT91010001", 1_800_000_000);
+        l.hand_over(&clerk, g1, &code).expect("hand over");
         l.report_lost(&tel, g1).expect("lost");
         assert!(matches!(l.add_token(&clerk, g1, "HT91010002"), Err(ServiceError::Invalid(Problem::TokenLostReissue))));
         // A rejected reissue gives its token back to stock, and a new reissue can follow.
