@@ -34,6 +34,16 @@ pub struct HeadFile {
 
 const MAGIC: &str = "madoguchi-head 2";
 
+/// Whether a head file is synced to the disk when written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durable {
+    /// The file and its folder synced (the confirmed head, after COMMIT).
+    Synced,
+    /// Written and renamed only (the pending head, before COMMIT: should a power cut lose
+    /// it, the head before still holds).
+    Renamed,
+}
+
 impl HeadFile {
     pub fn new(path: PathBuf) -> Self {
         Self { path }
@@ -53,9 +63,11 @@ impl HeadFile {
         parse(&text, key)
     }
 
-    /// Replaces the file with `head`, durably: after this returns, a power cut leaves
-    /// either the old file or the new one, never a mix.
-    pub fn write(&self, head: &SealedHead, key: &[u8; 32]) -> std::io::Result<()> {
+    /// Replaces the file with `head`, whole or not at all (a new file renamed over the old
+    /// one). `durable`: the file and the folder are synced, so that the new head survives a
+    /// power cut; without it a power cut may leave the old head, which still holds (the
+    /// chain holds its older entries), only not the newest.
+    pub fn write(&self, head: &SealedHead, key: &[u8; 32], durable: Durable) -> std::io::Result<()> {
         let dir = match self.path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -68,9 +80,14 @@ impl HeadFile {
             // included, so the write never lands anywhere but this new file.
             let mut f = private_new(&tmp)?;
             f.write_all(format(head, key).as_bytes())?;
-            f.sync_all()?;
+            if durable == Durable::Synced {
+                f.sync_all()?;
+            }
             std::fs::rename(&tmp, &self.path)?;
-            File::open(&dir)?.sync_all()
+            if durable == Durable::Synced {
+                File::open(&dir)?.sync_all()?;
+            }
+            Ok(())
         })();
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);
@@ -170,7 +187,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let f = HeadFile::new(dir.path().join("ledger.seal"));
         assert_eq!(f.read(&KEY), Ok(Read::Missing));
-        f.write(&head(), &KEY).expect("write");
+        f.write(&head(), &KEY, Durable::Synced).expect("write");
         assert_eq!(f.read(&KEY), Ok(Read::Head(head())));
         assert_eq!(f.read(&[4; 32]), Err(Forged));
         let text = std::fs::read_to_string(f.path()).expect("read");
@@ -181,7 +198,7 @@ mod tests {
         std::fs::write(f.path(), "").expect("empty");
         assert_eq!(f.read(&KEY), Err(Forged));
         // Nothing but the file itself is left in the folder, and it is private.
-        f.write(&head(), &KEY).expect("write again");
+        f.write(&head(), &KEY, Durable::Synced).expect("write again");
         let names: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").map(|e| e.expect("e").file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("ledger.seal")]);
         #[cfg(unix)]
@@ -211,7 +228,7 @@ mod tests {
         std::fs::write(&victim, "precious").expect("victim");
         let f = HeadFile::new(dir.path().join("ledger.seal"));
         std::os::unix::fs::symlink(&victim, f.path()).expect("symlink");
-        f.write(&head(), &KEY).expect("write");
+        f.write(&head(), &KEY, Durable::Synced).expect("write");
         assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "precious");
         assert!(!std::fs::symlink_metadata(f.path()).expect("meta").file_type().is_symlink());
     }

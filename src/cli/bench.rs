@@ -85,6 +85,8 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Fai
         "commit_p99_us": figures.commit_p99_us,
         "audit_verify_per_s": figures.audit_verify_per_s,
         "audit_intact": figures.audit_intact,
+        "ledger_verify_s": figures.ledger_verify_s,
+        "rows_checked": figures.rows_checked,
     });
     if json_out {
         println!("{out}");

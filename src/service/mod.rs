@@ -27,7 +27,7 @@ pub use error::{Missing, Problem, ServiceError};
 use crate::config::Config;
 use crate::domain::audit::{Seal, SealedHead};
 use crate::format::stamp;
-use crate::headfile::HeadFile;
+use crate::headfile::{Durable, HeadFile};
 use crate::keyfile::Keys;
 use crate::store::integrity::RowKey;
 use crate::store::sqlite::{Conn, Tx};
@@ -450,9 +450,11 @@ impl Ledger {
                     None => store::meta::get(&mut w.tx, LEDGER_ID)?.unwrap_or_default(),
                 };
                 // Sealed as pending before COMMIT: a crash before or after it leaves a seal
-                // that names the head the ledger has.
+                // that names the head the ledger has, and a seal or an anchor that cannot be
+                // written fails the write before anything is committed.
                 let pending = SealedHead { ledger: id.clone(), confirmed: before, pending: Some(new) };
-                h.write(&pending, &key).map_err(|source| ServiceError::Io { path: h.seal.path().into(), source })?;
+                h.write(&pending, &key, Durable::Renamed)
+                    .map_err(|source| ServiceError::Io { path: h.seal.path().into(), source })?;
                 Some((h, SealedHead::confirmed(&id, new)))
             }
             _ => None,
@@ -463,7 +465,7 @@ impl Ledger {
         if let Some((h, confirmed)) = sealed {
             // Should this fail, the pending seal still names the committed head; the next
             // write seals it as confirmed.
-            let _ = h.write(&confirmed, &key);
+            let _ = h.write(&confirmed, &key, Durable::Synced);
         }
         Ok(out)
     }
