@@ -72,7 +72,7 @@ impl HeadFile {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&dir)?;
+        private_dirs(&dir)?;
         let name = self.path.file_name().and_then(|n| n.to_str()).unwrap_or("head");
         let tmp = dir.join(format!(".{name}.{}.{:016x}", std::process::id(), rand::random::<u64>()));
         let written = (|| {
@@ -100,7 +100,7 @@ impl HeadFile {
     pub fn lock(&self) -> std::io::Result<File> {
         let lock_path = self.path.with_extension("lock");
         if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+            private_dirs(dir)?;
         }
         let mut opts = OpenOptions::new();
         opts.read(true).write(true).create(true).truncate(false);
@@ -109,6 +109,18 @@ impl HeadFile {
         f.lock()?;
         Ok(f)
     }
+}
+
+/// Creates the folders of a head file that are missing, readable by their owner only.
+fn private_dirs(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
 }
 
 fn private(opts: &mut OpenOptions) {

@@ -87,6 +87,7 @@ pub fn store(lang: Lang, e: &StoreError) -> String {
         StoreError::Duplicate => t(lang, "err.duplicate").into(),
         StoreError::Damaged(d) => tf(lang, "err.ledger_damaged", &[("detail", d)]),
         StoreError::Tampered(row) => tf(lang, "err.ledger_row_tampered", &[("row", &row.to_string())]),
+        StoreError::Schema(what) => tf(lang, "err.ledger_schema", &[("what", &crate::text::inert(what))]),
         StoreError::Migration { number, source } => {
             tf(lang, "err.ledger_migration", &[("number", &number.to_string()), ("detail", &source.to_string())])
         }

@@ -347,6 +347,7 @@ fn verify(
     let lang = ctx.lang;
     // Read-only: a ledger or a backup on read-only media can be verified too.
     let mut ledger = Ledger::open_read_only(&ctx.db, ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+    let against_default = anchor.is_none() && expect.is_none();
     let against = crate::service::audit::VerifyAgainst { anchor, expect };
     let report = ledger.verify_against(&against).map_err(|e| ctx.fail(e))?;
     let head = report.head.map_or(0, |h| h.seq);
@@ -366,6 +367,7 @@ fn verify(
                 "bad_rows": rows,
                 "counts": report.counts,
                 "accepted": report.accepted,
+                "file_check": report.file_check,
             })
         );
     }
@@ -387,6 +389,12 @@ fn verify(
                 crate::text::inert(&a.accepted_by)
             );
         }
+    }
+    if against_default && report.anchored.is_none() && report.entries > 0 {
+        eprintln!("{}", t(lang, "msg.audit_no_anchor"));
+    }
+    if let Some(found) = &report.file_check {
+        eprintln!("{}", tf(lang, "msg.audit_file_check", &[("detail", &crate::text::inert(found))]));
     }
     if report.intact() {
         eprintln!("{}", tf(lang, "msg.audit_ok", &[("count", &report.entries.to_string())]));

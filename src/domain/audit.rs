@@ -276,11 +276,14 @@ pub struct VerifyReport {
     pub counts: Vec<CountMismatch>,
     /// Breaks acknowledged earlier, listed every time.
     pub accepted: Vec<AcceptedBreak>,
+    /// What SQLite's own check of the file found, when it is not `ok` (a damaged page, an
+    /// index that no longer matches its table).
+    pub file_check: Option<String>,
 }
 
 impl VerifyReport {
     pub fn intact(&self) -> bool {
-        self.first_bad.is_none() && self.bad_rows.is_empty() && self.counts.is_empty()
+        self.first_bad.is_none() && self.bad_rows.is_empty() && self.counts.is_empty() && self.file_check.is_none()
     }
 }
 

@@ -330,6 +330,7 @@ impl Ledger {
         if store::schema_version_of(&mut self.conn)? == store::migrations::MIGRATIONS.len() as i64
             && (store::upgrade::was_sealed(&mut self.conn)? || self.heads.as_ref().is_some_and(|h| h.ledger.is_some()))
         {
+            report.file_check = store::file_check(&mut self.conn)?;
             self.check_rows(&mut report)?;
             // The state row copied back from an older copy names an older head.
             if head_break.is_none()
@@ -547,14 +548,20 @@ fn state_mismatches(
     Ok(out)
 }
 
-/// The tables small enough to hold against the sealed state at every open: who may do
-/// what (staff), the ledger's own facts, branches, receipt counters, accepted breaks.
-const CHECKED_AT_OPEN: [&store::integrity::Covered; 5] = [
+/// The tables held against the sealed state at every open: who may do what (staff), the
+/// ledger's own facts, branches, receipt counters and accepted breaks, and what decides
+/// whether a login may be tried at all (failure counts, locks, the unknown IDs' counts), so
+/// that a count wound back from an older copy never buys more guesses. The large tables
+/// (contracts, users, tokens, fees…) are held by `audit verify`.
+const CHECKED_AT_OPEN: [&store::integrity::Covered; 8] = [
     &store::integrity::STAFF,
     &store::integrity::META,
     &store::integrity::BRANCHES,
     &store::integrity::RECEIPT_COUNTERS,
     &store::integrity::ACCEPTED,
+    &store::integrity::FAILURES,
+    &store::integrity::LOCKS,
+    &store::integrity::SHADOW,
 ];
 
 fn read_seq(file: &HeadFile, key: &[u8; 32]) -> Option<i64> {

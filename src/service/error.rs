@@ -64,7 +64,7 @@ impl ServiceError {
 
     /// The ledger failed an integrity check (exit code 3).
     pub fn is_tampering(&self) -> bool {
-        matches!(self, Self::Tampered { .. } | Self::Store(StoreError::Tampered(_)))
+        matches!(self, Self::Tampered { .. } | Self::Store(StoreError::Tampered(_) | StoreError::Schema(_)))
     }
 }
 

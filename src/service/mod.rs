@@ -250,6 +250,9 @@ impl Ledger {
         };
         let earlier_version = id.is_none() && !sealed;
         ledger.heads = Some(ledger.heads_for(seal.clone(), id));
+        if let Some(anchor) = ledger.heads.as_ref().and_then(|h| h.anchor.as_ref()) {
+            audit::clean_stale_seal_temps(anchor.path());
+        }
         ledger.refusal = ledger.check_on_open()?;
         if id_lost && ledger.refusal.is_none() {
             ledger.refusal = Some(crate::domain::audit::Break { seq: 0, why: crate::domain::audit::Breakage::Seal });

@@ -48,6 +48,10 @@ pub enum StoreError {
     /// A row whose MAC does not match what it holds: edited, moved or forged without the key.
     #[error("a ledger row fails its MAC: {0}")]
     Tampered(integrity::BadRow),
+    /// A schema object the migrations did not make (a trigger, an index, a view…), or one
+    /// of theirs changed: planted to act inside the program's own writes.
+    #[error("the ledger's schema was changed: {0}")]
+    Schema(String),
     #[error("migration {number} failed")]
     Migration {
         number: usize,
@@ -96,11 +100,55 @@ pub fn open(path: &Path) -> Result<Connection> {
     }
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(10))?;
+    harden(&conn)?;
     check_is_ledger(&conn)?;
     if conn.is_readonly(rusqlite::DatabaseName::Main)? {
         return Err(StoreError::ReadOnly);
     }
-    prepare(conn)
+    let conn = prepare(conn)?;
+    check_schema(&conn)?;
+    Ok(conn)
+}
+
+/// Nothing stored in the file runs inside the program's writes: triggers never fire, the
+/// schema is not trusted to call functions, and the connection is defensive (no
+/// `writable_schema`, no raw page writes).
+fn harden(conn: &Connection) -> Result<()> {
+    use rusqlite::config::DbConfig;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    conn.execute_batch("PRAGMA trusted_schema = OFF;")?;
+    Ok(())
+}
+
+/// One schema object as SQLite keeps it: (type, name, table, SQL).
+type SchemaObject = (String, String, String, Option<String>);
+
+/// The schema objects of a database.
+fn schema_of(conn: &Connection) -> Result<Vec<SchemaObject>> {
+    let mut stmt = conn.prepare(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Refuses a ledger whose schema is not exactly what its migrations make: an object
+/// planted by hand (a trigger that rewrites rows inside the program's writes, an index that
+/// hides rows from a count) is named.
+pub fn check_schema(conn: &Connection) -> Result<()> {
+    let version = schema_version(conn)?;
+    let mut expected = Connection::open_in_memory()?;
+    migrate_to(&mut expected, usize::try_from(version).unwrap_or(0))?;
+    let want = schema_of(&expected)?;
+    let have = schema_of(conn)?;
+    if let Some((kind, name, _, _)) = have.iter().find(|o| !want.contains(o)) {
+        return Err(StoreError::Schema(format!("{kind} {name}")));
+    }
+    if let Some((kind, name, _, _)) = want.iter().find(|o| !have.contains(o)) {
+        return Err(StoreError::Schema(format!("{kind} {name} missing")));
+    }
+    Ok(())
 }
 
 /// Opens an existing ledger for reading only (verifying a ledger or a backup on
@@ -112,7 +160,9 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.set_prepared_statement_cache_capacity(sqlite::STATEMENT_CACHE);
+    harden(&conn)?;
     check_is_ledger(&conn)?;
+    check_schema(&conn)?;
     Ok(conn)
 }
 
@@ -155,6 +205,7 @@ pub fn memory() -> Result<Connection> {
 
 fn prepare(mut conn: Connection) -> Result<Connection> {
     conn.busy_timeout(Duration::from_secs(10))?;
+    harden(&conn)?;
     conn.set_prepared_statement_cache_capacity(sqlite::STATEMENT_CACHE);
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if mode != "wal" && mode != "memory" {
@@ -167,6 +218,17 @@ fn prepare(mut conn: Connection) -> Result<Connection> {
     }
     migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// SQLite's own check of the file (every page, every index against its table): `None`
+/// when it finds nothing.
+pub fn file_check(db: &mut dyn Db) -> Result<Option<String>> {
+    match db.engine() {
+        sql::Engine::Sqlite => {
+            let found: Vec<String> = db.column("PRAGMA quick_check", &[])?;
+            Ok((found != ["ok"]).then(|| found.join("; ")))
+        }
+    }
 }
 
 /// The schema version, through the engine-neutral seam.
@@ -294,6 +356,26 @@ mod tests {
         std::fs::write(&path, b"").expect("empty file");
         assert!(matches!(open(&path), Err(StoreError::Corrupt(_))));
         assert_eq!(std::fs::metadata(&path).expect("meta").len(), 0);
+    }
+
+    /// Whatever the schema check would miss, a trigger stored in the file never fires on
+    /// the program's connection.
+    #[test]
+    fn triggers_never_fire_on_a_hardened_connection() {
+        let conn = Connection::open_in_memory().expect("memory");
+        conn.execute_batch(
+            "CREATE TABLE t (x); CREATE TABLE tripwire (n);
+             CREATE TRIGGER tw AFTER INSERT ON t BEGIN INSERT INTO tripwire VALUES (1); END;",
+        )
+        .expect("schema");
+        harden(&conn).expect("harden");
+        conn.execute("INSERT INTO t VALUES (1)", []).expect("insert");
+        let fired: i64 = conn.query_row("SELECT count(*) FROM tripwire", [], |r| r.get(0)).expect("count");
+        assert_eq!(fired, 0);
+        // And the schema cannot be written through the back door.
+        assert!(
+            conn.execute_batch("PRAGMA writable_schema = ON; DELETE FROM sqlite_schema WHERE name = 't';").is_err()
+        );
     }
 
     #[test]

@@ -9,11 +9,18 @@ use super::Result;
 use super::integrity::{self, ALL, STAFF, TOKENS};
 use super::sql::Db;
 
-/// Whether the ledger's rows were ever sealed: the audit trail records it, and an entry
-/// cannot be removed unnoticed, so deleting a marker cannot bring the upgrade back to seal
-/// rows edited since.
+/// Whether the ledger's rows were ever sealed, by any of the marks sealing leaves: its
+/// audit entry (which cannot be removed or edited unnoticed), the ledger's id and sealed
+/// state, a MAC on any staff or meta row. An intruder would have to remove every one to
+/// pass a sealed ledger off as one of the earlier version, and the earlier version's seal
+/// would still be missing (see `Ledger::open`).
 pub fn was_sealed(db: &mut dyn Db) -> Result<bool> {
-    db.value("SELECT EXISTS (SELECT 1 FROM audit WHERE action = 'ledger.integrity')", &[])
+    db.value(
+        "SELECT EXISTS (SELECT 1 FROM audit WHERE action = 'ledger.integrity')
+             OR EXISTS (SELECT 1 FROM meta WHERE key IN ('ledger_id', 'state') OR mac IS NOT NULL)
+             OR EXISTS (SELECT 1 FROM staff WHERE mac IS NOT NULL)",
+        &[],
+    )
 }
 
 /// Token seeds as stored: id, serial, encrypted seed.

@@ -595,6 +595,7 @@ fn every_file_of_a_ledger_is_its_owners_alone() {
     for p in [db.clone(), dir.path().join("ledger.key"), seal(&db), anchor_of(&db)] {
         assert_eq!(mode(&p), 0o600, "{}", p.display());
     }
+    assert_eq!(mode(anchor_of(&db).parent().expect("folder")), 0o700, "the anchors' folder");
     // Opened by this test process (whose umask lets others read), the WAL and SHM that
     // SQLite makes are private all the same.
     let mut l = Ledger::open(&db, Config::default()).expect("open");
@@ -809,4 +810,91 @@ fn the_journal_prints_the_head_that_verify_takes() {
     let (code, csv, _) = madoguchi(&db, &["report", "fees", "--date", &date, "--csv"], "");
     assert_eq!(code, 0);
     assert!(csv.contains(&format!("chain_head,{head}")), "{csv}");
+}
+
+// ---------------------------------------------------------------------------------------
+// From the intruder's review: the file's own schema as a weapon, and the open-time check
+// ---------------------------------------------------------------------------------------
+
+/// A trigger planted in the file would run inside the program's own writes, before it
+/// reads a row back to seal it: the program's key would seal the intruder's edit. A ledger
+/// whose schema is not exactly the migrations' is refused, naming the object.
+#[test]
+fn a_trigger_or_an_index_planted_in_the_file_is_refused() {
+    for plant in [
+        "CREATE TRIGGER zz AFTER UPDATE ON staff WHEN new.id = 'clerk101' AND new.role <> 'admin'
+         BEGIN UPDATE staff SET role = 'admin' WHERE id = 'clerk101'; END",
+        "CREATE INDEX staff_v ON staff(version)",
+        "CREATE VIEW v AS SELECT * FROM staff",
+        "DROP INDEX audit_action",
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = a_demo(dir.path());
+        let before = audit_count(&db);
+        sql(&db).execute_batch(plant).expect("plant");
+        let (code, err) = wrong_login(&db);
+        assert_eq!(code, 3, "{plant}: {err}");
+        assert!(err.contains("structure was changed"), "{plant}: {err}");
+        let (code, _, err) = madoguchi(&db, &["--lang", "en", "audit", "verify"], "");
+        assert_eq!(code, 3, "{plant}: {err}");
+        let (code, _, _) = as_admin(&db, &["staff", "unlock", "clerk101"], "");
+        assert_eq!(code, 3, "{plant}");
+        assert_eq!(audit_count(&db), before, "{plant}: nothing written");
+    }
+}
+
+/// A staff row copied back is refused at open even when the audit entry of the sealing
+/// was edited to make the ledger look like one never sealed, on a ledger with more entries
+/// than the open walks.
+#[test]
+fn hiding_the_record_of_sealing_does_not_switch_the_open_check_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    for i in 0..70 {
+        let (code, _, _) = madoguchi(&db, &["ib", "login", "--login-id", &format!("nobody{i}")], "x\n");
+        assert_eq!(code, 10);
+    }
+    let old = dir.path().join("old.sqlite3");
+    std::fs::copy(&db, &old).expect("copy");
+    assert_eq!(as_admin(&db, &["staff", "disable", "clerk205"], "").0, 0);
+    copy_row_back(&db, &old, "staff", "id = 'clerk205'");
+    sql(&db)
+        .execute("UPDATE audit SET action = 'ledger.integrityX' WHERE action = 'ledger.integrity'", [])
+        .expect("hide");
+    let (code, err) = wrong_login(&db);
+    assert_eq!(code, 3, "{err}");
+    let mut c = crate::support::run::command();
+    let out = c
+        .env("MADOGUCHI_PASSWORD", "demo-pass-1")
+        .args(["--db", db.to_str().expect("utf-8"), "--as", "clerk205", "staff", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "reading still works");
+}
+
+/// A customer's failure count wound back from an older copy buys no more guesses: the
+/// tables that decide whether a login may be tried are held to the sealed state at open.
+#[test]
+fn a_failure_count_wound_back_is_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    assert_eq!(wrong_login(&db).0, 10);
+    let old = dir.path().join("old.sqlite3");
+    std::fs::copy(&db, &old).expect("copy");
+    for _ in 0..4 {
+        assert_eq!(wrong_login(&db).0, 10);
+    }
+    copy_row_back(&db, &old, "failure_counts", "user_id = (SELECT id FROM users WHERE login_id = 'yamada-g1')");
+    let (code, err) = wrong_login(&db);
+    assert_eq!(code, 3, "{err}");
+}
+
+#[test]
+fn verify_says_so_when_no_anchor_is_there() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    std::fs::remove_file(anchor_of(&db)).expect("remove the anchor");
+    let (code, report, err) = verify(&db, &[]);
+    assert_eq!((code, report["anchored"].clone()), (0, Value::Null), "{report}");
+    assert!(err.contains("anchor") && err.contains("--expect"), "{err}");
 }
