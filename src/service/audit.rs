@@ -50,18 +50,18 @@ enum Standing {
     Broken(Break),
 }
 
-/// Judges the chain in `db` (whose last entry is `head`) against one head file.
+/// Judges the chain in `db` (whose last entry is `head`) against what a head file held
+/// when it was read.
 fn stand(
     db: &mut dyn Db,
-    file: &HeadFile,
-    key: &[u8; 32],
+    file: &std::result::Result<Read, crate::headfile::Forged>,
     ledger: Option<&str>,
     head: i64,
     rollback: bool,
 ) -> Result<Standing> {
     let (ends, differs) =
         if rollback { (Breakage::Rollback, Breakage::Rollback) } else { (Breakage::TailCut, Breakage::Seal) };
-    let sealed = match file.read(key) {
+    let sealed = match file.clone() {
         Ok(Read::Missing) => return Ok(Standing::Missing),
         Ok(Read::Head(h)) if ledger.is_some_and(|id| id != h.ledger) => {
             return Ok(Standing::Broken(Break { seq: h.confirmed.seq, why: differs }));
@@ -90,23 +90,69 @@ fn stand(
     })
 }
 
-impl Heads {
+/// The seal and the anchor as read at one moment. Read *before* the chain is: a head
+/// file is written before its entries are committed or after, so the chain read later
+/// holds it (another terminal's commit in between only adds entries after it).
+#[derive(Debug, Clone)]
+pub(crate) struct HeadsNow {
+    /// `None` when the chain is held to an anchor given instead.
+    seal: Option<std::result::Result<Read, crate::headfile::Forged>>,
+    anchor: Option<std::result::Result<Read, crate::headfile::Forged>>,
+    ledger: Option<String>,
+}
+
+impl HeadsNow {
     /// The chain against the seal and the anchor: the first break, if any. A missing seal
     /// is a break once the chain has entries; a missing anchor is not (a new machine, a
     /// new OS user: it is written at the next commit).
-    pub fn check(&self, db: &mut dyn Db, key: &[u8; 32]) -> Result<Option<Break>> {
+    pub fn check(&self, db: &mut dyn Db) -> Result<Option<Break>> {
         let head = store::audit::head(db)?.map_or(0, |h| h.seq);
-        match stand(db, &self.seal, key, self.ledger.as_deref(), head, false)? {
-            Standing::Broken(b) => return Ok(Some(b)),
-            Standing::Missing if head > 0 => return Ok(Some(Break { seq: head, why: Breakage::SealMissing })),
-            Standing::Missing | Standing::Holds => {}
+        if let Some(seal) = &self.seal {
+            match stand(db, seal, self.ledger.as_deref(), head, false)? {
+                Standing::Broken(b) => return Ok(Some(b)),
+                Standing::Missing if head > 0 => return Ok(Some(Break { seq: head, why: Breakage::SealMissing })),
+                Standing::Missing | Standing::Holds => {}
+            }
         }
         if let Some(anchor) = &self.anchor
-            && let Standing::Broken(b) = stand(db, anchor, key, self.ledger.as_deref(), head, true)?
+            && let Standing::Broken(b) = stand(db, anchor, self.ledger.as_deref(), head, true)?
         {
             return Ok(Some(b));
         }
         Ok(None)
+    }
+
+    /// The sequence number the seal names (its confirmed head), if it reads.
+    fn sealed_seq(&self) -> Option<i64> {
+        self.seal.as_ref().and_then(seq_of)
+    }
+
+    fn anchored_seq(&self) -> Option<i64> {
+        self.anchor.as_ref().and_then(seq_of)
+    }
+}
+
+fn seq_of(read: &std::result::Result<Read, crate::headfile::Forged>) -> Option<i64> {
+    match read {
+        Ok(Read::Head(h)) => Some(h.newest().seq),
+        Ok(Read::Legacy(s)) => Some(s.seq),
+        _ => None,
+    }
+}
+
+impl Heads {
+    /// Reads the seal and the anchor now.
+    pub fn read_now(&self, key: &[u8; 32]) -> HeadsNow {
+        HeadsNow {
+            seal: Some(self.seal.read(key)),
+            anchor: self.anchor.as_ref().map(|a| a.read(key)),
+            ledger: self.ledger.clone(),
+        }
+    }
+
+    /// The chain in `db` against the seal and the anchor as they are now.
+    pub fn check(&self, db: &mut dyn Db, key: &[u8; 32]) -> Result<Option<Break>> {
+        self.read_now(key).check(db)
     }
 
     /// Writes `head` to the seal and the anchor.
@@ -231,56 +277,17 @@ impl Ledger {
     }
 
     /// The check made when a ledger is opened: its chain holds the sealed and anchored
-    /// heads, and its last entries (and any written after the seal) verify.
+    /// heads, its last entries (and any written after the seal) verify, and the sealed
+    /// state matches the chain and the tables that decide who may do or try what. The head
+    /// files are read first, then everything else at one instant of the ledger.
     pub(crate) fn check_on_open(&mut self) -> Result<Option<Break>> {
         let Some(heads) = self.heads.clone() else { return Ok(None) };
-        if let Some(b) = heads.check(&mut self.conn, self.keys.mac_key())? {
-            return Ok(Some(b));
-        }
-        let head = store::audit::head(&mut self.conn)?.map_or(0, |h| h.seq);
-        let sealed = match heads.seal.read(self.keys.mac_key()) {
-            Ok(Read::Head(h)) => h.confirmed.seq,
-            Ok(Read::Legacy(s)) => s.seq,
-            _ => head,
-        };
-        let from_seq = (head - OPEN_CHECK_ENTRIES).min(sealed).max(0);
-        let start = match from_seq {
-            0 => None,
-            n => store::audit::hash_at(&mut self.conn, n)?.map(|hash| Seal { seq: n, hash }),
-        };
-        let accepted = self.accepted_breaks()?;
-        let (breaks, _) = walk_chain(&mut self.conn, self.keys.mac_key(), start, &accepted, false)?;
-        if let Some((b, _)) = breaks.first() {
-            return Ok(Some(*b));
-        }
-        self.check_state(head, true)
-    }
-
-    /// The sealed state against the chain's head and against the tables (the small ones
-    /// only at open): a state row copied back from an older copy names an older head; a
-    /// staff row copied back leaves its table's versions short.
-    fn check_state(&mut self, head: i64, small_only: bool) -> Result<Option<Break>> {
-        let sealed_yet = store::schema_version_of(&mut self.conn)? == store::migrations::MIGRATIONS.len() as i64
-            && store::upgrade::was_sealed(&mut self.conn)?;
-        if !sealed_yet {
-            return Ok(None);
-        }
-        let state = match store::meta::state(&mut self.conn) {
-            Ok(Some(s)) => s,
-            Ok(None) | Err(store::StoreError::Tampered(_)) => {
-                return Ok(Some(Break { seq: head, why: Breakage::State }));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if state.head != head {
-            return Ok(Some(Break { seq: state.head, why: Breakage::State }));
-        }
-        let mismatches = if small_only {
-            state_mismatches(&mut self.conn, &state, CHECKED_AT_OPEN.into_iter())?
-        } else {
-            state_mismatches(&mut self.conn, &state, store::integrity::tables())?
-        };
-        Ok((!mismatches.is_empty()).then_some(Break { seq: head, why: Breakage::State }))
+        let key = *self.keys.mac_key();
+        let now = heads.read_now(&key);
+        let mut snap = self.conn.snapshot()?;
+        let found = open_check(&mut snap, &key, &now)?;
+        snap.commit()?;
+        Ok(found)
     }
 
     /// Walks the whole chain, holds it to the seal and the anchor (or to what is given),
@@ -293,7 +300,7 @@ impl Ledger {
     /// part of `audit verify` whose rate the bench reports).
     pub fn verify_chain_only(&mut self) -> Result<(i64, bool)> {
         let key = *self.keys.mac_key();
-        let accepted = self.accepted_breaks()?;
+        let accepted = accepted_breaks(&mut self.conn)?;
         let (breaks, last) = walk_chain(&mut self.conn, &key, None, &accepted, false)?;
         Ok((last.map_or(0, |h| h.seq), breaks.is_empty()))
     }
@@ -303,96 +310,24 @@ impl Ledger {
         self.verify_against(&VerifyAgainst::default())
     }
 
+    /// Everything found wrong. The head files (the seal and the anchor, or the anchor
+    /// given) are read first, then the ledger at one instant.
     fn findings(&mut self, against: &VerifyAgainst, all: bool) -> Result<Findings> {
         let key = *self.keys.mac_key();
-        let accepted = self.accepted_breaks()?;
-        let (chain, last) = walk_chain(&mut self.conn, &key, None, &accepted, all)?;
-        let entries = store::audit::count(&mut self.conn)?;
-        let head = store::audit::head(&mut self.conn)?;
-        let head_seq = head.map_or(0, |h| h.seq);
-        let _ = last;
-        let mut report = VerifyReport { entries, head, accepted, ..VerifyReport::default() };
-        let mut head_break = if against.anchor.is_some() || against.expect.is_some() {
-            self.check_given(against, head_seq, &mut report)?
-        } else {
-            match &self.heads {
-                Some(heads) => {
-                    let heads = heads.clone();
-                    report.sealed = read_seq(&heads.seal, &key);
-                    report.anchored = heads.anchor.as_ref().and_then(|a| read_seq(a, &key));
-                    heads.check(&mut self.conn, &key)?
-                }
-                None => None,
-            }
+        let given = against.anchor.is_some() || against.expect.is_some();
+        let now = match (&self.heads, &against.anchor) {
+            (_, Some(path)) => Some(HeadsNow {
+                seal: None,
+                anchor: Some(HeadFile::new(path.clone()).read(&key)),
+                ledger: self.heads.as_ref().and_then(|h| h.ledger.clone()),
+            }),
+            (Some(heads), None) if !given => Some(heads.read_now(&key)),
+            _ => None,
         };
-        // A ledger of the earlier version, opened only to read, has no row MACs yet: its
-        // rows are sealed when it is first opened for writing.
-        if store::schema_version_of(&mut self.conn)? == store::migrations::MIGRATIONS.len() as i64
-            && (store::upgrade::was_sealed(&mut self.conn)? || self.heads.as_ref().is_some_and(|h| h.ledger.is_some()))
-        {
-            report.file_check = store::file_check(&mut self.conn)?;
-            self.check_rows(&mut report)?;
-            // The state row copied back from an older copy names an older head.
-            if head_break.is_none()
-                && let Some(b) = self.check_state(head_seq, true)?
-                && b.seq != head_seq
-            {
-                head_break = Some(b);
-            }
-        }
-        report.first_bad = chain.first().map(|(b, _)| *b).or(head_break);
-        Ok(Findings { chain, head_break, report })
-    }
-
-    /// The breaks acknowledged so far (none on a ledger of the earlier version, opened only
-    /// to read: it has no table for them yet).
-    fn accepted_breaks(&mut self) -> Result<Vec<AcceptedBreak>> {
-        if store::schema_version_of(&mut self.conn)? < store::migrations::MIGRATIONS.len() as i64 {
-            return Ok(Vec::new());
-        }
-        Ok(store::breaks::all(&mut self.conn)?)
-    }
-
-    /// Every covered row against its MAC, and every table against its sealed row count.
-    fn check_rows(&mut self, report: &mut VerifyReport) -> Result<()> {
-        walk_rows(&mut self.conn, report)?;
-        let state = match store::meta::state(&mut self.conn) {
-            Ok(s) => s.unwrap_or_default(),
-            // The state row itself edited: every table is then unaccounted for.
-            Err(store::StoreError::Tampered(_)) => Default::default(),
-            Err(e) => return Err(e.into()),
-        };
-        report.counts = state_mismatches(&mut self.conn, &state, store::integrity::tables())?;
-        Ok(())
-    }
-
-    /// Holds the chain to an anchor file given on the command line, or to `SEQ:HASH`.
-    fn check_given(&mut self, against: &VerifyAgainst, head: i64, report: &mut VerifyReport) -> Result<Option<Break>> {
-        let key = *self.keys.mac_key();
-        if let Some(path) = &against.anchor {
-            let file = HeadFile::new(path.clone());
-            report.anchored = read_seq(&file, &key);
-            let ledger = self.heads.as_ref().and_then(|h| h.ledger.clone());
-            match stand(&mut self.conn, &file, &key, ledger.as_deref(), head, true)? {
-                Standing::Broken(b) => return Ok(Some(b)),
-                Standing::Missing => {
-                    return Err(ServiceError::Io {
-                        path: path.clone(),
-                        source: std::io::Error::from(std::io::ErrorKind::NotFound),
-                    });
-                }
-                Standing::Holds => {}
-            }
-        }
-        if let Some((seq, prefix)) = &against.expect {
-            report.anchored = Some(*seq);
-            let stored = store::audit::hash_at(&mut self.conn, *seq)?;
-            match stored {
-                Some(h) if hex::encode(h).starts_with(prefix.as_str()) => {}
-                _ => return Ok(Some(Break { seq: *seq, why: Breakage::Rollback })),
-            }
-        }
-        Ok(None)
+        let mut snap = self.conn.snapshot()?;
+        let found = findings_in(&mut snap, &key, now.as_ref(), against, all)?;
+        snap.commit()?;
+        Ok(found)
     }
 
     /// An administrator acknowledges every break found after investigating it: each is
@@ -506,6 +441,111 @@ impl Ledger {
     }
 }
 
+/// What a ledger's open checks, in one snapshot `db`.
+fn open_check(db: &mut dyn Db, key: &[u8; 32], now: &HeadsNow) -> Result<Option<Break>> {
+    if let Some(b) = now.check(db)? {
+        return Ok(Some(b));
+    }
+    let head = store::audit::head(db)?.map_or(0, |h| h.seq);
+    let sealed = now.sealed_seq().unwrap_or(head).min(head);
+    let from_seq = (head - OPEN_CHECK_ENTRIES).min(sealed).max(0);
+    let start = match from_seq {
+        0 => None,
+        n => store::audit::hash_at(db, n)?.map(|hash| Seal { seq: n, hash }),
+    };
+    let accepted = accepted_breaks(db)?;
+    let (breaks, _) = walk_chain(db, key, start, &accepted, false)?;
+    if let Some((b, _)) = breaks.first() {
+        return Ok(Some(*b));
+    }
+    check_state(db, head)
+}
+
+/// Whether the ledger's rows were ever sealed (a ledger of the earlier version, opened
+/// only to read, has neither MACs nor a sealed state yet).
+fn rows_sealed(db: &mut dyn Db) -> Result<bool> {
+    Ok(store::schema_version_of(db)? == store::migrations::MIGRATIONS.len() as i64 && store::upgrade::was_sealed(db)?)
+}
+
+/// The sealed state against the chain's head and against the tables checked at open: a
+/// state row copied back from an older copy names an older head; a staff row or a failure
+/// count copied back leaves its table's versions short.
+fn check_state(db: &mut dyn Db, head: i64) -> Result<Option<Break>> {
+    if !rows_sealed(db)? {
+        return Ok(None);
+    }
+    let state = match store::meta::state(db) {
+        Ok(Some(s)) => s,
+        Ok(None) | Err(store::StoreError::Tampered(_)) => return Ok(Some(Break { seq: head, why: Breakage::State })),
+        Err(e) => return Err(e.into()),
+    };
+    if state.head != head {
+        return Ok(Some(Break { seq: state.head, why: Breakage::State }));
+    }
+    let mismatches = state_mismatches(db, &state, CHECKED_AT_OPEN.into_iter())?;
+    Ok((!mismatches.is_empty()).then_some(Break { seq: head, why: Breakage::State }))
+}
+
+/// The breaks acknowledged so far (none on a ledger of the earlier version, opened only
+/// to read: it has no table for them yet).
+fn accepted_breaks(db: &mut dyn Db) -> Result<Vec<AcceptedBreak>> {
+    if store::schema_version_of(db)? < store::migrations::MIGRATIONS.len() as i64 {
+        return Ok(Vec::new());
+    }
+    Ok(store::breaks::all(db)?)
+}
+
+/// Everything `audit verify` finds, in one snapshot `db`; `now` the head files read
+/// before it (none when only `--expect` is given, or in memory).
+fn findings_in(
+    db: &mut dyn Db,
+    key: &[u8; 32],
+    now: Option<&HeadsNow>,
+    against: &VerifyAgainst,
+    all: bool,
+) -> Result<Findings> {
+    let accepted = accepted_breaks(db)?;
+    let (chain, _) = walk_chain(db, key, None, &accepted, all)?;
+    let entries = store::audit::count(db)?;
+    let head = store::audit::head(db)?;
+    let head_seq = head.map_or(0, |h| h.seq);
+    let mut report = VerifyReport { entries, head, accepted, ..VerifyReport::default() };
+    let mut head_break = None;
+    if let Some(now) = now {
+        report.sealed = now.sealed_seq();
+        report.anchored = now.anchored_seq();
+        head_break = now.check(db)?;
+        if against.anchor.is_some() && matches!(now.anchor, Some(Ok(Read::Missing))) {
+            let path = against.anchor.clone().unwrap_or_default();
+            return Err(ServiceError::Io { path, source: std::io::Error::from(std::io::ErrorKind::NotFound) });
+        }
+    }
+    if let Some((seq, prefix)) = &against.expect {
+        report.anchored = Some(*seq);
+        let stored = store::audit::hash_at(db, *seq)?;
+        let holds = matches!(stored, Some(h) if hex::encode(h).starts_with(prefix.as_str()));
+        if !holds && head_break.is_none() {
+            head_break = Some(Break { seq: *seq, why: Breakage::Rollback });
+        }
+    }
+    if rows_sealed(db)? {
+        report.file_check = store::file_check(db)?;
+        walk_rows(db, &mut report)?;
+        let state = match store::meta::state(db) {
+            Ok(s) => s,
+            Err(store::StoreError::Tampered(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        report.counts = state_mismatches(db, &state.clone().unwrap_or_default(), store::integrity::tables())?;
+        // The state row copied back from an older copy names an older head.
+        if head_break.is_none() && state.as_ref().is_some_and(|s| s.head != head_seq) {
+            head_break = state.map(|s| Break { seq: s.head, why: Breakage::State });
+        }
+    }
+    report.first_bad = chain.first().map(|(b, _)| *b).or(head_break);
+    Ok(Findings { chain, head_break, report })
+}
+
 /// Every covered row against its MAC, into the report.
 fn walk_rows(db: &mut dyn Db, report: &mut VerifyReport) -> Result<()> {
     for t in store::integrity::tables() {
@@ -563,14 +603,6 @@ const CHECKED_AT_OPEN: [&store::integrity::Covered; 8] = [
     &store::integrity::LOCKS,
     &store::integrity::SHADOW,
 ];
-
-fn read_seq(file: &HeadFile, key: &[u8; 32]) -> Option<i64> {
-    match file.read(key) {
-        Ok(Read::Head(h)) => Some(h.newest().seq),
-        Ok(Read::Legacy(s)) => Some(s.seq),
-        _ => None,
-    }
-}
 
 /// What staff type into the audit trail's filters.
 #[derive(Debug, Clone, Default)]

@@ -84,6 +84,14 @@ impl Conn {
         Ok(Tx { tx, key: &self.key, tally: Tally::default() })
     }
 
+    /// A read transaction: every read through it sees the ledger at one instant, whatever
+    /// other terminals commit meanwhile (checks that compare the chain's head with the
+    /// sealed state must not see a write land between the two).
+    pub fn snapshot(&mut self) -> Result<Tx<'_>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        Ok(Tx { tx, key: &self.key, tally: Tally::default() })
+    }
+
     /// The raw connection, for what only SQLite does (the online backup).
     pub fn raw(&self) -> &Connection {
         &self.conn

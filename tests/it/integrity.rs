@@ -898,3 +898,43 @@ fn verify_says_so_when_no_anchor_is_there() {
     assert_eq!((code, report["anchored"].clone()), (0, Value::Null), "{report}");
     assert!(err.contains("anchor") && err.contains("--expect"), "{err}");
 }
+
+/// Opening the ledger while other terminals write never mistakes a commit landing between
+/// two reads for tampering: the open reads the seal first and the ledger at one instant.
+#[test]
+fn opening_while_others_write_is_never_a_false_alarm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = a_demo(dir.path());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let (db, stop) = (db.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut l = Ledger::open(&db, Config::default()).expect("open");
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let login = format!("nobody-{w}-{n}");
+                    l.ib_attempt(
+                        &login,
+                        madoguchi::domain::credential::CredentialKind::LoginPassword,
+                        &SecretString::from("x"),
+                    )
+                    .expect("write");
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let mut refused = Vec::new();
+    for _ in 0..150 {
+        let l = Ledger::open(&db, Config::default()).expect("open");
+        if let Some(b) = l.refusal() {
+            refused.push(b);
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let writes: i32 = writers.into_iter().map(|h| h.join().expect("writer")).sum();
+    assert!(writes > 10, "the writers wrote while the ledger was opened ({writes})");
+    assert!(refused.is_empty(), "false alarms: {refused:?}");
+}
