@@ -12,6 +12,7 @@ pub mod forms;
 pub mod ib;
 pub mod import;
 mod integrity;
+mod sealer;
 pub mod staff;
 #[cfg(test)]
 mod testkit;
@@ -156,6 +157,8 @@ pub struct Ledger {
     heads: Option<audit::Heads>,
     /// The break found when opened or at a write since: nothing is written while set.
     refusal: Option<crate::domain::audit::Break>,
+    /// Writes each confirmed head, synced, after the write that made it returned.
+    sealer: sealer::Sealer,
     demo: bool,
 }
 
@@ -229,7 +232,16 @@ impl Ledger {
         }
         let seal = seal_path(&key_path);
         audit::clean_stale_seal_temps(&seal);
-        let mut ledger = Self { conn, keys, cfg, clock: default_clock(), heads: None, refusal: None, demo: false };
+        let mut ledger = Self {
+            conn,
+            keys,
+            cfg,
+            clock: default_clock(),
+            heads: None,
+            refusal: None,
+            sealer: Default::default(),
+            demo: false,
+        };
         // A ledger of an earlier schema, opened only to read: its chain is checked against
         // its seal; it has no row MACs, no id and no anchor yet.
         if store::schema_version_of(&mut ledger.conn)? < store::migrations::MIGRATIONS.len() as i64 {
@@ -317,7 +329,16 @@ impl Ledger {
         let seal = seal_path(&key_path);
         let _ = std::fs::remove_file(&seal);
         let id = hex::encode(rand::random::<[u8; 16]>());
-        let mut ledger = Self { conn, keys, cfg, clock: default_clock(), heads: None, refusal: None, demo };
+        let mut ledger = Self {
+            conn,
+            keys,
+            cfg,
+            clock: default_clock(),
+            heads: None,
+            refusal: None,
+            sealer: Default::default(),
+            demo,
+        };
         ledger.heads = Some(ledger.heads_for(seal, Some(id.clone())));
         ledger.initialise(demo, Some(&id))?;
         Ok(ledger)
@@ -336,7 +357,7 @@ impl Ledger {
     fn memory(cfg: Config, clock: Box<dyn Clock>, demo: bool) -> Result<Self> {
         let keys = Keys::from_bytes([9; 32]);
         let conn = Conn::new(store::memory()?, RowKey::new(*keys.row_key()));
-        let mut ledger = Self { conn, keys, cfg, clock, heads: None, refusal: None, demo };
+        let mut ledger = Self { conn, keys, cfg, clock, heads: None, refusal: None, sealer: Default::default(), demo };
         ledger.initialise(demo, None)?;
         Ok(ledger)
     }
@@ -446,7 +467,7 @@ impl Ledger {
         if head.is_some() || !tally.is_empty() {
             store::meta::record_state(&mut w.tx, &tally, head.map_or(before.seq, |h| h.seq))?;
         }
-        let sealed = match (&heads, head) {
+        let sealed = match (heads, head) {
             (Some(h), Some(new)) => {
                 let id = match &h.ledger {
                     Some(id) => id.clone(),
@@ -466,9 +487,8 @@ impl Ledger {
         w.tx.commit()?;
         failpoint::reached(failpoint::Point::AfterCommit);
         if let Some((h, confirmed)) = sealed {
-            // Should this fail, the pending seal still names the committed head; the next
-            // write seals it as confirmed.
-            let _ = h.write(&confirmed, &key, Durable::Synced);
+            // Synced off the write path; until then the pending head names this one.
+            self.sealer.submit(h.clone(), confirmed, &key);
         }
         Ok(out)
     }
