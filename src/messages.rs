@@ -11,6 +11,7 @@ use crate::keyfile::KeyError;
 use crate::secret::SecretError;
 use crate::service::ServiceError;
 use crate::store::StoreError;
+use crate::text::without_passwords;
 
 /// The message a person reads for `e`. Branches are named as staff know them.
 pub fn error(lang: Lang, branches: &[Branch], e: &ServiceError) -> String {
@@ -74,6 +75,15 @@ pub fn verify_break(lang: Lang, b: Break, head: i64) -> String {
     tf(lang, key, &args)
 }
 
+/// What the database said, without anything that could be a password.
+fn pg_detail(e: &postgres::Error) -> String {
+    let text = match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.source().map_or_else(|| e.to_string(), |s| format!("{e}: {s}")),
+    };
+    without_passwords(&text)
+}
+
 /// The message for a ledger error.
 pub fn store(lang: Lang, e: &StoreError) -> String {
     match e {
@@ -88,10 +98,12 @@ pub fn store(lang: Lang, e: &StoreError) -> String {
         StoreError::Damaged(d) => tf(lang, "err.ledger_damaged", &[("detail", d)]),
         StoreError::Tampered(row) => tf(lang, "err.ledger_row_tampered", &[("row", &row.to_string())]),
         StoreError::Schema(what) => tf(lang, "err.ledger_schema", &[("what", &crate::text::inert(what))]),
-        StoreError::Migration { number, source } => {
-            tf(lang, "err.ledger_migration", &[("number", &number.to_string()), ("detail", &source.to_string())])
+        StoreError::Migration { number, detail } => {
+            tf(lang, "err.ledger_migration", &[("number", &number.to_string()), ("detail", &without_passwords(detail))])
         }
         StoreError::Io { path, source } => tf(lang, "err.io", &[("detail", &format!("{}: {source}", path.display()))]),
+        StoreError::Unreachable(e) => tf(lang, "err.ledger_unreachable", &[("detail", &pg_detail(e))]),
+        StoreError::Postgres(e) => tf(lang, "err.ledger_other", &[("detail", &pg_detail(e))]),
         StoreError::Sqlite(e) => {
             let detail = e.source().map_or_else(|| e.to_string(), |s| format!("{e}: {s}"));
             tf(lang, "err.ledger_other", &[("detail", &detail)])

@@ -56,8 +56,63 @@ pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
     if risky && !number { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
 }
 
+/// Text with the password of any `scheme://user:password@host` URL, and of any
+/// `password=…` setting, replaced by `***`: for messages and logs that may quote a ledger's
+/// address.
+pub fn without_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let end = after.find(|c: char| c.is_whitespace() || c == '/' || c == '?').unwrap_or(after.len());
+        let authority = &after[..end];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(a), Some(c)) if c < a => {
+                out.push_str(&authority[..=c]);
+                out.push_str("***");
+                out.push_str(&authority[a..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    let mut masked = String::with_capacity(out.len());
+    for w in out.split_inclusive(|c: char| c.is_whitespace() || c == '&' || c == '?') {
+        match w.to_ascii_lowercase().find("password=") {
+            Some(p) => {
+                let value_end =
+                    w.len() - w.chars().rev().take_while(|c| c.is_whitespace() || *c == '&' || *c == '?').count();
+                masked.push_str(&w[..p + "password=".len()]);
+                masked.push_str("***");
+                masked.push_str(&w[value_end..]);
+            }
+            None => masked.push_str(w),
+        }
+    }
+    masked
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn passwords_never_reach_a_message() {
+        for (text, out) in [
+            ("postgres://madoguchi:s3cret@db1,db2/bank", "postgres://madoguchi:***@db1,db2/bank"),
+            (
+                "connect postgresql://u:p%40ss@h:5432/l?sslmode=require failed",
+                "connect postgresql://u:***@h:5432/l?sslmode=require failed",
+            ),
+            ("postgres://u@h/l", "postgres://u@h/l"),
+            ("host=h password=s3cret dbname=l", "host=h password=*** dbname=l"),
+            ("postgres://u@h/l?password=s3cret&sslmode=require", "postgres://u@h/l?password=***&sslmode=require"),
+            ("no url here", "no url here"),
+        ] {
+            assert_eq!(without_passwords(text), out, "{text}");
+        }
+    }
+
     #[test]
     fn formulas_stay_text_in_a_spreadsheet_and_numbers_stay_numbers() {
         for (cell, out) in [

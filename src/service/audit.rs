@@ -418,7 +418,10 @@ impl Ledger {
         if let Some((table, key)) = source.bad_rows.first() {
             return Err(ServiceError::Store(store::StoreError::Tampered(store::integrity::BadRow::named(table, key))));
         }
-        let copy = store::backup_to(self.conn.raw(), dest)?;
+        let Some(sqlite) = self.conn.sqlite() else {
+            return Err(ServiceError::Invalid(Problem::BackupSqliteOnly));
+        };
+        let copy = store::backup_to(sqlite, dest)?;
         let mut copy = crate::store::sqlite::Conn::new(copy, self.conn.row_key().clone());
         let key = *self.keys.mac_key();
         let accepted = store::breaks::all(&mut copy)?;

@@ -100,7 +100,7 @@ impl Ledger {
             && let Some(key) = &keys.contains
         {
             let mut seen: std::collections::HashSet<i64> = found.iter().map(|(id, _)| *id).collect();
-            let more = store::search::contains(&mut self.conn, &search::fts_phrase(key), 0, want)?;
+            let more = store::search::contains(&mut self.conn, key, 0, want)?;
             found.extend(more.into_iter().filter(|id| seen.insert(*id)).map(|id| (id, MatchKind::Contains)));
         }
         let mut hits = Vec::with_capacity(limit);

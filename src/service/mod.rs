@@ -31,8 +31,8 @@ use crate::format::stamp;
 use crate::headfile::{Durable, HeadFile};
 use crate::keyfile::Keys;
 use crate::store::integrity::RowKey;
-use crate::store::sqlite::{Conn, Tx};
 use crate::store::{self, Db, audit::NewEntry};
+use crate::store::{Conn, Tx, pg, sqlite};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
@@ -207,24 +207,25 @@ impl Ledger {
     /// Opens an existing ledger, checks that the key file belongs to it, and checks its
     /// chain against the sealed and anchored heads (see [`Ledger::refusal`]).
     pub fn open(db: &Path, cfg: Config) -> Result<Self> {
-        Self::open_with(db, cfg, store::open, false)
+        Self::open_with(db, cfg, false)
     }
 
     /// Opens a ledger for reading only: `audit verify` on read-only media.
     pub fn open_read_only(db: &Path, cfg: Config) -> Result<Self> {
-        Self::open_with(db, cfg, store::open_read_only, true)
+        Self::open_with(db, cfg, true)
     }
 
-    fn open_with(
-        db: &Path,
-        cfg: Config,
-        open: fn(&Path) -> store::Result<rusqlite::Connection>,
-        read_only: bool,
-    ) -> Result<Self> {
-        let key_path = crate::keyfile::key_path(db, cfg.key_file.as_deref());
-        let conn = open(db)?;
+    fn open_with(db: &Path, cfg: Config, read_only: bool) -> Result<Self> {
+        let key_path = key_path(db, &cfg);
+        // The database first: a missing or foreign ledger is said before a missing key.
+        let url = db.to_str().filter(|s| pg::is_url(s));
+        let opened = match url {
+            Some(url) => Opened::Postgres(pg::open(url, read_only)?),
+            None if read_only => Opened::Sqlite(store::open_read_only(db)?),
+            None => Opened::Sqlite(store::open(db)?),
+        };
         let keys = Keys::load(&key_path)?;
-        let mut conn = Conn::new(conn, RowKey::new(*keys.row_key()));
+        let mut conn = opened.with_key(&keys);
         match store::meta::key_check(&mut conn)? {
             Some(v) if v == keys.check_value() => {}
             Some(_) => return Err(ServiceError::WrongKey(key_path)),
@@ -304,28 +305,38 @@ impl Ledger {
         audit::Heads { seal: HeadFile::new(seal), anchor: anchor.map(HeadFile::new), ledger }
     }
 
-    /// Creates a new ledger file and its key; refuses to touch existing ones.
+    /// Creates a new ledger (a SQLite file, or the tables of an empty PostgreSQL
+    /// database) and its key; refuses to touch existing ones.
     pub fn create(db: &Path, cfg: Config, demo: bool) -> Result<Self> {
-        let key_path = crate::keyfile::key_path(db, cfg.key_file.as_deref());
-        if db.exists() {
+        let key_path = key_path(db, &cfg);
+        let url = db.to_str().filter(|s| pg::is_url(s));
+        if url.is_none() && db.exists() {
             return Err(ServiceError::Exists(db.to_path_buf()));
         }
         if key_path.exists() {
             return Err(ServiceError::Exists(key_path));
         }
-        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        for dir in [db.parent(), key_path.parent()].into_iter().flatten().filter(|d| !d.as_os_str().is_empty()) {
+            if url.is_some() && Some(dir) == db.parent() {
+                continue;
+            }
             std::fs::create_dir_all(dir).map_err(|source| ServiceError::Io { path: dir.to_path_buf(), source })?;
         }
-        let conn = store::create(db)?;
+        let opened = match url {
+            Some(url) => Opened::Postgres(pg::create(url)?),
+            None => Opened::Sqlite(store::create(db)?),
+        };
         let keys = match Keys::create(&key_path) {
             Ok(k) => k,
             Err(e) => {
-                drop(conn);
-                let _ = std::fs::remove_file(db);
+                drop(opened);
+                if url.is_none() {
+                    let _ = std::fs::remove_file(db);
+                }
                 return Err(e.into());
             }
         };
-        let conn = Conn::new(conn, RowKey::new(*keys.row_key()));
+        let conn = opened.with_key(&keys);
         let seal = seal_path(&key_path);
         let _ = std::fs::remove_file(&seal);
         let id = hex::encode(rand::random::<[u8; 16]>());
@@ -356,7 +367,7 @@ impl Ledger {
 
     fn memory(cfg: Config, clock: Box<dyn Clock>, demo: bool) -> Result<Self> {
         let keys = Keys::from_bytes([9; 32]);
-        let conn = Conn::new(store::memory()?, RowKey::new(*keys.row_key()));
+        let conn = Opened::Sqlite(store::memory()?).with_key(&keys);
         let mut ledger = Self { conn, keys, cfg, clock, heads: None, refusal: None, sealer: Default::default(), demo };
         ledger.initialise(demo, None)?;
         Ok(ledger)
@@ -525,6 +536,38 @@ pub mod failpoint {
             std::process::abort();
         }
         let _ = point;
+    }
+}
+
+/// A database opened, before its key is known.
+enum Opened {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+impl Opened {
+    fn with_key(self, keys: &Keys) -> Conn {
+        let row = RowKey::new(*keys.row_key());
+        match self {
+            Self::Sqlite(c) => Conn::Sqlite(sqlite::Conn::new(c, row)),
+            Self::Postgres(c) => Conn::Postgres(Box::new(pg::PgConn::new(c, row))),
+        }
+    }
+}
+
+/// Where a ledger's key lives: the configured path; else, for a SQLite file, `ledger.key`
+/// beside it (docs/spec.md §6), and for a PostgreSQL ledger a file named after the database
+/// in the platform data directory (`madoguchi/<database>.key`).
+pub fn key_path(db: &Path, cfg: &Config) -> PathBuf {
+    if let Some(k) = &cfg.key_file {
+        return k.clone();
+    }
+    match db.to_str().filter(|s| pg::is_url(s)) {
+        Some(url) => directories::BaseDirs::new()
+            .map(|d| d.data_dir().join("madoguchi"))
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(format!("{}.key", pg::database_name(url))),
+        None => crate::keyfile::key_path(db, None),
     }
 }
 

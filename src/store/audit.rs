@@ -133,11 +133,11 @@ pub fn search(db: &mut dyn Db, f: &Filter, before: Option<i64>, limit: u32) -> R
         &format!(
             "SELECT {COLUMNS} FROM audit
              WHERE seq < ?1
-               AND (?2 IS NULL OR (subject >= ?2 AND subject < ?3))
-               AND (?4 IS NULL OR actor = ?4)
-               AND (?5 IS NULL OR (action >= ?5 AND action < ?6))
-               AND (?7 IS NULL OR at >= ?7)
-               AND (?8 IS NULL OR at < ?8)
+               AND (CAST(?2 AS TEXT) IS NULL OR (subject >= ?2 AND subject < ?3))
+               AND (CAST(?4 AS TEXT) IS NULL OR actor = ?4)
+               AND (CAST(?5 AS TEXT) IS NULL OR (action >= ?5 AND action < ?6))
+               AND (CAST(?7 AS TEXT) IS NULL OR at >= ?7)
+               AND (CAST(?8 AS TEXT) IS NULL OR at < ?8)
              ORDER BY seq DESC LIMIT ?9"
         ),
         &[

@@ -112,7 +112,7 @@ impl FromRow for FeeLine {
 pub fn day(db: &mut dyn Db, business_date: NaiveDate, branch: Option<&str>) -> Result<Vec<FeeLine>> {
     db.all(
         &format!(
-            "{SELECT} WHERE f.business_date = ?1 AND (?2 IS NULL OR f.branch = ?2) ORDER BY f.branch, f.receipt_no"
+            "{SELECT} WHERE f.business_date = ?1 AND (CAST(?2 AS TEXT) IS NULL OR f.branch = ?2) ORDER BY f.branch, f.receipt_no"
         ),
         &[&business_date, &branch],
     )
@@ -132,7 +132,7 @@ pub fn get(db: &mut dyn Db, id: i64) -> Result<Option<FeeLine>> {
 pub fn day_totals(db: &mut dyn Db, branch: &str, business_date: NaiveDate) -> Result<(i64, i64)> {
     Ok(db
         .first(
-            "SELECT count(*), coalesce(sum(amount + tax), 0) FROM fees WHERE branch = ?1 AND business_date = ?2",
+            "SELECT count(*), CAST(coalesce(sum(amount + tax), 0) AS BIGINT) FROM fees WHERE branch = ?1 AND business_date = ?2",
             &[&branch, &business_date],
         )?
         .unwrap_or_default())

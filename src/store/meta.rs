@@ -74,7 +74,7 @@ pub struct State {
 /// A table as it is now: its row count and version sum.
 pub fn table_now(db: &mut dyn Db, table: &str) -> Result<(i64, i64)> {
     let (rows, versions): (i64, Option<i64>) =
-        db.first(&format!("SELECT count(*), sum(version) FROM {table}"), &[])?.unwrap_or((0, None));
+        db.first(&format!("SELECT count(*), CAST(sum(version) AS BIGINT) FROM {table}"), &[])?.unwrap_or((0, None));
     Ok((rows, versions.unwrap_or(0)))
 }
 

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod breaks;
+pub mod conn;
 pub mod customers;
 pub mod fees;
 pub mod forms;
@@ -11,6 +12,7 @@ pub mod integrity;
 pub mod locks;
 pub mod meta;
 pub mod migrations;
+pub mod pg;
 pub mod requests;
 pub mod search;
 pub mod shadow;
@@ -20,6 +22,7 @@ pub mod staff;
 pub mod tokens;
 pub mod upgrade;
 
+pub use conn::{Conn, Tx};
 pub use sql::Db;
 
 use std::path::Path;
@@ -52,12 +55,8 @@ pub enum StoreError {
     /// of theirs changed: planted to act inside the program's own writes.
     #[error("the ledger's schema was changed: {0}")]
     Schema(String),
-    #[error("migration {number} failed")]
-    Migration {
-        number: usize,
-        #[source]
-        source: rusqlite::Error,
-    },
+    #[error("migration {number} failed: {detail}")]
+    Migration { number: usize, detail: String },
     #[error("{}", path.display())]
     Io {
         path: std::path::PathBuf,
@@ -66,6 +65,25 @@ pub enum StoreError {
     },
     #[error("ledger error")]
     Sqlite(#[source] rusqlite::Error),
+    /// The shared ledger cannot be reached (the server down, the connection cut): nothing
+    /// of the step in flight was committed, unless it says so.
+    #[error("the ledger database cannot be reached")]
+    Unreachable(#[source] postgres::Error),
+    #[error("ledger database error")]
+    Postgres(#[source] postgres::Error),
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        use postgres::error::SqlState;
+        match e.code() {
+            Some(c) if *c == SqlState::UNIQUE_VIOLATION => Self::Duplicate,
+            Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => Self::ReadOnly,
+            Some(c) if *c == SqlState::ADMIN_SHUTDOWN || *c == SqlState::CANNOT_CONNECT_NOW => Self::Unreachable(e),
+            None if e.is_closed() || e.as_db_error().is_none() => Self::Unreachable(e),
+            _ => Self::Postgres(e),
+        }
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -228,6 +246,8 @@ pub fn file_check(db: &mut dyn Db) -> Result<Option<String>> {
             let found: Vec<String> = db.column("PRAGMA quick_check", &[])?;
             Ok((found != ["ok"]).then(|| found.join("; ")))
         }
+        // The server keeps its own pages; amcheck is an extension a bank may not have.
+        sql::Engine::Postgres => Ok(None),
     }
 }
 
@@ -235,6 +255,7 @@ pub fn file_check(db: &mut dyn Db) -> Result<Option<String>> {
 pub fn schema_version_of(db: &mut dyn Db) -> Result<i64> {
     match db.engine() {
         sql::Engine::Sqlite => db.value("PRAGMA user_version", &[]),
+        sql::Engine::Postgres => db.value("SELECT coalesce(max(version), 0) FROM schema_version", &[]),
     }
 }
 
@@ -256,7 +277,7 @@ pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
         return Err(StoreError::TooNew { found, known });
     }
     for (i, sql) in migrations::MIGRATIONS.iter().enumerate().take(target).skip(found as usize) {
-        tx.execute_batch(sql).map_err(|source| StoreError::Migration { number: i + 1, source })?;
+        tx.execute_batch(sql).map_err(|source| StoreError::Migration { number: i + 1, detail: source.to_string() })?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
     }
     tx.commit()?;
@@ -306,6 +327,7 @@ fn private_new_file(path: &Path) -> Result<()> {
 pub fn set_cache_mib(db: &mut dyn Db, mib: u32) -> Result<()> {
     match db.engine() {
         sql::Engine::Sqlite => db.batch(&format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024)),
+        sql::Engine::Postgres => Ok(()),
     }
 }
 

@@ -34,7 +34,10 @@ pub fn insert(db: &mut dyn Db, r: &NewRequest<'_>) -> Result<i64> {
 
 /// Pending requests of a branch (all branches with `None`).
 pub fn count_pending(db: &mut dyn Db, branch: Option<&str>) -> Result<i64> {
-    db.value("SELECT count(*) FROM requests WHERE state = 'pending' AND (?1 IS NULL OR branch = ?1)", &[&branch])
+    db.value(
+        "SELECT count(*) FROM requests WHERE state = 'pending' AND (CAST(?1 AS TEXT) IS NULL OR branch = ?1)",
+        &[&branch],
+    )
 }
 
 /// Requests matching `filter`, each read through its MAC.

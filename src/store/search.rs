@@ -1,14 +1,18 @@
 //! Find customer: the term table and the trigram index (see `domain::search`).
 
 use super::Result;
-use super::sql::Db;
+use super::sql::{Db, Engine};
 use crate::domain::search::{Indexed, MatchKind, QueryKeys};
 
 pub fn index(db: &mut dyn Db, contract_id: i64, ix: &Indexed) -> Result<()> {
     for t in &ix.terms {
         add_term(db, contract_id, t)?;
     }
-    db.execute("INSERT INTO search_text (rowid, body) VALUES (?1, ?2)", &[&contract_id, &ix.body])?;
+    let sql = match db.engine() {
+        Engine::Sqlite => "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)",
+        Engine::Postgres => "INSERT INTO search_text (contract_id, body) VALUES (?1, ?2)",
+    };
+    db.execute(sql, &[&contract_id, &ix.body])?;
     Ok(())
 }
 
@@ -24,7 +28,13 @@ pub fn add_term(db: &mut dyn Db, contract_id: i64, term: &str) -> Result<()> {
 /// Merges the trigram index into one segment. After a bulk load this halves the time of
 /// a contains search (each trigram's list is read from one place, not dozens).
 pub fn optimize(db: &mut dyn Db) -> Result<()> {
-    db.execute("INSERT INTO search_text (search_text) VALUES ('optimize')", &[])?;
+    match db.engine() {
+        Engine::Sqlite => {
+            db.execute("INSERT INTO search_text (search_text) VALUES ('optimize')", &[])?;
+        }
+        // The planner's statistics, after a bulk load.
+        Engine::Postgres => db.batch("ANALYZE search_text; ANALYZE search_terms; ANALYZE contracts; ANALYZE users;")?,
+    }
     Ok(())
 }
 
@@ -58,11 +68,31 @@ pub fn prefix_matches(db: &mut dyn Db, keys: &QueryKeys, want: usize) -> Result<
         .collect())
 }
 
-/// Contracts whose indexed text matches the trigram MATCH expression (one phrase, see
-/// `domain::search::fts_phrase`), in index order, `limit` from `offset`.
-pub fn contains(db: &mut dyn Db, expression: &str, offset: usize, limit: usize) -> Result<Vec<i64>> {
-    db.column(
-        "SELECT rowid FROM search_text WHERE search_text MATCH ?1 LIMIT ?2 OFFSET ?3",
-        &[&expression, &limit, &offset],
-    )
+/// Contracts whose indexed text contains `key` (three characters or more, normalized),
+/// by contract id, `limit` from `offset`: SQLite's trigram index takes it as one phrase,
+/// PostgreSQL's `pg_trgm` index as a `LIKE` pattern; both find the same contracts.
+pub fn contains(db: &mut dyn Db, key: &str, offset: usize, limit: usize) -> Result<Vec<i64>> {
+    match db.engine() {
+        Engine::Sqlite => db.column(
+            "SELECT rowid FROM search_text WHERE search_text MATCH ?1 ORDER BY rowid LIMIT ?2 OFFSET ?3",
+            &[&crate::domain::search::fts_phrase(key), &limit, &offset],
+        ),
+        Engine::Postgres => db.column(
+            "SELECT contract_id FROM search_text WHERE body LIKE ?1 ESCAPE '\\' ORDER BY contract_id LIMIT ?2 OFFSET ?3",
+            &[&like_pattern(key), &limit, &offset],
+        ),
+    }
+}
+
+/// `%key%` with the characters `LIKE` gives a meaning escaped.
+fn like_pattern(key: &str) -> String {
+    let mut p = String::from("%");
+    for c in key.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }

@@ -32,6 +32,7 @@ pub enum Value {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
+    Postgres,
 }
 
 /// A value that can be a statement parameter.

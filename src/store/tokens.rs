@@ -139,7 +139,7 @@ pub fn release_for_request(db: &mut dyn Db, request_id: i64) -> Result<Option<St
 pub fn count_expiring(db: &mut dyn Db, until: NaiveDate, branch: Option<&str>) -> Result<i64> {
     db.value(
         "SELECT count(*) FROM tokens t WHERE t.state = 'issued' AND t.expires <= ?1
-           AND (?2 IS NULL OR t.user_id IN (SELECT u.id FROM users u JOIN contracts c ON c.id = u.contract_id WHERE c.branch = ?2))",
+           AND (CAST(?2 AS TEXT) IS NULL OR t.user_id IN (SELECT u.id FROM users u JOIN contracts c ON c.id = u.contract_id WHERE c.branch = ?2))",
         &[&until, &branch],
     )
 }
@@ -213,7 +213,7 @@ pub fn expiring(db: &mut dyn Db, until: NaiveDate, branch: Option<&str>, limit: 
         "SELECT t.serial, t.expires, c.branch, c.cif, c.company, u.login_id, u.id, c.id,
                 EXISTS (SELECT 1 FROM tokens m WHERE m.reserved_for = u.id AND m.state = 'mailed')
          FROM tokens t JOIN users u ON u.id = t.user_id JOIN contracts c ON c.id = u.contract_id
-         WHERE t.state = 'issued' AND t.expires <= ?1 AND (?2 IS NULL OR c.branch = ?2)
+         WHERE t.state = 'issued' AND t.expires <= ?1 AND (CAST(?2 AS TEXT) IS NULL OR c.branch = ?2)
          ORDER BY t.expires, t.serial LIMIT ?3",
         &[&until, &branch, &limit],
     )
@@ -224,7 +224,11 @@ pub fn existing_serials(db: &mut dyn Db, serials: &[&str]) -> Result<Vec<String>
     // Serials are compared ignoring ASCII case, as the importer does within a file.
     let mut out = Vec::new();
     for s in serials {
-        if let Some(found) = db.scalar("SELECT serial FROM tokens WHERE serial = ?1 COLLATE NOCASE", &[s])? {
+        let sql = match db.engine() {
+            super::sql::Engine::Sqlite => "SELECT serial FROM tokens WHERE serial = ?1 COLLATE NOCASE",
+            super::sql::Engine::Postgres => "SELECT serial FROM tokens WHERE lower(serial) = lower(?1)",
+        };
+        if let Some(found) = db.scalar(sql, &[s])? {
             out.push(found);
         }
     }

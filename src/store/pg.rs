@@ -1,0 +1,352 @@
+//! The shared engine: [`Db`] over a PostgreSQL connection or transaction (the synchronous
+//! `postgres` crate). The store's statements are written once with `?N` parameters; here
+//! they become `$N`, are prepared once per connection and kept, and their parameters are
+//! bound to whatever type PostgreSQL infers for them.
+
+use std::collections::HashMap;
+use std::error::Error;
+
+use bytes::BytesMut;
+use postgres::types::{IsNull, ToSql as PgToSql, Type, to_sql_checked};
+use postgres::{Client, Statement, Transaction};
+
+use super::integrity::{RowKey, Tally};
+use super::sql::{Arg, Db, Engine, Row, ToSql, Value};
+use super::{Result, StoreError};
+
+/// Every writer of a PostgreSQL ledger takes this advisory lock for its transaction: one
+/// writer at a time, as with SQLite's write lock, so that the audit chain stays one chain,
+/// receipts stay gapless and every race has one winner, across terminals and machines.
+const WRITE_LOCK: i64 = 0x6d61_646f_6775_6368; // "madoguch"
+
+/// The store's `?N` parameters as PostgreSQL's `$N`; text in quotes is left alone.
+pub fn dollar_params(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut quoted = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted && chars.peek().is_some_and(char::is_ascii_digit) => out.push('$'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A value bound to whatever type the statement's parameter has.
+struct Param<'a>(Arg<'a>);
+
+impl std::fmt::Debug for Param<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Param(..)")
+    }
+}
+
+impl PgToSql for Param<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, Box<dyn Error + Sync + Send>> {
+        match &self.0 {
+            Arg::Null => Ok(IsNull::Yes),
+            Arg::Int(i) => match *ty {
+                Type::INT8 => PgToSql::to_sql(i, ty, out),
+                Type::INT4 => PgToSql::to_sql(&i32::try_from(*i)?, ty, out),
+                Type::INT2 => PgToSql::to_sql(&i16::try_from(*i)?, ty, out),
+                Type::BOOL => PgToSql::to_sql(&(*i != 0), ty, out),
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                    PgToSql::to_sql(&i.to_string(), ty, out)
+                }
+                _ => Err(format!("an integer bound to a {ty} parameter").into()),
+            },
+            Arg::Text(s) => match *ty {
+                Type::INT8 => PgToSql::to_sql(&s.parse::<i64>()?, ty, out),
+                _ => PgToSql::to_sql(&s.as_ref(), ty, out),
+            },
+            Arg::Blob(b) => PgToSql::to_sql(&b.as_ref(), ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn value(row: &postgres::Row, i: usize) -> Result<Value> {
+    let ty = row.columns().get(i).map(|c| c.type_().clone()).unwrap_or(Type::TEXT);
+    let damaged = |e: postgres::Error| StoreError::Damaged(format!("column {i} ({ty}): {e}"));
+    Ok(match ty {
+        Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(damaged)?.map_or(Value::Null, Value::Int),
+        Type::INT4 => row.try_get::<_, Option<i32>>(i).map_err(damaged)?.map_or(Value::Null, |v| Value::Int(v.into())),
+        Type::INT2 => row.try_get::<_, Option<i16>>(i).map_err(damaged)?.map_or(Value::Null, |v| Value::Int(v.into())),
+        Type::BOOL => row.try_get::<_, Option<bool>>(i).map_err(damaged)?.map_or(Value::Null, |v| Value::Int(v.into())),
+        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map_err(damaged)?.map_or(Value::Null, Value::Blob),
+        _ => row.try_get::<_, Option<String>>(i).map_err(damaged)?.map_or(Value::Null, Value::Text),
+    })
+}
+
+fn statement(
+    client: &mut impl postgres::GenericClient,
+    cache: &mut HashMap<String, Statement>,
+    sql: &str,
+) -> Result<Statement> {
+    if let Some(s) = cache.get(sql) {
+        return Ok(s.clone());
+    }
+    let s = client.prepare(&dollar_params(sql))?;
+    cache.insert(sql.to_string(), s.clone());
+    Ok(s)
+}
+
+fn params<'a>(args: &'a [&'a dyn ToSql]) -> Vec<Param<'a>> {
+    args.iter().map(|a| Param(a.to_sql())).collect()
+}
+
+fn execute(
+    client: &mut impl postgres::GenericClient,
+    cache: &mut HashMap<String, Statement>,
+    sql: &str,
+    args: &[&dyn ToSql],
+) -> Result<usize> {
+    let s = statement(client, cache, sql)?;
+    let p = params(args);
+    let refs: Vec<&(dyn PgToSql + Sync)> = p.iter().map(|p| p as &(dyn PgToSql + Sync)).collect();
+    Ok(usize::try_from(client.execute(&s, &refs)?).unwrap_or(usize::MAX))
+}
+
+fn each(
+    client: &mut impl postgres::GenericClient,
+    cache: &mut HashMap<String, Statement>,
+    sql: &str,
+    args: &[&dyn ToSql],
+    f: &mut dyn FnMut(Row) -> Result<()>,
+) -> Result<()> {
+    let s = statement(client, cache, sql)?;
+    let p = params(args);
+    let refs: Vec<&(dyn PgToSql + Sync)> = p.iter().map(|p| p as &(dyn PgToSql + Sync)).collect();
+    for r in client.query(&s, &refs)? {
+        let values = (0..r.len()).map(|i| value(&r, i)).collect::<Result<Vec<_>>>()?;
+        f(Row::new(values))?;
+    }
+    Ok(())
+}
+
+/// A PostgreSQL ledger's connection, with the key of its row MACs.
+pub struct PgConn {
+    client: Client,
+    cache: HashMap<String, Statement>,
+    key: RowKey,
+}
+
+impl PgConn {
+    pub fn new(client: Client, key: RowKey) -> Self {
+        Self { client, cache: HashMap::new(), key }
+    }
+
+    /// A write transaction: the ledger's one write lock is taken first.
+    pub fn begin(&mut self) -> Result<PgTx<'_>> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+        Ok(PgTx { tx, cache: &mut self.cache, key: &self.key, tally: Tally::default() })
+    }
+
+    /// A read transaction that sees the ledger at one instant.
+    pub fn snapshot(&mut self) -> Result<PgTx<'_>> {
+        let tx = self
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        Ok(PgTx { tx, cache: &mut self.cache, key: &self.key, tally: Tally::default() })
+    }
+
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+/// A transaction on a PostgreSQL ledger, counting the covered rows it writes.
+pub struct PgTx<'a> {
+    tx: Transaction<'a>,
+    cache: &'a mut HashMap<String, Statement>,
+    key: &'a RowKey,
+    tally: Tally,
+}
+
+impl PgTx<'_> {
+    pub fn commit(self) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
+}
+
+impl Db for PgConn {
+    fn engine(&self) -> Engine {
+        Engine::Postgres
+    }
+
+    fn row_key(&self) -> &RowKey {
+        &self.key
+    }
+
+    fn note_write(&mut self, _table: &'static str, _inserted: bool) {}
+
+    fn take_tally(&mut self) -> Tally {
+        Tally::default()
+    }
+
+    fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
+        execute(&mut self.client, &mut self.cache, sql, args)
+    }
+
+    fn each(&mut self, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        each(&mut self.client, &mut self.cache, sql, args, f)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+}
+
+impl Db for PgTx<'_> {
+    fn engine(&self) -> Engine {
+        Engine::Postgres
+    }
+
+    fn row_key(&self) -> &RowKey {
+        self.key
+    }
+
+    fn note_write(&mut self, table: &'static str, inserted: bool) {
+        self.tally.note(table, inserted);
+    }
+
+    fn take_tally(&mut self) -> Tally {
+        std::mem::take(&mut self.tally)
+    }
+
+    fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
+        execute(&mut self.tx, self.cache, sql, args)
+    }
+
+    fn each(&mut self, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        each(&mut self.tx, self.cache, sql, args, f)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.tx.batch_execute(sql)?)
+    }
+}
+
+/// Whether `db` names a PostgreSQL ledger (`postgres://…` or `postgresql://…`) rather
+/// than a SQLite file.
+pub fn is_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// The database a URL names (the last path segment), for naming its key file.
+pub fn database_name(url: &str) -> String {
+    let after = url.split_once("://").map_or(url, |(_, a)| a);
+    let path = after.split_once('/').map_or("", |(_, p)| p);
+    let name = path.split(['?', '#']).next().unwrap_or_default();
+    let clean: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
+    if clean.is_empty() { "postgres".into() } else { clean }
+}
+
+fn connect(url: &str) -> Result<Client> {
+    let config: postgres::Config = url.parse().map_err(|e: postgres::Error| StoreError::Unreachable(e))?;
+    config.connect(postgres::NoTls).map_err(StoreError::Unreachable)
+}
+
+/// The schema version of the database's ledger (0 for none).
+fn version(client: &mut Client) -> Result<i64> {
+    let exists: bool = client
+        .query_one("SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_version')", &[])?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    Ok(client.query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])?.get(0))
+}
+
+/// Applies every migration after the database's version in one transaction, under the
+/// write lock (two terminals starting at once migrate once).
+fn migrate(client: &mut Client) -> Result<()> {
+    let known = super::migrations::MIGRATIONS.len() as i64;
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY)")?;
+    let found: i64 = tx.query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])?.get(0);
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    for (i, m) in super::migrations::MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+        tx.batch_execute(&super::migrations::for_postgres(m))
+            .map_err(|source| StoreError::Migration { number: i + 1, detail: source.to_string() })?;
+        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&((i + 1) as i64)])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Opens the PostgreSQL ledger a URL names and applies pending migrations. A database
+/// without a ledger is refused before anything is written to it.
+pub fn open(url: &str, read_only: bool) -> Result<Client> {
+    let mut client = connect(url)?;
+    let found = version(&mut client)?;
+    if found == 0 {
+        return Err(StoreError::Missing);
+    }
+    let known = super::migrations::MIGRATIONS.len() as i64;
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    let has_key_check: bool = client
+        .query_one("SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'key_check')", &[])
+        .map(|r| r.get(0))
+        .unwrap_or(false);
+    if !has_key_check {
+        return Err(StoreError::Corrupt("not a madoguchi ledger".into()));
+    }
+    if !read_only {
+        migrate(&mut client)?;
+    }
+    Ok(client)
+}
+
+/// Creates a ledger in an empty database; refuses one that has a ledger already.
+pub fn create(url: &str) -> Result<Client> {
+    let mut client = connect(url)?;
+    if version(&mut client)? > 0 {
+        return Err(StoreError::Duplicate);
+    }
+    migrate(&mut client)?;
+    Ok(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_numbered_the_postgres_way_outside_quotes() {
+        assert_eq!(
+            dollar_params("SELECT ?1, ?12 FROM t WHERE a = '?3' AND b = ?2"),
+            "SELECT $1, $12 FROM t WHERE a = '?3' AND b = $2"
+        );
+        assert_eq!(dollar_params("SELECT 'it''s ?1' || ?1"), "SELECT 'it''s ?1' || $1");
+        assert_eq!(dollar_params("SELECT ? FROM t"), "SELECT ? FROM t");
+    }
+
+    #[test]
+    fn urls_and_their_database_names() {
+        assert!(is_url("postgres://h/l") && is_url("postgresql://u@h1,h2/bank?target_session_attrs=read-write"));
+        assert!(!is_url("/srv/ledger.sqlite3") && !is_url("postgres.sqlite3"));
+        assert_eq!(database_name("postgresql://u:p@h1:5432,h2:5432/bank_ledger?sslmode=require"), "bank_ledger");
+        assert_eq!(database_name("postgres://h"), "postgres");
+        assert_eq!(database_name("postgres://h/../../etc"), "....etc", "no folder separators survive");
+    }
+}
