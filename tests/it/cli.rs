@@ -82,6 +82,7 @@ impl Env {
         }
         cmd.current_dir(self.dir.path());
         cmd.env("XDG_STATE_HOME", crate::support::run::state_home());
+        cmd.env("XDG_DATA_HOME", crate::support::run::data_home());
         cmd.arg("--db").arg(&self.db);
         cmd
     }

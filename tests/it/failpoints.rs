@@ -26,7 +26,7 @@ use crate::support::procs::{self, Worker};
 use crate::support::run::{CLOCK_VAR, demo_ledger_at_noon, madoguchi_at_noon, noon_offset, totp};
 
 /// Every kind of write, by the name the worker knows it by.
-const WRITES: [&str; 14] = [
+pub const WRITES: [&str; 14] = [
     "ib_failure",
     "ib_lock",
     "ib_accept",
@@ -79,44 +79,49 @@ fn user(l: &mut Ledger, login: &str) -> Result<i64, String> {
 /// Leads up to `write`, arms the failpoint, and makes it.
 fn run(db: &Path, write: &str, point: Point) -> Result<(), String> {
     let mut l = Ledger::open(db, Config::default()).map_err(err)?;
+    lead_up_and_write(&mut l, write, &mut |l: &mut Ledger| {
+        let n: i64 = l.audit_count().unwrap_or(-1);
+        procs::say(&format!("armed {n}"));
+        failpoint::arm(point);
+    })
+}
+
+/// Makes the writes that lead up to `write` on a demo ledger, calls `arm` just before it,
+/// and makes it (also the workflow the PostgreSQL tests run).
+pub fn lead_up_and_write(l: &mut Ledger, write: &str, arm: &mut dyn FnMut(&mut Ledger)) -> Result<(), String> {
     let clerk = l.staff_login("clerk101", &pw("demo-pass-1")).map_err(err)?;
     let sup = l.staff_login("super101", &pw("demo-pass-1")).map_err(err)?;
     let wrong = pw("Wrong-pass9");
     let right = pw(madoguchi::service::demo::LOGIN_PASSWORD);
     let step_code = || totp::code_in(&totp::demo_secret(), 0);
-    let g1 = user(&mut l, "yamada-g1")?;
-    let arm = |l: &mut Ledger| {
-        let n: i64 = l.audit_count().unwrap_or(-1);
-        procs::say(&format!("armed {n}"));
-        failpoint::arm(point);
-    };
+    let g1 = user(l, "yamada-g1")?;
     match write {
         "ib_failure" => {
-            arm(&mut l);
+            arm(l);
             l.ib_attempt("tozai-g1", CredentialKind::LoginPassword, &wrong).map_err(err)?;
         }
         "ib_lock" => {
             for _ in 0..5 {
                 l.ib_attempt("tozai-g1", CredentialKind::LoginPassword, &wrong).map_err(err)?;
             }
-            arm(&mut l);
+            arm(l);
             l.ib_attempt("tozai-g1", CredentialKind::LoginPassword, &wrong).map_err(err)?;
         }
         "ib_accept" => {
             l.ib_attempt("tozai-g1", CredentialKind::LoginPassword, &wrong).map_err(err)?;
-            arm(&mut l);
+            arm(l);
             l.ib_attempt("tozai-g1", CredentialKind::LoginPassword, &right).map_err(err)?;
         }
         "staff_login" => {
-            arm(&mut l);
+            arm(l);
             l.staff_login("clerk101", &pw("demo-pass-1")).map_err(err)?;
         }
         "unlock" => {
-            let yamada = user(&mut l, "yamada-m")?;
+            let yamada = user(l, "yamada-m")?;
             let view = l.unlock_view(&clerk, yamada).map_err(err)?;
             let lock = view.locks.first().ok_or("yamada-m has no lock")?.id;
             let check = IdentityCheck::Counter { document: Some(IdDocument::Passport), seal_matched: true };
-            arm(&mut l);
+            arm(l);
             l.unlock(&clerk, lock, check, "本人確認済み").map_err(err)?;
         }
         "form" | "approve_form" => {
@@ -133,28 +138,28 @@ fn run(db: &Path, write: &str, point: Point) -> Result<(), String> {
                 new_login_id: None,
             };
             if write == "form" {
-                arm(&mut l);
+                arm(l);
             }
             let request = l.submit_form(&clerk, &form).map_err(err)?;
-            arm(&mut l);
+            arm(l);
             l.approve(&sup, request, &step_code()).map_err(err)?;
         }
         "add_token" => {
-            arm(&mut l);
+            arm(l);
             l.add_token(&clerk, g1, "HT91010001").map_err(err)?;
         }
         "hand_over" | "report_lost" | "reissue" => {
             l.add_token(&clerk, g1, "HT91010001").map_err(err)?;
-            let code = code_of(&mut l, "HT91010001")?;
+            let code = code_of(l, "HT91010001")?;
             if write == "hand_over" {
-                arm(&mut l);
+                arm(l);
             }
             l.hand_over(&clerk, g1, &code).map_err(err)?;
             if write == "report_lost" {
-                arm(&mut l);
+                arm(l);
             }
             l.report_lost(&clerk, g1).map_err(err)?;
-            arm(&mut l);
+            arm(l);
             l.reissue_token(&clerk, g1, "HT91010002").map_err(err)?;
         }
         "reversal" => {
@@ -162,12 +167,12 @@ fn run(db: &Path, write: &str, point: Point) -> Result<(), String> {
             let journal = l.fee_journal(Some(&clerk), business_date(l.now()), None).map_err(err)?;
             let fee = journal.entries.iter().find(|e| e.receipt_no == receipt.receipt_no).ok_or("no fee")?.id;
             let request = l.request_reversal(&clerk, fee, false, "入力誤り").map_err(err)?;
-            arm(&mut l);
+            arm(l);
             l.approve(&sup, request, &step_code()).map_err(err)?;
         }
         "staff_add" => {
             let admin = l.staff_login("admin", &pw("demo-pass-1")).map_err(err)?;
-            arm(&mut l);
+            arm(l);
             l.staff_add(
                 By::Admin(&admin),
                 "newclerk",
@@ -186,7 +191,7 @@ fn run(db: &Path, write: &str, point: Point) -> Result<(), String> {
                 "31".repeat(20),
                 expires.format("%Y-%m-%d")
             );
-            arm(&mut l);
+            arm(l);
             l.import_tokens(&admin, "f.csv", csv.as_bytes(), None, Some("101"), None).map_err(err)?;
         }
         other => return Err(format!("unknown write {other}")),

@@ -15,4 +15,5 @@ mod flows;
 mod hostile;
 mod integrity;
 mod permissions;
+mod postgres;
 mod screens;

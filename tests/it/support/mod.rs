@@ -2,6 +2,7 @@
 //! its screen, and the worker processes of the crash and concurrency tests.
 
 pub mod peek;
+pub mod pg;
 pub mod procs;
 pub mod pty;
 pub mod run;

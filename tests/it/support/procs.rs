@@ -44,7 +44,7 @@ impl Worker {
         for k in super::run::inherited() {
             cmd.env_remove(k);
         }
-        cmd.env("XDG_STATE_HOME", super::run::state_home());
+        cmd.env("XDG_STATE_HOME", super::run::state_home()).env("XDG_DATA_HOME", super::run::data_home());
         cmd.args(["--exact", entry, "--nocapture", "--ignored", "--test-threads=1", "-q"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -62,6 +62,7 @@ impl Term {
             cmd.env_remove(k);
         }
         cmd.env("XDG_STATE_HOME", super::run::state_home());
+        cmd.env("XDG_DATA_HOME", super::run::data_home());
         cmd.env("TERM", "xterm-256color");
         cmd.env(super::run::CLOCK_VAR, super::run::noon_offset().to_string());
         for (k, v) in env {

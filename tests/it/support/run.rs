@@ -23,8 +23,14 @@ pub fn command() -> Command {
     for k in inherited() {
         c.env_remove(k);
     }
-    c.env("XDG_STATE_HOME", state_home());
+    c.env("XDG_STATE_HOME", state_home()).env("XDG_DATA_HOME", data_home());
     c
+}
+
+/// The data directory of the binaries the tests run (`$XDG_DATA_HOME`): the keys of
+/// PostgreSQL ledgers go there, named after their (scratch) databases.
+pub fn data_home() -> PathBuf {
+    state_home().join("data")
 }
 
 /// The state directory of the binaries the tests run (`$XDG_STATE_HOME`): the anchors of

@@ -1,0 +1,187 @@
+//! The same ledger on PostgreSQL (`MADOGUCHI_TEST_PG`; see `support::pg`): every kind of
+//! write through the use cases, the command line, a terminal, the audit chain and its
+//! tampering, and search giving exactly SQLite's results.
+
+use std::path::Path;
+
+use chrono::TimeZone;
+use madoguchi::config::Config;
+use madoguchi::service::{Ledger, ManualClock};
+use secrecy::SecretString;
+use serde_json::Value;
+
+use crate::support::pg::ScratchDb;
+use crate::support::pty::{Term, key};
+use crate::support::run::{as_admin, madoguchi, madoguchi_at_noon};
+
+/// A config whose key and anchor stay in `dir` (an in-process ledger does not use the
+/// tests' data directory).
+fn config_in(dir: &Path) -> Config {
+    let mut cfg = Config::default();
+    cfg.key_file = Some(dir.join("ledger.key"));
+    cfg.audit.anchor_file = Some(dir.join("ledger.anchor"));
+    cfg
+}
+
+/// A demo ledger of `customers` generated contracts, made in-process at a fixed time.
+fn demo_at(db: &Path, cfg: Config, customers: u64, seed: u64) -> Ledger {
+    let at = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 3, 0, 0).single().expect("time");
+    let mut l = Ledger::create(db, cfg, true).expect("create");
+    l.set_clock(Box::new(ManualClock::new(at)));
+    madoguchi::service::demo::populate(&mut l, customers, seed, &mut |_, _| {}).expect("demo");
+    l
+}
+
+#[test]
+fn every_kind_of_write_works_on_postgresql() {
+    let Some(pg) = ScratchDb::new("every_kind_of_write_works_on_postgresql") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Path::new(&pg.url);
+    drop(madoguchi::service::demo::create(db, config_in(dir.path()), 10, 1, &mut |_, _| {}).expect("demo"));
+    for write in crate::failpoints::WRITES {
+        let mut l = Ledger::open(db, config_in(dir.path())).expect("open");
+        crate::failpoints::lead_up_and_write(&mut l, write, &mut |_| {}).unwrap_or_else(|e| panic!("{write}: {e}"));
+        let report = l.verify_audit().expect("verify");
+        assert!(report.intact(), "{write}: {report:?}");
+        // Each write leaves its effects; the next scenario starts from a fresh ledger.
+        drop(l);
+        pg.client().batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;").expect("reset");
+        std::fs::remove_file(dir.path().join("ledger.key")).expect("key");
+        let _ = std::fs::remove_file(dir.path().join("ledger.anchor"));
+        drop(madoguchi::service::demo::create(db, config_in(dir.path()), 10, 1, &mut |_, _| {}).expect("demo"));
+    }
+}
+
+#[test]
+fn the_command_line_on_postgresql() {
+    let Some(pg) = ScratchDb::new("the_command_line_on_postgresql") else { return };
+    let db = Path::new(&pg.url);
+    let (code, _, err) = madoguchi_at_noon(db, &["demo", "--customers", "20"], "");
+    assert_eq!(code, 0, "{err}");
+    // A second demo into the same database is refused.
+    let (code, _, err) =
+        madoguchi(db, &["--lang", "en", "init", "--admin", "root", "--password-stdin"], "Root-pass-123\n");
+    assert_eq!(code, 1, "{err}");
+    // The customer channel locks, the counts are those of SQLite.
+    for n in 1..=6u64 {
+        let (code, out, _) =
+            madoguchi_at_noon(db, &["ib", "login", "--login-id", "tozai-g1", "--json"], "Wrong-pass9\n");
+        let json: Value = serde_json::from_str(out.trim()).expect("json");
+        assert_eq!((code, json["failures"].as_u64()), (10, Some(n)), "{json}");
+    }
+    let (code, _, _) = madoguchi_at_noon(db, &["ib", "login", "--login-id", "tozai-g1"], "Login-pass1\n");
+    assert_eq!(code, 11, "suspended");
+    // An unknown ID answers exactly as a wrong secret.
+    let (code, out, _) =
+        madoguchi_at_noon(db, &["ib", "login", "--login-id", "nobody-here", "--json"], "Wrong-pass9\n");
+    assert_eq!(code, 10);
+    assert_eq!(serde_json::from_str::<Value>(out.trim()).expect("json")["failures"], 1);
+    // Administration signs in; reports and the chain read the same.
+    let (code, _, err) = as_admin(db, &["staff", "disable", "clerk205"], "");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = madoguchi(db, &["staff", "list", "--json"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("\"disabled\":true"), "{out}");
+    let (code, out, err) = madoguchi_at_noon(db, &["tokens", "expiring", "--json"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("HT10000005"), "{out}");
+    let (code, out, err) = madoguchi(db, &["audit", "verify", "--json"], "");
+    assert_eq!(code, 0, "{out} {err}");
+    let report: Value = serde_json::from_str(out.trim()).expect("json");
+    assert_eq!(report["intact"], true);
+    assert!(report["rows"].as_i64() > Some(100));
+}
+
+#[test]
+fn tampering_on_postgresql_is_found_like_on_a_file() {
+    let Some(pg) = ScratchDb::new("tampering_on_postgresql_is_found_like_on_a_file") else { return };
+    let db = Path::new(&pg.url);
+    assert_eq!(madoguchi(db, &["demo", "--customers", "0"], "").0, 0);
+    let before = pg.i64("SELECT count(*) FROM audit");
+    // Whoever has the database password, not the key: a clerk made supervisor.
+    pg.client().batch_execute("UPDATE staff SET role = 'supervisor' WHERE id = 'clerk101'").expect("promote");
+    let (code, out, _) = madoguchi(db, &["audit", "verify", "--json"], "");
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("\"table\":\"staff\""), "{out}");
+    // The tail cut: every write refused.
+    pg.client().batch_execute("UPDATE staff SET role = 'clerk' WHERE id = 'clerk101'").expect("back");
+    pg.client().execute("DELETE FROM audit WHERE seq > $1", &[&(before - 2)]).expect("cut");
+    let (code, _, err) = madoguchi(db, &["--lang", "en", "ib", "login", "--login-id", "yamada-g1"], "Wrong-pass9\n");
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(pg.i64("SELECT count(*) FROM audit"), before - 2, "nothing written");
+}
+
+/// Find customer gives exactly the same contracts, in the same order, on both engines, for
+/// a few hundred queries: kana, kanji, digits, login IDs, serials, one to twenty
+/// characters, and no hit.
+#[test]
+fn search_on_postgresql_finds_exactly_what_sqlite_finds() {
+    let Some(pg) = ScratchDb::new("search_on_postgresql_finds_exactly_what_sqlite_finds") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&a).expect("a");
+    std::fs::create_dir_all(&b).expect("b");
+    let mut lite = demo_at(&a.join("ledger.sqlite3"), config_in(&a), 400, 9);
+    let mut post = demo_at(Path::new(&pg.url), config_in(&b), 400, 9);
+    let pw = SecretString::from("demo-pass-1");
+    let (s1, s2) =
+        (lite.staff_login("clerk101", &pw).expect("login"), post.staff_login("clerk101", &pw).expect("login"));
+    // The queries: pieces of what the ledger holds, and things it does not.
+    let c = rusqlite::Connection::open(a.join("ledger.sqlite3")).expect("peek");
+    let mut texts: Vec<String> = Vec::new();
+    for sql in [
+        "SELECT company FROM contracts ORDER BY id LIMIT 60",
+        "SELECT company_kana FROM contracts ORDER BY id DESC LIMIT 40",
+        "SELECT phone FROM contracts ORDER BY id LIMIT 20",
+        "SELECT cif FROM contracts ORDER BY id LIMIT 20",
+        "SELECT login_id FROM users ORDER BY id LIMIT 30",
+        "SELECT serial FROM tokens ORDER BY id LIMIT 15",
+    ] {
+        let mut stmt = c.prepare(sql).expect(sql);
+        texts.extend(stmt.query_map([], |r| r.get::<_, String>(0)).expect(sql).map(|r| r.expect("row")));
+    }
+    let mut queries: Vec<String> = Vec::new();
+    for t in &texts {
+        let chars: Vec<char> = t.chars().collect();
+        for (from, len) in [(0, 1), (0, 2), (0, 3), (1, 3), (2, 4), (0, 6), (1, 8), (0, 20)] {
+            if from < chars.len() {
+                queries.push(chars[from..(from + len).min(chars.len())].iter().collect());
+            }
+        }
+    }
+    queries.extend(
+        ["ｶ)ﾔﾏﾀﾞ", "やまだ", "ヤマダセイサクシヨ", "zzzz", "ありえない会社", "999-9999999", "03-", "c000", "ht"]
+            .map(String::from),
+    );
+    queries.sort();
+    queries.dedup();
+    assert!(queries.len() >= 300, "{} queries", queries.len());
+    let mut differ = Vec::new();
+    for q in &queries {
+        let x = lite.find_customers(&s1, q, 0, 51).expect("sqlite");
+        let y = post.find_customers(&s2, q, 0, 51).expect("postgres");
+        let ids = |hits: &[madoguchi::domain::view::Hit]| {
+            hits.iter().map(|h| (h.contract.id, format!("{:?}", h.matched))).collect::<Vec<_>>()
+        };
+        if ids(&x) != ids(&y) {
+            differ.push(format!("{q:?}: sqlite {:?} postgres {:?}", ids(&x), ids(&y)));
+        }
+    }
+    assert!(differ.is_empty(), "{} of {} queries differ:\n{}", differ.len(), queries.len(), differ.join("\n"));
+}
+
+/// The counter on PostgreSQL, in a terminal: log in, find the locked customer, open it.
+#[test]
+fn a_clerk_works_on_postgresql_in_the_terminal() {
+    let Some(pg) = ScratchDb::new("a_clerk_works_on_postgresql_in_the_terminal") else { return };
+    let db = Path::new(&pg.url);
+    assert_eq!(madoguchi_at_noon(db, &["demo", "--customers", "20"], "").0, 0);
+    let mut t = Term::start(db, &["--lang", "en"], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("Home");
+    t.send("/").wait_for("Find customer");
+    t.type_text("ｶ)ﾔﾏﾀﾞ").wait_for("株式会社山田製作所");
+    t.send(key::DOWN).send(key::ENTER).wait_for("Details of");
+    t.wait_for("Suspended");
+    drop(t);
+    assert!(pg.i64("SELECT count(*) FROM audit WHERE action = 'staff.login' AND actor = 'clerk101'") >= 1);
+}

@@ -1,0 +1,83 @@
+//! A PostgreSQL database of its own for each test that needs one, on the server named by
+//! `MADOGUCHI_TEST_PG` (a URL where tests may create and drop databases), dropped when
+//! the test ends. Without the variable such tests skip with one printed line; with
+//! `MADOGUCHI_TEST_PG_REQUIRED=1` (as `.ci/run` sets) a missing server is a failure.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The variable naming the server.
+pub const VAR: &str = "MADOGUCHI_TEST_PG";
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A scratch database.
+pub struct ScratchDb {
+    /// The URL of the database, for `--db`.
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+/// The server's URL, or `None` after printing why the test is skipped.
+fn server(test: &str) -> Option<String> {
+    match std::env::var(VAR).ok().filter(|v| !v.is_empty()) {
+        Some(url) => Some(url),
+        None => {
+            if std::env::var("MADOGUCHI_TEST_PG_REQUIRED").is_ok_and(|v| v == "1") {
+                panic!("{test}: {VAR} is not set, and MADOGUCHI_TEST_PG_REQUIRED=1");
+            }
+            println!("skipped {test}: {VAR} is not set (PostgreSQL tests)");
+            None
+        }
+    }
+}
+
+/// `url` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, ""),
+    };
+    let query = tail.find('?').map_or("", |i| &tail[i..]);
+    format!("{scheme}://{authority}/{name}{query}")
+}
+
+impl ScratchDb {
+    /// A new, empty database for `test`; `None` when there is no server to test on.
+    pub fn new(test: &str) -> Option<Self> {
+        let admin = server(test)?;
+        let name = format!("madoguchi_t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("{test}: cannot reach {VAR}: {e}"));
+        client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create the test database");
+        Some(Self { url: with_database(&admin, &name), admin, name })
+    }
+
+    /// A client on the scratch database, as an intruder with the database password has.
+    pub fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).expect("connect to the test database")
+    }
+
+    /// One integer from a query on the scratch database.
+    pub fn i64(&self, sql: &str) -> i64 {
+        self.client().query_one(sql, &[]).expect(sql).get(0)
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+#[test]
+fn urls_name_their_scratch_database() {
+    assert_eq!(with_database("postgres://localhost/postgres", "x"), "postgres://localhost/x");
+    assert_eq!(with_database("postgres://u@h:5432/db?sslmode=disable", "x"), "postgres://u@h:5432/x?sslmode=disable");
+    assert_eq!(with_database("postgresql://h", "x"), "postgresql://h/x");
+}
