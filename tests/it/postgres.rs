@@ -17,10 +17,11 @@ use crate::support::run::{as_admin, madoguchi, madoguchi_at_noon};
 /// A config whose key and anchor stay in `dir` (an in-process ledger does not use the
 /// tests' data directory).
 fn config_in(dir: &Path) -> Config {
-    let mut cfg = Config::default();
-    cfg.key_file = Some(dir.join("ledger.key"));
-    cfg.audit.anchor_file = Some(dir.join("ledger.anchor"));
-    cfg
+    Config {
+        key_file: Some(dir.join("ledger.key")),
+        audit: madoguchi::config::Audit { anchor_file: Some(dir.join("ledger.anchor")) },
+        ..Config::default()
+    }
 }
 
 /// A demo ledger of `customers` generated contracts, made in-process at a fixed time.
