@@ -298,6 +298,16 @@ pub fn for_postgres(sqlite: &str) -> String {
                         CREATE INDEX search_text_trigrams ON search_text USING gin (body gin_trgm_ops);"
                     .to_string();
             }
+            if line.starts_with("CREATE INDEX audit_subject") {
+                // The audit trail refuses every change but an append, whoever asks (the
+                // application role may not even disable this: it does not own the table).
+                return "CREATE INDEX audit_subject ON audit(subject, seq);\n\
+                        CREATE FUNCTION madoguchi_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS \
+                        $$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$;\n\
+                        CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit \
+                        FOR EACH STATEMENT EXECUTE FUNCTION madoguchi_audit_append_only();"
+                    .to_string();
+            }
             if line.starts_with("CREATE INDEX tokens_serial_nocase") {
                 return "CREATE INDEX tokens_serial_nocase ON tokens (lower(serial));".to_string();
             }

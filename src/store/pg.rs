@@ -311,20 +311,49 @@ pub fn open(url: &str, read_only: bool) -> Result<Client> {
     if !has_key_check {
         return Err(StoreError::Corrupt("not a madoguchi ledger".into()));
     }
-    if !read_only {
+    // Only a ledger behind this program's schema is migrated (which needs the owner's
+    // rights; the application role never does it).
+    if !read_only && found < known {
         migrate(&mut client)?;
     }
     Ok(client)
 }
 
-/// Creates a ledger in an empty database; refuses one that has a ledger already.
+/// Creates a ledger in an empty database; refuses one that has a ledger already. When the
+/// creator may create roles, the application role is made too (see [`APP_ROLE`]).
 pub fn create(url: &str) -> Result<Client> {
     let mut client = connect(url)?;
     if version(&mut client)? > 0 {
         return Err(StoreError::Duplicate);
     }
     migrate(&mut client)?;
+    let may_create_roles: bool =
+        client.query_one("SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user", &[])?.get(0);
+    if may_create_roles {
+        client.batch_execute(&app_role_sql())?;
+    }
     Ok(client)
+}
+
+/// The role the terminals and the internet-banking service log in through (as members of
+/// it): it reads and writes the ledger but may only append to the audit trail — no
+/// update, no delete, no truncate, and, not owning the table, no disabling the trigger that
+/// refuses them too.
+pub const APP_ROLE: &str = "madoguchi_app";
+
+/// Creates (or brings up to date) the application role's grants in the current schema.
+pub fn app_role_sql() -> String {
+    format!(
+        "DO $$ DECLARE s text := current_schema(); BEGIN
+             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+                 CREATE ROLE {APP_ROLE} NOLOGIN;
+             END IF;
+             EXECUTE format('GRANT USAGE ON SCHEMA %I TO {APP_ROLE}', s);
+             EXECUTE format('GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA %I TO {APP_ROLE}', s);
+             EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I.audit FROM {APP_ROLE}', s);
+             EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO {APP_ROLE}', s);
+         END $$;"
+    )
 }
 
 #[cfg(test)]

@@ -104,9 +104,12 @@ fn tampering_on_postgresql_is_found_like_on_a_file() {
     let (code, out, _) = madoguchi(db, &["audit", "verify", "--json"], "");
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("\"table\":\"staff\""), "{out}");
-    // The tail cut: every write refused.
+    // The tail cut by the database's owner, who first turns the append-only trigger off:
+    // every write refused all the same.
     pg.client().batch_execute("UPDATE staff SET role = 'clerk' WHERE id = 'clerk101'").expect("back");
-    pg.client().execute("DELETE FROM audit WHERE seq > $1", &[&(before - 2)]).expect("cut");
+    let mut owner = pg.client();
+    owner.batch_execute("ALTER TABLE audit DISABLE TRIGGER audit_append_only").expect("disable");
+    owner.execute("DELETE FROM audit WHERE seq > $1", &[&(before - 2)]).expect("cut");
     let (code, _, err) = madoguchi(db, &["--lang", "en", "ib", "login", "--login-id", "yamada-g1"], "Wrong-pass9\n");
     assert_eq!(code, 3, "{err}");
     assert_eq!(pg.i64("SELECT count(*) FROM audit"), before - 2, "nothing written");
@@ -185,4 +188,51 @@ fn a_clerk_works_on_postgresql_in_the_terminal() {
     t.wait_for("Suspended");
     drop(t);
     assert!(pg.i64("SELECT count(*) FROM audit WHERE action = 'staff.login' AND actor = 'clerk101'") >= 1);
+}
+
+/// Even with the database password of the terminals' role, the audit trail only grows:
+/// the role may not update, delete or truncate it, and the trigger refuses those to the
+/// owner too.
+#[test]
+fn the_audit_trail_on_postgresql_only_grows() {
+    let Some(pg) = ScratchDb::new("the_audit_trail_on_postgresql_only_grows") else { return };
+    let db = Path::new(&pg.url);
+    assert_eq!(madoguchi(db, &["demo", "--customers", "0"], "").0, 0);
+    let mut owner = pg.client();
+    for sql in ["UPDATE audit SET actor = 'mallory' WHERE seq = 3", "DELETE FROM audit WHERE seq = 3", "TRUNCATE audit"]
+    {
+        let e = owner.batch_execute(sql).expect_err(sql);
+        assert!(e.to_string().contains("append-only") || format!("{e:?}").contains("append-only"), "{sql}: {e:?}");
+    }
+    // A terminal's login role, a member of the application role.
+    let login = format!("counter_{}", std::process::id());
+    owner
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {login}; CREATE ROLE {login} LOGIN IN ROLE {};",
+            madoguchi::store::pg::APP_ROLE
+        ))
+        .expect("a login role");
+    let as_app = pg.url.replacen("://", &format!("://{login}@"), 1);
+    let mut app = postgres::Client::connect(&as_app, postgres::NoTls).expect("connect as the application role");
+    app.batch_execute("SET ROLE NONE").expect("role");
+    let n: i64 = app.query_one("SELECT count(*) FROM audit", &[]).expect("read").get(0);
+    assert!(n > 10);
+    for sql in [
+        "UPDATE audit SET actor = 'mallory' WHERE seq = 3",
+        "DELETE FROM audit WHERE seq = 3",
+        "TRUNCATE audit",
+        "ALTER TABLE audit DISABLE TRIGGER audit_append_only",
+    ] {
+        let e = app.batch_execute(sql).expect_err(sql);
+        assert!(
+            format!("{e:?}").contains("permission denied") || format!("{e:?}").contains("must be owner"),
+            "{sql}: {e:?}"
+        );
+    }
+    // The ledger works through that role.
+    let (code, _, err) =
+        madoguchi(Path::new(&as_app), &["--lang", "en", "ib", "login", "--login-id", "yamada-g1"], "Wrong-pass9\n");
+    drop(app);
+    owner.batch_execute(&format!("DROP OWNED BY {login}; DROP ROLE {login};")).expect("drop the role");
+    assert_eq!(code, 10, "{err}");
 }
