@@ -37,13 +37,16 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
                 remove_ledger_files(ctx);
                 return Err(ctx.fail(e));
             }
-            let key = crate::keyfile::key_path(&ctx.db, ctx.cfg.key_file.as_deref());
+            let key = crate::service::key_path(&ctx.db, &ctx.cfg);
             eprintln!(
                 "{}",
                 tf(
                     lang,
                     "msg.init_done",
-                    &[("path", &ctx.db.display().to_string()), ("key", &key.display().to_string())]
+                    &[
+                        ("path", &crate::text::without_passwords(&ctx.db.display().to_string())),
+                        ("key", &key.display().to_string())
+                    ]
                 )
             );
             Ok(Outcome::Done)
@@ -67,7 +70,10 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
                 tf(
                     lang,
                     "msg.demo_done",
-                    &[("path", &ctx.db.display().to_string()), ("count", &(customers + 6).to_string())]
+                    &[
+                        ("path", &crate::text::without_passwords(&ctx.db.display().to_string())),
+                        ("count", &(customers + 6).to_string())
+                    ]
                 )
             );
             Ok(Outcome::Done)
@@ -115,6 +121,25 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
                     lang,
                     "msg.backup_ok",
                     &[("path", &dest.display().to_string()), ("count", &report.entries.to_string())]
+                )
+            );
+            Ok(Outcome::Done)
+        }
+        Command::Ledger(super::LedgerCommand::Copy { dest }) => {
+            let mut ledger = ctx.open()?;
+            let key = crate::service::key_path(&ctx.db, &ctx.cfg);
+            let copied = ledger.copy_ledger(&dest, &ctx.cfg, &key).map_err(|e| ctx.fail(e))?;
+            eprintln!(
+                "{}",
+                tf(
+                    lang,
+                    "msg.copy_done",
+                    &[
+                        ("dest", &crate::text::without_passwords(&dest.display().to_string())),
+                        ("rows", &copied.rows.to_string()),
+                        ("head", &copied.head.short()),
+                        ("key", &copied.key.display().to_string()),
+                    ]
                 )
             );
             Ok(Outcome::Done)
@@ -172,7 +197,7 @@ fn create_demo(ctx: &Context, customers: u64, seed: u64) -> Result<Ledger, Failu
 
 /// Removes a ledger and the files that belong to it (key, seal, WAL).
 fn remove_ledger_files(ctx: &Context) {
-    let key = crate::keyfile::key_path(&ctx.db, ctx.cfg.key_file.as_deref());
+    let key = crate::service::key_path(&ctx.db, &ctx.cfg);
     let seal = crate::service::seal_path(&key);
     let mut wal = ctx.db.clone().into_os_string();
     wal.push("-wal");

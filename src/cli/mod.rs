@@ -103,6 +103,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The whole ledger
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Customer channel: applies R1 and R5 as the internet-banking service does
     #[command(subcommand)]
     Ib(IbCommand),
@@ -207,6 +210,13 @@ pub enum AuditCommand {
 
 fn parse_expect(s: &str) -> Result<(i64, String), String> {
     crate::domain::audit::Seal::parse_expected(s).ok_or_else(|| "expected SEQ:HASH (16 to 64 hex digits)".to_string())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Copy the whole ledger (--db) into an empty SQLite file or PostgreSQL database
+    /// (postgres://…), verified at both ends; the copy uses the same key
+    Copy { dest: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]

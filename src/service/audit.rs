@@ -411,17 +411,20 @@ impl Ledger {
         if dest.exists() {
             return Err(ServiceError::Exists(dest.to_path_buf()));
         }
-        let source = self.verify_audit()?;
-        if let Some(found) = source.first_bad {
-            return Err(ServiceError::Tampered { found, head: source.head.map_or(0, |h| h.seq) });
-        }
-        if let Some((table, key)) = source.bad_rows.first() {
-            return Err(ServiceError::Store(store::StoreError::Tampered(store::integrity::BadRow::named(table, key))));
-        }
-        let Some(sqlite) = self.conn.sqlite() else {
-            return Err(ServiceError::Invalid(Problem::BackupSqliteOnly));
+        let source = self.verified_source()?;
+        let copy = match self.conn.sqlite() {
+            Some(sqlite) => store::backup_to(sqlite, dest)?,
+            // From PostgreSQL: row by row into a new private file, then one file.
+            None => {
+                let row_key = store::integrity::RowKey::new(*self.keys.row_key());
+                let mut conn = store::sqlite::Conn::new(store::create(dest)?, row_key);
+                let mut tx = conn.begin()?;
+                self.copy_rows_into(&mut tx)?;
+                tx.commit()?;
+                store::close_as_one_file(conn.into_inner())?;
+                store::open_read_only(dest)?
+            }
         };
-        let copy = store::backup_to(sqlite, dest)?;
         let mut copy = crate::store::sqlite::Conn::new(copy, self.conn.row_key().clone());
         let key = *self.keys.mac_key();
         let accepted = store::breaks::all(&mut copy)?;

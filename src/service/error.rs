@@ -79,8 +79,6 @@ impl From<Problem> for ServiceError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "snake_case")]
 pub enum Problem {
-    // Backups (a PostgreSQL ledger is copied with `ledger copy`).
-    BackupSqliteOnly,
     // The ledger's integrity.
     AcceptReason,
     NothingToAccept,

@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod bench;
+mod copy;
 pub mod customers;
 pub mod demo;
 pub mod error;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+pub use copy::Copied;
 pub use error::{Missing, Problem, ServiceError};
 
 use crate::config::Config;
@@ -540,13 +542,13 @@ pub mod failpoint {
 }
 
 /// A database opened, before its key is known.
-enum Opened {
+pub(crate) enum Opened {
     Sqlite(rusqlite::Connection),
     Postgres(postgres::Client),
 }
 
 impl Opened {
-    fn with_key(self, keys: &Keys) -> Conn {
+    pub(crate) fn with_key(self, keys: &Keys) -> Conn {
         let row = RowKey::new(*keys.row_key());
         match self {
             Self::Sqlite(c) => Conn::Sqlite(sqlite::Conn::new(c, row)),

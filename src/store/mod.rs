@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod breaks;
 pub mod conn;
+pub mod copy;
 pub mod customers;
 pub mod fees;
 pub mod forms;
@@ -304,6 +305,20 @@ pub fn backup_to(conn: &Connection, dest: &Path) -> Result<Connection> {
         return Err(StoreError::Corrupt(ok));
     }
     Ok(copy)
+}
+
+/// After a copy into a new SQLite file: one file (rollback journal, no WAL or SHM beside
+/// it), checked by SQLite.
+pub fn close_as_one_file(conn: Connection) -> Result<()> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+    if mode != "delete" {
+        return Err(StoreError::Corrupt(format!("journal mode {mode}")));
+    }
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if ok != "ok" {
+        return Err(StoreError::Corrupt(ok));
+    }
+    Ok(())
 }
 
 /// Creates an empty file only its owner can read and write; refuses one already there.

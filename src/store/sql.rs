@@ -180,6 +180,8 @@ macro_rules! tuple_rows {
 }
 tuple_rows!(A 0, B 1);
 tuple_rows!(A 0, B 1, C 2);
+tuple_rows!(A 0, B 1, C 2, D 3);
+tuple_rows!(A 0, B 1, C 2, D 3, E 4);
 
 // ---- plain values ----
 

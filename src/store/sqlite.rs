@@ -92,6 +92,11 @@ impl Conn {
         Ok(Tx { tx, key: &self.key, tally: Tally::default() })
     }
 
+    /// The connection itself, the ledger's key let go.
+    pub fn into_inner(self) -> Connection {
+        self.conn
+    }
+
     /// The raw connection, for what only SQLite does (the online backup).
     pub fn raw(&self) -> &Connection {
         &self.conn

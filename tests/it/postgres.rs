@@ -236,3 +236,54 @@ fn the_audit_trail_on_postgresql_only_grows() {
     owner.batch_execute(&format!("DROP OWNED BY {login}; DROP ROLE {login};")).expect("drop the role");
     assert_eq!(code, 10, "{err}");
 }
+
+/// A branch's SQLite ledger moves to the central database and back to a file for an
+/// auditor: every row, MAC and entry arrives, both ends verify, at the same head; a
+/// destination that holds a ledger is refused; a PostgreSQL ledger backs up to a file.
+#[test]
+fn a_ledger_copied_between_engines_verifies_at_both_ends() {
+    let Some(pg) = ScratchDb::new("a_ledger_copied_between_engines_verifies_at_both_ends") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = crate::support::run::demo_ledger(dir.path(), 30);
+    assert_eq!(madoguchi(&file, &["ib", "login", "--login-id", "yamada-g1"], "Wrong-pass9\n").0, 10);
+    let (_, before, _) = madoguchi(&file, &["audit", "verify", "--json"], "");
+    let before: Value = serde_json::from_str(before.trim()).expect("json");
+
+    let (code, _, err) = madoguchi(&file, &["--lang", "en", "ledger", "copy", &pg.url], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("both ends verified"), "{err}");
+    let central = Path::new(&pg.url);
+    let (code, out, _) = madoguchi(central, &["audit", "verify", "--json"], "");
+    let after: Value = serde_json::from_str(out.trim()).expect("json");
+    assert_eq!(code, 0, "{after}");
+    // The copy is a ledger of its own: the source's chain, then one entry saying so.
+    assert_eq!(after["entries"].as_i64(), before["entries"].as_i64().map(|n| n + 1), "{after}");
+    let source_head = format!("{}:{}", before["head"]["seq"], &before["head"]["hash"].as_str().expect("hash")[..16]);
+    assert_eq!(madoguchi(central, &["audit", "verify", "--expect", &source_head], "").0, 0);
+    assert_eq!(pg.i64("SELECT count(*) FROM audit WHERE action = 'ledger.copy'"), 1);
+    // The two go on apart: the file is not taken for a rollback of the copy, nor the copy
+    // of the file.
+    assert_eq!(madoguchi(&file, &["ib", "login", "--login-id", "aozora-g1"], "Wrong-pass9\n").0, 10);
+    // The central ledger works: the same customer, the same count, the same search.
+    let (code, out, _) = madoguchi(central, &["ib", "login", "--login-id", "yamada-g1", "--json"], "Wrong-pass9\n");
+    assert_eq!(code, 10);
+    assert!(out.contains("\"failures\":2"), "{out}");
+    // Not over a ledger.
+    let (code, _, err) = madoguchi(&file, &["--lang", "en", "ledger", "copy", &pg.url], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("already exists"), "{err}");
+
+    // Back to a file, and a backup of the central ledger.
+    let auditor = dir.path().join("auditor").join("ledger.sqlite3");
+    std::fs::create_dir_all(auditor.parent().expect("folder")).expect("mkdir");
+    let (code, _, err) = madoguchi(central, &["ledger", "copy", auditor.to_str().expect("utf-8")], "");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = madoguchi(&auditor, &["audit", "verify", "--json"], "");
+    assert_eq!(code, 0, "{out}");
+    let backup = dir.path().join("central-backup.sqlite3");
+    let (code, _, err) = as_admin(central, &["backup", backup.to_str().expect("utf-8")], "");
+    assert_eq!(code, 0, "{err}");
+    let names: Vec<_> =
+        std::fs::read_dir(dir.path()).expect("ls").filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert!(!names.iter().any(|n| n.to_string_lossy().starts_with("central-backup.sqlite3-")), "one file: {names:?}");
+}

@@ -1,0 +1,139 @@
+//! A whole ledger copied row by row from one engine to another (or the same): every
+//! covered table with its MACs and versions, the audit chain, the search terms. The
+//! trigram index is rebuilt from the contracts (SQLite's is contentless: it cannot be read
+//! back). Nothing is recomputed that a MAC covers, so the copy verifies with the same key.
+
+use super::integrity::{self, Covered};
+use super::sql::{Db, Engine, Row};
+use super::{Result, StoreError};
+
+/// The tables in an order that satisfies their foreign keys.
+const ORDER: [&Covered; 16] = [
+    &integrity::META,
+    &integrity::BRANCHES,
+    &integrity::STAFF,
+    &integrity::SECRET_HASHES,
+    &integrity::CONTRACTS,
+    &integrity::USERS,
+    &integrity::CERTIFICATES,
+    &integrity::FAILURES,
+    &integrity::LOCKS,
+    &integrity::REQUESTS,
+    &integrity::TOKENS,
+    &integrity::FEES,
+    &integrity::RECEIPT_COUNTERS,
+    &integrity::FORMS,
+    &integrity::SHADOW,
+    &integrity::ACCEPTED,
+];
+
+/// The tables whose integer key is an identity on PostgreSQL (`INTEGER PRIMARY KEY` in
+/// the migrations).
+const IDENTITIES: [(&str, &str); 11] = [
+    ("secret_hashes", "id"),
+    ("contracts", "id"),
+    ("users", "id"),
+    ("locks", "id"),
+    ("certificates", "id"),
+    ("tokens", "id"),
+    ("fees", "id"),
+    ("requests", "id"),
+    ("forms", "id"),
+    ("accepted_breaks", "id"),
+    ("audit", "seq"),
+];
+
+/// Whether the destination holds no ledger rows at all.
+pub fn is_empty(dst: &mut dyn Db) -> Result<bool> {
+    for t in ORDER {
+        let n: i64 = dst.value(&format!("SELECT count(*) FROM {}", t.table), &[])?;
+        if n > 0 {
+            return Ok(false);
+        }
+    }
+    let n: i64 = dst.value("SELECT count(*) FROM audit", &[])?;
+    Ok(n == 0)
+}
+
+/// Copies every row of `table` (`columns` in this order) from `src` to `dst`, in the order
+/// of `key` (a row that refers to another of its table comes after it: a reissued token
+/// after the one it replaces).
+fn table(src: &mut dyn Db, dst: &mut dyn Db, table: &str, columns: &str, key: &str) -> Result<u64> {
+    let n = columns.split(',').count();
+    let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+    let insert = format!("INSERT INTO {table} ({columns}) VALUES ({})", marks.join(", "));
+    let mut copied = 0u64;
+    let mut failed: Option<StoreError> = None;
+    src.each(&format!("SELECT {columns} FROM {table} ORDER BY {key}"), &[], &mut |row: Row| {
+        let args: Vec<&dyn super::sql::ToSql> = row.values().iter().map(|v| v as &dyn super::sql::ToSql).collect();
+        match dst.execute(&insert, &args) {
+            Ok(_) => {
+                copied += 1;
+                Ok(())
+            }
+            Err(e) => {
+                failed = Some(e);
+                Err(StoreError::Damaged("copy stopped".into()))
+            }
+        }
+    })
+    .or_else(|e| failed.take().map_or(Err(e), Err))?;
+    Ok(copied)
+}
+
+/// Copies the whole ledger; returns how many rows. `dst` is an empty ledger of the same
+/// schema, in one transaction.
+pub fn ledger(src: &mut dyn Db, dst: &mut dyn Db) -> Result<u64> {
+    // Rows that refer to one copied after them (a reissued token, a reversal) are checked
+    // at COMMIT.
+    match dst.engine() {
+        Engine::Sqlite => dst.batch("PRAGMA defer_foreign_keys = ON")?,
+        Engine::Postgres => dst.batch("SET CONSTRAINTS ALL DEFERRED")?,
+    }
+    let mut rows = 0;
+    for t in ORDER {
+        rows += table(src, dst, t.table, &format!("{}, mac", t.columns), &t.key.join(", "))?;
+    }
+    rows += table(src, dst, "audit", "seq, at, actor, action, subject, details, prev_hash, hash, mac", "seq")?;
+    rows += table(src, dst, "search_terms", "term, contract_id", "term, contract_id")?;
+    if dst.engine() == Engine::Postgres {
+        // Ids were copied as they are: each identity goes on from the largest.
+        for (t, id) in IDENTITIES {
+            dst.batch(&format!(
+                "SELECT setval(pg_get_serial_sequence('{t}', '{id}'), coalesce((SELECT max({id}) FROM {t}), 0) + 1, false)"
+            ))?;
+        }
+    }
+    Ok(rows)
+}
+
+/// Every contract with what its search body is made of: (id, cif, company, kana, phone,
+/// login IDs).
+pub type ContractText = (i64, String, String, String, String, Vec<String>);
+
+pub fn contract_texts(db: &mut dyn Db) -> Result<Vec<ContractText>> {
+    let contracts: Vec<(i64, String, String, String, String)> =
+        db.all("SELECT id, cif, company, company_kana, phone FROM contracts ORDER BY id", &[])?;
+    let logins: Vec<(i64, String)> = db.all("SELECT contract_id, login_id FROM users ORDER BY id", &[])?;
+    let mut by_contract: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for (c, l) in logins {
+        by_contract.entry(c).or_default().push(l);
+    }
+    Ok(contracts
+        .into_iter()
+        .map(|(id, cif, company, kana, phone)| {
+            let l = by_contract.remove(&id).unwrap_or_default();
+            (id, cif, company, kana, phone, l)
+        })
+        .collect())
+}
+
+/// Puts a contract's search body into the trigram index.
+pub fn index_body(db: &mut dyn Db, contract_id: i64, body: &str) -> Result<()> {
+    let sql = match db.engine() {
+        Engine::Sqlite => "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)",
+        Engine::Postgres => "INSERT INTO search_text (contract_id, body) VALUES (?1, ?2)",
+    };
+    db.execute(sql, &[&contract_id, &body])?;
+    Ok(())
+}
