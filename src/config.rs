@@ -24,6 +24,7 @@ pub struct Config {
     pub token: Token,
     pub staff: Staff,
     pub audit: Audit,
+    pub ledger: LedgerAt,
     pub branches: Vec<Branch>,
 }
 
@@ -67,6 +68,14 @@ pub struct Token {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct LedgerAt {
+    /// The ledger when `--db` and `MADOGUCHI_DB` name none: a SQLite file's path or a
+    /// `postgres://…` URL. Unset: the SQLite file in the platform data directory.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Audit {
     /// Where the head of the audit chain is anchored outside the ledger's folder. Unset:
     /// one file per ledger in the platform state directory, named by the ledger's id.
@@ -94,6 +103,7 @@ impl Default for Config {
             token: Token::default(),
             staff: Staff::default(),
             audit: Audit::default(),
+            ledger: LedgerAt::default(),
             branches: crate::domain::branch::demo_branches(),
         }
     }

@@ -396,7 +396,7 @@ pub fn main() -> ExitCode {
         cfg.key_file = Some(PathBuf::from(key));
     }
     let lang = cli.lang.unwrap_or(cfg.language);
-    let (db, default_db) = match cli.db.clone() {
+    let (db, default_db) = match cli.db.clone().or_else(|| cfg.ledger.url.clone().map(PathBuf::from)) {
         Some(p) => (p, false),
         None => match default_db() {
             Some(p) => (p, true),

@@ -257,8 +257,56 @@ pub fn database_name(url: &str) -> String {
 }
 
 fn connect(url: &str) -> Result<Client> {
-    let config: postgres::Config = url.parse().map_err(|e: postgres::Error| StoreError::Unreachable(e))?;
+    let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| StoreError::Unreachable(e))?;
+    if config.get_password().is_none()
+        && let Some(password) = password_for(&config)
+    {
+        config.password(password.as_bytes());
+    }
     config.connect(postgres::NoTls).map_err(StoreError::Unreachable)
+}
+
+/// The password the URL leaves out, as libpq would find it: `PGPASSWORD`, else the
+/// passfile (`PGPASSFILE`, else `~/.pgpass`), whose first line matching the first host,
+/// port, database and user wins (`*` matches anything).
+fn password_for(config: &postgres::Config) -> Option<zeroize::Zeroizing<String>> {
+    if let Some(p) = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()) {
+        return Some(zeroize::Zeroizing::new(p));
+    }
+    let file = std::env::var_os("PGPASSFILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().join(".pgpass")))?;
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).ok()?);
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let db = config.get_dbname().unwrap_or_default().to_string();
+    let user = config.get_user().unwrap_or_default().to_string();
+    pgpass_lookup(&text, &[&host, &port, &db, &user]).map(zeroize::Zeroizing::new)
+}
+
+/// The password of the first passfile line whose four fields match (`*` matches
+/// anything; `\:` and `\\` are a colon and a backslash).
+fn pgpass_lookup(text: &str, want: &[&str; 4]) -> Option<String> {
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty()) {
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => field.extend(chars.next()),
+                ':' if fields.len() < 4 => fields.push(std::mem::take(&mut field)),
+                c => field.push(c),
+            }
+        }
+        fields.push(field);
+        if fields.len() == 5 && fields[..4].iter().zip(want).all(|(f, w)| f == "*" || f == w) {
+            return fields.pop();
+        }
+    }
+    None
 }
 
 /// The schema version of the database's ledger (0 for none).
@@ -368,6 +416,14 @@ mod tests {
         );
         assert_eq!(dollar_params("SELECT 'it''s ?1' || ?1"), "SELECT 'it''s ?1' || $1");
         assert_eq!(dollar_params("SELECT ? FROM t"), "SELECT ? FROM t");
+    }
+
+    #[test]
+    fn a_passfile_line_matches_field_by_field() {
+        let text = "# comment\nother:5432:*:*:no\nlocalhost:5432:bank:counter:s3cr\\:et\n*:*:*:*:fallback\n";
+        assert_eq!(pgpass_lookup(text, &["localhost", "5432", "bank", "counter"]).as_deref(), Some("s3cr:et"));
+        assert_eq!(pgpass_lookup(text, &["db9", "5432", "bank", "x"]).as_deref(), Some("fallback"));
+        assert_eq!(pgpass_lookup("h:1:d:u:p\n", &["h", "2", "d", "u"]), None);
     }
 
     #[test]

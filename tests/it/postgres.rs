@@ -287,3 +287,35 @@ fn a_ledger_copied_between_engines_verifies_at_both_ends() {
         std::fs::read_dir(dir.path()).expect("ls").filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
     assert!(!names.iter().any(|n| n.to_string_lossy().starts_with("central-backup.sqlite3-")), "one file: {names:?}");
 }
+
+/// Several hosts with `target_session_attrs=read-write`: a dead host listed first is
+/// passed over and the ledger reached; the config's `ledger.url` names it when `--db` does
+/// not; a password in the URL never shows in a message.
+#[test]
+fn a_url_with_a_dead_host_first_still_reaches_the_ledger() {
+    let Some(pg) = ScratchDb::new("a_url_with_a_dead_host_first_still_reaches_the_ledger") else { return };
+    assert_eq!(madoguchi(Path::new(&pg.url), &["demo", "--customers", "0"], "").0, 0);
+    let (scheme, rest) = pg.url.split_once("://").expect("url");
+    let (authority, path) = rest.split_once('/').expect("path");
+    let (user, hosts) = match authority.rsplit_once('@') {
+        Some((u, h)) => (format!("{u}@"), h),
+        None => (String::new(), authority),
+    };
+    let sep = if path.contains('?') { "&" } else { "?" };
+    let failover = format!("{scheme}://{user}127.0.0.1:1,{hosts}/{path}{sep}target_session_attrs=read-write");
+    let (code, _, err) = madoguchi(Path::new(&failover), &["ib", "login", "--login-id", "yamada-g1"], "Wrong-pass9\n");
+    assert_eq!(code, 10, "{err}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("bank.toml");
+    std::fs::write(&cfg, format!("[ledger]\nurl = \"{failover}\"\n")).expect("config");
+    let out = crate::support::run::command()
+        .args(["--config", cfg.to_str().expect("utf-8"), "audit", "verify", "--json"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Nobody listens there: the message names the problem, never the password.
+    let secret = format!("{scheme}://someone:S3cret-pw@127.0.0.1:1/{path}");
+    let (code, _, err) = madoguchi(Path::new(&secret), &["--lang", "en", "audit", "verify"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("unreachable") && !err.contains("S3cret-pw"), "{err}");
+}
