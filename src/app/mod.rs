@@ -122,6 +122,9 @@ impl Stack {
     }
 }
 
+/// How often a ledger that cannot be reached is asked again.
+const RETRY_EVERY: Duration = Duration::from_secs(2);
+
 pub struct App {
     ledger: Ledger,
     pub lang: Lang,
@@ -135,6 +138,8 @@ pub struct App {
     pub info: LedgerInfo,
     last_input: Instant,
     idle_after: Duration,
+    /// While the shared ledger cannot be reached: when it was last asked again.
+    unreachable: Option<Instant>,
 }
 
 impl App {
@@ -158,6 +163,7 @@ impl App {
             now,
             info,
             last_input: Instant::now(),
+            unreachable: None,
             idle_after,
         }
     }
@@ -206,6 +212,13 @@ impl App {
     }
 
     pub fn error(&mut self, e: &ServiceError) {
+        if e.is_unreachable() {
+            // The screen and what was typed stay; the ledger is asked again every few
+            // seconds (see `tick`), and the clerk does the step again once it answers.
+            self.unreachable = Some(Instant::now());
+            self.say(Level::Error, t(self.lang, "ui.unreachable").into());
+            return;
+        }
         let text = crate::messages::error(self.lang, &self.info.branches, e);
         self.say(Level::Error, text);
     }
@@ -213,6 +226,17 @@ impl App {
     /// Time passes: lock an idle terminal.
     pub fn tick(&mut self, now: Instant) {
         self.now = self.ledger.now();
+        if let Some(asked) = self.unreachable
+            && now.duration_since(asked) >= RETRY_EVERY
+        {
+            if self.ledger.ping().is_ok() {
+                self.unreachable = None;
+                self.say(Level::Info, t(self.lang, "ui.reachable_again").into());
+                self.refresh_top();
+            } else {
+                self.unreachable = Some(now);
+            }
+        }
         if self.session.is_some()
             && !matches!(self.modal, Some(Modal::IdleLock(_)))
             && now.duration_since(self.last_input) >= self.idle_after

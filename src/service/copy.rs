@@ -67,7 +67,7 @@ impl Ledger {
         let opened = match url {
             Some(url) => match pg::create(url) {
                 Err(store::StoreError::Duplicate) => return Err(ServiceError::Exists(dest.to_path_buf())),
-                other => super::Opened::Postgres(other?),
+                other => super::Opened::Postgres(Box::new(other?), url.to_string()),
             },
             None if dest.exists() => return Err(ServiceError::Exists(dest.to_path_buf())),
             None => super::Opened::Sqlite(store::create(dest)?),

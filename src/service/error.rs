@@ -62,6 +62,11 @@ impl ServiceError {
         matches!(self, Self::Store(StoreError::Missing))
     }
 
+    /// The shared ledger's server cannot be reached (the step was not recorded).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Store(StoreError::Unreachable(_)))
+    }
+
     /// The ledger failed an integrity check (exit code 3).
     pub fn is_tampering(&self) -> bool {
         matches!(self, Self::Tampered { .. } | Self::Store(StoreError::Tampered(_) | StoreError::Schema(_)))

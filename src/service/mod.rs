@@ -222,7 +222,7 @@ impl Ledger {
         // The database first: a missing or foreign ledger is said before a missing key.
         let url = db.to_str().filter(|s| pg::is_url(s));
         let opened = match url {
-            Some(url) => Opened::Postgres(pg::open(url, read_only)?),
+            Some(url) => Opened::Postgres(Box::new(pg::open(url, read_only)?), url.to_string()),
             None if read_only => Opened::Sqlite(store::open_read_only(db)?),
             None => Opened::Sqlite(store::open(db)?),
         };
@@ -325,7 +325,7 @@ impl Ledger {
             std::fs::create_dir_all(dir).map_err(|source| ServiceError::Io { path: dir.to_path_buf(), source })?;
         }
         let opened = match url {
-            Some(url) => Opened::Postgres(pg::create(url)?),
+            Some(url) => Opened::Postgres(Box::new(pg::create(url)?), url.to_string()),
             None => Opened::Sqlite(store::create(db)?),
         };
         let keys = match Keys::create(&key_path) {
@@ -395,6 +395,14 @@ impl Ledger {
             let codes: Vec<&str> = branches.iter().map(|b| b.code.as_str()).collect();
             w.audit("ledger.create", "ledger", serde_json::json!({ "demo": demo, "branches": codes }))
         })
+    }
+
+    /// Whether the ledger answers (a shared ledger's lost connection is made again).
+    pub fn ping(&mut self) -> Result<()> {
+        match &mut self.conn {
+            Conn::Sqlite(_) => Ok(()),
+            Conn::Postgres(c) => Ok(c.ping()?),
+        }
     }
 
     pub fn set_clock(&mut self, clock: Box<dyn Clock>) {
@@ -470,34 +478,52 @@ impl Ledger {
             let head = store::audit::head(&mut self.conn)?.map_or(0, |h| h.seq);
             return Err(ServiceError::Tampered { found, head });
         }
-        let before = store::audit::head(&mut tx)?.unwrap_or(Seal::EMPTY);
-        let os_user = matches!(actor, Actor::Command(_)).then(os_user);
-        let mut w = Writer { tx, keys: &self.keys, at, stamp: stamp(at), actor: actor.label(), os_user, head: None };
-        let out = f(&mut w)?;
-        let head = w.head;
-        // The sealed state takes in what this write changed, and the head it ends at.
-        let tally = w.tx.take_tally();
-        if head.is_some() || !tally.is_empty() {
-            store::meta::record_state(&mut w.tx, &tally, head.map_or(before.seq, |h| h.seq))?;
-        }
-        let sealed = match (heads, head) {
-            (Some(h), Some(new)) => {
-                let id = match &h.ledger {
-                    Some(id) => id.clone(),
-                    None => store::meta::get(&mut w.tx, LEDGER_ID)?.unwrap_or_default(),
-                };
-                // Sealed as pending before COMMIT: a crash before or after it leaves a seal
-                // that names the head the ledger has, and a seal or an anchor that cannot be
-                // written fails the write before anything is committed.
-                let pending = SealedHead { ledger: id.clone(), confirmed: before, pending: Some(new) };
-                h.write(&pending, &key, Durable::Renamed)
-                    .map_err(|source| ServiceError::Io { path: h.seal.path().into(), source })?;
-                Some((h, SealedHead::confirmed(&id, new)))
+        // Everything that holds the transaction lives in this block, so that after COMMIT
+        // the connection is free to be asked whether a lost COMMIT landed.
+        let (out, sealed, head, committed) = {
+            let before = store::audit::head(&mut tx)?.unwrap_or(Seal::EMPTY);
+            let os_user = matches!(actor, Actor::Command(_)).then(os_user);
+            let mut w =
+                Writer { tx, keys: &self.keys, at, stamp: stamp(at), actor: actor.label(), os_user, head: None };
+            let out = f(&mut w)?;
+            let head = w.head;
+            // The sealed state takes in what this write changed, and the head it ends at.
+            let tally = w.tx.take_tally();
+            if head.is_some() || !tally.is_empty() {
+                store::meta::record_state(&mut w.tx, &tally, head.map_or(before.seq, |h| h.seq))?;
             }
-            _ => None,
+            let sealed = match (heads, head) {
+                (Some(h), Some(new)) => {
+                    let id = match &h.ledger {
+                        Some(id) => id.clone(),
+                        None => store::meta::get(&mut w.tx, LEDGER_ID)?.unwrap_or_default(),
+                    };
+                    // Sealed as pending before COMMIT: a crash before or after it leaves a
+                    // seal that names the head the ledger has, and a seal or an anchor that
+                    // cannot be written fails the write before anything is committed.
+                    let pending = SealedHead { ledger: id.clone(), confirmed: before, pending: Some(new) };
+                    h.write(&pending, &key, Durable::Renamed)
+                        .map_err(|source| ServiceError::Io { path: h.seal.path().into(), source })?;
+                    Some((h, SealedHead::confirmed(&id, new)))
+                }
+                _ => None,
+            };
+            failpoint::reached(failpoint::Point::BeforeCommit);
+            (out, sealed, head, w.tx.commit())
         };
-        failpoint::reached(failpoint::Point::BeforeCommit);
-        w.tx.commit()?;
+        match (committed, head) {
+            (Ok(()), _) => {}
+            // The connection to the shared ledger went during COMMIT: whether the write
+            // landed is asked of the ledger again, so the clerk is told the truth — done,
+            // or not done and to be done again.
+            (Err(store::StoreError::Unreachable(e)), Some(new)) => {
+                let landed = store::audit::hash_at(&mut self.conn, new.seq).ok().flatten() == Some(new.hash);
+                if !landed {
+                    return Err(store::StoreError::Unreachable(e).into());
+                }
+            }
+            (Err(e), _) => return Err(e.into()),
+        }
         failpoint::reached(failpoint::Point::AfterCommit);
         if let Some((h, confirmed)) = sealed {
             // Synced off the write path; until then the pending head names this one.
@@ -544,7 +570,8 @@ pub mod failpoint {
 /// A database opened, before its key is known.
 pub(crate) enum Opened {
     Sqlite(rusqlite::Connection),
-    Postgres(postgres::Client),
+    /// The client, and the URL to connect again with.
+    Postgres(Box<postgres::Client>, String),
 }
 
 impl Opened {
@@ -552,7 +579,7 @@ impl Opened {
         let row = RowKey::new(*keys.row_key());
         match self {
             Self::Sqlite(c) => Conn::Sqlite(sqlite::Conn::new(c, row)),
-            Self::Postgres(c) => Conn::Postgres(Box::new(pg::PgConn::new(c, row))),
+            Self::Postgres(c, url) => Conn::Postgres(Box::new(pg::PgConn::new(*c, row, &url))),
         }
     }
 }

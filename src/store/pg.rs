@@ -139,15 +139,35 @@ pub struct PgConn {
     client: Client,
     cache: HashMap<String, Statement>,
     key: RowKey,
+    /// Where to connect again when the connection is lost.
+    url: String,
 }
 
 impl PgConn {
-    pub fn new(client: Client, key: RowKey) -> Self {
-        Self { client, cache: HashMap::new(), key }
+    pub fn new(client: Client, key: RowKey, url: &str) -> Self {
+        Self { client, cache: HashMap::new(), key, url: url.to_string() }
+    }
+
+    /// After the server restarted or the connection was cut, a new one (the statements
+    /// prepared on the old one are gone with it). An error when the server is still away.
+    fn reconnect_if_lost(&mut self) -> Result<()> {
+        if self.client.is_closed() {
+            self.client = connect(&self.url)?;
+            self.cache.clear();
+        }
+        Ok(())
+    }
+
+    /// Whether the server answers (a lost connection is made again first).
+    pub fn ping(&mut self) -> Result<()> {
+        self.reconnect_if_lost()?;
+        self.client.simple_query("SELECT 1")?;
+        Ok(())
     }
 
     /// A write transaction: the ledger's one write lock is taken first.
     pub fn begin(&mut self) -> Result<PgTx<'_>> {
+        self.reconnect_if_lost()?;
         let mut tx = self.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
         Ok(PgTx { tx, cache: &mut self.cache, key: &self.key, tally: Tally::default() })
@@ -155,6 +175,7 @@ impl PgConn {
 
     /// A read transaction that sees the ledger at one instant.
     pub fn snapshot(&mut self) -> Result<PgTx<'_>> {
+        self.reconnect_if_lost()?;
         let tx = self
             .client
             .build_transaction()
@@ -199,14 +220,17 @@ impl Db for PgConn {
     }
 
     fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
+        self.reconnect_if_lost()?;
         execute(&mut self.client, &mut self.cache, sql, args)
     }
 
     fn each(&mut self, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        self.reconnect_if_lost()?;
         each(&mut self.client, &mut self.cache, sql, args, f)
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
+        self.reconnect_if_lost()?;
         Ok(self.client.batch_execute(sql)?)
     }
 }
@@ -352,10 +376,8 @@ pub fn open(url: &str, read_only: bool) -> Result<Client> {
     if found > known {
         return Err(StoreError::TooNew { found, known });
     }
-    let has_key_check: bool = client
-        .query_one("SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'key_check')", &[])
-        .map(|r| r.get(0))
-        .unwrap_or(false);
+    let has_key_check: bool =
+        client.query_one("SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'key_check')", &[])?.get(0);
     if !has_key_check {
         return Err(StoreError::Corrupt("not a madoguchi ledger".into()));
     }

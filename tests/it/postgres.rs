@@ -319,3 +319,102 @@ fn a_url_with_a_dead_host_first_still_reaches_the_ledger() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("unreachable") && !err.contains("S3cret-pw"), "{err}");
 }
+
+/// Connections cut in the middle of many customers' attempts (`pg_terminate_backend`, as
+/// a server restart does): every attempt either committed and said so, or did not and
+/// said the ledger was unreachable; nothing committed is lost, nothing half-written, and
+/// the chain verifies.
+#[test]
+fn cut_connections_lose_nothing_committed_and_half_write_nothing() {
+    let Some(pg) = ScratchDb::new("cut_connections_lose_nothing_committed_and_half_write_nothing") else { return };
+    let db = Path::new(&pg.url);
+    assert_eq!(madoguchi(db, &["demo", "--customers", "0"], "").0, 0);
+    let before = pg.i64("SELECT count(*) FROM audit WHERE action = 'ib.unknown_id'");
+    let name: String = pg.client().query_one("SELECT current_database()", &[]).expect("name").get(0);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let killer = {
+        let (stop, url) = (stop.clone(), pg.url.clone());
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("killer");
+            let mut cuts = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let n: i64 = c
+                    .query_one(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                         WHERE datname = $1 AND pid <> pg_backend_pid()",
+                        &[&name],
+                    )
+                    .expect("terminate")
+                    .get(0);
+                cuts += n;
+                std::thread::sleep(std::time::Duration::from_millis(400));
+            }
+            cuts
+        })
+    };
+    let mut outcomes: Vec<(Option<i32>, String)> = Vec::new();
+    // Waves until attempts both landed and were cut (or twenty waves).
+    for wave in 0..20 {
+        let seen = |code: i32| outcomes.iter().any(|(c, _)| *c == Some(code));
+        if wave >= 4 && seen(10) && seen(1) {
+            break;
+        }
+        let children: Vec<_> = (0..8)
+            .map(|i| {
+                let mut c = crate::support::run::command();
+                c.args(["--db", &pg.url, "--lang", "en", "ib", "login", "--login-id", &format!("cut-{wave}-{i}")])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped());
+                let mut child = c.spawn().expect("spawn");
+                std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), b"Wrong-pass9\n").expect("stdin");
+                child
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().expect("wait");
+            outcomes.push((out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned()));
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let cuts = killer.join().expect("killer");
+    assert!(cuts > 0, "connections were cut");
+    let committed = outcomes.iter().filter(|(c, _)| *c == Some(10)).count() as i64;
+    let refused = outcomes.iter().filter(|(c, e)| *c == Some(1) && e.contains("unreachable")).count();
+    let odd: Vec<_> =
+        outcomes.iter().filter(|(c, e)| !(*c == Some(10) || (*c == Some(1) && e.contains("unreachable")))).collect();
+    assert!(odd.is_empty(), "every attempt says done or unreachable: {odd:?}");
+    assert!(committed > 0 && refused > 0, "some of each ({committed} done, {refused} cut)");
+    assert_eq!(
+        pg.i64("SELECT count(*) FROM audit WHERE action = 'ib.unknown_id'") - before,
+        committed,
+        "what was said done is there, and nothing else"
+    );
+    let (code, out, _) = madoguchi(db, &["audit", "verify", "--json"], "");
+    assert_eq!(code, 0, "{out}");
+}
+
+/// The terminal keeps its screen while the ledger is unreachable, says so, and carries on
+/// when it is back.
+#[test]
+fn the_terminal_waits_out_a_lost_connection() {
+    let Some(pg) = ScratchDb::new("the_terminal_waits_out_a_lost_connection") else { return };
+    assert_eq!(madoguchi_at_noon(Path::new(&pg.url), &["demo", "--customers", "20"], "").0, 0);
+    // The terminal reaches the server through a relay the test can cut.
+    let relay = crate::support::pg::Relay::to(&pg.url);
+    let url = relay.url_for(&pg.url);
+    let mut t = Term::start(Path::new(&url), &["--lang", "en"], 100, 30);
+    t.log_in("clerk101", "demo-pass-1").wait_for("Home");
+    t.send("/").wait_for("Find customer");
+    relay.cut();
+    t.type_text("ｶ)ﾔﾏﾀﾞ").wait_for("Ledger unreachable, retrying");
+    assert!(
+        t.screen().contains("Find customer") && t.screen().contains("カ)ヤマダ"),
+        "the screen and the query stay: {}",
+        t.screen()
+    );
+    relay.restore();
+    t.wait_for("The ledger is back");
+    // What was typed is still there; one key more searches again.
+    t.send(key::BACKSPACE).type_text("ﾞ").wait_for("株式会社山田製作所");
+}
