@@ -25,13 +25,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support::{peek, procs};
+use crate::support::peek::{self, args};
+use crate::support::pg::ScratchDb;
+use crate::support::procs;
+use crate::support::run::open_ledger;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use madoguchi::config::Config;
 use madoguchi::domain::credential::CredentialKind;
 use madoguchi::domain::forms::FormRequest;
 use madoguchi::domain::guidance::Situation;
@@ -46,7 +48,6 @@ use madoguchi::store::StoreError;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use rusqlite::OptionalExtension;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use strum::VariantArray;
@@ -57,6 +58,10 @@ const WORKERS: usize = 8;
 const THRESHOLD: u32 = 6;
 const OWN_USERS: usize = 3;
 const SHARED_USERS: usize = 6;
+/// The lock an unlock request is for, as SQL on each engine (the payload is JSON text).
+fn lock_of(pk: &peek::Peek) -> &'static str {
+    pk.pick("json_extract(payload, '$.lock')", "CAST(CAST(payload AS jsonb) ->> 'lock' AS BIGINT)")
+}
 const COUNTER: IdentityCheck = IdentityCheck::Counter { document: Some(IdDocument::Passport), seal_matched: true };
 
 fn pw(s: &str) -> SecretString {
@@ -212,7 +217,7 @@ fn worker_entry() {
 
 /// Opens the ledger and logs in; a Busy here counts like anywhere else.
 fn open_and_login(plan: &Plan, w: usize, ids: &[&str]) -> Result<(Ledger, Vec<Session>), String> {
-    let mut l = match Ledger::open(&plan.db, Config::default()) {
+    let mut l = match Ledger::open(&plan.db, crate::support::run::config_for(&plan.db)) {
         Ok(l) => l,
         Err(e) => {
             Report::new(w, "open").failed(&e).send();
@@ -267,7 +272,7 @@ struct Ctx<'a> {
     w: usize,
     l: Ledger,
     /// The same ledger read from the side, for what the worker looks up.
-    peek: rusqlite::Connection,
+    peek: peek::Peek,
     clerk: Session,
     sup: Session,
     secret: Vec<u8>,
@@ -295,18 +300,14 @@ impl Ctx<'_> {
     }
 
     fn user(&self, login: &str) -> peek::User {
-        peek::user_by_login_id(&self.peek, login).expect("query").expect("user")
+        peek::user_by_login_id(&self.peek, login).expect("user")
     }
 
     fn pending_request(&self, user_id: i64, kind: &str) -> Option<i64> {
-        self.peek
-            .query_row(
-                "SELECT id FROM requests WHERE user_id = ?1 AND kind = ?2 AND state = 'pending' ORDER BY id LIMIT 1",
-                rusqlite::params![user_id, kind],
-                |r| r.get(0),
-            )
-            .optional()
-            .expect("query")
+        self.peek.opt(
+            "SELECT id FROM requests WHERE user_id = ?1 AND kind = ?2 AND state = 'pending' ORDER BY id LIMIT 1",
+            args![user_id, kind],
+        )
     }
 
     fn ib(&mut self, login: &str, right: bool) -> Option<IbOutcome> {
@@ -411,7 +412,7 @@ impl Ctx<'_> {
         let user = self.user(login);
         if let Some(request) = self.pending_request(user.id, "unlock") {
             self.decide(request, None);
-        } else if let Some(lock) = peek::open_locks(&self.peek, user.id).expect("locks").first() {
+        } else if let Some(lock) = peek::open_locks(&self.peek, user.id).first() {
             self.unlock(lock.id, None);
         }
     }
@@ -420,7 +421,7 @@ impl Ctx<'_> {
         let user = self.user(login);
         match what {
             OwnOp::Wrong | OwnOp::Right => {
-                if let Some(lock) = peek::open_locks(&self.peek, user.id).expect("locks").first() {
+                if let Some(lock) = peek::open_locks(&self.peek, user.id).first() {
                     let cleared = match self.pending_request(user.id, "unlock") {
                         Some(request) => {
                             let step = self.fresh_step();
@@ -562,20 +563,15 @@ enum Race {
 }
 
 fn clean_users(db: &Path) -> Vec<String> {
-    peek::open(db)
-        .prepare(
-            "SELECT u.login_id FROM users u JOIN contracts c ON c.id = u.contract_id
-             WHERE c.branch = '101' AND c.state = 'active' AND u.login_id LIKE 'c%'
-               AND NOT EXISTS (SELECT 1 FROM locks k WHERE k.user_id = u.id)
-               AND NOT EXISTS (SELECT 1 FROM failure_counts f WHERE f.user_id = u.id)
-               AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.user_id = u.id)
-             ORDER BY u.id",
-        )
-        .expect("prepare")
-        .query_map([], |r| r.get(0))
-        .expect("query")
-        .collect::<rusqlite::Result<_>>()
-        .expect("users")
+    peek::open(db).column(
+        "SELECT u.login_id FROM users u JOIN contracts c ON c.id = u.contract_id
+         WHERE c.branch = '101' AND c.state = 'active' AND u.login_id LIKE 'c%'
+           AND NOT EXISTS (SELECT 1 FROM locks k WHERE k.user_id = u.id)
+           AND NOT EXISTS (SELECT 1 FROM failure_counts f WHERE f.user_id = u.id)
+           AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.user_id = u.id)
+         ORDER BY u.id",
+        &[],
+    )
 }
 
 /// Six wrong attempts through the failure path (without the slow hash): an open lock.
@@ -630,14 +626,14 @@ fn add_staff(db: &Path, id: &str, role: &str) -> Option<String> {
     Some(procs::otpauth_secret(uri.trim()))
 }
 
-fn prepare(dir: &Path, n: usize, seed: u64) -> Prepared {
+fn prepare(dir: &Path, demo: &mut dyn FnMut(u32) -> PathBuf, n: usize, seed: u64) -> Prepared {
     let mut rng = StdRng::seed_from_u64(seed);
     // Races per kind: each worker takes part in about a third of its operations.
     let unlock_races = (n * 6).div_ceil(10).max(2);
     let unlock3_races = n.div_ceil(10).max(1);
     let decide_races = (n * 6).div_ceil(10).max(2);
     let customers = 150 + 3 * n;
-    let db = procs::demo_ledger(dir, u32::try_from(customers).expect("size"));
+    let db = demo(u32::try_from(customers).expect("size"));
     let mut staff = Vec::new();
     for w in 0..WORKERS {
         let clerk = format!("clerk101w{w}");
@@ -646,7 +642,7 @@ fn prepare(dir: &Path, n: usize, seed: u64) -> Prepared {
         let secret = add_staff(&db, &sup, "supervisor").expect("secret");
         staff.push((clerk, sup, secret));
     }
-    let mut l = Ledger::open(&db, Config::default()).expect("open");
+    let mut l = open_ledger(&db);
     let clerk = l.staff_login("clerk101", &pw("demo-pass-1")).expect("login");
     let mut users = clean_users(&db);
     users.shuffle(&mut rng);
@@ -832,17 +828,11 @@ fn run_phase(
     reports
 }
 
-fn action_counts(conn: &rusqlite::Connection, after_seq: i64) -> BTreeMap<String, i64> {
-    conn.prepare("SELECT action, count(*) FROM audit WHERE seq > ?1 GROUP BY action")
-        .expect("prepare")
-        .query_map([after_seq], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .collect::<rusqlite::Result<_>>()
-        .expect("counts")
-}
-
-fn head_seq(conn: &rusqlite::Connection) -> i64 {
-    conn.query_row("SELECT ifnull(max(seq), 0) FROM audit", [], |r| r.get(0)).expect("head")
+fn action_counts(conn: &peek::Peek, after_seq: i64) -> BTreeMap<String, i64> {
+    conn.rows("SELECT action, count(*) FROM audit WHERE seq > ?1 GROUP BY action", args![after_seq])
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -851,14 +841,35 @@ fn head_seq(conn: &rusqlite::Connection) -> i64 {
 
 #[test]
 fn eight_processes_on_one_ledger() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().to_path_buf();
+    eight_processes(dir.path(), &mut |customers| procs::demo_ledger(&file, customers));
+}
+
+#[test]
+fn eight_processes_on_one_postgres_ledger() {
+    let mut scratch = None;
+    let dir = tempfile::tempdir().expect("tempdir");
+    if ScratchDb::new("eight_processes_on_one_postgres_ledger").is_none() {
+        return;
+    }
+    eight_processes(dir.path(), &mut |customers| {
+        let pg = crate::support::pg::demo("eight processes on PostgreSQL", customers).expect("a server");
+        let db = PathBuf::from(&pg.url);
+        scratch = Some(pg);
+        db
+    });
+}
+
+/// The replay phase, then the main phase, on the demo ledger `demo` makes (with files in `dir`).
+fn eight_processes(dir: &Path, demo: &mut dyn FnMut(u32) -> PathBuf) {
     let n: usize = procs::env_num("MADOGUCHI_CONCURRENCY_OPS", 60);
     let seed = procs::seed_from_env("MADOGUCHI_CONCURRENCY_SEED");
     println!("concurrency test: {WORKERS} workers × {n} operations, seed {seed} (MADOGUCHI_CONCURRENCY_SEED)");
     let started = Instant::now();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let prepared = prepare(dir.path(), n, seed);
+    let prepared = prepare(dir, demo, n, seed);
     let plan = &prepared.plan;
-    let plan_path = dir.path().join("plan.json");
+    let plan_path = dir.join("plan.json");
     std::fs::write(&plan_path, serde_json::to_string(plan).expect("plan")).expect("write plan");
     println!("setup: {:.1} s, {} races", started.elapsed().as_secs_f64(), prepared.races.len());
 
@@ -897,11 +908,10 @@ fn eight_processes_on_one_ledger() {
             .replay_requests
             .iter()
             .copied()
-            .filter(|id| peek::request(&pk, *id).expect("q").expect("request").state == "approved")
+            .filter(|id| peek::request(&pk, *id).expect("request").state == "approved")
             .collect();
         assert_eq!(approved, vec![ok[0].request.expect("request")]);
-        let last: Option<i64> =
-            pk.query_row("SELECT totp_last_step FROM staff WHERE id = 'super101'", [], |r| r.get(0)).expect("step");
+        let last: Option<i64> = pk.one("SELECT totp_last_step FROM staff WHERE id = 'super101'", &[]);
         assert_eq!(last, Some(step));
     }
     println!("replay phase: {:.1} s", phase.elapsed().as_secs_f64());
@@ -909,7 +919,7 @@ fn eight_processes_on_one_ledger() {
     // Phase 2: the mixed operations.
     let (baseline_seq, audit_before) = {
         let pk = peek::open(&plan.db);
-        (head_seq(&pk), procs::audit_rows(&pk))
+        (peek::head_seq(&pk), procs::audit_rows(&pk))
     };
     let phase = Instant::now();
     let reports = run_phase(plan, &plan_path, "main", String::new, Duration::from_secs(600 + 3 * n as u64));
@@ -927,7 +937,7 @@ fn eight_processes_on_one_ledger() {
 struct Check<'a> {
     prepared: &'a Prepared,
     reports: &'a [Report],
-    conn: &'a rusqlite::Connection,
+    conn: &'a peek::Peek,
     baseline_seq: i64,
     audit_before: &'a [procs::AuditRow],
 }
@@ -1034,7 +1044,7 @@ fn every_race_has_one_winner(c: &Check<'_>) -> (Vec<String>, Vec<i64>, usize) {
                 if losers[0].by.as_deref() != Some(winner.as_str()) {
                     problems.push(format!("unlock race {race}: loser told {:?}, winner {winner}", losers[0].by));
                 }
-                let row = peek::lock(c.conn, lock).expect("q").expect("lock");
+                let row = peek::lock(c.conn, lock).expect("lock");
                 if row.cleared_by.as_deref() != Some(winner.as_str()) {
                     problems.push(format!("unlock race {race}: lock cleared by {:?}, winner {winner}", row.cleared_by));
                 }
@@ -1047,21 +1057,17 @@ fn every_race_has_one_winner(c: &Check<'_>) -> (Vec<String>, Vec<i64>, usize) {
                     problems.push(format!("third-unlock race {race} on lock {lock}: {rs:?}"));
                     continue;
                 }
-                let pending: Vec<i64> = c
-                    .conn
-                    .prepare(
-                        "SELECT id FROM requests WHERE kind = 'unlock' AND state = 'pending'
-                         AND json_extract(payload, '$.lock') = ?1",
-                    )
-                    .unwrap()
-                    .query_map([lock], |r| r.get(0))
-                    .unwrap()
-                    .collect::<rusqlite::Result<_>>()
-                    .unwrap();
+                let pending: Vec<i64> = c.conn.column(
+                    &format!(
+                        "SELECT id FROM requests WHERE kind = 'unlock' AND state = 'pending' AND {} = ?1",
+                        lock_of(c.conn)
+                    ),
+                    args![lock],
+                );
                 if pending != vec![winners[0].request.unwrap()] {
                     problems.push(format!("third-unlock race {race}: pending requests {pending:?}, {rs:?}"));
                 }
-                if peek::lock(c.conn, lock).expect("q").expect("lock").cleared_at.is_some() {
+                if peek::lock(c.conn, lock).expect("lock").cleared_at.is_some() {
                     problems.push(format!("third-unlock race {race}: lock {lock} was lifted"));
                 }
             }
@@ -1076,7 +1082,7 @@ fn every_race_has_one_winner(c: &Check<'_>) -> (Vec<String>, Vec<i64>, usize) {
                 if losers[0].by.as_deref() != Some(winner.as_str()) {
                     problems.push(format!("decision race {race}: loser told {:?}, winner {winner}", losers[0].by));
                 }
-                let row = peek::request(c.conn, request).expect("q").expect("request");
+                let row = peek::request(c.conn, request).expect("request");
                 let state = if winners[0].op == "approve" { "approved" } else { "rejected" };
                 if row.state != state || row.decided_by.as_deref() != Some(winner.as_str()) {
                     problems.push(format!("decision race {race}: request is {} by {:?}", row.state, row.decided_by));
@@ -1096,7 +1102,7 @@ fn every_lock_and_request_has_one_outcome(c: &Check<'_>) -> Vec<String> {
         lock_reports.entry(r.lock.unwrap()).or_default().push(r);
     }
     for (lock, rs) in &lock_reports {
-        let row = peek::lock(c.conn, *lock).expect("q").expect("lock");
+        let row = peek::lock(c.conn, *lock).expect("lock");
         let lifted: Vec<&&Report> = rs.iter().filter(|r| r.outcome.as_deref() == Some("lifted")).collect();
         let by_clerk = row.cleared_by.as_deref().is_some_and(|b| b.starts_with("clerk"));
         let expected = usize::from(by_clerk);
@@ -1109,15 +1115,13 @@ fn every_lock_and_request_has_one_outcome(c: &Check<'_>) -> Vec<String> {
             }
         }
         let awaiting = rs.iter().filter(|r| r.outcome.as_deref() == Some("awaiting")).count();
-        let requests: i64 = c
-            .conn
-            .query_row(
-                "SELECT count(*) FROM requests WHERE kind = 'unlock' AND json_extract(payload, '$.lock') = ?1
-                 AND requested_by LIKE 'clerk101w%'",
-                [lock],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let requests: i64 = c.conn.one(
+            &format!(
+                "SELECT count(*) FROM requests WHERE kind = 'unlock' AND {} = ?1 AND requested_by LIKE 'clerk101w%'",
+                lock_of(c.conn)
+            ),
+            args![*lock],
+        );
         if awaiting as i64 != requests {
             problems.push(format!("lock {lock}: {awaiting} awaiting reports, {requests} requests"));
         }
@@ -1134,7 +1138,7 @@ fn every_lock_and_request_has_one_outcome(c: &Check<'_>) -> Vec<String> {
         request_reports.entry(r.request.unwrap()).or_default().push(r);
     }
     for (request, rs) in &request_reports {
-        let row = peek::request(c.conn, *request).expect("q").expect("request");
+        let row = peek::request(c.conn, *request).expect("request");
         let wins: Vec<&&Report> = rs.iter().filter(|r| c.ok(r)).collect();
         let decided = row.state != "pending";
         if wins.len() != usize::from(decided) {
@@ -1159,8 +1163,7 @@ fn every_lock_and_request_has_one_outcome(c: &Check<'_>) -> Vec<String> {
 fn the_trail_holds_exactly_the_reported_operations(c: &Check<'_>) -> Vec<String> {
     let mut problems: Vec<String> = Vec::new();
     let delta = action_counts(c.conn, c.baseline_seq);
-    let unlock_kind =
-        |r: &Report| peek::request(c.conn, r.request.unwrap()).expect("q").is_some_and(|q| q.kind == "unlock");
+    let unlock_kind = |r: &Report| peek::request(c.conn, r.request.unwrap()).is_some_and(|q| q.kind == "unlock");
     let rejected_ib = |r: &Report| r.op == "ib" && r.result.as_deref() == Some("rejected");
     let mut expected: BTreeMap<String, i64> = BTreeMap::new();
     expected.insert("ib.failure".into(), c.count(&rejected_ib));
@@ -1211,7 +1214,7 @@ fn counts_per_user_agree_with_the_trail(c: &Check<'_>) -> (Vec<String>, Vec<Stri
         .collect();
     let mut anomalies = Vec::new();
     for login in &users {
-        let u = peek::user_by_login_id(c.conn, login).expect("q").expect("user");
+        let u = peek::user_by_login_id(c.conn, login).expect("user");
         let subject = format!("contract:{}/user:{}", u.contract_id, u.id);
         let recorded = new.iter().filter(|a| a.action == "ib.failure" && a.subject == subject).count() as i64;
         let counted = c.count(&|r| c.rejected_ib(r) && r.login.as_deref() == Some(login));
@@ -1252,12 +1255,12 @@ fn counts_per_user_agree_with_the_trail(c: &Check<'_>) -> (Vec<String>, Vec<Stri
                 _ => {}
             }
         }
-        let stored = peek::failures(c.conn, u.id, "login").unwrap();
+        let stored = peek::failures(c.conn, u.id, "login");
         if stored != seen {
             problems.push(format!("{login}: failure_counts {stored}, the audit trail {seen}"));
         }
         let open_now: Vec<i64> =
-            peek::open_locks(c.conn, u.id).unwrap().iter().filter(|k| k.credential == "login").map(|k| k.id).collect();
+            peek::open_locks(c.conn, u.id).iter().filter(|k| k.credential == "login").map(|k| k.id).collect();
         if open_now != open.into_iter().collect::<Vec<_>>() {
             problems.push(format!("{login}: open locks {open_now:?}, the audit trail {open:?}"));
         }
@@ -1279,7 +1282,7 @@ fn counts_per_user_agree_with_the_trail(c: &Check<'_>) -> (Vec<String>, Vec<Stri
 /// The chain verifies and is sealed, and SQLite finds the file whole.
 fn the_chain_verifies(c: &Check<'_>) -> Vec<String> {
     let mut problems: Vec<String> = Vec::new();
-    let verify = Ledger::open(&c.prepared.plan.db, Config::default()).expect("open").verify_audit().expect("verify");
+    let verify = open_ledger(&c.prepared.plan.db).verify_audit().expect("verify");
     if !verify.intact() {
         problems.push(format!("audit chain: {verify:?}"));
     }
@@ -1287,11 +1290,11 @@ fn the_chain_verifies(c: &Check<'_>) -> Vec<String> {
     // last one the seal names the head itself. (The anchor is per OS user's state
     // directory, and this test's processes do not all share one: `verify` holds the chain
     // to it, which is all that may be asked of it here.)
-    let head = head_seq(c.conn);
+    let head = peek::head_seq(c.conn);
     if verify.sealed != Some(head) {
         problems.push(format!("the seal names {:?}, the head is {head}", verify.sealed));
     }
-    problems.extend(procs::integrity_problems(c.conn));
+    problems.extend(c.conn.integrity_problems());
 
     problems
 }
@@ -1310,8 +1313,8 @@ fn two_terminals<A: Send, B: Send>(
     a: impl FnOnce(&mut Ledger) -> A + Send,
     b: impl FnOnce(&mut Ledger) -> B + Send,
 ) -> (A, B) {
-    let mut la = Ledger::open(db, Config::default()).expect("open a");
-    let mut lb = Ledger::open(db, Config::default()).expect("open b");
+    let mut la = open_ledger(db);
+    let mut lb = open_ledger(db);
     let barrier = std::sync::Barrier::new(2);
     let (ra, rb, (a0, a1), (b0, b1)) = std::thread::scope(|s| {
         let ha = s.spawn(|| {
@@ -1365,8 +1368,22 @@ fn verify_time(l: &mut Ledger, login: &str) -> Duration {
 #[test]
 fn a_right_password_racing_the_sixth_wrong_one_is_not_accepted() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = procs::demo_ledger(dir.path(), 60);
-    let mut l = Ledger::open(&db, Config::default()).expect("open");
+    right_password_racing_the_sixth_wrong_one(&procs::demo_ledger(dir.path(), 60));
+}
+
+#[test]
+fn a_right_password_racing_the_sixth_wrong_one_is_not_accepted_on_postgres() {
+    let Some(pg) =
+        crate::support::pg::demo("a_right_password_racing_the_sixth_wrong_one_is_not_accepted_on_postgres", 60)
+    else {
+        return;
+    };
+    right_password_racing_the_sixth_wrong_one(Path::new(&pg.url));
+}
+
+fn right_password_racing_the_sixth_wrong_one(db: &Path) {
+    let db = db.to_path_buf();
+    let mut l = open_ledger(&db);
     let users: Vec<String> = clean_users(&db).into_iter().take(8).collect();
     let hash = verify_time(&mut l, &users[0]);
     let mut bad = Vec::new();
@@ -1386,7 +1403,7 @@ fn a_right_password_racing_the_sixth_wrong_one_is_not_accepted() {
             },
             |b| b.ib_record_failure(&user, CredentialKind::LoginPassword).expect("sixth"),
         );
-        let locked = !peek::open_locks(&peek::open(&db), user.id).expect("locks").is_empty();
+        let locked = !peek::open_locks(&peek::open(&db), user.id).is_empty();
         if right.result == IbResult::Accepted && locked {
             bad.push(format!("{login} (sixth failure {delay:?} after): {right:?}"));
         }
@@ -1401,8 +1418,19 @@ fn a_right_password_racing_the_sixth_wrong_one_is_not_accepted() {
 #[test]
 fn a_right_staff_password_racing_the_fifth_wrong_one_does_not_unlock_the_account() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = procs::demo_ledger(dir.path(), 0);
-    let mut l = Ledger::open(&db, Config::default()).expect("open");
+    right_staff_password_racing_the_fifth_wrong_one(&procs::demo_ledger(dir.path(), 0));
+}
+
+#[test]
+fn a_right_staff_password_racing_the_fifth_wrong_one_does_not_unlock_the_account_on_postgres() {
+    let test = "a_right_staff_password_racing_the_fifth_wrong_one_does_not_unlock_the_account_on_postgres";
+    let Some(pg) = crate::support::pg::demo(test, 0) else { return };
+    right_staff_password_racing_the_fifth_wrong_one(Path::new(&pg.url));
+}
+
+fn right_staff_password_racing_the_fifth_wrong_one(db: &Path) {
+    let db = db.to_path_buf();
+    let mut l = open_ledger(&db);
     let hash = shortest(|| {
         l.staff_login("clerk205", &pw("demo-pass-1")).expect("login");
     });
@@ -1430,7 +1458,7 @@ fn a_right_staff_password_racing_the_fifth_wrong_one_does_not_unlock_the_account
             |a| a.staff_login(&id, &pw("not-my-pass9")),
             |b| b.staff_login(&id, &pw("demo-pass-1")),
         );
-        let row = peek::staff(&peek::open(&db), &id).expect("q").expect("staff");
+        let row = peek::staff(&peek::open(&db), &id).expect("staff");
         if matches!(wrong, Err(ServiceError::StaffLocked)) && right.is_ok() {
             bad.push(format!("{id}: locked by the 5th failure, then logged in; locked_at now {:?}", row.locked_at));
         }
@@ -1443,40 +1471,42 @@ fn a_right_staff_password_racing_the_fifth_wrong_one_does_not_unlock_the_account
 /// number twice, each with its audit entry.
 #[test]
 fn receipts_stay_gapless_across_eight_terminals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    receipts_from_eight_terminals(&procs::demo_ledger(dir.path(), 200), dir.path());
+}
+
+#[test]
+fn receipts_stay_gapless_across_eight_terminals_on_postgres() {
+    let Some(pg) = crate::support::pg::demo("receipts_stay_gapless_across_eight_terminals_on_postgres", 200) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    receipts_from_eight_terminals(Path::new(&pg.url), dir.path());
+}
+
+fn receipts_from_eight_terminals(db: &Path, dir: &Path) {
     const TERMINALS: usize = 8;
     const ADDS: usize = 6;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("ledger.sqlite3");
-    let status = crate::support::run::command()
-        .arg("--db")
-        .arg(&db)
-        .args(["demo", "--customers", "200"])
-        .status()
-        .expect("demo");
-    assert!(status.success());
+    let db = db.to_path_buf();
     // Stock for every add, and the branch-101 users that have no token yet.
     let expires = (chrono::Utc::now() + chrono::Duration::days(800)).format("%Y-%m-%d");
     let mut csv = String::from("serial,secret,algorithm,digits,period,expires\n");
     for i in 0..TERMINALS * ADDS {
         csv.push_str(&format!("CONC{i:04},hex:{:040x},SHA1,6,30,{expires}\n", i + 1));
     }
-    let file = dir.path().join("stock.csv");
+    let file = dir.join("stock.csv");
     std::fs::write(&file, csv).expect("csv");
     let (code, _, err) =
         crate::support::run::as_admin(&db, &["tokens", "import", file.to_str().expect("path"), "--branch", "101"], "");
     assert_eq!(code, 0, "import: {err}");
-    let users: Vec<i64> = {
-        let conn = rusqlite::Connection::open(&db).expect("open");
-        let mut stmt = conn
-            .prepare(
-                "SELECT u.id FROM users u JOIN contracts c ON c.id = u.contract_id
-                 WHERE c.branch = '101' AND u.login_id LIKE 'c%'
-                   AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.user_id = u.id OR t.reserved_for = u.id)
-                 ORDER BY u.id LIMIT ?1",
-            )
-            .expect("prepare");
-        stmt.query_map([(TERMINALS * ADDS) as i64], |r| r.get(0)).expect("query").map(|r| r.expect("row")).collect()
-    };
+    let pk = peek::open(&db);
+    let users: Vec<i64> = pk.column(
+        "SELECT u.id FROM users u JOIN contracts c ON c.id = u.contract_id
+         WHERE c.branch = '101' AND u.login_id LIKE 'c%'
+           AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.user_id = u.id OR t.reserved_for = u.id)
+         ORDER BY u.id LIMIT ?1",
+        args![TERMINALS * ADDS],
+    );
     assert_eq!(users.len(), TERMINALS * ADDS, "enough users without a token");
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(TERMINALS));
     let handles: Vec<_> = (0..TERMINALS)
@@ -1485,7 +1515,7 @@ fn receipts_stay_gapless_across_eight_terminals() {
             let mine: Vec<(i64, String)> =
                 (0..ADDS).map(|k| (users[w * ADDS + k], format!("CONC{:04}", w * ADDS + k))).collect();
             std::thread::spawn(move || {
-                let mut l = Ledger::open(&db, Config::default()).expect("open");
+                let mut l = open_ledger(&db);
                 let clerk = l.staff_login("clerk101", &secrecy::SecretString::from("demo-pass-1")).expect("login");
                 barrier.wait();
                 mine.into_iter()
@@ -1503,22 +1533,17 @@ fn receipts_stay_gapless_across_eight_terminals() {
             }
         }
     }
-    let conn = rusqlite::Connection::open(&db).expect("open");
-    let before: i64 = conn
-        .query_row("SELECT count(*) FROM fees WHERE branch = '101' AND token_id NOT IN (SELECT id FROM tokens WHERE serial LIKE 'CONC%')", [], |r| r.get(0))
-        .expect("earlier fees");
+    let before: i64 = pk.one(
+        "SELECT count(*) FROM fees WHERE branch = '101' AND token_id NOT IN (SELECT id FROM tokens WHERE serial LIKE 'CONC%')",
+        &[],
+    );
     receipts.sort_unstable();
     let expected: Vec<i64> = (before + 1..=before + (TERMINALS * ADDS) as i64).collect();
     assert_eq!(receipts, expected, "receipt numbers without gaps or repeats");
-    let all: Vec<i64> = {
-        let mut stmt =
-            conn.prepare("SELECT receipt_no FROM fees WHERE branch = '101' ORDER BY receipt_no").expect("prepare");
-        stmt.query_map([], |r| r.get(0)).expect("query").map(|r| r.expect("row")).collect()
-    };
+    let all: Vec<i64> = pk.column("SELECT receipt_no FROM fees WHERE branch = '101' ORDER BY receipt_no", &[]);
     assert_eq!(all, (1..=all.len() as i64).collect::<Vec<_>>(), "the whole branch is gapless");
-    let audited: i64 = conn
-        .query_row("SELECT count(*) FROM audit WHERE action = 'fee.record' AND actor = 'clerk101'", [], |r| r.get(0))
-        .expect("audit");
+    assert_eq!(peek::receipts_gapless(&pk), Ok(()));
+    let audited: i64 = pk.one("SELECT count(*) FROM audit WHERE action = 'fee.record' AND actor = 'clerk101'", &[]);
     assert_eq!(audited, (TERMINALS * ADDS) as i64);
-    assert!(Ledger::open(&db, Config::default()).expect("open").verify_audit().expect("verify").intact());
+    assert!(open_ledger(&db).verify_audit().expect("verify").intact());
 }

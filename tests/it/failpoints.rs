@@ -7,10 +7,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use madoguchi::config::Config;
 use madoguchi::domain::credential::CredentialKind;
 use madoguchi::domain::forms::FormRequest;
 use madoguchi::domain::unlock::{IdDocument, IdentityCheck};
@@ -22,6 +21,8 @@ use madoguchi::service::staff::By;
 use secrecy::SecretString;
 use serde_json::Value;
 
+use crate::support::peek;
+use crate::support::pg::ScratchDb;
 use crate::support::procs::{self, Worker};
 use crate::support::run::{CLOCK_VAR, demo_ledger_at_noon, madoguchi_at_noon, noon_offset, totp};
 
@@ -78,7 +79,7 @@ fn user(l: &mut Ledger, login: &str) -> Result<i64, String> {
 
 /// Leads up to `write`, arms the failpoint, and makes it.
 fn run(db: &Path, write: &str, point: Point) -> Result<(), String> {
-    let mut l = Ledger::open(db, Config::default()).map_err(err)?;
+    let mut l = Ledger::open(db, crate::support::run::config_for(db)).map_err(err)?;
     lead_up_and_write(&mut l, write, &mut |l: &mut Ledger| {
         let n: i64 = l.audit_count().unwrap_or(-1);
         procs::say(&format!("armed {n}"));
@@ -199,42 +200,34 @@ pub fn lead_up_and_write(l: &mut Ledger, write: &str, arm: &mut dyn FnMut(&mut L
     Ok(())
 }
 
-/// Whether receipts are numbered 1, 2, 3… per branch with the counter at the last one.
-fn receipts_gapless(db: &Path) -> Result<(), String> {
-    let c = crate::support::peek::open(db);
-    let mut stmt = c.prepare("SELECT branch, receipt_no FROM fees ORDER BY branch, receipt_no").expect("fees");
-    let rows: Vec<(String, i64)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("q").map(|r| r.expect("row")).collect();
-    let mut expected: std::collections::BTreeMap<String, i64> = Default::default();
-    for (branch, no) in rows {
-        let next = expected.entry(branch.clone()).or_insert(1);
-        if no != *next {
-            return Err(format!("branch {branch}: receipt {no} where {next} was due"));
-        }
-        *next += 1;
-    }
-    for (branch, next) in expected {
-        let last: i64 = c
-            .query_row("SELECT last FROM receipt_counters WHERE branch = ?1", [&branch], |r| r.get(0))
-            .expect("counter");
-        if last != next - 1 {
-            return Err(format!("branch {branch}: counter at {last}, last receipt {}", next - 1));
-        }
-    }
-    Ok(())
-}
-
-fn audit_count(db: &Path) -> i64 {
-    crate::support::peek::audit_count(&crate::support::peek::open(db))
+#[test]
+fn a_crash_either_side_of_commit_leaves_a_ledger_that_opens() {
+    crash_at_every_write(&mut |dir: &Path| (demo_ledger_at_noon(dir, 0), None));
 }
 
 #[test]
-fn a_crash_either_side_of_commit_leaves_a_ledger_that_opens() {
+fn a_crash_either_side_of_commit_leaves_a_postgres_ledger_that_opens() {
+    if ScratchDb::new("a_crash_either_side_of_commit_leaves_a_postgres_ledger_that_opens").is_none() {
+        return;
+    }
+    crash_at_every_write(&mut |_: &Path| {
+        let pg = ScratchDb::new("a crash on PostgreSQL").expect("a server");
+        let db = PathBuf::from(&pg.url);
+        let (code, _, err) = madoguchi_at_noon(&db, &["demo", "--customers", "0"], "");
+        assert_eq!(code, 0, "demo: {err}");
+        (db, Some(pg))
+    });
+}
+
+/// For every write and either side of its COMMIT: a demo ledger from `demo` (its path or
+/// URL, and the scratch database to keep while it is used), a worker that dies there,
+/// and the checks.
+fn crash_at_every_write(demo: &mut dyn FnMut(&Path) -> (PathBuf, Option<ScratchDb>)) {
     let mut problems = Vec::new();
     for write in WRITES {
         for at in ["before", "after"] {
             let dir = tempfile::tempdir().expect("tempdir");
-            let db = demo_ledger_at_noon(dir.path(), 0);
+            let (db, _scratch) = demo(dir.path());
             let mut worker = Worker::spawn(
                 "failpoints::failpoint_worker",
                 &[
@@ -261,7 +254,7 @@ fn a_crash_either_side_of_commit_leaves_a_ledger_that_opens() {
             if code != 0 || report["intact"] != true {
                 problems.push(format!("{case}: verify exits {code}: {report} {err}"));
             }
-            let count = audit_count(&db);
+            let count = peek::audit_count(&peek::open(&db));
             match at {
                 "before" if count != armed => {
                     problems.push(format!("{case}: {count} entries, {armed} before the write"))
@@ -269,12 +262,10 @@ fn a_crash_either_side_of_commit_leaves_a_ledger_that_opens() {
                 "after" if count <= armed => problems.push(format!("{case}: the committed write is not there")),
                 _ => {}
             }
-            if let Err(e) = receipts_gapless(&db) {
+            if let Err(e) = peek::receipts_gapless(&peek::open(&db)) {
                 problems.push(format!("{case}: {e}"));
             }
-            problems.extend(
-                procs::integrity_problems(&crate::support::peek::open(&db)).into_iter().map(|p| format!("{case}: {p}")),
-            );
+            problems.extend(peek::open(&db).integrity_problems().into_iter().map(|p| format!("{case}: {p}")));
             // The ledger takes the next write, and seals it as usual.
             let (code, _, err) = madoguchi_at_noon(&db, &["ib", "login", "--login-id", "aozora-g1"], "Wrong-pass9\n");
             let (_, out, _) = madoguchi_at_noon(&db, &["audit", "verify", "--json"], "");

@@ -236,13 +236,10 @@ fn third_unlock_in_thirty_days_waits_for_a_supervisor() {
         lock_out_by_ib(&db, "yamada-g1");
         let mut ledger = open_at_noon(&db);
         let clerk = ledger.staff_login("clerk101", &secrecy::SecretString::from("demo-pass-1")).expect("login");
-        let lock: i64 = crate::support::peek::open(&db)
-            .query_row(
-                "SELECT l.id FROM locks l JOIN users u ON u.id = l.user_id WHERE u.login_id = 'yamada-g1' AND l.cleared_at IS NULL",
-                [],
-                |r| r.get(0),
-            )
-            .expect("open lock");
+        let lock: i64 = crate::support::peek::open(&db).one(
+            "SELECT l.id FROM locks l JOIN users u ON u.id = l.user_id WHERE u.login_id = 'yamada-g1' AND l.cleared_at IS NULL",
+            &[],
+        );
         let check = madoguchi::domain::unlock::IdentityCheck::Counter {
             document: Some(madoguchi::domain::unlock::IdDocument::Passport),
             seal_matched: true,

@@ -418,6 +418,9 @@ fn earlier_version(dir: &Path) -> PathBuf {
     for f in ["ledger.sqlite3", "ledger.key", "ledger.seal"] {
         std::fs::copy(fixture.join(f), dir.join(f)).expect("copy the fixture");
     }
+    // git checks files out with the umask's mode; a key must be its owner's alone.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.join("ledger.key"), std::fs::Permissions::from_mode(0o600)).expect("chmod");
     dir.join("ledger.sqlite3")
 }
 

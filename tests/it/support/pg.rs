@@ -67,6 +67,19 @@ impl ScratchDb {
     }
 }
 
+/// A demo ledger of `customers` generated contracts, made by the binary in a database of
+/// its own (at the workflow tests' mid-day clock); `None` when there is no server.
+pub fn demo(test: &str, customers: u32) -> Option<ScratchDb> {
+    let pg = ScratchDb::new(test)?;
+    let (code, _, err) = super::run::madoguchi_at_noon(
+        std::path::Path::new(&pg.url),
+        &["demo", "--customers", &customers.to_string()],
+        "",
+    );
+    assert_eq!(code, 0, "{test}: demo ledger: {err}");
+    Some(pg)
+}
+
 impl Drop for ScratchDb {
     fn drop(&mut self) {
         if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {

@@ -45,6 +45,7 @@ impl Worker {
             cmd.env_remove(k);
         }
         cmd.env("XDG_STATE_HOME", super::run::state_home()).env("XDG_DATA_HOME", super::run::data_home());
+        cmd.env(super::run::STATE_HOME_VAR, super::run::state_home());
         cmd.args(["--exact", entry, "--nocapture", "--ignored", "--test-threads=1", "-q"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -146,56 +147,7 @@ pub fn unix_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-/// One audit entry, with its details parsed.
-#[derive(Debug, Clone)]
-pub struct AuditRow {
-    pub seq: i64,
-    pub actor: String,
-    pub action: String,
-    pub subject: String,
-    pub details: serde_json::Value,
-}
-
-pub fn audit_rows(conn: &rusqlite::Connection) -> Vec<AuditRow> {
-    let mut stmt =
-        conn.prepare("SELECT seq, actor, action, subject, details FROM audit ORDER BY seq").expect("prepare");
-    stmt.query_map([], |r| {
-        let details: String = r.get(4)?;
-        Ok(AuditRow {
-            seq: r.get(0)?,
-            actor: r.get(1)?,
-            action: r.get(2)?,
-            subject: r.get(3)?,
-            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
-        })
-    })
-    .expect("query audit")
-    .collect::<rusqlite::Result<_>>()
-    .expect("audit rows")
-}
-
-/// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`, as one list of problems.
-pub fn integrity_problems(conn: &rusqlite::Connection) -> Vec<String> {
-    let mut problems: Vec<String> = conn
-        .prepare("PRAGMA integrity_check")
-        .expect("prepare")
-        .query_map([], |r| r.get::<_, String>(0))
-        .expect("integrity_check")
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .expect("rows")
-        .into_iter()
-        .filter(|s| s != "ok")
-        .collect();
-    let fk: Vec<String> = conn
-        .prepare("SELECT \"table\" || ' row ' || ifnull(rowid, '?') || ' -> ' || parent FROM pragma_foreign_key_check")
-        .expect("prepare")
-        .query_map([], |r| r.get::<_, String>(0))
-        .expect("foreign_key_check")
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .expect("rows");
-    problems.extend(fk.into_iter().map(|p| format!("foreign key: {p}")));
-    problems
-}
+pub use super::peek::{AuditRow, audit_rows};
 
 /// Reads an environment variable as a number, with a default.
 pub fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {

@@ -33,16 +33,39 @@ pub fn data_home() -> PathBuf {
     state_home().join("data")
 }
 
+/// Hands [`state_home`] down to worker processes (see `procs::Worker`).
+pub const STATE_HOME_VAR: &str = "MADOGUCHI_IT_STATE_HOME";
+
 /// The state directory of the binaries the tests run (`$XDG_STATE_HOME`): the anchors of
 /// their ledgers go there, not into the home of whoever runs the tests. One per test run.
 pub fn state_home() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
+        // A worker process (this binary started again by a test) shares its parent's.
+        if let Some(dir) = std::env::var_os(STATE_HOME_VAR) {
+            return PathBuf::from(dir);
+        }
         let dir = std::env::temp_dir().join(format!("madoguchi-test-state-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("test state directory");
         dir
     })
     .clone()
+}
+
+/// The config an in-process [`madoguchi::service::Ledger`] needs to open a ledger the
+/// binary made: a PostgreSQL ledger's key is where the binaries the tests run keep it
+/// (under [`data_home`]), not under the data directory of whoever runs the tests.
+pub fn config_for(db: &Path) -> madoguchi::config::Config {
+    let key_file = db
+        .to_str()
+        .filter(|s| madoguchi::store::pg::is_url(s))
+        .map(|url| data_home().join("madoguchi").join(format!("{}.key", madoguchi::store::pg::database_name(url))));
+    madoguchi::config::Config { key_file, ..madoguchi::config::Config::default() }
+}
+
+/// The ledger at `db`, opened in this process (see [`config_for`]).
+pub fn open_ledger(db: &Path) -> madoguchi::service::Ledger {
+    madoguchi::service::Ledger::open(db, config_for(db)).expect("open the ledger")
 }
 
 /// The variable that moves the clock of the (debug) binary, for workflow tests.
