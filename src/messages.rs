@@ -89,7 +89,7 @@ pub fn store(lang: Lang, e: &StoreError) -> String {
     match e {
         StoreError::Missing => t(lang, "err.ledger_missing").into(),
         StoreError::ReadOnly => t(lang, "err.ledger_read_only").into(),
-        StoreError::Busy => t(lang, "err.ledger_busy").into(),
+        StoreError::Busy | StoreError::Conflict(_) => t(lang, "err.ledger_busy").into(),
         StoreError::Corrupt(d) => tf(lang, "err.ledger_corrupt", &[("detail", d)]),
         StoreError::TooNew { found, known } => {
             tf(lang, "err.ledger_too_new", &[("found", &found.to_string()), ("known", &known.to_string())])

@@ -175,7 +175,8 @@ impl Ledger {
             for (kind, phc) in &hashes {
                 secret_ids.insert(*kind, w.insert_secret_hash(phc)?);
             }
-            let form = FormDetail { form_no: form_no.clone(), form: request, secret_ids, new_login_id };
+            let form =
+                FormDetail { form_no: form_no.clone(), form: request, secret_ids, new_login_id: new_login_id.clone() };
             let detail = match request {
                 FormRequest::PasswordReRegistration(_) => RequestDetail::FormPassword(form),
                 FormRequest::PinChange(_) => RequestDetail::FormPin(form),

@@ -433,7 +433,7 @@ impl Ledger {
     /// Runs `f` in one write transaction as `actor`, and seals the new head beside the
     /// ledger and at its anchor. Nothing is written when `f` fails, when the ledger was
     /// found tampered, or when the head cannot be sealed.
-    pub(crate) fn write<T>(&mut self, actor: &Actor, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&mut self, actor: &Actor, f: impl FnMut(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         if let Some(found) = self.refusal {
             let head = store::audit::head(&mut self.conn)?.map_or(0, |h| h.seq);
             return Err(ServiceError::Tampered { found, head });
@@ -446,16 +446,37 @@ impl Ledger {
     pub(crate) fn write_unchecked<T>(
         &mut self,
         actor: &Actor,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+        f: impl FnMut(&mut Writer<'_>) -> Result<T>,
     ) -> Result<T> {
         self.write_inner(actor, false, f)
     }
 
+    /// [`Ledger::write_once`], run again when the shared ledger's server ended it to break a
+    /// deadlock or a serialization conflict (nothing of it committed): a clerk never sees
+    /// one. Bounded, with a short growing pause; the last one is reported as it is.
     fn write_inner<T>(
         &mut self,
         actor: &Actor,
         check: bool,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+        mut f: impl FnMut(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            match self.write_once(actor, check, &mut f) {
+                Err(ServiceError::Store(store::StoreError::Conflict(_))) if attempt < CONFLICT_ATTEMPTS => {
+                    std::thread::sleep(std::time::Duration::from_millis(5 << attempt));
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    fn write_once<T>(
+        &mut self,
+        actor: &Actor,
+        check: bool,
+        f: &mut impl FnMut(&mut Writer<'_>) -> Result<T>,
     ) -> Result<T> {
         let at = self.clock.now();
         let heads = self.heads.clone();
@@ -532,6 +553,10 @@ impl Ledger {
         Ok(out)
     }
 }
+
+/// How many times a write ended by the server for a deadlock or a serialization conflict
+/// is tried in all.
+const CONFLICT_ATTEMPTS: u32 = 5;
 
 /// Where a test can make this process die in the middle of a write, to prove that a crash
 /// at that instant leaves a ledger that opens normally (debug builds only: a release build

@@ -172,7 +172,7 @@ impl Ledger {
         session: &Session,
         user: &User,
         branch: &str,
-        step: impl FnOnce(&mut Writer<'_>, &str) -> Result<(Option<i64>, Option<String>, FeeKind, i64)>,
+        mut step: impl FnMut(&mut Writer<'_>, &str) -> Result<(Option<i64>, Option<String>, FeeKind, i64)>,
     ) -> Result<Receipt> {
         let subject = format!("contract:{}/user:{}", user.contract_id, user.id);
         let rate = self.cfg.fees.tax_rate_percent;
@@ -194,7 +194,7 @@ impl Ledger {
                     reason: None,
                 },
             )?;
-            Ok(Receipt { invoice_number: invoice, serial, ..receipt })
+            Ok(Receipt { invoice_number: invoice.clone(), serial, ..receipt })
         })
     }
 

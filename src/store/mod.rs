@@ -70,6 +70,10 @@ pub enum StoreError {
     /// of the step in flight was committed, unless it says so.
     #[error("the ledger database cannot be reached")]
     Unreachable(#[source] postgres::Error),
+    /// The shared ledger's server ended this transaction to break a deadlock or keep
+    /// transactions serializable: nothing of it was committed, and it is run again.
+    #[error("the ledger database ended the step to let another one through")]
+    Conflict(#[source] postgres::Error),
     #[error("ledger database error")]
     Postgres(#[source] postgres::Error),
 }
@@ -81,6 +85,9 @@ impl From<postgres::Error> for StoreError {
             Some(c) if *c == SqlState::UNIQUE_VIOLATION => Self::Duplicate,
             Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => Self::ReadOnly,
             Some(c) if *c == SqlState::ADMIN_SHUTDOWN || *c == SqlState::CANNOT_CONNECT_NOW => Self::Unreachable(e),
+            Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED => {
+                Self::Conflict(e)
+            }
             None if e.is_closed() || e.as_db_error().is_none() => Self::Unreachable(e),
             _ => Self::Postgres(e),
         }

@@ -418,3 +418,38 @@ fn the_terminal_waits_out_a_lost_connection() {
     // What was typed is still there; one key more searches again.
     t.send(key::BACKSPACE).type_text("ﾞ").wait_for("株式会社山田製作所");
 }
+
+/// The server ends a write to break a deadlock (another session holds a row the write
+/// needs and waits for the writers' lock): the write is run again and succeeds, and the
+/// clerk never sees the deadlock. Before the retry, the login failed with it.
+#[test]
+fn a_write_ended_by_a_deadlock_is_run_again() {
+    let Some(pg) = ScratchDb::new("a_write_ended_by_a_deadlock_is_run_again") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Path::new(&pg.url);
+    drop(madoguchi::service::demo::create(db, config_in(dir.path()), 0, 1, &mut |_, _| {}).expect("demo"));
+    let logins_before = pg.i64("SELECT count(*) FROM audit WHERE action = 'staff.login'");
+    // The other session: it holds the row every write updates, and gives the writer's
+    // session the first deadlock check (its own waits 10 s before checking).
+    let mut other = pg.client();
+    let mut tx = other.transaction().expect("begin");
+    tx.batch_execute("SET LOCAL deadlock_timeout = '10s'").expect("timeout");
+    tx.query("SELECT 1 FROM meta WHERE key = 'state' FOR UPDATE", &[]).expect("hold the row");
+    let cfg = config_in(dir.path());
+    let writer = std::thread::spawn({
+        let db = db.to_path_buf();
+        move || {
+            let mut l = Ledger::open(&db, cfg).expect("open");
+            l.staff_login("clerk101", &SecretString::from("demo-pass-1")).map(|_| ()).map_err(|e| e.to_string())
+        }
+    });
+    // Let the writer take the writers' lock and wait for the row, then wait for the lock.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&0x6d61_646f_6775_6368_i64]).expect("the writers' lock");
+    // Granted only because the server ended the writer's first try, which held it.
+    tx.rollback().expect("let go");
+    assert_eq!(writer.join().expect("writer"), Ok(()), "the login went through");
+    assert_eq!(pg.i64("SELECT count(*) FROM audit WHERE action = 'staff.login'"), logins_before + 1);
+    let mut l = Ledger::open(db, config_in(dir.path())).expect("open");
+    assert!(l.verify_audit().expect("verify").intact());
+}
