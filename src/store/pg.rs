@@ -386,7 +386,63 @@ pub fn open(url: &str, read_only: bool) -> Result<Client> {
     if !read_only && found < known {
         migrate(&mut client)?;
     }
+    check_schema(&mut client)?;
     Ok(client)
+}
+
+/// The body of the function behind the audit trail's append-only trigger, as the
+/// migrations write it.
+const APPEND_ONLY_BODY: &str = " BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END ";
+
+/// Refuses a ledger whose schema acts inside the program's own statements in a way the
+/// migrations did not make it: a trigger or a rule planted (rewriting or copying rows as
+/// they are written), the audit trail's append-only trigger disabled, dropped or its
+/// function rewritten to let changes through, or row-level security hiding rows. Only the
+/// database's owner can do any of these; each is named.
+pub fn check_schema(client: &mut Client) -> Result<()> {
+    let triggers: Vec<String> = client
+        .query(
+            "SELECT c.relname || '.' || t.tgname || ' -> ' || t.tgfoid::regproc::text
+                    || CASE WHEN t.tgenabled = 'O' THEN '' ELSE ' (disabled)' END
+             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+             WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal
+             ORDER BY 1",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let want = "audit.audit_append_only -> madoguchi_audit_append_only";
+    if let Some(other) = triggers.iter().find(|t| t.as_str() != want) {
+        return Err(StoreError::Schema(format!("trigger {other}")));
+    }
+    if triggers.is_empty() {
+        return Err(StoreError::Schema("trigger audit.audit_append_only missing".into()));
+    }
+    let body: Option<String> = client
+        .query_opt(
+            "SELECT prosrc FROM pg_proc
+             WHERE proname = 'madoguchi_audit_append_only' AND pronamespace = current_schema()::regnamespace",
+            &[],
+        )?
+        .map(|r| r.get(0));
+    if body.as_deref() != Some(APPEND_ONLY_BODY) {
+        return Err(StoreError::Schema("function madoguchi_audit_append_only changed".into()));
+    }
+    let others: Option<String> = client
+        .query_opt(
+            "SELECT 'rule ' || tablename || '.' || rulename FROM pg_rules WHERE schemaname = current_schema()
+             UNION ALL
+             SELECT 'row-level security on ' || relname FROM pg_class
+             WHERE relnamespace = current_schema()::regnamespace AND relrowsecurity
+             LIMIT 1",
+            &[],
+        )?
+        .map(|r| r.get(0));
+    match others {
+        Some(what) => Err(StoreError::Schema(what)),
+        None => Ok(()),
+    }
 }
 
 /// Creates a ledger in an empty database; refuses one that has a ledger already. When the

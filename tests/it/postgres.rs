@@ -453,3 +453,51 @@ fn a_write_ended_by_a_deadlock_is_run_again() {
     let mut l = Ledger::open(db, config_in(dir.path())).expect("open");
     assert!(l.verify_audit().expect("verify").intact());
 }
+
+/// The database's owner plants what would act inside the program's own statements — a
+/// trigger that promotes a clerk as the program writes, the append-only trigger turned
+/// off or its function made to let changes through, a rule, row-level security that hides
+/// locks: the ledger is refused, naming what was changed, and nothing is written.
+#[test]
+fn a_trigger_or_rule_planted_in_the_database_is_refused() {
+    let Some(pg) = ScratchDb::new("a_trigger_or_rule_planted_in_the_database_is_refused") else { return };
+    let db = Path::new(&pg.url);
+    assert_eq!(madoguchi(db, &["demo", "--customers", "0"], "").0, 0);
+    let plants = [
+        (
+            "CREATE FUNCTION zz() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.role := 'admin'; RETURN NEW; END $$;
+          CREATE TRIGGER zz BEFORE UPDATE ON staff FOR EACH ROW EXECUTE FUNCTION zz();",
+            "DROP TRIGGER zz ON staff; DROP FUNCTION zz();",
+        ),
+        ("ALTER TABLE audit DISABLE TRIGGER audit_append_only", "ALTER TABLE audit ENABLE TRIGGER audit_append_only"),
+        (
+            "CREATE OR REPLACE FUNCTION madoguchi_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
+          $$ BEGIN RETURN NULL; END $$",
+            "CREATE OR REPLACE FUNCTION madoguchi_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
+          $$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$",
+        ),
+        ("CREATE RULE zz AS ON INSERT TO locks DO INSTEAD NOTHING", "DROP RULE zz ON locks"),
+        ("ALTER TABLE locks ENABLE ROW LEVEL SECURITY", "ALTER TABLE locks DISABLE ROW LEVEL SECURITY"),
+        (
+            "DROP TRIGGER audit_append_only ON audit",
+            "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
+          FOR EACH STATEMENT EXECUTE FUNCTION madoguchi_audit_append_only()",
+        ),
+    ];
+    for (plant, undo) in plants {
+        let before = pg.i64("SELECT count(*) FROM audit");
+        pg.client().batch_execute(plant).expect(plant);
+        let (code, _, err) =
+            madoguchi(db, &["--lang", "en", "ib", "login", "--login-id", "yamada-g1"], "Wrong-pass9\n");
+        assert_eq!(code, 3, "{plant}: {err}");
+        assert!(err.contains("structure was changed"), "{plant}: {err}");
+        let (code, _, _) = madoguchi(db, &["audit", "verify"], "");
+        assert_eq!(code, 3, "{plant}");
+        assert_eq!(pg.i64("SELECT count(*) FROM audit"), before, "{plant}: nothing written");
+        pg.client().batch_execute(undo).expect(undo);
+        // Put back as the migrations made it, the ledger opens and works again.
+        let (code, _, err) =
+            madoguchi(db, &["--lang", "en", "ib", "login", "--login-id", "yamada-g1"], "Wrong-pass9\n");
+        assert_eq!(code, 10, "{plant} undone: {err}");
+    }
+}
