@@ -14,6 +14,7 @@ pub mod locks;
 pub mod meta;
 pub mod migrations;
 pub mod pg;
+pub mod pgtls;
 pub mod requests;
 pub mod search;
 pub mod shadow;
@@ -74,6 +75,10 @@ pub enum StoreError {
     /// transactions serializable: nothing of it was committed, and it is run again.
     #[error("the ledger database ended the step to let another one through")]
     Conflict(#[source] postgres::Error),
+    /// TLS for the shared ledger cannot be set up as its URL asks (an unknown `sslmode`,
+    /// an unreadable `sslrootcert`): nothing was tried.
+    #[error("TLS for the ledger database: {0}")]
+    Tls(String),
     #[error("ledger database error")]
     Postgres(#[source] postgres::Error),
 }

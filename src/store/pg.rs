@@ -280,14 +280,19 @@ pub fn database_name(url: &str) -> String {
     if clean.is_empty() { "postgres".into() } else { clean }
 }
 
-fn connect(url: &str) -> Result<Client> {
-    let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| StoreError::Unreachable(e))?;
+/// Connects as libpq would to the URL: its hosts in turn, its password or the one found
+/// for it, and TLS as its `sslmode` asks (see [`super::pgtls`]).
+pub fn connect(url: &str) -> Result<Client> {
+    let (rest, tls) = super::pgtls::split_url(url).map_err(|e| StoreError::Tls(e.to_string()))?;
+    let mut config: postgres::Config = rest.parse().map_err(|e: postgres::Error| StoreError::Unreachable(e))?;
     if config.get_password().is_none()
         && let Some(password) = password_for(&config)
     {
         config.password(password.as_bytes());
     }
-    config.connect(postgres::NoTls).map_err(StoreError::Unreachable)
+    config.ssl_mode(tls.library_mode());
+    let client_config = tls.client_config().map_err(|e| StoreError::Tls(e.to_string()))?;
+    config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(client_config)).map_err(StoreError::Unreachable)
 }
 
 /// The password the URL leaves out, as libpq would find it: `PGPASSWORD`, else the

@@ -17,3 +17,4 @@ mod integrity;
 mod permissions;
 mod postgres;
 mod screens;
+mod tls;

@@ -6,3 +6,4 @@ pub mod pg;
 pub mod procs;
 pub mod pty;
 pub mod run;
+pub mod tls_relay;

@@ -88,6 +88,16 @@ impl Drop for ScratchDb {
     }
 }
 
+/// The first host and port of `url`, as `host:port`.
+pub fn upstream(url: &str) -> String {
+    let config: postgres::Config = url.parse().expect("url");
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".into(),
+    };
+    format!("{host}:{}", config.get_ports().first().copied().unwrap_or(5432))
+}
+
 /// A TCP relay between the tests' processes and the server, that the test can cut and
 /// restore: the ledger's server going away and coming back, without stopping the server
 /// the other tests use.
@@ -100,12 +110,7 @@ pub struct Relay {
 impl Relay {
     /// A relay to the server of `url` (its first host and port).
     pub fn to(url: &str) -> Self {
-        let config: postgres::Config = url.parse().expect("url");
-        let host = match config.get_hosts().first() {
-            Some(postgres::config::Host::Tcp(h)) => h.clone(),
-            _ => "localhost".into(),
-        };
-        let upstream = format!("{host}:{}", config.get_ports().first().copied().unwrap_or(5432));
+        let upstream = upstream(url);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
         let port = listener.local_addr().expect("addr").port();
         let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
