@@ -29,15 +29,36 @@ fn rss_mb() -> Option<f64> {
     Some(round2(kb / 1024.0))
 }
 
-pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Failure> {
-    let dir = cache_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| Failure::say(format!("{}: {e}", dir.display())))?;
-    // A folder per size: each ledger has its key (`ledger.key`) beside it.
-    let dir = dir.join(format!("{customers}"));
-    std::fs::create_dir_all(&dir).map_err(|e| Failure::say(format!("{}: {e}", dir.display())))?;
-    let db = dir.join("ledger.sqlite3");
-    if !db.exists() {
-        eprintln!("generating {customers} contracts in {} …", db.display());
+pub fn run(ctx: &Context, customers: u64, json_out: bool, pg: Option<&str>) -> Result<Outcome, Failure> {
+    let (db, generate) = match pg {
+        Some(url) => {
+            crate::service::bench::ensure_database(url).map_err(|e| ctx.fail(e))?;
+            let db = PathBuf::from(url);
+            let empty = match Ledger::open(&db, Config::default()) {
+                Ok(_) => false,
+                Err(e) if e.is_missing_ledger() => true,
+                Err(e) => return Err(ctx.fail(e)),
+            };
+            (db, empty)
+        }
+        None => {
+            let dir = cache_dir();
+            std::fs::create_dir_all(&dir).map_err(|e| Failure::say(format!("{}: {e}", dir.display())))?;
+            // A folder per size: each ledger has its key (`ledger.key`) beside it.
+            let dir = dir.join(format!("{customers}"));
+            std::fs::create_dir_all(&dir).map_err(|e| Failure::say(format!("{}: {e}", dir.display())))?;
+            let db = dir.join("ledger.sqlite3");
+            let generate = !db.exists();
+            (db, generate)
+        }
+    };
+    if generate {
+        let shown = match pg {
+            Some(url) => crate::text::without_passwords(url),
+            None => db.display().to_string(),
+        };
+        eprintln!("generating {customers} contracts in {shown} …");
+        let started = Instant::now();
         let exe = std::env::current_exe().map_err(|e| Failure::say(e.to_string()))?;
         let status = std::process::Command::new(exe)
             .arg("--db")
@@ -48,6 +69,7 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool) -> Result<Outcome, Fai
         if !status.success() {
             return Err(Failure::say("demo generation failed"));
         }
+        eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
     }
 
     // First frame: open the ledger, build the app, draw Home once.

@@ -145,7 +145,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             Ok(Outcome::Done)
         }
         Command::Ib(cmd) => super::ib::run(ctx, cmd),
-        Command::Bench { customers, json } => super::bench::run(ctx, customers, json),
+        Command::Bench { customers, json, pg } => super::bench::run(ctx, customers, json, pg.as_deref()),
     }
 }
 

@@ -102,6 +102,10 @@ pub enum Command {
         customers: u64,
         #[arg(long)]
         json: bool,
+        /// Measure on a PostgreSQL ledger in this (scratch) database: created if the server
+        /// has none of that name, generated if it is empty, reused if it holds one
+        #[arg(long, value_name = "URL")]
+        pg: Option<String>,
     },
     /// The whole ledger
     #[command(subcommand)]

@@ -175,3 +175,9 @@ impl Ledger {
         })
     }
 }
+
+/// Creates the (scratch) PostgreSQL database `url` names when its server has none of that
+/// name, for `bench --pg`.
+pub fn ensure_database(url: &str) -> Result<()> {
+    Ok(store::pg::ensure_database(url)?)
+}

@@ -280,6 +280,35 @@ pub fn database_name(url: &str) -> String {
     if clean.is_empty() { "postgres".into() } else { clean }
 }
 
+/// `url` with its database replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, ""),
+    };
+    let query = tail.find('?').map_or("", |i| &tail[i..]);
+    format!("{scheme}://{authority}/{name}{query}")
+}
+
+/// Creates the database `url` names when the server has none of that name (through the
+/// server's `postgres` database; the user must be allowed to create databases). For
+/// scratch ledgers (`bench --pg`).
+pub fn ensure_database(url: &str) -> Result<()> {
+    match connect(url) {
+        Ok(_) => Ok(()),
+        Err(StoreError::Unreachable(e))
+            if e.as_db_error().is_some_and(|d| *d.code() == postgres::error::SqlState::INVALID_CATALOG_NAME) =>
+        {
+            let name = database_name(url);
+            let mut server = connect(&with_database(url, "postgres"))?;
+            server.batch_execute(&format!("CREATE DATABASE \"{name}\""))?;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Connects as libpq would to the URL: its hosts in turn, its password or the one found
 /// for it, and TLS as its `sslmode` asks (see [`super::pgtls`]).
 pub fn connect(url: &str) -> Result<Client> {
@@ -490,6 +519,16 @@ pub fn app_role_sql() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_name_their_scratch_database() {
+        assert_eq!(with_database("postgres://localhost/postgres", "x"), "postgres://localhost/x");
+        assert_eq!(
+            with_database("postgres://u@h:5432/db?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgresql://h", "x"), "postgresql://h/x");
+    }
 
     #[test]
     fn parameters_are_numbered_the_postgres_way_outside_quotes() {

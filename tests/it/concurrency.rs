@@ -925,10 +925,12 @@ fn eight_processes(dir: &Path, demo: &mut dyn FnMut(u32) -> PathBuf) {
     let reports = run_phase(plan, &plan_path, "main", String::new, Duration::from_secs(600 + 3 * n as u64));
     let run_time = phase.elapsed();
     check_main(&prepared, &reports, baseline_seq, &audit_before, seed);
+    let written = peek::head_seq(&peek::open(&plan.db)) - baseline_seq;
     println!(
-        "main phase: {} reports in {:.1} s; whole test {:.1} s",
+        "main phase: {} reports in {:.1} s ({written} audit entries, {:.0} per second); whole test {:.1} s",
         reports.len(),
         run_time.as_secs_f64(),
+        written as f64 / run_time.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
 }

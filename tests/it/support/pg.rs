@@ -34,17 +34,6 @@ fn server(test: &str) -> Option<String> {
     }
 }
 
-/// `url` with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
-    let (authority, tail) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i + 1..]),
-        None => (rest, ""),
-    };
-    let query = tail.find('?').map_or("", |i| &tail[i..]);
-    format!("{scheme}://{authority}/{name}{query}")
-}
-
 impl ScratchDb {
     /// A new, empty database for `test`; `None` when there is no server to test on.
     pub fn new(test: &str) -> Option<Self> {
@@ -53,7 +42,7 @@ impl ScratchDb {
         let mut client = postgres::Client::connect(&admin, postgres::NoTls)
             .unwrap_or_else(|e| panic!("{test}: cannot reach {VAR}: {e}"));
         client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create the test database");
-        Some(Self { url: with_database(&admin, &name), admin, name })
+        Some(Self { url: madoguchi::store::pg::with_database(&admin, &name), admin, name })
     }
 
     /// A client on the scratch database, as an intruder with the database password has.
@@ -162,11 +151,4 @@ impl Relay {
     pub fn restore(&self) {
         self.open.store(true, Ordering::Relaxed);
     }
-}
-
-#[test]
-fn urls_name_their_scratch_database() {
-    assert_eq!(with_database("postgres://localhost/postgres", "x"), "postgres://localhost/x");
-    assert_eq!(with_database("postgres://u@h:5432/db?sslmode=disable", "x"), "postgres://u@h:5432/x?sslmode=disable");
-    assert_eq!(with_database("postgresql://h", "x"), "postgresql://h/x");
 }
