@@ -103,13 +103,14 @@ impl Ledger {
             let more = store::search::contains(&mut self.conn, key, 0, want)?;
             found.extend(more.into_iter().filter(|id| seen.insert(*id)).map(|id| (id, MatchKind::Contains)));
         }
-        let mut hits = Vec::with_capacity(limit);
-        for (id, matched) in found.into_iter().skip(offset).take(limit) {
-            if let Some(contract) = store::customers::contract(&mut self.conn, id)? {
-                hits.push(Hit { contract, matched });
-            }
-        }
-        Ok(hits)
+        let page: Vec<(i64, MatchKind)> = found.into_iter().skip(offset).take(limit).collect();
+        let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
+        let mut contracts: std::collections::HashMap<i64, crate::domain::customer::Contract> =
+            store::customers::contracts(&mut self.conn, &ids)?.into_iter().map(|c| (c.id, c)).collect();
+        Ok(page
+            .into_iter()
+            .filter_map(|(id, matched)| contracts.remove(&id).map(|contract| Hit { contract, matched }))
+            .collect())
     }
 
     pub fn customer_view(&mut self, session: &Session, contract_id: i64) -> Result<CustomerView> {

@@ -105,6 +105,21 @@ pub fn contract(db: &mut dyn Db, id: i64) -> Result<Option<Contract>> {
     db.sealed_first(&CONTRACTS, &format!("SELECT {}, mac FROM contracts WHERE id = ?1", CONTRACTS.columns), &[&id])
 }
 
+/// The contracts `ids` names, in one statement (a page of search results: one round trip
+/// to a shared ledger, not one per row), in no particular order.
+pub fn contracts(db: &mut dyn Db, ids: &[i64]) -> Result<Vec<Contract>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
+    let args: Vec<&dyn super::sql::ToSql> = ids.iter().map(|id| id as &dyn super::sql::ToSql).collect();
+    db.sealed(
+        &CONTRACTS,
+        &format!("SELECT {}, mac FROM contracts WHERE id IN ({})", CONTRACTS.columns, marks.join(", ")),
+        &args,
+    )
+}
+
 pub fn contract_by_cif(db: &mut dyn Db, cif: &str) -> Result<Option<Contract>> {
     db.sealed_first(&CONTRACTS, &format!("SELECT {}, mac FROM contracts WHERE cif = ?1", CONTRACTS.columns), &[&cif])
 }

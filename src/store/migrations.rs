@@ -295,7 +295,8 @@ pub fn for_postgres(sqlite: &str) -> String {
             if line.starts_with("CREATE VIRTUAL TABLE search_text") {
                 return "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n\
                         CREATE TABLE search_text (contract_id BIGINT PRIMARY KEY, body TEXT COLLATE \"C\" NOT NULL);\n\
-                        CREATE INDEX search_text_trigrams ON search_text USING gin (body gin_trgm_ops);"
+                        CREATE INDEX search_text_trigrams ON search_text USING gin (body gin_trgm_ops) \
+                        WITH (gin_pending_list_limit = 256);"
                     .to_string();
             }
             if line.starts_with("CREATE INDEX audit_subject") {

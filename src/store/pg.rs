@@ -321,7 +321,14 @@ pub fn connect(url: &str) -> Result<Client> {
     }
     config.ssl_mode(tls.library_mode());
     let client_config = tls.client_config().map_err(|e| StoreError::Tls(e.to_string()))?;
-    config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(client_config)).map_err(StoreError::Unreachable)
+    let mut client = config
+        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(client_config))
+        .map_err(StoreError::Unreachable)?;
+    // Statements are prepared once and kept; a generic plan would not know that a
+    // contains pattern is rare and walk the whole table in key order: each execution is
+    // planned for its own parameters.
+    client.batch_execute("SET plan_cache_mode = force_custom_plan")?;
+    Ok(client)
 }
 
 /// The password the URL leaves out, as libpq would find it: `PGPASSWORD`, else the

@@ -447,8 +447,23 @@ fn a_write_ended_by_a_deadlock_is_run_again() {
             l.staff_login("clerk101", &SecretString::from("demo-pass-1")).map(|_| ()).map_err(|e| e.to_string())
         }
     });
-    // Let the writer take the writers' lock and wait for the row, then wait for the lock.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Once the writer holds the writers' lock and waits for the row, wait for the lock.
+    let mut watch = pg.client();
+    let waiting = (0..600).any(|_| {
+        let n: i64 = watch
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .expect("watch")
+            .get(0);
+        n > 0 || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            false
+        }
+    });
+    assert!(waiting, "the writer came to wait for the row");
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&0x6d61_646f_6775_6368_i64]).expect("the writers' lock");
     // Granted only because the server ended the writer's first try, which held it.
     tx.rollback().expect("let go");
