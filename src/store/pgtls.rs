@@ -106,15 +106,15 @@ impl TlsWish {
             SslMode::Require => self.root_cert.as_deref().is_some_and(|r| r != "system"),
             _ => false,
         };
-        let verifier: Arc<dyn ServerCertVerifier> = if check_chain {
+        let chain = if check_chain {
             let roots = Arc::new(self.roots()?);
-            let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider).build().map_err(|e| {
+            Some(WebPkiServerVerifier::builder_with_provider(roots, provider).build().map_err(|e| {
                 TlsSetupError::RootCert { path: self.root_cert.clone().unwrap_or_default(), detail: e.to_string() }
-            })?;
-            if self.mode == SslMode::VerifyFull { webpki } else { Arc::new(AnyName { inner: webpki }) }
+            })?)
         } else {
-            Arc::new(Unchecked { algorithms })
+            None
         };
+        let verifier = Arc::new(Checked { chain, name: self.mode == SslMode::VerifyFull, algorithms });
         Ok(builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth())
     }
 
@@ -159,13 +159,17 @@ fn read_pem(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> 
     Ok(certs)
 }
 
-/// `verify-ca`: the chain must lead to a trusted authority; the name is not compared.
+/// How far a server's certificate is checked: the chain to a trusted authority (or not at
+/// all: libpq's `prefer` and `require`), and the name (`verify-full`). The handshake's
+/// signatures are always checked against the certificate.
 #[derive(Debug)]
-struct AnyName {
-    inner: Arc<WebPkiServerVerifier>,
+struct Checked {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    name: bool,
+    algorithms: WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for AnyName {
+impl ServerCertVerifier for Checked {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -174,54 +178,13 @@ impl ServerCertVerifier for AnyName {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        let Some(chain) = &self.chain else { return Ok(ServerCertVerified::assertion()) };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
+            )) if !self.name => Ok(ServerCertVerified::assertion()),
             other => other,
         }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// `prefer` and `require`: encrypted, the certificate taken as it comes (libpq's meaning
-/// of these modes); the handshake's signatures are still checked against it.
-#[derive(Debug)]
-struct Unchecked {
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for Unchecked {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
