@@ -45,11 +45,11 @@ impl Ledger {
         let rows = store::copy::ledger(&mut snap, dst)?;
         let texts = store::copy::contract_texts(&mut snap)?;
         snap.commit()?;
-        for (id, cif, company, kana, phone, logins) in texts {
+        let mut bodies = texts.into_iter().map(|(id, cif, company, kana, phone, logins)| {
             let logins: Vec<&str> = logins.iter().map(String::as_str).collect();
-            let ix = crate::domain::search::index_contract(id, &cif, &company, &kana, &phone, &logins, &[]);
-            store::copy::index_body(dst, id, &ix.body)?;
-        }
+            (id, crate::domain::search::index_contract(id, &cif, &company, &kana, &phone, &logins, &[]).body)
+        });
+        store::copy::index_bodies(dst, &mut bodies)?;
         Ok(rows)
     }
 

@@ -2,7 +2,7 @@
 //! PostgreSQL database. The use cases see only [`Db`]; this is where the two meet.
 
 use super::integrity::{RowKey, Tally};
-use super::sql::{Db, Engine, Row, ToSql};
+use super::sql::{Db, Engine, Row, RowFeed, ToSql};
 use super::{Result, pg, sqlite};
 
 pub enum Conn {
@@ -75,6 +75,9 @@ macro_rules! delegate_db {
             }
             fn batch(&mut self, sql: &str) -> Result<()> {
                 match self { $(Self::$v(c) => c.batch(sql),)+ }
+            }
+            fn copy_in(&mut self, table: &str, columns: &str, feed: &mut RowFeed<'_>) -> Result<u64> {
+                match self { $(Self::$v(c) => c.copy_in(table, columns, feed),)+ }
             }
         }
     };

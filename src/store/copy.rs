@@ -3,9 +3,9 @@
 //! trigram index is rebuilt from the contracts (SQLite's is contentless: it cannot be read
 //! back). Nothing is recomputed that a MAC covers, so the copy verifies with the same key.
 
+use super::Result;
 use super::integrity::{self, Covered};
 use super::sql::{Db, Engine, Row};
-use super::{Result, StoreError};
 
 /// The tables in an order that satisfies their foreign keys.
 const ORDER: [&Covered; 16] = [
@@ -59,26 +59,8 @@ pub fn is_empty(dst: &mut dyn Db) -> Result<bool> {
 /// of `key` (a row that refers to another of its table comes after it: a reissued token
 /// after the one it replaces).
 fn table(src: &mut dyn Db, dst: &mut dyn Db, table: &str, columns: &str, key: &str) -> Result<u64> {
-    let n = columns.split(',').count();
-    let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
-    let insert = format!("INSERT INTO {table} ({columns}) VALUES ({})", marks.join(", "));
-    let mut copied = 0u64;
-    let mut failed: Option<StoreError> = None;
-    src.each(&format!("SELECT {columns} FROM {table} ORDER BY {key}"), &[], &mut |row: Row| {
-        let args: Vec<&dyn super::sql::ToSql> = row.values().iter().map(|v| v as &dyn super::sql::ToSql).collect();
-        match dst.execute(&insert, &args) {
-            Ok(_) => {
-                copied += 1;
-                Ok(())
-            }
-            Err(e) => {
-                failed = Some(e);
-                Err(StoreError::Damaged("copy stopped".into()))
-            }
-        }
-    })
-    .or_else(|e| failed.take().map_or(Err(e), Err))?;
-    Ok(copied)
+    let select = format!("SELECT {columns} FROM {table} ORDER BY {key}");
+    dst.copy_in(table, columns, &mut |push| src.each(&select, &[], &mut |row: Row| push(row.values())))
 }
 
 /// Copies the whole ledger; returns how many rows. `dst` is an empty ledger of the same
@@ -128,12 +110,16 @@ pub fn contract_texts(db: &mut dyn Db) -> Result<Vec<ContractText>> {
         .collect())
 }
 
-/// Puts a contract's search body into the trigram index.
-pub fn index_body(db: &mut dyn Db, contract_id: i64, body: &str) -> Result<()> {
-    let sql = match db.engine() {
-        Engine::Sqlite => "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)",
-        Engine::Postgres => "INSERT INTO search_text (contract_id, body) VALUES (?1, ?2)",
+/// Puts contracts' search bodies (id, body) into the trigram index.
+pub fn index_bodies(db: &mut dyn Db, bodies: &mut dyn Iterator<Item = (i64, String)>) -> Result<u64> {
+    let (table, columns) = match db.engine() {
+        Engine::Sqlite => ("search_text", "rowid, body"),
+        Engine::Postgres => ("search_text", "contract_id, body"),
     };
-    db.execute(sql, &[&contract_id, &body])?;
-    Ok(())
+    db.copy_in(table, columns, &mut |push| {
+        for (id, body) in &mut *bodies {
+            push(&[super::sql::Value::Int(id), super::sql::Value::Text(body)])?;
+        }
+        Ok(())
+    })
 }

@@ -255,6 +255,9 @@ fn killed_workers_leave_a_consistent_postgres_ledger() {
     kill_workers_again_and_again(db, dir.path(), procs::env_num("MADOGUCHI_CRASH_KILLS_PG", 80));
 }
 
+/// The workflows every crash run must have seen done at least once.
+const KINDS: [&str; 5] = ["ibfail", "unlock", "guidance", "form", "reject"];
+
 /// Starts a worker on the ledger at `db` (a file in `dir`, or a URL), kills it at a random
 /// instant, `kills` times; then checks the ledger.
 fn kill_workers_again_and_again(db: &Path, dir: &Path, kills: u32) {
@@ -265,7 +268,15 @@ fn kill_workers_again_and_again(db: &Path, dir: &Path, kills: u32) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut done: Vec<(u32, String)> = Vec::new();
     let mut killed_before_ready = 0;
-    for round in 0..kills {
+    // Every kind of workflow must have been seen done at least once: past `kills`, rounds
+    // go on (up to three times as many) until each has.
+    let covered = |done: &[(u32, String)]| {
+        KINDS.iter().all(|kind| done.iter().any(|(_, op)| op.split_whitespace().next() == Some(*kind)))
+    };
+    for round in 0..kills * 3 {
+        if round >= kills && covered(&done) {
+            break;
+        }
         let worker_seed: u64 = rng.r#gen();
         let before_ready = rng.gen_bool(0.15);
         // Long enough for a few writes: each now syncs the seal and the anchor too.
@@ -321,7 +332,7 @@ fn kill_workers_again_and_again(db: &Path, dir: &Path, kills: u32) {
         started.elapsed().as_secs_f64(),
         leftovers.len()
     );
-    for kind in ["ibfail", "unlock", "guidance", "form", "reject"] {
+    for kind in KINDS {
         assert!(stats.get(kind).copied().unwrap_or(0) > 0, "seed {seed}: no {kind} was ever reported: {stats:?}");
     }
 }

@@ -76,9 +76,42 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
 /// Creates the demo ledger at `db` with `customers` generated contracts.
 pub fn create(db: &Path, cfg: Config, customers: u64, seed: u64, progress: Progress<'_>) -> Result<Ledger> {
+    if db.to_str().is_some_and(store::pg::is_url) {
+        return create_through_a_file(db, cfg, customers, seed, progress);
+    }
     let mut ledger = Ledger::create(db, cfg, true)?;
     populate(&mut ledger, customers, seed, progress)?;
     Ok(ledger)
+}
+
+/// A demo ledger on PostgreSQL is made in a private SQLite file first and copied in whole
+/// (`ledger copy`, which streams each table with `COPY` in one transaction): the bulk load
+/// costs a few statements, not a round trip to the server for every row. The copy's first
+/// own entry names the file it came from; the file and its key are removed after.
+fn create_through_a_file(db: &Path, cfg: Config, customers: u64, seed: u64, progress: Progress<'_>) -> Result<Ledger> {
+    let dest_key = crate::service::key_path(db, &cfg);
+    if dest_key.exists() {
+        return Err(crate::service::ServiceError::Exists(dest_key));
+    }
+    let dir =
+        std::env::temp_dir().join(format!("madoguchi-demo-{}-{:016x}", std::process::id(), rand::random::<u64>()));
+    let io = |source: std::io::Error| crate::service::ServiceError::Io { path: dir.clone(), source };
+    std::fs::create_dir(&dir).map_err(io)?;
+    let made = (|| -> Result<()> {
+        let key = dir.join("demo.key");
+        let mut staging_cfg = cfg.clone();
+        staging_cfg.key_file = Some(key.clone());
+        staging_cfg.audit.anchor_file = Some(dir.join("demo.anchor"));
+        staging_cfg.ledger.url = None;
+        let mut staging = Ledger::create(&dir.join("demo.sqlite3"), staging_cfg, true)?;
+        populate(&mut staging, customers, seed, progress)?;
+        staging.copy_ledger(db, &cfg, &key)?;
+        Ok(())
+    })();
+    let removed = std::fs::remove_dir_all(&dir);
+    made?;
+    removed.map_err(io)?;
+    Ledger::open(db, cfg)
 }
 
 /// Fills a fresh ledger with the demo content.
