@@ -42,14 +42,13 @@ impl Ledger {
     /// this ledger, and rebuilds the search index there.
     pub(crate) fn copy_rows_into(&mut self, dst: &mut dyn Db) -> Result<u64> {
         let mut snap = self.conn.snapshot()?;
-        let rows = store::copy::ledger(&mut snap, dst)?;
         let texts = store::copy::contract_texts(&mut snap)?;
-        snap.commit()?;
         let mut bodies = texts.into_iter().map(|(id, cif, company, kana, phone, logins)| {
             let logins: Vec<&str> = logins.iter().map(String::as_str).collect();
             (id, crate::domain::search::index_contract(id, &cif, &company, &kana, &phone, &logins, &[]).body)
         });
-        store::copy::index_bodies(dst, &mut bodies)?;
+        let rows = store::copy::ledger(&mut snap, dst, &mut bodies)?;
+        snap.commit()?;
         Ok(rows)
     }
 

@@ -63,21 +63,33 @@ fn table(src: &mut dyn Db, dst: &mut dyn Db, table: &str, columns: &str, key: &s
     dst.copy_in(table, columns, &mut |push| src.each(&select, &[], &mut |row: Row| push(row.values())))
 }
 
-/// Copies the whole ledger; returns how many rows. `dst` is an empty ledger of the same
-/// schema, in one transaction.
-pub fn ledger(src: &mut dyn Db, dst: &mut dyn Db) -> Result<u64> {
+/// Copies the whole ledger, and puts the contracts' search `bodies` (id, body) into the
+/// trigram index; returns how many rows. `dst` is an empty ledger of the same schema, in
+/// one transaction.
+pub fn ledger(src: &mut dyn Db, dst: &mut dyn Db, bodies: &mut dyn Iterator<Item = (i64, String)>) -> Result<u64> {
     // Rows that refer to one copied after them (a reissued token, a reversal) are checked
     // at COMMIT.
     match dst.engine() {
         Engine::Sqlite => dst.batch("PRAGMA defer_foreign_keys = ON")?,
         Engine::Postgres => dst.batch("SET CONSTRAINTS ALL DEFERRED")?,
     }
+    // On PostgreSQL the foreign keys and the trigram index are set aside while the rows
+    // stream in and put back after, in the same transaction: checked and built once over
+    // the whole load (one join per key, one index build), not once per row at COMMIT.
+    let set_aside = match dst.engine() {
+        Engine::Postgres => set_aside_keys_and_trigrams(dst)?,
+        Engine::Sqlite => Vec::new(),
+    };
     let mut rows = 0;
     for t in ORDER {
         rows += table(src, dst, t.table, &format!("{}, mac", t.columns), &t.key.join(", "))?;
     }
     rows += table(src, dst, "audit", "seq, at, actor, action, subject, details, prev_hash, hash, mac", "seq")?;
     rows += table(src, dst, "search_terms", "term, contract_id", "term, contract_id")?;
+    index_bodies(dst, bodies)?;
+    for restore in set_aside {
+        dst.batch(&restore)?;
+    }
     if dst.engine() == Engine::Postgres {
         // Ids were copied as they are: each identity goes on from the largest.
         for (t, id) in IDENTITIES {
@@ -87,6 +99,30 @@ pub fn ledger(src: &mut dyn Db, dst: &mut dyn Db) -> Result<u64> {
         }
     }
     Ok(rows)
+}
+
+/// Drops the destination's foreign keys and its trigram index; returns the statements
+/// that make them again exactly as they were (their definitions as the server gives them).
+fn set_aside_keys_and_trigrams(dst: &mut dyn Db) -> Result<Vec<String>> {
+    let keys: Vec<(String, String, String)> = dst.all(
+        "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint
+         WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY 1, 2",
+        &[],
+    )?;
+    let trigrams: Vec<String> = dst.column(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'search_text_trigrams'",
+        &[],
+    )?;
+    let mut restore = Vec::new();
+    for (table, name, definition) in keys {
+        dst.batch(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""))?;
+        restore.push(format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"));
+    }
+    if !trigrams.is_empty() {
+        dst.batch("DROP INDEX search_text_trigrams")?;
+        restore.extend(trigrams);
+    }
+    Ok(restore)
 }
 
 /// Every contract with what its search body is made of: (id, cif, company, kana, phone,
@@ -111,7 +147,7 @@ pub fn contract_texts(db: &mut dyn Db) -> Result<Vec<ContractText>> {
 }
 
 /// Puts contracts' search bodies (id, body) into the trigram index.
-pub fn index_bodies(db: &mut dyn Db, bodies: &mut dyn Iterator<Item = (i64, String)>) -> Result<u64> {
+fn index_bodies(db: &mut dyn Db, bodies: &mut dyn Iterator<Item = (i64, String)>) -> Result<u64> {
     let (table, columns) = match db.engine() {
         Engine::Sqlite => ("search_text", "rowid, body"),
         Engine::Postgres => ("search_text", "contract_id, body"),

@@ -520,3 +520,39 @@ fn a_trigger_or_rule_planted_in_the_database_is_refused() {
         assert_eq!(code, 10, "{plant} undone: {err}");
     }
 }
+
+/// A ledger loaded in bulk (a demo, made through a file and `COPY`, with the foreign keys
+/// and the trigram index set aside during the load) ends with exactly the schema of one
+/// made statement by statement (`init`): every key, index and trigger put back as it was.
+#[test]
+fn a_bulk_loaded_ledger_has_the_schema_of_a_new_one() {
+    let Some(made) = ScratchDb::new("a_bulk_loaded_ledger_has_the_schema_of_a_new_one_init") else { return };
+    let Some(loaded) = ScratchDb::new("a_bulk_loaded_ledger_has_the_schema_of_a_new_one_demo") else { return };
+    let (code, _, err) = madoguchi(
+        Path::new(&made.url),
+        &["--lang", "en", "init", "--admin", "root", "--password-stdin"],
+        "Root-pass-123\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(madoguchi(Path::new(&loaded.url), &["demo", "--customers", "50"], "").0, 0);
+    let schema = |db: &ScratchDb| -> Vec<String> {
+        let mut c = db.client();
+        let mut out: Vec<String> = c
+            .query(
+                "SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+                 WHERE connamespace = 'public'::regnamespace
+                 UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+                 UNION ALL SELECT tgname || ' ' || tgenabled::text FROM pg_trigger WHERE NOT tgisinternal",
+                &[],
+            )
+            .expect("schema")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        out.sort();
+        out
+    };
+    let (a, b) = (schema(&made), schema(&loaded));
+    assert!(a.iter().any(|d| d.contains("FOREIGN KEY")) && a.iter().any(|d| d.contains("gin_trgm_ops")), "{a:?}");
+    assert_eq!(a, b);
+}
