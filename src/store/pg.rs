@@ -88,6 +88,11 @@ fn value(row: &postgres::Row, i: usize) -> Result<Value> {
     })
 }
 
+/// Begins a statement that is prepared (so planned) afresh at each execution, for its own
+/// parameters, instead of kept: a kept statement may fall back on a generic plan, which
+/// does not know that a contains pattern is rare and walks the whole table in key order.
+pub const PLANNED_EACH_TIME: &str = "/* planned each time */ ";
+
 fn statement(
     client: &mut impl postgres::GenericClient,
     cache: &mut HashMap<String, Statement>,
@@ -97,7 +102,9 @@ fn statement(
         return Ok(s.clone());
     }
     let s = client.prepare(&dollar_params(sql))?;
-    cache.insert(sql.to_string(), s.clone());
+    if !sql.starts_with(PLANNED_EACH_TIME) {
+        cache.insert(sql.to_string(), s.clone());
+    }
     Ok(s)
 }
 
@@ -366,14 +373,7 @@ pub fn connect(url: &str) -> Result<Client> {
     }
     config.ssl_mode(tls.library_mode());
     let client_config = tls.client_config().map_err(|e| StoreError::Tls(e.to_string()))?;
-    let mut client = config
-        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(client_config))
-        .map_err(StoreError::Unreachable)?;
-    // Statements are prepared once and kept; a generic plan would not know that a
-    // contains pattern is rare and walk the whole table in key order: each execution is
-    // planned for its own parameters.
-    client.batch_execute("SET plan_cache_mode = force_custom_plan")?;
-    Ok(client)
+    config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(client_config)).map_err(StoreError::Unreachable)
 }
 
 /// The password the URL leaves out, as libpq would find it: `PGPASSWORD`, else the

@@ -83,7 +83,10 @@ pub fn contains(db: &mut dyn Db, key: &str, offset: usize, limit: usize) -> Resu
             &[&crate::domain::search::fts_phrase(key), &limit, &offset],
         ),
         Engine::Postgres => db.column(
-            "SELECT contract_id FROM search_text WHERE body LIKE ?1 ESCAPE '\\' ORDER BY contract_id LIMIT ?2 OFFSET ?3",
+            &format!(
+                "{}SELECT contract_id FROM search_text WHERE body LIKE ?1 ESCAPE '\\' ORDER BY contract_id LIMIT ?2 OFFSET ?3",
+                super::pg::PLANNED_EACH_TIME
+            ),
             &[&like_pattern(key), &limit, &offset],
         ),
     }
