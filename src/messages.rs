@@ -27,7 +27,7 @@ pub fn error(lang: Lang, branches: &[Branch], e: &ServiceError) -> String {
             }
         },
         ServiceError::WrongKey(p) => tf(lang, "err.key_wrong", &[("path", &p.display().to_string())]),
-        ServiceError::Exists(p) => tf(lang, "err.exists", &[("path", &p.display().to_string())]),
+        ServiceError::Exists(p) => tf(lang, "err.exists", &[("path", &without_passwords(&p.display().to_string()))]),
         ServiceError::Io { path, source } => {
             tf(lang, "err.io", &[("detail", &format!("{}: {source}", path.display()))])
         }

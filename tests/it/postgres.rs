@@ -552,6 +552,21 @@ fn a_bulk_loaded_ledger_has_the_schema_of_a_new_one() {
         out.sort();
         out
     };
+    // A demo into a database that holds a ledger is refused before anything is generated,
+    // even on a machine without its key; the ledger is left as it was.
+    let key = crate::support::run::data_home().join("madoguchi").join(format!("{}.key", loaded.name));
+    let aside = key.with_extension("aside");
+    std::fs::rename(&key, &aside).expect("key aside");
+    let before = loaded.i64("SELECT count(*) FROM audit");
+    // With a password in the URL (the server trusts local users and ignores it), which no
+    // message shows.
+    let with_password = loaded.url.replacen("://", "://postgres:Sekr1t-pw9@", 1);
+    let (code, _, err) = madoguchi(Path::new(&with_password), &["--lang", "en", "demo", "--customers", "50"], "");
+    std::fs::rename(&aside, &key).expect("key back");
+    assert!(!err.contains("Sekr1t-pw9"), "{err}");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(loaded.i64("SELECT count(*) FROM audit"), before);
     let (a, b) = (schema(&made), schema(&loaded));
     assert!(a.iter().any(|d| d.contains("FOREIGN KEY")) && a.iter().any(|d| d.contains("gin_trgm_ops")), "{a:?}");
     assert_eq!(a, b);

@@ -93,6 +93,15 @@ fn create_through_a_file(db: &Path, cfg: Config, customers: u64, seed: u64, prog
     if dest_key.exists() {
         return Err(crate::service::ServiceError::Exists(dest_key));
     }
+    // A database that already holds a ledger (even one this machine has no key for) is
+    // refused before the demo is generated; a server out of reach is said as such.
+    match Ledger::open(db, cfg.clone()) {
+        Err(e) if e.is_missing_ledger() => {}
+        Err(e) if e.is_unreachable() || matches!(e, crate::service::ServiceError::Store(store::StoreError::Tls(_))) => {
+            return Err(e);
+        }
+        _ => return Err(crate::service::ServiceError::Exists(db.to_path_buf())),
+    }
     let dir =
         std::env::temp_dir().join(format!("madoguchi-demo-{}-{:016x}", std::process::id(), rand::random::<u64>()));
     let io = |source: std::io::Error| crate::service::ServiceError::Io { path: dir.clone(), source };

@@ -17,7 +17,7 @@ pub struct ScratchDb {
     /// The URL of the database, for `--db`.
     pub url: String,
     admin: String,
-    name: String,
+    pub name: String,
 }
 
 /// The server's URL, or `None` after printing why the test is skipped.
