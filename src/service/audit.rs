@@ -56,7 +56,7 @@ fn stand(
     db: &mut dyn Db,
     file: &std::result::Result<Read, crate::headfile::Forged>,
     ledger: Option<&str>,
-    head: i64,
+    head: Seal,
     rollback: bool,
 ) -> Result<Standing> {
     let (ends, differs) =
@@ -73,12 +73,15 @@ fn stand(
         Err(_) => return Ok(Standing::Broken(Break { seq: 0, why: differs })),
     };
     let mut failed = None;
-    let verdict = check_head(&sealed, head, &mut |seq| match store::audit::hash_at(db, seq) {
-        Ok(h) => h,
-        Err(e) => {
+    // The head's own hash is known already: asked of the database only for older entries.
+    let verdict = check_head(&sealed, head.seq, &mut |seq| {
+        if seq == head.seq {
+            return Some(head.hash);
+        }
+        store::audit::hash_at(db, seq).unwrap_or_else(|e| {
             failed = Some(e);
             None
-        }
+        })
     });
     if let Some(e) = failed {
         return Err(e.into());
@@ -106,11 +109,18 @@ impl HeadsNow {
     /// is a break once the chain has entries; a missing anchor is not (a new machine, a
     /// new OS user: it is written at the next commit).
     pub fn check(&self, db: &mut dyn Db) -> Result<Option<Break>> {
-        let head = store::audit::head(db)?.map_or(0, |h| h.seq);
+        let head = store::audit::head(db)?.unwrap_or(Seal::EMPTY);
+        self.check_at(db, head)
+    }
+
+    /// [`HeadsNow::check`] of a chain whose head, read in the same transaction, is `head`.
+    pub fn check_at(&self, db: &mut dyn Db, head: Seal) -> Result<Option<Break>> {
         if let Some(seal) = &self.seal {
             match stand(db, seal, self.ledger.as_deref(), head, false)? {
                 Standing::Broken(b) => return Ok(Some(b)),
-                Standing::Missing if head > 0 => return Ok(Some(Break { seq: head, why: Breakage::SealMissing })),
+                Standing::Missing if head.seq > 0 => {
+                    return Ok(Some(Break { seq: head.seq, why: Breakage::SealMissing }));
+                }
                 Standing::Missing | Standing::Holds => {}
             }
         }
@@ -150,9 +160,10 @@ impl Heads {
         }
     }
 
-    /// The chain in `db` against the seal and the anchor as they are now.
-    pub fn check(&self, db: &mut dyn Db, key: &[u8; 32]) -> Result<Option<Break>> {
-        self.read_now(key).check(db)
+    /// The chain in `db`, whose head (read in the same transaction) is `head`, against the
+    /// seal and the anchor as they are now.
+    pub fn check_at(&self, db: &mut dyn Db, key: &[u8; 32], head: Seal) -> Result<Option<Break>> {
+        self.read_now(key).check_at(db, head)
     }
 
     /// Writes `head` to the seal and the anchor.

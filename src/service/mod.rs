@@ -173,6 +173,8 @@ pub struct Writer<'a> {
     actor: String,
     /// Added to every entry's details: the OS user behind a signed-in command.
     os_user: Option<String>,
+    /// The head before this write (read once, under the write lock), and after its entries.
+    before: Seal,
     head: Option<Seal>,
 }
 
@@ -184,9 +186,10 @@ impl Writer<'_> {
             map.insert("os_user".into(), serde_json::Value::String(user.clone()));
         }
         let details = details.to_string();
-        let seal = store::audit::append(
+        let seal = store::audit::append_after(
             &mut self.tx,
             self.keys.mac_key(),
+            self.head.unwrap_or(self.before),
             &NewEntry { at: &self.stamp, actor: &self.actor, action, subject, details: &details },
         )?;
         self.head = Some(seal);
@@ -488,11 +491,12 @@ impl Ledger {
             None => None,
         };
         let mut tx = self.conn.begin()?;
+        let before = store::audit::head(&mut tx)?.unwrap_or(Seal::EMPTY);
         // The chain may have been cut or rolled back since the ledger was opened: this
         // write would append to it and seal it as good.
         if check
             && let Some(h) = &heads
-            && let Some(found) = h.check(&mut tx, &key)?
+            && let Some(found) = h.check_at(&mut tx, &key, before)?
         {
             drop(tx);
             self.refusal = Some(found);
@@ -502,10 +506,17 @@ impl Ledger {
         // Everything that holds the transaction lives in this block, so that after COMMIT
         // the connection is free to be asked whether a lost COMMIT landed.
         let (out, sealed, head, committed) = {
-            let before = store::audit::head(&mut tx)?.unwrap_or(Seal::EMPTY);
             let os_user = matches!(actor, Actor::Command(_)).then(os_user);
-            let mut w =
-                Writer { tx, keys: &self.keys, at, stamp: stamp(at), actor: actor.label(), os_user, head: None };
+            let mut w = Writer {
+                tx,
+                keys: &self.keys,
+                at,
+                stamp: stamp(at),
+                actor: actor.label(),
+                os_user,
+                before,
+                head: None,
+            };
             let out = f(&mut w)?;
             let head = w.head;
             // The sealed state takes in what this write changed, and the head it ends at.

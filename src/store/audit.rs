@@ -3,7 +3,7 @@
 
 use super::sql::{Db, FromRow, Row};
 use super::{Result, StoreError};
-use crate::domain::audit::{Entry, GENESIS, Seal, entry_hash, entry_mac};
+use crate::domain::audit::{Entry, Seal, entry_hash, entry_mac};
 
 /// What a use case records; the store assigns the sequence and the chain.
 pub struct NewEntry<'a> {
@@ -28,11 +28,14 @@ pub fn hash_at(db: &mut dyn Db, seq: i64) -> Result<Option<[u8; 32]>> {
 
 /// Appends one entry chained to the current head, in the caller's transaction.
 pub fn append(db: &mut dyn Db, mac_key: &[u8; 32], e: &NewEntry<'_>) -> Result<Seal> {
-    let head: Option<(i64, Vec<u8>)> = db.first("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
-    let (seq, prev) = match head {
-        Some((seq, hash)) => (seq + 1, to32(&hash)),
-        None => (1, GENESIS),
-    };
+    let prev = head(db)?.unwrap_or(Seal::EMPTY);
+    append_after(db, mac_key, prev, e)
+}
+
+/// Appends one entry chained to `prev`, the head the caller read in this transaction (a
+/// writer holding the write lock knows it: one statement fewer per entry).
+pub fn append_after(db: &mut dyn Db, mac_key: &[u8; 32], prev: Seal, e: &NewEntry<'_>) -> Result<Seal> {
+    let (seq, prev) = (prev.seq + 1, prev.hash);
     let hash = entry_hash(&prev, seq, e.at, e.actor, e.action, e.subject, e.details);
     let mac = entry_mac(mac_key, &hash);
     db.execute(
