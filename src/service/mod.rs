@@ -220,6 +220,11 @@ impl Ledger {
         Self::open_with(db, cfg, true)
     }
 
+    /// A ledger on `conn`, on the system clock, before its head files are known.
+    fn assemble(conn: Conn, keys: Keys, cfg: Config, demo: bool) -> Self {
+        Self { conn, keys, cfg, clock: default_clock(), heads: None, refusal: None, sealer: Default::default(), demo }
+    }
+
     fn open_with(db: &Path, cfg: Config, read_only: bool) -> Result<Self> {
         let key_path = key_path(db, &cfg);
         // The database first: a missing or foreign ledger is said before a missing key.
@@ -238,16 +243,7 @@ impl Ledger {
         }
         let seal = seal_path(&key_path);
         audit::clean_stale_seal_temps(&seal);
-        let mut ledger = Self {
-            conn,
-            keys,
-            cfg,
-            clock: default_clock(),
-            heads: None,
-            refusal: None,
-            sealer: Default::default(),
-            demo: false,
-        };
+        let mut ledger = Self::assemble(conn, keys, cfg, false);
         // A ledger of an earlier schema, opened only to read: its chain is checked against
         // its seal; it has no row MACs, no id and no anchor yet.
         if store::schema_version_of(&mut ledger.conn)? < store::migrations::MIGRATIONS.len() as i64 {
@@ -345,16 +341,7 @@ impl Ledger {
         let seal = seal_path(&key_path);
         let _ = std::fs::remove_file(&seal);
         let id = hex::encode(rand::random::<[u8; 16]>());
-        let mut ledger = Self {
-            conn,
-            keys,
-            cfg,
-            clock: default_clock(),
-            heads: None,
-            refusal: None,
-            sealer: Default::default(),
-            demo,
-        };
+        let mut ledger = Self::assemble(conn, keys, cfg, demo);
         ledger.heads = Some(ledger.heads_for(seal, Some(id.clone())));
         ledger.initialise(demo, Some(&id))?;
         Ok(ledger)
