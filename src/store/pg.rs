@@ -17,7 +17,7 @@ use super::{Result, StoreError};
 /// Every writer of a PostgreSQL ledger takes this advisory lock for its transaction: one
 /// writer at a time, as with SQLite's write lock, so that the audit chain stays one chain,
 /// receipts stay gapless and every race has one winner, across terminals and machines.
-const WRITE_LOCK: i64 = 0x6d61_646f_6775_6368; // "madoguch"
+pub const WRITE_LOCK: i64 = 0x6d61_646f_6775_6368; // "madoguch"
 
 /// The store's `?N` parameters as PostgreSQL's `$N`; text in quotes is left alone.
 pub fn dollar_params(sql: &str) -> String {

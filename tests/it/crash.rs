@@ -273,10 +273,12 @@ fn kill_workers_again_and_again(db: &Path, dir: &Path, kills: u32) {
     let covered = |done: &[(u32, String)]| {
         KINDS.iter().all(|kind| done.iter().any(|(_, op)| op.split_whitespace().next() == Some(*kind)))
     };
+    let mut rounds = 0;
     for round in 0..kills * 3 {
         if round >= kills && covered(&done) {
             break;
         }
+        rounds += 1;
         let worker_seed: u64 = rng.r#gen();
         let before_ready = rng.gen_bool(0.15);
         // Long enough for a few writes: each now syncs the seal and the anchor too.
@@ -327,7 +329,7 @@ fn kill_workers_again_and_again(db: &Path, dir: &Path, kills: u32) {
         .filter(|n| n.starts_with(".ledger.seal."))
         .collect();
     println!(
-        "crash test: {kills} kills ({killed_before_ready} before the worker was ready) in {:.1} s; reported \
+        "crash test: {rounds} kills ({killed_before_ready} before the worker was ready) in {:.1} s; reported \
          operations: {stats:?}; seal temp files left by killed workers: {}",
         started.elapsed().as_secs_f64(),
         leftovers.len()

@@ -24,6 +24,11 @@ fn config_in(dir: &Path) -> Config {
     }
 }
 
+/// A demo ledger of `customers` generated contracts at `db`, its key and anchor in `dir`.
+fn demo_in(db: &Path, dir: &Path, customers: u64) {
+    drop(madoguchi::service::demo::create(db, config_in(dir), customers, 1, &mut |_, _| {}).expect("demo"));
+}
+
 /// A demo ledger of `customers` generated contracts, made in-process at a fixed time.
 fn demo_at(db: &Path, cfg: Config, customers: u64, seed: u64) -> Ledger {
     let at = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 3, 0, 0).single().expect("time");
@@ -38,7 +43,7 @@ fn every_kind_of_write_works_on_postgresql() {
     let Some(pg) = ScratchDb::new("every_kind_of_write_works_on_postgresql") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let db = Path::new(&pg.url);
-    drop(madoguchi::service::demo::create(db, config_in(dir.path()), 10, 1, &mut |_, _| {}).expect("demo"));
+    demo_in(db, dir.path(), 10);
     for write in crate::failpoints::WRITES {
         let mut l = Ledger::open(db, config_in(dir.path())).expect("open");
         crate::failpoints::lead_up_and_write(&mut l, write, &mut |_| {}).unwrap_or_else(|e| panic!("{write}: {e}"));
@@ -49,7 +54,7 @@ fn every_kind_of_write_works_on_postgresql() {
         pg.client().batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;").expect("reset");
         std::fs::remove_file(dir.path().join("ledger.key")).expect("key");
         let _ = std::fs::remove_file(dir.path().join("ledger.anchor"));
-        drop(madoguchi::service::demo::create(db, config_in(dir.path()), 10, 1, &mut |_, _| {}).expect("demo"));
+        demo_in(db, dir.path(), 10);
     }
 }
 
@@ -431,7 +436,7 @@ fn a_write_ended_by_a_deadlock_is_run_again() {
     let Some(pg) = ScratchDb::new("a_write_ended_by_a_deadlock_is_run_again") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let db = Path::new(&pg.url);
-    drop(madoguchi::service::demo::create(db, config_in(dir.path()), 0, 1, &mut |_, _| {}).expect("demo"));
+    demo_in(db, dir.path(), 0);
     let logins_before = pg.i64("SELECT count(*) FROM audit WHERE action = 'staff.login'");
     // The other session: it holds the row every write updates, and gives the writer's
     // session the first deadlock check (its own waits 10 s before checking).
@@ -464,7 +469,7 @@ fn a_write_ended_by_a_deadlock_is_run_again() {
         }
     });
     assert!(waiting, "the writer came to wait for the row");
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&0x6d61_646f_6775_6368_i64]).expect("the writers' lock");
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&madoguchi::store::pg::WRITE_LOCK]).expect("the writers' lock");
     // Granted only because the server ended the writer's first try, which held it.
     tx.rollback().expect("let go");
     assert_eq!(writer.join().expect("writer"), Ok(()), "the login went through");

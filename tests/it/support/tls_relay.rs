@@ -83,8 +83,7 @@ impl TlsRelay {
 
     /// `url` (a scratch database's) through the front, named `host`, with `query`.
     pub fn url(&self, url: &str, host: &str, query: &str) -> String {
-        let path = url.split_once("://").and_then(|(_, r)| r.split_once('/')).map_or("", |(_, p)| p);
-        let db = path.split('?').next().unwrap_or_default();
+        let db = madoguchi::store::pg::database_name(url);
         format!("postgres://{host}:{}/{db}?{query}", self.port)
     }
 }
