@@ -4,7 +4,26 @@
 pub enum Action {
     /// A character typed into the focused field.
     Input(char),
+    /// Removes the character before the cursor.
     Backspace,
+    /// Removes the character under the cursor.
+    Delete,
+    /// The cursor one character left (in a text field), or the previous choice in a row.
+    Left,
+    /// The cursor one character right, or the next choice in a row.
+    Right,
+    /// The cursor to the start of the field.
+    LineStart,
+    /// The cursor to the end of the field.
+    LineEnd,
+    /// Empties the focused field.
+    ClearField,
+    /// Space on a check box: turns it over.
+    Toggle,
+    /// Straight back to Home (asking first if something typed would be lost).
+    GoHome,
+    /// Reads the ledger afresh for the screen in front.
+    Refresh,
     NextField,
     PrevField,
     Up,

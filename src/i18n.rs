@@ -80,6 +80,12 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
     }
 }
 
+/// The text of `key` when the catalog has one (an optional line, such as a procedure's
+/// rule).
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    catalog(lang).get(key).map(String::as_str)
+}
+
 /// Missing keys are interned once, so that showing one in a draw loop does not leak.
 fn missing(key: &str) -> &'static str {
     use std::collections::HashSet;
@@ -109,8 +115,13 @@ pub fn branch_label(lang: Lang, branches: &[crate::domain::branch::Branch], code
     }
 }
 
-/// The text of `key` with `{name}` placeholders filled.
+/// The text of `key` with `{name}` placeholders filled. When the count (`{n}` or
+/// `{count}`) is one and the catalog has a `key_one`, that is used: "1 failure", not
+/// "1 failures".
 pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let one = args.iter().any(|(name, value)| matches!(*name, "n" | "count") && *value == "1");
+    let singular = format!("{key}_one");
+    let key = if one && catalog(lang).contains_key(&singular) { singular.as_str() } else { key };
     let mut s = t(lang, key).to_string();
     for (name, value) in args {
         s = s.replace(&format!("{{{name}}}"), value);
@@ -123,6 +134,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn what_staff_read_aloud_carries_no_rule_codes() {
+        for lang in [Lang::Ja, Lang::En] {
+            for (key, text) in catalog(lang) {
+                let spoken = key.starts_with("ui.procedure.") && (key.ends_with(".title") || key.ends_with(".say"));
+                let code = text
+                    .char_indices()
+                    .any(|(i, c)| c == 'R' && text[i + 1..].starts_with(|d: char| d.is_ascii_digit()));
+                assert!(!(spoken && code), "{key}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_of_a_count_is_said_in_the_singular() {
+        let one = tf(Lang::En, "ui.state.failures", &[("n", "1")]);
+        assert_eq!(one, "1 failure");
+        assert_eq!(tf(Lang::En, "ui.state.failures", &[("n", "2")]), "2 failures");
+        assert_eq!(tf(Lang::Ja, "ui.state.failures", &[("n", "1")]), "誤り 1 回");
+        let line = tf(Lang::En, "ui.customer.lock_line", &[("credential", "PIN"), ("count", "1"), ("at", "09:00")]);
+        assert_eq!(line, "PIN, 1 failure in a row, 09:00");
+    }
+
+    #[test]
     fn both_catalogs_parse_and_hold_the_same_keys() {
         let ja = JA.parse::<toml::Table>().expect("ja.toml parses");
         let en = EN.parse::<toml::Table>().expect("en.toml parses");
@@ -130,7 +164,12 @@ mod tests {
         flatten("", &ja, &mut a);
         flatten("", &en, &mut b);
         let mut only_ja: Vec<_> = a.keys().filter(|k| !b.contains_key(*k)).collect();
-        let mut only_en: Vec<_> = b.keys().filter(|k| !a.contains_key(*k)).collect();
+        // English has singular forms (`key_one`) where Japanese needs none; each stands
+        // beside its plural.
+        let mut only_en: Vec<_> = b
+            .keys()
+            .filter(|k| !a.contains_key(*k) && !k.strip_suffix("_one").is_some_and(|plural| a.contains_key(plural)))
+            .collect();
         only_ja.sort();
         only_en.sort();
         assert!(only_ja.is_empty() && only_en.is_empty(), "only ja: {only_ja:?}, only en: {only_en:?}");

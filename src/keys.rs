@@ -91,6 +91,18 @@ fn workflows(p: Place) -> bool {
 fn back(p: Place) -> bool {
     (after_login(p) && p != P::Home) || p == P::Help
 }
+/// Screens with text fields, where the editing keys apply.
+fn typing(p: Place) -> bool {
+    matches!(p, P::Login | P::Find | P::Unlock | P::Form | P::Approvals | P::Token | P::Journal | P::Audit)
+}
+/// Screens that show what the ledger holds now, and read it again on F5.
+fn live(p: Place) -> bool {
+    matches!(p, P::Home | P::Customer | P::Approvals | P::Journal | P::Expiring | P::Audit)
+}
+/// What the Home key leaves: every screen after login but Home itself.
+fn away(p: Place) -> bool {
+    after_login(p) && p != P::Home
+}
 /// F2 works everywhere.
 fn anywhere(_: Place) -> bool {
     true
@@ -147,10 +159,21 @@ pub const KEYMAP: &[Binding] = &[
     key(K::Char('e'), NONE, "e", Action::ExpiringTokens, "ui.key.expiring", |p| matches!(p, P::Home), true),
     key(K::Char('/'), NONE, "/", Action::FindCustomer, "ui.key.find", after_login, true),
     key(K::Char('y'), NONE, "y", Action::Yes, "ui.key.yes", |p| matches!(p, P::Confirm), true),
-    key(K::Enter, NONE, "Enter", Action::Yes, "ui.key.yes", |p| matches!(p, P::Confirm), false),
+    // Enter answers yes to a step of a procedure, no to a question that would throw work
+    // away (the app knows which).
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.default", |p| matches!(p, P::Confirm), false),
     key(K::Char('n'), NONE, "n", Action::No, "ui.key.no", |p| matches!(p, P::Confirm), true),
     key(K::Esc, NONE, "Esc", Action::No, "ui.key.no", |p| matches!(p, P::Confirm), false),
     key(K::Esc, NONE, "Esc", Action::Back, "ui.key.back", back, true),
+    key(K::Char('t'), CTRL, "Ctrl-T", Action::GoHome, "ui.key.go_home", away, true),
+    key(K::F(5), NONE, "F5", Action::Refresh, "ui.key.refresh", live, true),
+    key(K::Left, NONE, "←→", Action::Left, "ui.key.left_right", moving, false),
+    key(K::Right, NONE, "", Action::Right, "ui.key.left_right", moving, false),
+    key(K::Home, NONE, "Home/End", Action::LineStart, "ui.key.line_ends", typing, false),
+    key(K::End, NONE, "", Action::LineEnd, "ui.key.line_ends", typing, false),
+    key(K::Delete, NONE, "Del", Action::Delete, "ui.key.delete", typing, false),
+    key(K::Char('u'), CTRL, "Ctrl-U", Action::ClearField, "ui.key.clear_field", typing, false),
+    key(K::Char(' '), NONE, "Space", Action::Toggle, "ui.key.toggle", |p| matches!(p, P::Unlock | P::Form), false),
     key(K::Char('?'), NONE, "?", Action::Help, "ui.key.help", screens, true),
     key(K::F(2), NONE, "F2", Action::ToggleLang, "ui.key.lang", anywhere, true),
     key(K::Char('q'), CTRL, "Ctrl-Q", Action::Quit, "ui.key.quit", screens, true),
@@ -168,8 +191,10 @@ pub fn action_for(event: KeyEvent, place: Place, field: Option<Field>) -> Option
             return Some(Action::Input(c));
         }
     }
-    if field.is_some() && event.code == KeyCode::Backspace {
-        return Some(Action::Backspace);
+    if field.is_some()
+        && let Some(edit) = editing(event)
+    {
+        return Some(edit);
     }
     let mods = if matches!(event.code, KeyCode::Char(_)) {
         // Upper-case letters and symbols arrive with SHIFT; the table names the character.
@@ -187,9 +212,27 @@ pub fn action_for(event: KeyEvent, place: Place, field: Option<Field>) -> Option
         .map(|b| b.action)
 }
 
+/// The keys that edit a focused text field (they mean nothing else there).
+fn editing(event: KeyEvent) -> Option<Action> {
+    let ctrl = event.modifiers == CTRL;
+    Some(match event.code {
+        KeyCode::Backspace => Action::Backspace,
+        KeyCode::Delete => Action::Delete,
+        KeyCode::Left => Action::Left,
+        KeyCode::Right => Action::Right,
+        KeyCode::Home => Action::LineStart,
+        KeyCode::End => Action::LineEnd,
+        KeyCode::Char('a') if ctrl => Action::LineStart,
+        KeyCode::Char('e') if ctrl => Action::LineEnd,
+        KeyCode::Char('u') if ctrl => Action::ClearField,
+        _ => return None,
+    })
+}
+
 /// The bindings of a place, for the hint bar (`bar_only`) or the help.
 pub fn bindings(place: Place, bar_only: bool) -> impl Iterator<Item = &'static Binding> {
-    KEYMAP.iter().filter(move |b| (b.places)(place) && (b.in_bar || !bar_only))
+    // A binding without a label is the second key of one listed just before (→ of ←→).
+    KEYMAP.iter().filter(move |b| (b.places)(place) && (b.in_bar || !bar_only) && !b.label.is_empty())
 }
 
 #[cfg(test)]
@@ -228,6 +271,17 @@ mod tests {
             (K::Down, NONE, P::Find, Some(Field::Plain), Some(Action::Down)),
             (K::Char('y'), NONE, P::Confirm, None, Some(Action::Yes)),
             (K::Char('q'), CTRL, P::Find, Some(Field::Plain), Some(Action::Quit)),
+            // Editing keys in a field; the same arrows choose in a row elsewhere.
+            (K::Home, NONE, P::Login, Some(Field::Plain), Some(Action::LineStart)),
+            (K::Right, NONE, P::Login, Some(Field::Plain), Some(Action::Right)),
+            (K::Left, NONE, P::Unlock, None, Some(Action::Left)),
+            (K::Char('u'), CTRL, P::Form, Some(Field::Secret), Some(Action::ClearField)),
+            (K::Delete, NONE, P::Audit, Some(Field::Plain), Some(Action::Delete)),
+            (K::Char(' '), NONE, P::Form, None, Some(Action::Toggle)),
+            (K::Char(' '), NONE, P::Form, Some(Field::Secret), Some(Action::Input(' '))),
+            (K::Char('t'), CTRL, P::Token, Some(Field::Plain), Some(Action::GoHome)),
+            (K::Char('t'), CTRL, P::Home, None, None),
+            (K::F(5), NONE, P::Customer, None, Some(Action::Refresh)),
         ];
         for (code, mods, place, field, expected) in table {
             assert_eq!(action_for(ev(code, mods), place, field), expected, "{code:?} {mods:?} on {place:?}");

@@ -56,7 +56,8 @@ impl AuditState {
             action: TextInput::new(32),
             from: TextInput::new(10),
             to: TextInput::new(10),
-            focus: FocusRing::new(AuditFocus::Rows),
+            // The first filter has the focus: what is typed at once is not lost.
+            focus: FocusRing::new(AuditFocus::Customer),
             entries: Vec::new(),
             selected: 0,
             pages: vec![None],
@@ -115,6 +116,8 @@ impl ScreenState for AuditState {
         }
         match (action, self.focus.get()) {
             (Action::Down, AuditFocus::Rows) if self.selected + 1 < self.entries.len() => self.selected += 1,
+            // ↓ from a filter goes into the rows.
+            (Action::Down, f) if f != AuditFocus::Verify && f != AuditFocus::Rows => self.focus.set(AuditFocus::Rows),
             (Action::Up, AuditFocus::Rows) if self.selected > 0 => self.selected -= 1,
             (Action::PageDown, _) if self.entries.len() == AUDIT_PAGE as usize => {
                 let before = self.entries.last().map(|e| e.seq);

@@ -7,18 +7,37 @@ use zeroize::Zeroizing;
 
 use crate::action::Action;
 
-/// A one-line text field. Its content is wiped from memory when it is cleared or dropped,
-/// so that a secret typed into it does not linger.
+/// A one-line text field with a cursor: typing inserts at the cursor, ←/→, Home/End,
+/// Backspace/Delete and Ctrl-U edit anywhere in it. Its content is wiped from memory when
+/// it is cleared or dropped, so that a secret typed into it does not linger: the buffer is
+/// allocated once at its largest (a character is at most four bytes) and edited in place,
+/// never moved to a larger one that would leave a copy behind.
 #[derive(Default)]
 pub struct TextInput {
     value: Zeroizing<String>,
     masked: bool,
     max_chars: usize,
+    /// Where the next character goes, in characters from the start.
+    cursor: usize,
+}
+
+/// A field's text as drawn in `width` columns around the cursor: what is before the
+/// cursor, the character under it (`None` at the end) and what follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub before: String,
+    pub at: Option<char>,
+    pub after: String,
 }
 
 impl TextInput {
     pub fn new(max_chars: usize) -> Self {
-        Self { value: Zeroizing::new(String::new()), masked: false, max_chars }
+        Self {
+            value: Zeroizing::new(String::with_capacity(max_chars.saturating_mul(4))),
+            masked: false,
+            max_chars,
+            cursor: 0,
+        }
     }
 
     /// A field whose characters are shown as `•`.
@@ -26,7 +45,8 @@ impl TextInput {
         Self { masked: true, ..Self::new(max_chars) }
     }
 
-    /// A field that starts with `text` (a date prefilled with today, a suggested serial).
+    /// A field that starts with `text` (a date prefilled with today, a suggested serial),
+    /// the cursor after it.
     pub fn with(max_chars: usize, text: &str) -> Self {
         let mut f = Self::new(max_chars);
         for c in text.chars() {
@@ -35,19 +55,47 @@ impl TextInput {
         f
     }
 
+    fn byte_at(&self, chars: usize) -> usize {
+        self.value.char_indices().nth(chars).map_or(self.value.len(), |(i, _)| i)
+    }
+
+    fn len_chars(&self) -> usize {
+        self.value.chars().count()
+    }
+
+    /// Inserts `c` at the cursor.
     pub fn push(&mut self, c: char) {
-        if self.value.chars().count() < self.max_chars && !c.is_control() {
-            self.value.push(c);
+        if self.len_chars() < self.max_chars
+            && !c.is_control()
+            && self.value.len() + c.len_utf8() <= self.value.capacity()
+        {
+            let at = self.byte_at(self.cursor);
+            self.value.insert(at, c);
+            self.cursor += 1;
         }
     }
 
+    /// Removes the character before the cursor.
     pub fn pop(&mut self) {
-        self.value.pop();
+        if self.cursor > 0 {
+            self.cursor -= 1;
+            let at = self.byte_at(self.cursor);
+            self.value.remove(at);
+        }
+    }
+
+    /// Removes the character under the cursor.
+    pub fn delete(&mut self) {
+        if self.cursor < self.len_chars() {
+            let at = self.byte_at(self.cursor);
+            self.value.remove(at);
+        }
     }
 
     pub fn clear(&mut self) {
-        // Zeroizing<String>::clear keeps the buffer; wipe it first.
+        // Zeroizing<String>::clear keeps the buffer; wipe it (its whole capacity) first.
         zeroize::Zeroize::zeroize(&mut *self.value);
+        self.cursor = 0;
     }
 
     pub fn value(&self) -> &str {
@@ -62,9 +110,39 @@ impl TextInput {
         self.masked
     }
 
+    /// The cursor's place, in characters from the start.
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
     /// What the screen shows: the text, or one `•` per character for a secret.
     pub fn shown(&self) -> String {
-        if self.masked { "•".repeat(self.value.chars().count()) } else { self.value.to_string() }
+        if self.masked { "•".repeat(self.len_chars()) } else { self.value.to_string() }
+    }
+
+    /// The shown text cut to `width` display columns so that the cursor stays in sight:
+    /// long input scrolls inside the field.
+    pub fn view(&self, width: usize) -> View {
+        use unicode_width::UnicodeWidthChar;
+        let shown: Vec<char> = self.shown().chars().collect();
+        let w = |c: &char| c.width().unwrap_or(0);
+        let cursor = self.cursor.min(shown.len());
+        let at = shown.get(cursor).copied();
+        // From the cursor leftwards, as much as fits with the cursor's own cell.
+        let mut used = at.as_ref().map_or(1, w).max(1);
+        let mut first = cursor;
+        while first > 0 && used + w(&shown[first - 1]) <= width {
+            first -= 1;
+            used += w(&shown[first]);
+        }
+        // Then rightwards with what is left.
+        let next = (cursor + 1).min(shown.len());
+        let mut last = next;
+        while last < shown.len() && used + w(&shown[last]) <= width {
+            used += w(&shown[last]);
+            last += 1;
+        }
+        View { before: shown[first..cursor].iter().collect(), at, after: shown[next..last].iter().collect() }
     }
 
     /// The content as a secret, leaving the field empty.
@@ -74,11 +152,18 @@ impl TextInput {
         s
     }
 
-    /// Applies a typing action; true when it was one (so the screen has nothing more to do).
+    /// Applies an editing action; true when it was one (so the screen has nothing more to
+    /// do).
     pub fn edit(&mut self, action: Action) -> bool {
         match action {
             Action::Input(c) => self.push(c),
             Action::Backspace => self.pop(),
+            Action::Delete => self.delete(),
+            Action::Left => self.cursor = self.cursor.saturating_sub(1),
+            Action::Right => self.cursor = (self.cursor + 1).min(self.len_chars()),
+            Action::LineStart => self.cursor = 0,
+            Action::LineEnd => self.cursor = self.len_chars(),
+            Action::ClearField => self.clear(),
             _ => return false,
         }
         true
@@ -141,11 +226,12 @@ impl<T: Copy + PartialEq> Choice<T> {
         };
     }
 
-    /// Moves with ↑↓; true when the action was one of them.
+    /// Moves with ↑↓ (or ←→ when the options stand in a row); true when the action was one
+    /// of them.
     pub fn steer(&mut self, action: Action) -> bool {
         match action {
-            Action::Down => self.next(),
-            Action::Up => self.prev(),
+            Action::Down | Action::Right => self.next(),
+            Action::Up | Action::Left => self.prev(),
             _ => return false,
         }
         true
@@ -165,13 +251,15 @@ impl<T: Copy + PartialEq> Choice<T> {
     }
 }
 
-/// A yes/no a person ticks (届出印照合, the call back): ↓ ticks, ↑ unticks.
+/// A yes/no a person ticks (届出印照合, the call back): Space turns it over, ↓ ticks, ↑
+/// unticks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Check(pub bool);
 
 impl Check {
     pub fn steer(&mut self, action: Action) -> bool {
         match action {
+            Action::Toggle => self.0 = !self.0,
             Action::Down => self.0 = true,
             Action::Up => self.0 = false,
             _ => return false,
@@ -247,6 +335,76 @@ mod tests {
         assert_eq!(s.shown(), "•");
         assert_eq!(secrecy::ExposeSecret::expose_secret(&s.take_secret()), "x");
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn typing_edits_at_the_cursor_anywhere_in_the_field() {
+        let mut f = TextInput::with(20, "clek101");
+        // Home, one right, then the missing letter: the typo in the middle is mended.
+        f.edit(Action::LineStart);
+        f.edit(Action::Right);
+        f.edit(Action::Right);
+        f.edit(Action::Right);
+        f.edit(Action::Input('r'));
+        assert_eq!(f.value(), "clerk101");
+        assert_eq!(f.cursor(), 4);
+        f.edit(Action::Backspace);
+        assert_eq!(f.value(), "clek101");
+        f.edit(Action::Delete);
+        assert_eq!(f.value(), "cle101");
+        f.edit(Action::LineEnd);
+        f.edit(Action::Input('x'));
+        assert_eq!(f.value(), "cle101x");
+        // Nothing moves past either end.
+        for _ in 0..3 {
+            f.edit(Action::Right);
+            f.edit(Action::Delete);
+        }
+        assert_eq!(f.value(), "cle101x");
+        f.edit(Action::LineStart);
+        f.edit(Action::Left);
+        f.edit(Action::Backspace);
+        assert_eq!((f.value(), f.cursor()), ("cle101x", 0));
+        f.edit(Action::ClearField);
+        assert!(f.is_empty());
+        // Japanese text edits by characters, not bytes.
+        let mut j = TextInput::with(20, "受付日不明");
+        j.edit(Action::Left);
+        j.edit(Action::Left);
+        j.edit(Action::Backspace);
+        assert_eq!(j.value(), "受付不明");
+        j.edit(Action::Input('の'));
+        assert_eq!(j.value(), "受付の不明");
+    }
+
+    #[test]
+    fn a_field_never_moves_its_buffer_so_a_wipe_reaches_every_copy() {
+        let mut s = TextInput::secret(8);
+        let before = s.value.as_ptr();
+        for c in "ｱｲｳｴｵカキ1".chars() {
+            s.edit(Action::Input(c));
+        }
+        s.edit(Action::LineStart);
+        s.edit(Action::Input('x'));
+        assert_eq!(s.value.chars().count(), 8, "the ninth character is refused");
+        assert_eq!(s.value.as_ptr(), before, "edited in place");
+        assert_eq!(s.shown(), "••••••••");
+    }
+
+    #[test]
+    fn a_long_value_scrolls_so_that_the_cursor_stays_in_sight() {
+        let f = TextInput::with(60, "0123456789abcdefghij");
+        // At the end: the tail, and the cursor's own cell.
+        let v = f.view(10);
+        assert_eq!((v.before.as_str(), v.at, v.after.as_str()), ("bcdefghij", None, ""));
+        let mut f = f;
+        f.edit(Action::LineStart);
+        let v = f.view(10);
+        assert_eq!((v.before.as_str(), v.at, v.after.as_str()), ("", Some('0'), "123456789"));
+        // Wide characters count two columns.
+        let j = TextInput::with(20, "株式会社山田製作所");
+        let v = j.view(8);
+        assert_eq!((v.before.as_str(), v.at), ("製作所", None), "three of two columns and the cursor's cell");
     }
 
     #[test]

@@ -83,10 +83,14 @@ impl ScreenState for FindState {
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
         match action {
-            Action::Input(_) | Action::Backspace => {
+            Action::Input(_) | Action::Backspace | Action::Delete | Action::ClearField => {
                 self.selected = None;
                 self.query.edit(action);
                 self.search(0, ctx);
+            }
+            Action::Left | Action::Right | Action::LineStart | Action::LineEnd => {
+                self.selected = None;
+                self.query.edit(action);
             }
             Action::Down | Action::NextField => {
                 self.selected = match self.selected {

@@ -42,8 +42,19 @@ pub struct GuidanceState {
 }
 
 impl GuidanceState {
-    /// Guidance for the contract, asked by `users[asker]`.
+    /// Guidance for the contract, asked by `users[asker]`, on the first situation.
     pub fn open(ctx: &mut Ctx<'_>, contract: Contract, users: Vec<User>, asker: usize) -> Result<Self, ServiceError> {
+        Self::open_on(ctx, contract, users, asker, None)
+    }
+
+    /// Guidance opened on `situation` (the unlock screen knows what the customer forgot).
+    pub fn open_on(
+        ctx: &mut Ctx<'_>,
+        contract: Contract,
+        users: Vec<User>,
+        asker: usize,
+        situation: Option<Situation>,
+    ) -> Result<Self, ServiceError> {
         let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
         let first = ids.get(asker).copied();
         let (fee_add, fee_reissue) = ctx.ledger.token_fees();
@@ -51,7 +62,10 @@ impl GuidanceState {
             contract,
             users,
             asker: Choice::new(ids, first),
-            situation: Choice::first(Situation::VARIANTS),
+            situation: match situation {
+                Some(_) => Choice::new(Situation::VARIANTS, situation),
+                None => Choice::first(Situation::VARIANTS),
+            },
             focus: FocusRing::new(GuidanceFocus::Situation),
             facts: None,
             answer: None,

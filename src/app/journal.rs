@@ -44,7 +44,8 @@ impl JournalState {
             date: TextInput::with(10, &date(business_date(ctx.now))),
             journal: None,
             selected: 0,
-            focus: FocusRing::new(JournalFocus::Rows),
+            // The first input has the focus: a date typed at once is not lost.
+            focus: FocusRing::new(JournalFocus::Date),
             remedy: Choice::first([Remedy::Reversal, Remedy::Waiver]),
             reason: TextInput::new(crate::domain::unlock::REASON_MAX),
         };
@@ -97,9 +98,12 @@ impl ScreenState for JournalState {
         match (action, self.focus.get()) {
             (Action::Down, F::Rows) if self.selected + 1 < self.rows() => self.selected += 1,
             (Action::Up, F::Rows) if self.selected > 0 => self.selected -= 1,
-            (Action::Down | Action::Up, F::Kind) => {
+            (Action::Down | Action::Up | Action::Left | Action::Right, F::Kind) => {
                 self.remedy.steer(action);
             }
+            // ↓ from the date goes into the rows, as from the search box on Find.
+            (Action::Down, F::Date) => self.focus.set(F::Rows),
+            (Action::Up, F::Rows) if self.selected == 0 => self.focus.set(F::Date),
             (Action::Enter, F::Date) => self.load(ctx),
             (Action::Enter, F::Reason) if self.rows() > 0 => ctx.ask(Question::Reversal),
             _ => {}

@@ -33,6 +33,7 @@ pub use journal::{JournalFocus, JournalState, Remedy};
 pub use login::{LoginFocus, LoginOutcome, LoginState};
 pub use refused::RefusedState;
 pub use screen::{Ctx, Effect, Screen, ScreenState};
+
 pub use token::{TokenField, TokenOp, TokenState};
 pub use unlock::{Cause, UnlockField, UnlockState};
 
@@ -54,8 +55,8 @@ use crate::service::{Ledger, ServiceError};
 pub enum Question {
     Logout,
     Quit,
-    /// Leave a form and lose what was typed.
-    Discard,
+    /// Leave a form, to go where the clerk asked, and lose what was typed.
+    Discard(Leave),
     RecordGuidance,
     Unlock,
     SubmitForm,
@@ -63,6 +64,24 @@ pub enum Question {
     Reject,
     TokenStep,
     Reversal,
+}
+
+impl Question {
+    /// A question whose yes throws work away or ends the session: Enter alone answers no.
+    pub fn defaults_to_no(self) -> bool {
+        matches!(self, Self::Logout | Self::Quit | Self::Discard(_))
+    }
+}
+
+/// Where a clerk leaving a half-filled form was going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leave {
+    /// One screen back (Esc).
+    Back,
+    /// Straight to Home.
+    Home,
+    /// To Find customer.
+    Find,
 }
 
 pub enum Modal {
@@ -108,8 +127,25 @@ impl Stack {
         self.above.last_mut().unwrap_or(&mut self.base)
     }
 
+    /// Opens `s` in front. A screen replaces the one of its kind and whatever stood in
+    /// front of that (another customer, another procedure), so that the stack never holds
+    /// more than Home, a list, a customer and a procedure: at most three Esc to Home.
     fn push(&mut self, s: Screen) {
+        let level = s.level();
+        while self.above.last().is_some_and(|top| top.level() >= level) {
+            self.above.pop();
+        }
         self.above.push(s);
+    }
+
+    /// Whether opening a screen at `level` would close one with unsaved input.
+    fn would_lose_work(&self, level: u8) -> bool {
+        self.above.iter().any(|s| s.level() >= level && s.state().dirty())
+    }
+
+    /// Back to the base (Home).
+    fn clear(&mut self) {
+        self.above.clear();
     }
 
     /// Leaves the top screen; the base stays.
@@ -176,6 +212,11 @@ impl App {
 
     pub fn screen(&self) -> &Screen {
         self.stack.top()
+    }
+
+    /// Whether any open screen holds input that leaving would lose.
+    pub fn has_unsaved_work(&self) -> bool {
+        self.stack.base.state().dirty() || self.stack.would_lose_work(0)
     }
 
     /// How many screens are open (the base included).
@@ -268,7 +309,8 @@ impl App {
             }
             Some(Modal::Confirm(q)) => match action {
                 Action::Yes => self.answer(q),
-                Action::No => {}
+                Action::Enter if !q.defaults_to_no() => self.answer(q),
+                Action::No | Action::Enter => {}
                 _ => self.modal = Some(Modal::Confirm(q)),
             },
             Some(Modal::IdleLock(input)) => self.idle_lock(input, action),
@@ -280,12 +322,24 @@ impl App {
         match q {
             Question::Quit => self.quit = true,
             Question::Logout => self.log_out(),
-            Question::Discard => {
-                self.stack.pop();
-                self.refresh_top();
-            }
+            Question::Discard(leave) => self.leave(leave),
             other => self.with_screen(|s, ctx| s.confirmed(other, ctx)),
         }
+    }
+
+    /// Goes where the clerk asked, whatever was typed (they were asked first).
+    fn leave(&mut self, leave: Leave) {
+        match leave {
+            Leave::Back => {
+                self.stack.pop();
+            }
+            Leave::Home => self.stack.clear(),
+            Leave::Find => {
+                self.stack.push(Screen::Find(Box::default()));
+                return;
+            }
+        }
+        self.refresh_top();
     }
 
     fn log_out(&mut self) {
@@ -350,16 +404,26 @@ impl App {
             Action::FindCustomer if self.session.is_some() && self.stack.top().state().place() != Place::Refused => {
                 if let Screen::Find(s) = self.stack.top_mut() {
                     s.focus_query();
+                } else if self.stack.would_lose_work(Screen::Find(Box::default()).level()) {
+                    self.modal = Some(Modal::Confirm(Question::Discard(Leave::Find)));
                 } else {
-                    self.stack.push(Screen::Find(Box::default()));
+                    self.leave(Leave::Find);
                 }
                 return;
             }
             Action::Back => {
                 if self.screen().state().dirty() {
-                    self.modal = Some(Modal::Confirm(Question::Discard));
+                    self.modal = Some(Modal::Confirm(Question::Discard(Leave::Back)));
                 } else if self.session.is_some() && self.stack.pop().is_some() {
                     self.refresh_top();
+                }
+                return;
+            }
+            Action::GoHome if self.session.is_some() && self.stack.depth() > 1 => {
+                if self.stack.would_lose_work(1) {
+                    self.modal = Some(Modal::Confirm(Question::Discard(Leave::Home)));
+                } else {
+                    self.leave(Leave::Home);
                 }
                 return;
             }

@@ -143,6 +143,18 @@ pub enum Screen {
 }
 
 impl Screen {
+    /// How far from Home a screen stands: lists (and Find) open from Home, a customer
+    /// from a list, a procedure from a customer. Opening a screen closes those at its
+    /// level and beyond.
+    pub fn level(&self) -> u8 {
+        match self {
+            Self::Login(_) | Self::Home(_) | Self::Refused(_) => 0,
+            Self::Find(_) | Self::Approvals(_) | Self::Journal(_) | Self::Expiring(_) | Self::Audit(_) => 1,
+            Self::Customer(_) => 2,
+            Self::Guidance(_) | Self::Unlock(_) | Self::Form(_) | Self::Token(_) => 3,
+        }
+    }
+
     pub fn state(&self) -> &dyn ScreenState {
         match self {
             Self::Login(s) => s,

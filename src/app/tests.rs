@@ -142,3 +142,141 @@ fn f2_switches_the_language_of_what_is_said_next() {
     let (_, text) = a.status.clone().expect("refused");
     assert!(text.is_ascii(), "{text}");
 }
+
+/// Opens the customer found by `query` from wherever the clerk is.
+fn open_customer(a: &mut App, query: &str) {
+    keys(a, [Action::FindCustomer]);
+    typed(a, query);
+    keys(a, [Action::Enter]);
+    assert_eq!(a.place(), Place::Customer, "{query}: {:?}", a.status);
+}
+
+#[test]
+fn screens_of_a_kind_replace_each_other_and_home_is_never_more_than_three_esc_away() {
+    let mut a = app();
+    log_in(&mut a, "clerk101");
+    // Customer after customer, procedure after procedure: the stack does not grow.
+    for query in ["yamada-m", "yamada-g1", "yamada-m", "yamada-g1"] {
+        open_customer(&mut a, query);
+        keys(&mut a, [Action::HardToken]);
+        assert_eq!(a.place(), Place::Token);
+        keys(&mut a, [Action::Guidance]);
+        keys(&mut a, [Action::Back]);
+        keys(&mut a, [Action::Guidance]);
+        assert!(a.depth() <= 4, "depth {} after {query}", a.depth());
+    }
+    assert_eq!(a.place(), Place::Guidance);
+    keys(&mut a, [Action::Back, Action::Back, Action::Back]);
+    assert_eq!((a.place(), a.depth()), (Place::Home, 1));
+    // A list opened from Home, a customer from it, a procedure: three Esc as well.
+    keys(&mut a, [Action::ExpiringTokens]);
+    open_customer(&mut a, "yamada-m");
+    keys(&mut a, [Action::Unlock]);
+    assert_eq!(a.place(), Place::Unlock);
+    keys(&mut a, [Action::Back, Action::Back, Action::Back]);
+    assert_eq!(a.place(), Place::Home);
+}
+
+#[test]
+fn one_key_goes_home_and_asks_first_when_typed_work_would_be_lost() {
+    let mut a = app();
+    log_in(&mut a, "clerk101");
+    open_customer(&mut a, "yamada-m");
+    keys(&mut a, [Action::HardToken, Action::GoHome]);
+    assert_eq!((a.place(), a.depth()), (Place::Home, 1));
+    // A half-typed form: GoHome and `/` ask, and Enter alone keeps the form.
+    open_customer(&mut a, "yamada-m");
+    keys(&mut a, [Action::PaperForm, Action::NextField]);
+    typed(&mut a, "1234");
+    for leave in [Action::GoHome, Action::FindCustomer, Action::Back] {
+        keys(&mut a, [leave]);
+        assert_eq!(a.place(), Place::Confirm, "{leave:?}");
+        keys(&mut a, [Action::Enter]);
+        assert_eq!(a.place(), Place::Form, "Enter after {leave:?} keeps the form");
+        let Screen::Form(f) = a.screen() else { panic!("form") };
+        assert_eq!(f.form_no.value(), "1234");
+    }
+    keys(&mut a, [Action::GoHome, Action::Yes]);
+    assert_eq!((a.place(), a.depth()), (Place::Home, 1));
+    // Logging out and quitting default to no as well.
+    keys(&mut a, [Action::Quit, Action::Enter]);
+    assert!(a.session.is_some());
+    keys(&mut a, [Action::Quit, Action::Yes]);
+    assert!(a.session.is_none());
+    keys(&mut a, [Action::Quit, Action::Enter]);
+    assert!(!a.quit);
+}
+
+#[test]
+fn find_from_a_typed_form_asks_then_opens_an_empty_search() {
+    let mut a = app();
+    log_in(&mut a, "clerk101");
+    open_customer(&mut a, "yamada-m");
+    keys(&mut a, [Action::Unlock, Action::NextField, Action::NextField, Action::Down]);
+    assert!(a.screen().state().dirty());
+    keys(&mut a, [Action::FindCustomer, Action::Yes]);
+    assert_eq!((a.place(), a.field(), a.depth()), (Place::Find, Some(Field::Plain), 2));
+}
+
+#[test]
+fn forgot_on_unlock_opens_guidance_on_what_was_forgotten_for_every_lock_kind() {
+    use crate::domain::credential::{LoginMethod, UserRole};
+    use crate::domain::guidance::Situation;
+    use crate::service::customers::{NewCustomer, NewCustomerUser};
+    use strum::VariantArray;
+    let mut a = app();
+    for (n, kind) in CredentialKind::VARIANTS.iter().copied().enumerate() {
+        // A customer of its own, locked the honest way: wrong secrets up to the threshold.
+        let login = format!("lockcase{n}");
+        let users = [NewCustomerUser {
+            login_id: &login,
+            name: "鈴木一郎",
+            role: UserRole::Master,
+            method: LoginMethod::Password,
+        }];
+        let cif = format!("10199900{n:02}");
+        crate::service::demo::add_contract(
+            &mut a.ledger,
+            &NewCustomer {
+                cif: &cif,
+                branch: "101",
+                company: "株式会社テスト商事",
+                company_kana: "カ)テストシヨウジ",
+                phone: "03-0000-0000",
+                address: "東京都千代田区1-1-1",
+                users: &users,
+            },
+        )
+        .expect("contract");
+        let user = a.ledger.find_user(&login).expect("read").expect("user");
+        for _ in 0..a.ledger.config().threshold(kind) {
+            a.ledger.ib_record_failure(&user, kind).expect("failure");
+        }
+    }
+    log_in(&mut a, "clerk101");
+    for (n, kind) in CredentialKind::VARIANTS.iter().copied().enumerate() {
+        for forgot in [false, true] {
+            open_customer(&mut a, &format!("lockcase{n}"));
+            keys(&mut a, [Action::Unlock]);
+            let Screen::Unlock(u) = a.screen() else { panic!("unlock for {kind:?}: {:?}", a.status) };
+            assert_eq!(u.locks.iter().map(|l| l.credential).collect::<Vec<_>>(), [kind]);
+            keys(&mut a, [Action::NextField]);
+            if forgot {
+                keys(&mut a, [Action::Down]);
+            }
+            keys(&mut a, [Action::Enter]);
+            if forgot {
+                let Screen::Guidance(g) = a.screen() else { panic!("guidance for {kind:?}, got {:?}", a.place()) };
+                assert_eq!(g.situation.get(), Some(Situation::forgotten(kind)), "{kind:?}");
+                assert_ne!(g.situation.get(), Some(Situation::ForgotLoginId), "{kind:?}");
+            } else {
+                // Mistyped: the lock is lifted here, once the identity is checked.
+                assert_eq!(a.place(), Place::Unlock, "{kind:?}");
+            }
+            keys(&mut a, [Action::GoHome]);
+            if a.place() == Place::Confirm {
+                keys(&mut a, [Action::Yes]);
+            }
+        }
+    }
+}

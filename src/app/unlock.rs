@@ -11,6 +11,8 @@ use crate::service::{Problem, ServiceError};
 use strum::VariantArray;
 
 use super::screen::{Ctx, Screen, ScreenState};
+use crate::domain::guidance::Situation;
+
 use super::{Check, Choice, FocusRing, GuidanceState, Question, TextInput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +108,9 @@ impl UnlockState {
             Err(e) => return ctx.fail(e),
         };
         let asker = users.iter().position(|u| u.id == self.user.id).unwrap_or(0);
-        match GuidanceState::open(ctx, self.contract.clone(), users, asker) {
+        let lock = self.lock.get().and_then(|id| self.locks.iter().find(|l| l.id == id));
+        let situation = lock.map(|l| Situation::forgotten(l.credential));
+        match GuidanceState::open_on(ctx, self.contract.clone(), users, asker, situation) {
             Ok(g) => {
                 ctx.close();
                 ctx.open(Screen::Guidance(Box::new(g)));

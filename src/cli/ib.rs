@@ -38,11 +38,28 @@ fn describe(ctx: &Context, o: &IbOutcome) -> String {
     let center = ctx.cfg.contact_center_name.as_str();
     match (o.result, o.refusal) {
         (IbResult::Accepted, _) => t(lang, "msg.ib_accepted").into(),
-        (IbResult::Rejected, _) => tf(
-            lang,
-            "msg.ib_rejected",
-            &[("failures", &o.failures.to_string()), ("threshold", &o.threshold.to_string())],
-        ),
+        (IbResult::Rejected, _) => {
+            let rejected = tf(
+                lang,
+                "msg.ib_rejected",
+                &[("failures", &o.failures.to_string()), ("threshold", &o.threshold.to_string())],
+            );
+            // The attempt that reached the threshold suspended the service: say so now,
+            // not only at the next attempt.
+            let now_suspended = match (o.failures >= o.threshold, o.suspended) {
+                (true, "otp") => Some("msg.ib_suspended_otp"),
+                (true, "service") => Some("msg.ib_suspended"),
+                _ => None,
+            };
+            match now_suspended {
+                Some(key) => {
+                    // Japanese sentences follow each other without a space.
+                    let gap = if lang == crate::i18n::Lang::En { " " } else { "" };
+                    format!("{rejected}{gap}{}", tf(lang, key, &[("center", center)]))
+                }
+                None => rejected,
+            }
+        }
         (IbResult::Suspended, _) if o.suspended == "otp" => tf(lang, "msg.ib_suspended_otp", &[("center", center)]),
         (IbResult::Suspended, _) => tf(lang, "msg.ib_suspended", &[("center", center)]),
         (IbResult::Refused, Some(Refusal::MustChange)) => t(lang, "msg.ib_must_change").into(),

@@ -1,7 +1,7 @@
 //! 手続き案内: the decision table of R2–R4, R6–R8, R10–R12. Given who is asking, what
 //! happened and the facts of this contract, it returns the procedure staff should follow.
 
-use super::credential::{LoginMethod, UserRole};
+use super::credential::{CredentialKind, LoginMethod, UserRole};
 use super::lockout::LockScope;
 
 /// What the customer says happened.
@@ -28,6 +28,17 @@ pub enum Situation {
 impl Situation {
     pub fn code(self) -> &'static str {
         self.into()
+    }
+
+    /// What a customer locked out on `kind` is in when they say they forgot it: a password
+    /// (login or confirmation) is re-registered (R3), a PIN re-registered (R4); a one-time
+    /// password is never known by heart, so forgetting it means the token is not at hand.
+    pub fn forgotten(kind: CredentialKind) -> Self {
+        match kind {
+            CredentialKind::LoginPassword | CredentialKind::ConfirmPassword => Self::ForgotPassword,
+            CredentialKind::Pin | CredentialKind::ApprovalPin => Self::ForgotPin,
+            CredentialKind::OneTimePassword => Self::LostToken,
+        }
     }
 }
 
@@ -187,6 +198,28 @@ pub fn advise(situation: Situation, f: Facts) -> Answer {
         _ => false,
     };
     Answer { procedure, send_to_branch }
+}
+
+#[cfg(test)]
+mod forgotten_tests {
+    use super::*;
+    use strum::VariantArray;
+
+    #[test]
+    fn a_forgotten_secret_leads_to_its_own_procedure_never_to_the_login_id() {
+        use CredentialKind as K;
+        let table = [
+            (K::LoginPassword, Situation::ForgotPassword),
+            (K::ConfirmPassword, Situation::ForgotPassword),
+            (K::Pin, Situation::ForgotPin),
+            (K::ApprovalPin, Situation::ForgotPin),
+            (K::OneTimePassword, Situation::LostToken),
+        ];
+        assert_eq!(table.len(), K::VARIANTS.len(), "every kind");
+        for (kind, situation) in table {
+            assert_eq!(Situation::forgotten(kind), situation, "{kind:?}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Level, Modal, Question, Screen};
+use crate::app::{App, Leave, Level, Modal, Question, Screen};
 use crate::domain::fees::Receipt;
 use crate::format;
 use crate::i18n::{t, tf};
@@ -28,10 +28,10 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
         frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
-    let hint_spans = hint_spans(app);
-    let hint_width: usize = hint_spans.iter().map(Span::width).sum();
-    // The hints take a second line when one is not enough (80 columns, Japanese).
-    let hint_rows = if hint_width > area.width as usize { 2 } else { 1 };
+    // The hints take as many lines as they need (two or three at 80 columns, Japanese),
+    // each key kept with its label.
+    let hint_lines = hint_lines(app, area.width as usize);
+    let hint_rows = hint_lines.len().max(1) as u16;
     let [top, body, status, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
@@ -61,14 +61,16 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
         }
     }
     status_line(app, frame, status);
-    frame.render_widget(Paragraph::new(Line::from(hint_spans)).wrap(ratatui::widgets::Wrap { trim: false }), hints);
+    frame.render_widget(Paragraph::new(hint_lines), hints);
     match &app.modal {
         Some(Modal::Help) => help(app, frame, body),
         Some(Modal::Confirm(q)) => {
             let key = match q {
                 Question::Logout => "ui.confirm.logout",
                 Question::Quit => "ui.confirm.quit",
-                Question::Discard => "ui.confirm.discard",
+                Question::Discard(Leave::Back) => "ui.confirm.discard",
+                Question::Discard(Leave::Home) => "ui.confirm.discard_home",
+                Question::Discard(Leave::Find) => "ui.confirm.discard_find",
                 Question::RecordGuidance => "ui.confirm.guidance",
                 Question::Unlock => "ui.confirm.unlock",
                 Question::SubmitForm => "ui.confirm.form",
@@ -79,11 +81,12 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
             };
             let mut lines = vec![Line::from(t(app.lang, key))];
             // Logging out of a half-filled form loses it: say so.
-            let dirty = app.screen().state().dirty();
+            let dirty = app.has_unsaved_work();
             if *q == Question::Logout && dirty {
                 lines.push(Line::from(Span::styled(t(app.lang, "ui.confirm.unsaved"), theme::warn())));
             }
-            lines.extend([Line::from(""), Line::from(t(app.lang, "ui.confirm.keys"))]);
+            let keys = if q.defaults_to_no() { "ui.confirm.keys_no" } else { "ui.confirm.keys" };
+            lines.extend([Line::from(""), Line::from(t(app.lang, keys))]);
             widgets::popup(frame, body, t(app.lang, "ui.confirm.title"), lines);
         }
         Some(Modal::IdleLock(input)) => {
@@ -152,15 +155,26 @@ fn status_line(app: &App, frame: &mut Frame<'_>, area: Rect) {
     }
 }
 
-/// The hint bar, from the keymap table.
-fn hint_spans(app: &App) -> Vec<Span<'static>> {
-    let mut spans = Vec::new();
+/// The hint bar, from the keymap table, packed into lines of `width` columns.
+fn hint_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut current: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
     for b in keys::bindings(app.place(), true) {
-        // A no-break space keeps each key with its label when the bar wraps.
-        spans.push(Span::styled(b.label, theme::hint_key()));
-        spans.push(Span::styled(format!("\u{a0}{}  ", t(app.lang, b.hint).replace(' ', "\u{a0}")), theme::hint_text()));
+        let key = Span::styled(b.label, theme::hint_key());
+        let text = Span::styled(format!(" {}  ", t(app.lang, b.hint)), theme::hint_text());
+        let w = key.width() + text.width();
+        if used > 0 && used + w > width + 2 {
+            lines.push(Line::from(std::mem::take(&mut current)));
+            used = 0;
+        }
+        used += w;
+        current.extend([key, text]);
     }
-    spans
+    if !current.is_empty() {
+        lines.push(Line::from(current));
+    }
+    lines
 }
 
 fn help(app: &App, frame: &mut Frame<'_>, area: Rect) {

@@ -3,27 +3,50 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme;
 use crate::app::TextInput;
 
-/// A labelled input line: `label [value▏]`, highlighted when focused.
-pub fn input_line<'a>(label: &'a str, input: &TextInput, focused: bool) -> Line<'a> {
-    let value = input.shown();
+/// How many columns an input shows at most; longer input scrolls inside them.
+const INPUT_WINDOW: usize = 40;
+
+/// A labelled input line: `▶label [value▏]`, the focused field marked and highlighted,
+/// its cursor drawn as `▏` at the end or the character under it in reverse video.
+pub fn input_line<'a>(label_text: &'a str, input: &TextInput, focused: bool) -> Line<'a> {
     let style = if focused { theme::focused() } else { Style::default() };
-    let cursor = if focused { "▏" } else { " " };
-    Line::from(vec![
-        Span::styled(format!("{label} "), theme::label()),
-        Span::styled(format!("[{}{cursor}]", crate::text::inert(&value)), style),
-    ])
+    let view = input.view(INPUT_WINDOW);
+    let inert = |s: &str| crate::text::inert(s).into_owned();
+    let mut spans = vec![label(label_text, focused), Span::styled(format!("[{}", inert(&view.before)), style)];
+    match (focused, view.at) {
+        (true, Some(c)) => {
+            spans.push(Span::styled(inert(&c.to_string()), style.add_modifier(Modifier::REVERSED)));
+            spans.push(Span::styled(format!("{}]", inert(&view.after)), style));
+        }
+        (true, None) => spans.push(Span::styled("▏]", style)),
+        (false, Some(c)) => {
+            spans.push(Span::styled(format!("{}{}]", inert(&c.to_string()), inert(&view.after)), style))
+        }
+        (false, None) => spans.push(Span::styled(" ]", style)),
+    }
+    Line::from(spans)
 }
 
-/// A field's label, highlighted when the field has the focus.
+/// A field's label, marked with `▶` and highlighted when the field has the focus (the
+/// mark shows it without colour).
 pub fn label(text: &str, focused: bool) -> Span<'static> {
-    Span::styled(format!("{text} "), if focused { theme::focused() } else { theme::label() })
+    if focused {
+        Span::styled(format!("▶{text} "), theme::focused())
+    } else {
+        Span::styled(format!(" {text} "), theme::label())
+    }
+}
+
+/// A check box: `[x]` ticked, `[ ]` not (Space turns it over).
+pub fn check(on: bool) -> &'static str {
+    if on { "[x]" } else { "[ ]" }
 }
 
 /// A radio mark for a choice on a form.

@@ -509,9 +509,12 @@ fn six_wrong_login_passwords_suspend_the_service_even_for_the_right_one() {
         assert_eq!(r.json["credential"], "login");
         assert_eq!(r.json["threshold"], 6);
         assert!(r.stderr.contains(&format!("({n}/6)")), "{}", r.stderr);
+        assert!(!r.stderr.contains("suspended"), "{}", r.stderr);
     }
     let sixth = env.login("yamada-g1", "Wrong-pass9");
     sixth.expect(10, "rejected", 6, "service");
+    // The attempt that suspends the service says so at once.
+    assert!(sixth.stderr.contains("(6/6)") && sixth.stderr.contains("Service suspended"), "{}", sixth.stderr);
 
     let right = env.login("yamada-g1", LOGIN);
     right.expect(11, "suspended", 6, "service");
@@ -520,6 +523,7 @@ fn six_wrong_login_passwords_suspend_the_service_even_for_the_right_one() {
     // The same in Japanese (the default language).
     let ja = env.run(&["ib", "login", "--login-id", "yamada-g1"], &format!("{LOGIN}\n"));
     assert_fails(&ja, 11, "サービスのご利用を停止しています");
+    assert_fails(&ja, 11, "お取引店またはOKメイトテレホンセンターまでお問い合わせください");
     // A suspended user's attempts are refused before they count.
     env.login("yamada-g1", "Wrong-pass9").expect(11, "suspended", 6, "service");
 

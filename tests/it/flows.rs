@@ -585,7 +585,8 @@ fn fee_reversal_needs_approval_and_the_csv_matches_the_screen() {
     }
     clerk.wait_for("ホーム");
     clerk.send("j").wait_for("日計（2 件）").wait_for("総計 2 件　金額 4,000円　消費税 400円　合計 4,400円");
-    clerk.send(key::DOWN).send(key::TAB).send(key::TAB).type_text("金額誤り").send(key::ENTER);
+    // The date has the focus; ↓ goes into the rows, ↓ again to the second.
+    clerk.send(key::DOWN).send(key::DOWN).send(key::TAB).send(key::TAB).type_text("金額誤り").send(key::ENTER);
     clerk.wait_for("取消・免除を依頼しますか").send("y").wait_for("役席の承認待ち");
     // Not posted until approved.
     let today = madoguchi::format::date(madoguchi::format::business_date(crate::support::run::noon_now()));
@@ -650,10 +651,8 @@ fn audit_trail_screen_filters_and_finds_tampering() {
     let mut t = Term::start(&db, &[], 80, 24);
     t.log_in("super101", "demo-pass-1").wait_for("ホーム");
     t.send("l").wait_for("監査証跡（1 ページ目");
-    // Filter on the customer: only 株式会社山田製作所's entries.
-    for _ in 0..6 {
-        t.send(key::BACKTAB);
-    }
+    // Filter on the customer (the first filter has the focus): only 株式会社山田製作所's
+    // entries.
     t.type_text("101-0000001").send(key::ENTER).wait_for("利用停止（ロック）").wait_for("誤入力");
     assert!(!t.screen().contains("職員ログイン"), "{}", t.screen());
     // The tamper check passes, then fails once a row is edited behind the app's back.

@@ -9,6 +9,7 @@ mod support;
 mod architecture;
 mod cli;
 mod concurrency;
+mod counter;
 mod crash;
 mod failpoints;
 mod flows;

@@ -305,7 +305,9 @@ fn hard_token_journal_expiring_and_audit_screens() {
     snap_all(&mut app, "expiring");
     app.update(Action::Back, Instant::now());
     app.update(Action::AuditTrail, Instant::now());
-    // From the rows back to the tamper check (Shift-Tab), and run it.
+    // From the first filter (where the focus opens) back past the rows to the tamper
+    // check (Shift-Tab twice), and run it.
+    app.update(Action::PrevField, Instant::now());
     app.update(Action::PrevField, Instant::now());
     app.update(Action::Enter, Instant::now());
     let text = draw(&app, 160, 48);
@@ -399,4 +401,37 @@ fn a_tampered_ledger_shows_only_its_notice() {
     assert_eq!(app.place(), madoguchi::keys::Place::Audit);
     app.update(Action::Back, Instant::now());
     assert_eq!(app.place(), madoguchi::keys::Place::Refused);
+}
+
+/// Every key the hint bar names is on screen at 80×24 in both languages, however many
+/// there are: the bar takes the lines it needs.
+#[test]
+fn the_whole_hint_bar_fits_at_80_columns() {
+    let mut app = demo_app();
+    let check = |app: &mut App| {
+        for lang in [Lang::Ja, Lang::En] {
+            if app.lang != lang {
+                app.update(Action::ToggleLang, Instant::now());
+            }
+            let screen = draw(app, 80, 24);
+            for b in madoguchi::keys::bindings(app.place(), true) {
+                let hint = madoguchi::i18n::t(lang, b.hint);
+                assert!(
+                    screen.contains(&format!("{} {hint}", b.label)),
+                    "{:?} {lang:?}: {} {hint}\n{screen}",
+                    app.place(),
+                    b.label
+                );
+            }
+        }
+    };
+    check(&mut app);
+    log_in(&mut app, "clerk101");
+    check(&mut app);
+    open_customer(&mut app, "101-0000001");
+    check(&mut app);
+    for a in [Action::Unlock, Action::Back, Action::PaperForm, Action::Back, Action::HardToken] {
+        app.update(a, Instant::now());
+        check(&mut app);
+    }
 }

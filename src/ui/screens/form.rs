@@ -46,7 +46,7 @@ pub fn render(app: &App, s: &FormState, frame: &mut Frame<'_>, area: Rect) {
     ));
     lines.push(Line::from(vec![
         label(FormField::Seal, "ui.unlock.seal"),
-        Span::raw(format!("{} {}", widgets::marker(s.seal_matched.is_on()), t(lang, "ui.unlock.seal_done"))),
+        Span::raw(format!("{} {}", widgets::check(s.seal_matched.is_on()), t(lang, "ui.unlock.seal_done"))),
     ]));
     if s.request() == FormRequest::CancelAndReapply {
         lines.push(Line::from(Span::styled(t(lang, "ui.form.reapply_note"), theme::warn())));

@@ -92,6 +92,10 @@ pub fn render(app: &App, s: &GuidanceState, frame: &mut Frame<'_>, area: Rect) {
                 ],
             )));
         }
+        // The rule behind the answer, for the clerk who wants it: not part of what is said.
+        if let Some(rule) = crate::i18n::lookup(lang, &format!("ui.procedure.{}.rule", p.code())) {
+            lines.push(Line::from(Span::styled(tf(lang, "ui.guidance.basis", &[("rule", rule)]), theme::label())));
+        }
         lines.push(Line::from(""));
         let next = match p {
             Procedure::Unlock(_) if !answer.send_to_branch => "ui.guidance.next_unlock",

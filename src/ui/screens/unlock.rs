@@ -44,7 +44,7 @@ pub fn render(app: &App, s: &UnlockState, frame: &mut Frame<'_>, area: Rect) {
             label(UnlockField::CallBack, "ui.unlock.callback"),
             Span::raw(format!(
                 "{} {}",
-                widgets::marker(s.called_back.is_on()),
+                widgets::check(s.called_back.is_on()),
                 tf(lang, "ui.unlock.callback_done", &[("phone", &inert(&s.contract.phone))])
             )),
         ]));
@@ -56,7 +56,7 @@ pub fn render(app: &App, s: &UnlockState, frame: &mut Frame<'_>, area: Rect) {
         ));
         lines.push(Line::from(vec![
             label(UnlockField::Seal, "ui.unlock.seal"),
-            Span::raw(format!("{} {}", widgets::marker(s.seal_matched.is_on()), t(lang, "ui.unlock.seal_done"))),
+            Span::raw(format!("{} {}", widgets::check(s.seal_matched.is_on()), t(lang, "ui.unlock.seal_done"))),
         ]));
     }
     lines.push(widgets::input_line(t(lang, "ui.unlock.reason"), &s.reason, s.focus.is(UnlockField::Reason)));

@@ -28,6 +28,14 @@ pub mod key {
     pub const F2: &str = "\x1bOQ";
     pub const CTRL_Q: &str = "\x11";
     pub const BACKSPACE: &str = "\x7f";
+    pub const LEFT: &str = "\x1b[D";
+    pub const RIGHT: &str = "\x1b[C";
+    pub const HOME: &str = "\x1b[H";
+    pub const END: &str = "\x1b[F";
+    pub const DELETE: &str = "\x1b[3~";
+    pub const F5: &str = "\x1b[15~";
+    pub const CTRL_T: &str = "\x14";
+    pub const CTRL_U: &str = "\x15";
 }
 
 const WAIT: Duration = Duration::from_secs(20);

@@ -1,0 +1,84 @@
+//! The counter as a hurried clerk drives it, on the real binary in a pseudo-terminal:
+//! fields that edit, the way home, forms that take typing at once. Each test ends by
+//! reading the ledger.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::support::pty::{Term, demo_ledger, key, madoguchi};
+
+fn query_i64(db: &std::path::Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("open ledger");
+    conn.query_row(sql, [], |r| r.get(0)).expect("query")
+}
+
+fn open_user(t: &mut Term, login_id: &str) {
+    t.send("/").type_text(login_id).wait_for("CIF").send(key::ENTER).wait_for(&format!("{login_id} の詳細"));
+}
+
+#[test]
+fn a_typo_in_the_middle_of_a_field_is_mended_where_it_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut t = Term::start(&db, &[], 80, 24);
+    // `clek101`, then Home, three to the right and the missing `r`: `clerk101`.
+    t.wait_for("demo-pass-1").type_text("clek101").send(key::HOME);
+    t.send(key::RIGHT).send(key::RIGHT).send(key::RIGHT).type_text("r");
+    t.wait_for("[clerk101]");
+    // A stray character deleted under the cursor, End, and on to the password.
+    t.type_text("x").send(key::LEFT).send(key::DELETE).send(key::END).wait_for("[clerk101▏]");
+    t.send(key::TAB).type_text("demo-pass-1").send(key::ENTER).wait_for("ホーム");
+    // Ctrl-U empties a field: the search box starts over.
+    t.send("/").type_text("yamada").wait_for("山田製作所").send(key::CTRL_U).wait_gone("山田製作所");
+    t.type_text("aozora-m").wait_for("青空");
+    drop(t);
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'staff.login' AND actor = 'clerk101'"), 1);
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'staff.login_failed'"), 0, "no failed login");
+}
+
+#[test]
+fn home_is_one_key_or_three_esc_away_and_enter_never_throws_work_away() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut t = Term::start(&db, &[], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    // Customer after customer, each with its token screen: the screens replace each other.
+    for login in ["yamada-m", "yamada-g1", "aozora-m", "yamada-m"] {
+        open_user(&mut t, login);
+        t.send("t").wait_for("ハードトークン");
+    }
+    t.send(key::ESC).wait_for("yamada-m の詳細");
+    t.send(key::ESC).wait_for("顧客検索");
+    t.send(key::ESC).wait_for("検印待ち");
+    // Ctrl-T from a procedure goes straight home.
+    open_user(&mut t, "yamada-g1");
+    t.send("t").wait_for("ハードトークン").send(key::CTRL_T).wait_for("検印待ち");
+    // A half-typed form: Ctrl-T asks, and Enter alone keeps the form as it was.
+    open_user(&mut t, "yamada-m");
+    t.send("f").wait_for("申込書").send(key::TAB).type_text("4711");
+    t.send(key::CTRL_T).wait_for("入力内容を破棄してホームに戻りますか").wait_for("Enter: いいえ");
+    t.send(key::ENTER).wait_gone("破棄して").wait_for("4711");
+    t.send(key::CTRL_T).wait_for("破棄して").send("y").wait_for("検印待ち");
+    // Logging out defaults to no as well.
+    t.send(key::CTRL_Q).wait_for("ログアウトしますか").send(key::ENTER).wait_gone("ログアウトしますか");
+    t.wait_for("検印待ち");
+    drop(t);
+    // Nothing was filed by the abandoned form.
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM forms"), 0);
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
+}
+
+#[test]
+fn the_journal_and_the_audit_trail_take_typing_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut t = Term::start(&db, &[], 80, 24);
+    t.log_in("super101", "demo-pass-1").wait_for("ホーム");
+    // The journal opens with the focus on its date: a day typed at once is looked up.
+    t.send("j").wait_for("日計").send(key::CTRL_U).type_text("2026-01-05").send(key::ENTER);
+    t.wait_for("[2026-01-05");
+    t.send(key::ESC).wait_for("検印待ち");
+    // The audit trail opens on its customer filter.
+    t.send("l").wait_for("監査証跡").type_text("101-0000001").send(key::ENTER).wait_for("誤入力");
+    drop(t);
+    assert!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'staff.login' AND actor = 'super101'") >= 1);
+}
