@@ -47,11 +47,25 @@ impl ApprovalsState {
         self.reason.clear();
     }
 
+    /// Reads the queue again, staying on the request shown. Should it have been decided
+    /// at another terminal meanwhile, what was typed for it is dropped and the supervisor
+    /// told: a code typed for one request never approves another.
     fn reload(&mut self, ctx: &mut Ctx<'_>) {
+        let shown = self.current().map(|i| i.request.id);
         match ctx.ledger.approval_queue(ctx.session) {
             Ok(items) => {
                 self.items = items;
-                self.selected = self.selected.min(self.items.len().saturating_sub(1));
+                match shown.and_then(|id| self.items.iter().position(|i| i.request.id == id)) {
+                    Some(i) => self.selected = i,
+                    None => {
+                        let typing = !self.focus.is(ApprovalFocus::Queue);
+                        self.select(self.selected.min(self.items.len().saturating_sub(1)));
+                        self.focus.set(ApprovalFocus::Queue);
+                        if shown.is_some() && typing {
+                            ctx.info(ctx.t("ui.approvals.gone").into());
+                        }
+                    }
+                }
             }
             Err(e) => ctx.fail(e),
         }

@@ -88,6 +88,25 @@ impl AuditState {
         }
     }
 
+    /// The first page read again with the same filters, staying on the entry shown (later
+    /// pages stay as they are: their place is fixed by the entry before them).
+    fn reread(&mut self, ctx: &mut Ctx<'_>) {
+        if self.pages.len() != 1 {
+            return;
+        }
+        let shown = self.entries.get(self.selected).map(|e| e.seq);
+        match ctx.ledger.audit_trail(ctx.session, &self.query(), None, AUDIT_PAGE) {
+            Ok(entries) => {
+                self.selected = shown
+                    .and_then(|seq| entries.iter().position(|e| e.seq == seq))
+                    .unwrap_or(0)
+                    .min(entries.len().saturating_sub(1));
+                self.entries = entries;
+            }
+            Err(e) => ctx.fail(e),
+        }
+    }
+
     /// Loads the page older than `before`.
     fn load(&mut self, before: Option<i64>, ctx: &mut Ctx<'_>) {
         match ctx.ledger.audit_trail(ctx.session, &self.query(), before, AUDIT_PAGE) {
@@ -140,5 +159,9 @@ impl ScreenState for AuditState {
             }
             _ => {}
         }
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) {
+        self.reread(ctx);
     }
 }

@@ -44,4 +44,19 @@ impl ScreenState for ExpiringState {
             _ => {}
         }
     }
+
+    /// Read again, staying on the token shown.
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) {
+        let shown = self.rows.get(self.selected).map(|r| r.serial.clone());
+        match ctx.ledger.expiring_tokens(Some(ctx.session), None, None) {
+            Ok(rows) => {
+                self.selected = shown
+                    .and_then(|s| rows.iter().position(|r| r.serial == s))
+                    .unwrap_or(self.selected)
+                    .min(rows.len().saturating_sub(1));
+                self.rows = rows;
+            }
+            Err(e) => ctx.fail(e),
+        }
+    }
 }

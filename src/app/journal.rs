@@ -53,17 +53,32 @@ impl JournalState {
         s
     }
 
+    /// Shows the day typed in the date field.
     fn load(&mut self, ctx: &mut Ctx<'_>) {
         let Some(day) = parse_date(self.date.value()) else {
             return ctx.refuse(ctx.t("ui.journal.bad_date").into());
         };
+        if self.read(day, ctx) {
+            ctx.clear();
+        }
+    }
+
+    /// Reads the journal of `day`, staying on the fee shown; true when it was read.
+    fn read(&mut self, day: chrono::NaiveDate, ctx: &mut Ctx<'_>) -> bool {
+        let shown = self.journal.as_ref().and_then(|j| j.entries.get(self.selected)).map(|f| f.id);
         match ctx.ledger.fee_journal(Some(ctx.session), day, None) {
             Ok(j) => {
-                self.selected = self.selected.min(j.entries.len().saturating_sub(1));
+                self.selected = shown
+                    .and_then(|id| j.entries.iter().position(|f| f.id == id))
+                    .unwrap_or(self.selected)
+                    .min(j.entries.len().saturating_sub(1));
                 self.journal = Some(j);
-                ctx.clear();
+                true
             }
-            Err(e) => ctx.fail(e),
+            Err(e) => {
+                ctx.fail(e);
+                false
+            }
         }
     }
 
@@ -107,6 +122,14 @@ impl ScreenState for JournalState {
             (Action::Enter, F::Date) => self.load(ctx),
             (Action::Enter, F::Reason) if self.rows() > 0 => ctx.ask(Question::Reversal),
             _ => {}
+        }
+    }
+
+    /// The day shown, read again (another terminal may have taken a fee): the day on
+    /// screen, not a date half typed.
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(day) = self.journal.as_ref().map(|j| j.date) {
+            self.read(day, ctx);
         }
     }
 

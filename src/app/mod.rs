@@ -161,6 +161,10 @@ impl Stack {
 /// How often a ledger that cannot be reached is asked again.
 const RETRY_EVERY: Duration = Duration::from_secs(2);
 
+/// How often the open screen asks whether anything was written meanwhile: a lock made
+/// through the customer channel shows on the open customer within two seconds.
+const WATCH_EVERY: Duration = Duration::from_millis(900);
+
 pub struct App {
     ledger: Ledger,
     pub lang: Lang,
@@ -176,6 +180,10 @@ pub struct App {
     idle_after: Duration,
     /// While the shared ledger cannot be reached: when it was last asked again.
     unreachable: Option<Instant>,
+    /// The ledger's change mark when the screen in front last read it, and when it was
+    /// last asked.
+    seen: Option<i64>,
+    watched_at: Instant,
 }
 
 impl App {
@@ -200,6 +208,8 @@ impl App {
             info,
             last_input: Instant::now(),
             unreachable: None,
+            seen: None,
+            watched_at: Instant::now(),
             idle_after,
         }
     }
@@ -278,12 +288,36 @@ impl App {
                 self.unreachable = Some(now);
             }
         }
+        if now.duration_since(self.watched_at) >= WATCH_EVERY {
+            self.watched_at = now;
+            self.watch();
+        }
         if self.session.is_some()
             && !matches!(self.modal, Some(Modal::IdleLock(_)))
             && now.duration_since(self.last_input) >= self.idle_after
         {
             self.modal = Some(Modal::IdleLock(TextInput::secret(64)));
             self.say(Level::Info, t(self.lang, "ui.idle.locked").into());
+        }
+    }
+
+    /// Reads the screen in front again when another terminal (or the customer channel)
+    /// wrote meanwhile. Not while the terminal is locked, nor while a question is open (it
+    /// is about what the screen shows), nor while the ledger is out of reach.
+    fn watch(&mut self) {
+        if self.session.is_none() || self.modal.is_some() || self.unreachable.is_some() {
+            return;
+        }
+        match self.ledger.change_mark() {
+            Ok(mark) => {
+                if self.seen.is_some_and(|seen| seen != mark) {
+                    self.refresh_top();
+                }
+                self.seen = Some(mark);
+            }
+            Err(e) if e.is_unreachable() => self.error(&e),
+            // Anything else shows when the clerk next acts.
+            Err(_) => {}
         }
     }
 
@@ -419,6 +453,11 @@ impl App {
                 }
                 return;
             }
+            Action::Refresh if self.session.is_some() => {
+                self.refresh_top();
+                self.say(Level::Info, t(self.lang, "ui.refreshed").into());
+                return;
+            }
             Action::GoHome if self.session.is_some() && self.stack.depth() > 1 => {
                 if self.stack.would_lose_work(1) {
                     self.modal = Some(Modal::Confirm(Question::Discard(Leave::Home)));
@@ -442,6 +481,8 @@ impl App {
     }
 
     fn logged_in(&mut self, session: Session) {
+        // What the first screens read is at least this new: a write from now on refreshes.
+        self.seen = self.ledger.change_mark().ok();
         self.session = Some(session);
         self.stack = Stack::new(Screen::Home(Box::default()));
         self.status = None;

@@ -388,6 +388,14 @@ impl Ledger {
     }
 
     /// Whether the ledger answers (a shared ledger's lost connection is made again).
+    /// A mark that moves whenever anything is written to the ledger, by any terminal or by
+    /// the customer channel: the number of the newest audit entry (every write appends
+    /// one). Open screens compare it to know when to read again; one indexed read, the
+    /// same on both backends.
+    pub fn change_mark(&mut self) -> Result<i64> {
+        Ok(store::audit::head(self.db())?.map_or(0, |s| s.seq))
+    }
+
     pub fn ping(&mut self) -> Result<()> {
         match &mut self.conn {
             Conn::Sqlite(_) => Ok(()),

@@ -82,3 +82,37 @@ fn the_journal_and_the_audit_trail_take_typing_at_once() {
     drop(t);
     assert!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'staff.login' AND actor = 'super101'") >= 1);
 }
+
+#[test]
+fn open_screens_show_what_other_terminals_and_the_customer_channel_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut sup = Term::start(&db, &[], 80, 24);
+    sup.log_in("super101", "demo-pass-1").wait_for("ホーム");
+    sup.send("a").wait_for("検印待ちはありません");
+    let mut clerk = Term::start(&db, &[], 80, 24);
+    clerk.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    open_user(&mut clerk, "tozai-g1");
+    assert!(!clerk.screen().contains("サービス停止"), "{}", clerk.screen());
+    // The customer locks themself out through the internet-banking channel; the open
+    // customer screen shows it without a key being pressed.
+    for _ in 0..6 {
+        let (code, _, err) = madoguchi(&db, &["ib", "login", "--login-id", "tozai-g1"], "Wrong-pass9\n");
+        assert_eq!(code, 10, "{err}");
+    }
+    clerk.wait_for("サービス停止");
+    // A form filed at the clerk's terminal reaches the supervisor's open queue.
+    crate::flows::key_form(&mut clerk, "yamada-m", 0, "31415926", "New-pass12");
+    sup.wait_for("依頼の内容").wait_gone("検印待ちはありません");
+    // F5 reads again on demand and says so.
+    sup.send(key::F5).wait_for("最新の内容を表示しました");
+    drop((sup, clerk));
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM forms WHERE form_no = '31415926' AND request_id IS NOT NULL"), 1);
+    assert_eq!(
+        query_i64(
+            &db,
+            "SELECT count(*) FROM locks l JOIN users u ON u.id = l.user_id WHERE u.login_id = 'tozai-g1' AND l.cleared_at IS NULL"
+        ),
+        1
+    );
+}

@@ -327,7 +327,7 @@ fn supervisor_code(steps: i64) -> String {
 
 /// Keys a form from the Customer screen of `login_id`: kind (↓ presses from the first
 /// kind that applies), form number, who brought it, 運転免許証, seal, the secret twice.
-fn key_form(t: &mut Term, login_id: &str, kind_downs: usize, form_no: &str, secret: &str) {
+pub(crate) fn key_form(t: &mut Term, login_id: &str, kind_downs: usize, form_no: &str, secret: &str) {
     open_user(t, login_id);
     t.send("f").wait_for("申込書の種類");
     for _ in 0..kind_downs {

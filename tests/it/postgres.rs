@@ -195,6 +195,30 @@ fn a_clerk_works_on_postgresql_in_the_terminal() {
     assert!(pg.i64("SELECT count(*) FROM audit WHERE action = 'staff.login' AND actor = 'clerk101'") >= 1);
 }
 
+/// An open customer screen on PostgreSQL shows, without a key pressed, the lock the
+/// customer channel made meanwhile.
+#[test]
+fn an_open_screen_on_postgresql_follows_the_customer_channel() {
+    let Some(pg) = ScratchDb::new("an_open_screen_on_postgresql_follows_the_customer_channel") else { return };
+    let db = Path::new(&pg.url);
+    assert_eq!(madoguchi_at_noon(db, &["demo", "--customers", "0"], "").0, 0);
+    let mut t = Term::start(db, &["--lang", "en"], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("Home");
+    t.send("/").type_text("tozai-g1").wait_for("CIF").send(key::ENTER).wait_for("Details of tozai-g1");
+    assert!(!t.screen().contains("Suspended"), "{}", t.screen());
+    for _ in 0..6 {
+        assert_eq!(madoguchi_at_noon(db, &["ib", "login", "--login-id", "tozai-g1"], "Wrong-pass9\n").0, 10);
+    }
+    t.wait_for("Suspended");
+    drop(t);
+    assert_eq!(
+        pg.i64(
+            "SELECT count(*) FROM locks l JOIN users u ON u.id = l.user_id WHERE u.login_id = 'tozai-g1' AND l.cleared_at IS NULL"
+        ),
+        1
+    );
+}
+
 /// Even with the database password of the terminals' role, the audit trail only grows:
 /// the role may not update, delete or truncate it, and the trigger refuses those to the
 /// owner too.

@@ -312,7 +312,7 @@ fn hard_token_journal_expiring_and_audit_screens() {
     app.update(Action::Enter, Instant::now());
     let text = draw(&app, 160, 48);
     assert!(
-        text.contains("監査証跡は正常です（39 件、改ざんなし）"),
+        text.contains("監査証跡は正常です（44 件、改ざんなし）"),
         "the check ran and found the chain intact: {text}"
     );
     snap_all(&mut app, "audit");

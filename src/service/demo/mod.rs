@@ -39,10 +39,15 @@ pub const APPROVAL_PIN: &str = "5678";
 pub const SUPERVISOR_TOTP: &str = "JBSWY3DPEHPK3PXP";
 
 /// (id, name, role, branch)
-pub const STAFF: [(&str, &str, StaffRole, &str); 6] = [
+pub const STAFF: [(&str, &str, StaffRole, &str); 9] = [
     ("clerk101", "窓口 花子", StaffRole::Clerk, "101"),
     ("clerk205", "港 一郎", StaffRole::Clerk, "205"),
     ("super101", "役席 健太", StaffRole::Supervisor, "101"),
+    // A second supervisor at 101: a supervisor's own request is decided by another.
+    ("super101b", "検印 美咲", StaffRole::Supervisor, "101"),
+    // Branch 102's own counter, for 東西トレーディング.
+    ("clerk102", "駅前 三郎", StaffRole::Clerk, "102"),
+    ("super102", "駅前 由美", StaffRole::Supervisor, "102"),
     ("super205", "港 直美", StaffRole::Supervisor, "205"),
     ("tel900", "電話 次郎", StaffRole::Operator, "900"),
     ("admin", "管理 太郎", StaffRole::Admin, "000"),
