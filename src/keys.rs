@@ -212,6 +212,18 @@ pub fn action_for(event: KeyEvent, place: Place, field: Option<Field>) -> Option
         .map(|b| b.action)
 }
 
+/// What a key's screen needs a staff member to be allowed to do, for keys that open a
+/// screen only some roles may use: the hint bar shows them only to those roles.
+pub fn needs(action: Action) -> Option<crate::domain::permission::Operation> {
+    use crate::domain::permission::Operation as O;
+    match action {
+        Action::Approvals => Some(O::Approve),
+        Action::FeeJournal => Some(O::ViewFeeJournal),
+        Action::AuditTrail => Some(O::ViewAudit),
+        _ => None,
+    }
+}
+
 /// The keys that edit a focused text field (they mean nothing else there).
 fn editing(event: KeyEvent) -> Option<Action> {
     let ctrl = event.modifiers == CTRL;

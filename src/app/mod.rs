@@ -224,6 +224,15 @@ impl App {
         self.stack.top()
     }
 
+    /// Whether the staff member logged in may use what `action` opens (a key they may not
+    /// use is not offered to them).
+    pub fn may(&self, action: Action) -> bool {
+        match (&self.session, crate::keys::needs(action)) {
+            (Some(s), Some(op)) => s.authorize(op, None).is_ok(),
+            _ => true,
+        }
+    }
+
     /// Whether any open screen holds input that leaving would lose.
     pub fn has_unsaved_work(&self) -> bool {
         self.stack.base.state().dirty() || self.stack.would_lose_work(0)

@@ -280,3 +280,47 @@ fn forgot_on_unlock_opens_guidance_on_what_was_forgotten_for_every_lock_kind() {
         }
     }
 }
+
+#[test]
+fn the_token_screen_offers_each_role_only_the_steps_it_may_take() {
+    let ops = |a: &App| -> (Vec<TokenOp>, Option<TokenOp>) {
+        let Screen::Token(t) = a.screen() else { panic!("token screen, got {:?} {:?}", a.place(), a.status) };
+        (t.op.options().map(|(op, _)| op).collect(), t.op.get())
+    };
+    let every = <TokenOp as strum::VariantArray>::VARIANTS.to_vec();
+    let counter: Vec<TokenOp> = every.iter().copied().filter(|o| *o != TokenOp::ClearHandOver).collect();
+    // (staff, customer, steps offered, step preselected)
+    let table = [
+        // The telephone center: the loss report only, even where a reissue is the next step.
+        ("tel900", "minato-m", vec![TokenOp::ReportLost], Some(TokenOp::ReportLost)),
+        ("tel900", "hikari-m", vec![TokenOp::ReportLost], Some(TokenOp::ReportLost)),
+        // Another branch's customer: the same.
+        ("clerk101", "tozai-m", vec![TokenOp::ReportLost], Some(TokenOp::ReportLost)),
+        ("super205", "minato-m", vec![TokenOp::ReportLost], Some(TokenOp::ReportLost)),
+        // The customer's own branch: every counter step; the supervisor also releases a
+        // stopped hand-over.
+        ("clerk205", "hikari-m", counter.clone(), Some(TokenOp::HandOver)),
+        ("clerk101", "minato-m", counter, Some(TokenOp::Mail)),
+        ("super101", "minato-m", every, Some(TokenOp::Mail)),
+    ];
+    for (staff, customer, offered, chosen) in table {
+        let mut a = app();
+        log_in(&mut a, staff);
+        open_customer(&mut a, customer);
+        keys(&mut a, [Action::HardToken]);
+        assert_eq!(ops(&a), (offered, chosen), "{staff} on {customer}");
+    }
+}
+
+#[test]
+fn keys_for_screens_a_role_may_not_open_are_not_offered() {
+    let mut a = app();
+    log_in(&mut a, "clerk101");
+    assert!(!a.may(Action::Approvals) && a.may(Action::FeeJournal) && a.may(Action::AuditTrail));
+    let mut a = app();
+    log_in(&mut a, "tel900");
+    assert!(!a.may(Action::Approvals) && !a.may(Action::FeeJournal));
+    let mut a = app();
+    log_in(&mut a, "super101");
+    assert!(a.may(Action::Approvals) && a.may(Action::FeeJournal));
+}

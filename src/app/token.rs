@@ -38,6 +38,15 @@ impl TokenOp {
     pub fn needs_serial(self) -> bool {
         matches!(self, Self::Add | Self::Reissue | Self::Mail)
     }
+
+    /// What a staff member must be allowed to do to take this step.
+    pub fn operation(self) -> Operation {
+        match self {
+            Self::ReportLost => Operation::ReportLostToken,
+            Self::ClearHandOver => Operation::Approve,
+            Self::Add | Self::HandOver | Self::Reissue | Self::Mail => Operation::CounterProcedure,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,12 +90,21 @@ impl TokenState {
     pub fn open(ctx: &mut Ctx<'_>, contract: Contract, user: User, op: Option<TokenOp>) -> Result<Self, ServiceError> {
         let view = ctx.ledger.token_view(ctx.session, user.id)?;
         let counter_refused = ctx.session.authorize(Operation::CounterProcedure, Some(&contract.branch)).is_err();
-        let op = op.unwrap_or_else(|| default_step(&view));
+        // Only the steps this staff member may take for this customer are offered, so that
+        // nothing is filled in and confirmed only to be refused; the rest are named as
+        // counter work at the customer's branch.
+        let allowed: Vec<TokenOp> = <TokenOp as strum::VariantArray>::VARIANTS
+            .iter()
+            .copied()
+            .filter(|op| ctx.session.authorize(op.operation(), Some(&contract.branch)).is_ok())
+            .collect();
+        let wanted = op.unwrap_or_else(|| default_step(&view));
+        let op = if allowed.contains(&wanted) { Some(wanted) } else { allowed.first().copied() };
         let mut s = Self {
             contract,
             user,
             view,
-            op: Choice::new(<TokenOp as strum::VariantArray>::VARIANTS, Some(op)),
+            op: Choice::new(allowed, op),
             focus: FocusRing::new(TokenField::Op),
             serial: TextInput::new(32),
             code: TextInput::new(8),

@@ -160,7 +160,7 @@ fn hint_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut current: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
-    for b in keys::bindings(app.place(), true) {
+    for b in keys::bindings(app.place(), true).filter(|b| app.may(b.action)) {
         let key = Span::styled(b.label, theme::hint_key());
         let text = Span::styled(format!(" {}  ", t(app.lang, b.hint)), theme::hint_text());
         let w = key.width() + text.width();
@@ -180,7 +180,7 @@ fn hint_lines(app: &App, width: usize) -> Vec<Line<'static>> {
 fn help(app: &App, frame: &mut Frame<'_>, area: Rect) {
     let place = app.screen().state().place();
     let mut lines = vec![Line::from(t(app.lang, &format!("ui.help.{}", screens::help_key(place)))), Line::from("")];
-    for b in keys::bindings(place, false) {
+    for b in keys::bindings(place, false).filter(|b| app.may(b.action)) {
         lines.push(Line::from(vec![
             Span::styled(format!("{:>9} ", b.label), theme::focused()),
             Span::raw(t(app.lang, b.hint)),

@@ -116,3 +116,29 @@ fn open_screens_show_what_other_terminals_and_the_customer_channel_write() {
         1
     );
 }
+
+#[test]
+fn the_telephone_center_sees_only_the_loss_report_and_takes_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut t = Term::start(&db, &[], 80, 24);
+    t.log_in("tel900", "demo-pass-1").wait_for("ホーム");
+    // Approvals and the fee journal are not the telephone center's: not offered.
+    assert!(!t.screen().contains("a 検印") && !t.screen().contains("j 日計"), "{}", t.screen());
+    open_user(&mut t, "minato-m");
+    t.send("t").wait_for("ハードトークン");
+    t.wait_for("窓口でのお手続きが必要です（お取引店:").wait_for("101 本店営業部）");
+    // The one step offered is chosen; the counter steps are not on the screen to pick.
+    t.wait_for("(●) 紛失届");
+    assert!(!t.screen().contains("( )"), "no other step to pick: {}", t.screen());
+    t.send(key::ENTER).wait_for("実行しますか").send("y").wait_for("停止しました");
+    drop(t);
+    assert_eq!(
+        query_i64(
+            &db,
+            "SELECT count(*) FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.login_id = 'minato-m' AND t.state = 'lost'"
+        ),
+        1
+    );
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
+}
