@@ -203,11 +203,9 @@ impl ScreenState for FormState {
         if steered || action != Action::Enter {
             return;
         }
-        // What can be checked without the ledger is checked before the question.
-        let today = business_date(ctx.now);
-        let checked = self
-            .input()
-            .and_then(|input| crate::service::forms::check_input(&input, today, self.user.role, self.has_admin));
+        // Everything that would refuse the form is checked before the question: a refusal
+        // is never the answer to a yes.
+        let checked = self.input().and_then(|input| ctx.ledger.check_form(ctx.session, &input));
         match checked {
             Ok(()) => ctx.ask(Question::SubmitForm),
             Err(e) => ctx.fail(e),

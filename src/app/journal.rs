@@ -120,7 +120,14 @@ impl ScreenState for JournalState {
             (Action::Down, F::Date) => self.focus.set(F::Rows),
             (Action::Up, F::Rows) if self.selected == 0 => self.focus.set(F::Date),
             (Action::Enter, F::Date) => self.load(ctx),
-            (Action::Enter, F::Reason) if self.rows() > 0 => ctx.ask(Question::Reversal),
+            (Action::Enter, F::Reason) if self.rows() > 0 => {
+                // The fee and the reason are checked before the question.
+                let Some(fee) = self.journal.as_ref().and_then(|j| j.entries.get(self.selected)) else { return };
+                match ctx.ledger.check_reversal(ctx.session, fee.id, self.reason.value()) {
+                    Ok(()) => ctx.ask(Question::Reversal),
+                    Err(e) => ctx.fail(e),
+                }
+            }
             _ => {}
         }
     }

@@ -324,3 +324,61 @@ fn keys_for_screens_a_role_may_not_open_are_not_offered() {
     log_in(&mut a, "super101");
     assert!(a.may(Action::Approvals) && a.may(Action::FeeJournal));
 }
+
+/// Keys a password form for `login` up to Enter: form number, received date as
+/// prefilled (or `received` typed over it), who brought it, the licence, the seal and
+/// the new password twice.
+fn key_form(a: &mut App, login: &str, form_no: &str, received: Option<&str>, secret: &str) {
+    open_customer(a, login);
+    keys(a, [Action::PaperForm, Action::NextField]);
+    typed(a, form_no);
+    keys(a, [Action::NextField]);
+    if let Some(day) = received {
+        keys(a, [Action::ClearField]);
+        typed(a, day);
+    }
+    keys(a, [Action::NextField]);
+    typed(a, "山田 太郎");
+    keys(a, [Action::NextField, Action::Down, Action::NextField, Action::Toggle, Action::NextField]);
+    typed(a, secret);
+    keys(a, [Action::NextField]);
+    typed(a, secret);
+    keys(a, [Action::Enter]);
+}
+
+#[test]
+fn refusals_that_can_be_known_come_before_the_question() {
+    let mut a = app();
+    log_in(&mut a, "clerk101");
+    key_form(&mut a, "yamada-m", "12345678", None, "New-pass123");
+    assert_eq!(a.place(), Place::Confirm, "{:?}", a.status);
+    keys(&mut a, [Action::Yes]);
+    assert!(matches!(a.status, Some((Level::Info, _))), "{:?}", a.status);
+    // The same form number again, for another user (a PIN form): refused on Enter,
+    // nothing asked.
+    key_form(&mut a, "yamada-g1", "12345678", None, "4321");
+    assert_eq!(a.place(), Place::Form);
+    let said = |a: &App| a.status.clone().map(|(_, text)| text).unwrap_or_default();
+    assert!(said(&a).contains("この申込書番号はこの店ですでに使われています"), "{:?}", a.status);
+    // A second request for the same user and secret: refused before the question too.
+    keys(&mut a, [Action::GoHome, Action::Yes]);
+    key_form(&mut a, "yamada-m", "12345679", None, "New-pass123");
+    assert_eq!(a.place(), Place::Form, "{:?}", a.status);
+    assert!(said(&a).contains("すでに承認待ち"), "{:?}", a.status);
+    // A date in the future.
+    keys(&mut a, [Action::GoHome, Action::Yes]);
+    key_form(&mut a, "yamada-g1", "12345670", Some("2099-01-01"), "4321");
+    assert_eq!(a.place(), Place::Form);
+    assert!(said(&a).contains("受付日が未来の日付です"), "{:?}", a.status);
+    // A replacement mailed with a malformed tracking number.
+    keys(&mut a, [Action::GoHome, Action::Yes]);
+    open_customer(&mut a, "minato-m");
+    keys(&mut a, [Action::HardToken]);
+    let Screen::Token(t) = a.screen() else { panic!("token") };
+    assert_eq!(t.op(), TokenOp::Mail);
+    keys(&mut a, [Action::NextField, Action::NextField]);
+    typed(&mut a, "no");
+    keys(&mut a, [Action::Enter]);
+    assert_eq!(a.place(), Place::Token, "{:?}", a.status);
+    assert!(said(&a).contains("追跡番号"), "{:?}", a.status);
+}

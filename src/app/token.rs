@@ -158,6 +158,24 @@ impl TokenState {
         }
     }
 
+    /// What the chosen step would refuse on its face, checked before the question: a step
+    /// this staff member may not take, a missing serial or code, a malformed tracking
+    /// number.
+    fn precheck(&self) -> Result<(), ServiceError> {
+        use crate::service::{Problem, ServiceError as E};
+        let op = self.op.get().ok_or(E::Invalid(Problem::TokenNone))?;
+        if op.needs_serial() && self.serial.value().trim().is_empty() {
+            return Err(E::Invalid(Problem::TokenNotInStock));
+        }
+        if op == TokenOp::HandOver && self.code.value().trim().is_empty() {
+            return Err(E::Invalid(Problem::TokenCodeMissing));
+        }
+        if op == TokenOp::Mail && !crate::service::tokens::valid_tracking_no(self.tracking.value()) {
+            return Err(E::Invalid(Problem::TrackingNo));
+        }
+        Ok(())
+    }
+
     /// Carries out the chosen step: the serial it concerns, and a receipt if it took a fee.
     fn carry_out(&mut self, ctx: &mut Ctx<'_>) -> Result<(String, Option<Receipt>), ServiceError> {
         let (user, serial) = (self.user.id, self.serial.value().to_string());
@@ -196,7 +214,10 @@ impl ScreenState for TokenState {
             }
             (Action::NextField | Action::Down, _) => self.focus.step(&fields, true),
             (Action::PrevField | Action::Up, _) => self.focus.step(&fields, false),
-            (Action::Enter, _) => ctx.ask(Question::TokenStep),
+            (Action::Enter, _) => match self.precheck() {
+                Ok(()) => ctx.ask(Question::TokenStep),
+                Err(e) => ctx.fail(e),
+            },
             _ => {}
         }
     }

@@ -141,6 +141,8 @@ pub enum Problem {
     TokenReissueNotApproved,
     TokenExpired,
     TokenCodeWrong,
+    /// No code typed for a hand-over.
+    TokenCodeMissing,
     TokenCodeReplayed,
     TrackingNo,
     WithinDays,

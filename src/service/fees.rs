@@ -29,7 +29,13 @@ impl Ledger {
 
     /// Files a reversal (a mistake) or a waiver (the fee forgiven) of a fee; it takes effect
     /// as a new, negative entry when a supervisor approves it. Nothing is edited.
-    pub fn request_reversal(&mut self, session: &Session, fee_id: i64, waiver: bool, reason: &str) -> Result<i64> {
+    /// Whether a reversal or waiver of `fee_id` with `reason` would be filed, checked
+    /// without writing (the journal asks it before 「依頼しますか？」).
+    pub fn check_reversal(&mut self, session: &Session, fee_id: i64, reason: &str) -> Result<()> {
+        self.reversible(session, fee_id, reason).map(|_| ())
+    }
+
+    fn reversible(&mut self, session: &Session, fee_id: i64, reason: &str) -> Result<crate::domain::fees::FeeLine> {
         let fee = store::fees::get(&mut self.conn, fee_id)?.ok_or(ServiceError::NotFound(Missing::Fee))?;
         session.authorize(Operation::CounterProcedure, Some(&fee.branch))?;
         if fee.reverses.is_some() || fee.amount <= 0 {
@@ -41,6 +47,11 @@ impl Ledger {
         if !crate::domain::unlock::valid_reason(reason) {
             return Err(ServiceError::Invalid(Problem::Reason));
         }
+        Ok(fee)
+    }
+
+    pub fn request_reversal(&mut self, session: &Session, fee_id: i64, waiver: bool, reason: &str) -> Result<i64> {
+        let fee = self.reversible(session, fee_id, reason)?;
         let reason = reason.trim().to_string();
         let detail = FeeDetail { fee: fee.id, receipt: fee.receipt_no, reason };
         let detail = if waiver { RequestDetail::FeeWaiver(detail) } else { RequestDetail::FeeReversal(detail) };

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use std::collections::BTreeMap;
 
-use crate::domain::approval::{FormDetail, RequestDetail};
+use crate::domain::approval::{FormDetail, RequestDetail, RequestKind};
 use crate::domain::credential::CredentialKind;
 use crate::domain::forms::{self, FormProblem, FormRequest};
 use crate::domain::permission::{Operation, Session};
@@ -132,7 +132,20 @@ impl Ledger {
 
     /// Keys a paper form: validates every field, hashes the new secrets, and files the
     /// request for approval, in one transaction with its audit entry.
-    pub fn submit_form(&mut self, session: &Session, f: &FormInput<'_>) -> Result<i64> {
+    /// Everything that would refuse `f`, checked without writing anything: the form
+    /// screen asks it before 「登録しますか？」, so that a refusal is never the answer to a
+    /// yes (a form number already used, a request already pending, a date in the future).
+    pub fn check_form(&mut self, session: &Session, f: &FormInput<'_>) -> Result<()> {
+        self.form_checked(session, f).map(|_| ())
+    }
+
+    /// The checks of [`check_form`]: the user and contract the form is for, the document,
+    /// and the new login ID of a re-application.
+    fn form_checked(
+        &mut self,
+        session: &Session,
+        f: &FormInput<'_>,
+    ) -> Result<(crate::domain::customer::User, crate::domain::customer::Contract, IdDocument, Option<String>)> {
         let user =
             store::customers::user(&mut self.conn, f.user_id)?.ok_or(ServiceError::NotFound(Missing::CustomerUser))?;
         let contract = store::customers::contract(&mut self.conn, user.contract_id)?
@@ -143,9 +156,7 @@ impl Ledger {
         }
         let has_admin = store::customers::contract_has_admin(&mut self.conn, contract.id)?;
         check_input(f, business_date(self.now()), user.role, has_admin)?;
-        let brought_by = f.brought_by.trim();
         let Some(document) = f.document else { return Err(ServiceError::Invalid(Problem::IdentityDocument)) };
-        let needed = needed_secrets(f.request);
         let new_login_id = match (f.request, f.new_login_id) {
             (FormRequest::CancelAndReapply, Some(id)) if valid_login_id(id) => {
                 if store::customers::login_id_taken(&mut self.conn, id)? {
@@ -156,6 +167,27 @@ impl Ledger {
             (FormRequest::CancelAndReapply, _) => return Err(ServiceError::Invalid(Problem::LoginIdFormat)),
             _ => None,
         };
+        let kind = match f.request {
+            FormRequest::PasswordReRegistration(_) => RequestKind::FormPassword,
+            FormRequest::PinChange(_) => RequestKind::FormPin,
+            FormRequest::CancelAndReapply => RequestKind::FormCancel,
+        };
+        let dedupe = f.request.credential().map(CredentialKind::code);
+        if store::requests::pending_like(&mut self.conn, kind, user.id, dedupe)? {
+            return Err(ServiceError::Invalid(Problem::FormPending));
+        }
+        if store::forms::number_used(&mut self.conn, &contract.branch, f.form_no)? {
+            return Err(ServiceError::Invalid(Problem::FormNumberUsed));
+        }
+        Ok((user, contract, document, new_login_id))
+    }
+
+    pub fn submit_form(&mut self, session: &Session, f: &FormInput<'_>) -> Result<i64> {
+        // Checked again here: another terminal may have keyed the same number meanwhile
+        // (the write's own constraints are the last word).
+        let (user, contract, document, new_login_id) = self.form_checked(session, f)?;
+        let brought_by = f.brought_by.trim();
+        let needed = needed_secrets(f.request);
         // Hash before anything touches the ledger; the plain secrets end here.
         let mut hashes = Vec::new();
         for kind in &needed {

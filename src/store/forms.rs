@@ -23,6 +23,12 @@ pub struct NewForm<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// Whether the branch has keyed a form with this number already (numbers are printed on
+/// the paper and used once).
+pub fn number_used(db: &mut dyn Db, branch: &str, form_no: &str) -> Result<bool> {
+    db.value("SELECT EXISTS (SELECT 1 FROM forms WHERE branch = ?1 AND form_no = ?2)", &[&branch, &form_no])
+}
+
 /// Records a form; a form number already used in the branch is `Duplicate`.
 pub fn insert(db: &mut dyn Db, f: &NewForm<'_>) -> Result<i64> {
     let id: i64 = db.value(

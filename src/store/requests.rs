@@ -32,6 +32,16 @@ pub fn insert(db: &mut dyn Db, r: &NewRequest<'_>) -> Result<i64> {
     Ok(id)
 }
 
+/// Whether the user already has a pending request of this kind (for this credential): a
+/// second would be refused by the one-pending rule.
+pub fn pending_like(db: &mut dyn Db, kind: RequestKind, user_id: i64, dedupe: Option<&str>) -> Result<bool> {
+    db.value(
+        "SELECT EXISTS (SELECT 1 FROM requests WHERE kind = ?1 AND user_id = ?2 AND coalesce(credential, '') = ?3
+                        AND state = 'pending')",
+        &[&kind, &user_id, &dedupe.unwrap_or("")],
+    )
+}
+
 /// Pending requests of a branch (all branches with `None`).
 pub fn count_pending(db: &mut dyn Db, branch: Option<&str>) -> Result<i64> {
     db.value(

@@ -1,6 +1,7 @@
 //! Drawing: `render` reads the app state and draws a frame. It never writes state and
 //! never touches the ledger.
 
+mod confirm;
 pub mod screens;
 pub mod theme;
 pub mod widgets;
@@ -10,7 +11,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Leave, Level, Modal, Question, Screen};
+use crate::app::{App, Level, Modal, Screen};
 use crate::domain::fees::Receipt;
 use crate::format;
 use crate::i18n::{t, tf};
@@ -65,29 +66,7 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
     match &app.modal {
         Some(Modal::Help) => help(app, frame, body),
         Some(Modal::Confirm(q)) => {
-            let key = match q {
-                Question::Logout => "ui.confirm.logout",
-                Question::Quit => "ui.confirm.quit",
-                Question::Discard(Leave::Back) => "ui.confirm.discard",
-                Question::Discard(Leave::Home) => "ui.confirm.discard_home",
-                Question::Discard(Leave::Find) => "ui.confirm.discard_find",
-                Question::RecordGuidance => "ui.confirm.guidance",
-                Question::Unlock => "ui.confirm.unlock",
-                Question::SubmitForm => "ui.confirm.form",
-                Question::Approve => "ui.confirm.approve",
-                Question::Reject => "ui.confirm.reject",
-                Question::TokenStep => "ui.confirm.token",
-                Question::Reversal => "ui.confirm.reversal",
-            };
-            let mut lines = vec![Line::from(t(app.lang, key))];
-            // Logging out of a half-filled form loses it: say so.
-            let dirty = app.has_unsaved_work();
-            if *q == Question::Logout && dirty {
-                lines.push(Line::from(Span::styled(t(app.lang, "ui.confirm.unsaved"), theme::warn())));
-            }
-            let keys = if q.defaults_to_no() { "ui.confirm.keys_no" } else { "ui.confirm.keys" };
-            lines.extend([Line::from(""), Line::from(t(app.lang, keys))]);
-            widgets::popup(frame, body, t(app.lang, "ui.confirm.title"), lines);
+            widgets::popup(frame, body, t(app.lang, "ui.confirm.title"), confirm::lines(app, *q));
         }
         Some(Modal::IdleLock(input)) => {
             let who = app.session.as_ref().map(|s| s.id.as_str()).unwrap_or_default();

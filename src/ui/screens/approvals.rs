@@ -32,7 +32,12 @@ fn effect(lang: Lang, item: &QueueItem) -> Vec<String> {
         tf(
             lang,
             "ui.approvals.effect_fee",
-            &[("receipt", &f.receipt.to_string()), ("what", t(lang, what)), ("reason", &inert(&f.reason))],
+            &[
+                ("receipt", &f.receipt.to_string()),
+                ("yen", &item.fee_total.map(format::yen).unwrap_or_default()),
+                ("what", t(lang, what)),
+                ("reason", &inert(&f.reason)),
+            ],
         )
     };
     let mut out = vec![match &r.detail {
