@@ -24,6 +24,8 @@ pub enum Action {
     GoHome,
     /// Reads the ledger afresh for the screen in front.
     Refresh,
+    /// Writes what the screen shows to a file (the fee journal's CSV).
+    Export,
     NextField,
     PrevField,
     Up,

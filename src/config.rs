@@ -24,6 +24,7 @@ pub struct Config {
     pub token: Token,
     pub staff: Staff,
     pub audit: Audit,
+    pub export: Export,
     pub ledger: LedgerAt,
     pub branches: Vec<Branch>,
 }
@@ -82,6 +83,28 @@ pub struct Audit {
     pub anchor_file: Option<PathBuf>,
 }
 
+/// Where files made at the terminal go (the fee journal's CSV).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Export {
+    /// Unset: `madoguchi-exports` in the user's documents folder (the home folder when
+    /// there is none).
+    pub dir: Option<PathBuf>,
+}
+
+impl Export {
+    /// The folder exports are written to.
+    pub fn folder(&self) -> PathBuf {
+        if let Some(d) = &self.dir {
+            return d.clone();
+        }
+        let dirs = directories::UserDirs::new();
+        let base = dirs.as_ref().and_then(|d| d.document_dir().map(Path::to_path_buf));
+        let home = dirs.as_ref().map(|d| d.home_dir().to_path_buf());
+        base.or(home).unwrap_or_else(|| PathBuf::from(".")).join("madoguchi-exports")
+    }
+}
+
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Staff {
@@ -103,6 +126,7 @@ impl Default for Config {
             token: Token::default(),
             staff: Staff::default(),
             audit: Audit::default(),
+            export: Export::default(),
             ledger: LedgerAt::default(),
             branches: crate::domain::branch::demo_branches(),
         }

@@ -167,6 +167,7 @@ pub const KEYMAP: &[Binding] = &[
     key(K::Esc, NONE, "Esc", Action::Back, "ui.key.back", back, true),
     key(K::Char('t'), CTRL, "Ctrl-T", Action::GoHome, "ui.key.go_home", away, true),
     key(K::F(5), NONE, "F5", Action::Refresh, "ui.key.refresh", live, true),
+    key(K::F(6), NONE, "F6", Action::Export, "ui.key.export", |p| matches!(p, P::Journal), true),
     key(K::Left, NONE, "←→", Action::Left, "ui.key.left_right", moving, false),
     key(K::Right, NONE, "", Action::Right, "ui.key.left_right", moving, false),
     key(K::Home, NONE, "Home/End", Action::LineStart, "ui.key.line_ends", typing, false),

@@ -2,7 +2,8 @@
 //! chain check on demand.
 
 use crate::action::Action;
-use crate::domain::audit::{Entry, VerifyReport};
+use crate::domain::audit::{ACTIONS, TrailEntry, VerifyReport};
+use crate::i18n::Lang;
 use crate::keys::{Field, Place};
 use crate::service::audit::TrailQuery;
 
@@ -31,6 +32,28 @@ const ORDER: [AuditFocus; 7] = [
     AuditFocus::Rows,
 ];
 
+/// The actions whose label, in either language, contains `typed` (what staff see in the
+/// trail is the label, so that is what they type), a reversal or waiver included.
+pub fn actions_labelled(typed: &str) -> Vec<String> {
+    let typed = typed.trim().to_lowercase();
+    if typed.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for code in ACTIONS.iter().chain(["fee.reversal", "fee.waiver"].iter()) {
+        let hit = [Lang::Ja, Lang::En].into_iter().any(|lang| {
+            crate::i18n::lookup(lang, &format!("ui.audit_action.{code}"))
+                .is_some_and(|label| label.to_lowercase().contains(&typed))
+        });
+        // A reversal or waiver is stored as a fee entry of that kind.
+        let stored = if code.starts_with("fee.") { "fee.record" } else { code };
+        if hit && !out.iter().any(|c| c == stored) {
+            out.push(stored.to_string());
+        }
+    }
+    out
+}
+
 /// Entries per page.
 pub const AUDIT_PAGE: u32 = 100;
 
@@ -41,7 +64,7 @@ pub struct AuditState {
     pub from: TextInput,
     pub to: TextInput,
     pub focus: FocusRing<AuditFocus>,
-    pub entries: Vec<Entry>,
+    pub entries: Vec<TrailEntry>,
     pub selected: usize,
     /// The `before` cursor of each page shown so far (the first is `None`).
     pub pages: Vec<Option<i64>>,
@@ -80,6 +103,7 @@ impl AuditState {
 
     fn query(&self) -> TrailQuery {
         TrailQuery {
+            actions: actions_labelled(self.action.value()),
             customer: self.customer.value().into(),
             staff: self.staff.value().into(),
             action: self.action.value().into(),
@@ -94,11 +118,11 @@ impl AuditState {
         if self.pages.len() != 1 {
             return;
         }
-        let shown = self.entries.get(self.selected).map(|e| e.seq);
+        let shown = self.entries.get(self.selected).map(|e| e.entry.seq);
         match ctx.ledger.audit_trail(ctx.session, &self.query(), None, AUDIT_PAGE) {
             Ok(entries) => {
                 self.selected = shown
-                    .and_then(|seq| entries.iter().position(|e| e.seq == seq))
+                    .and_then(|seq| entries.iter().position(|e| e.entry.seq == seq))
                     .unwrap_or(0)
                     .min(entries.len().saturating_sub(1));
                 self.entries = entries;
@@ -139,7 +163,7 @@ impl ScreenState for AuditState {
             (Action::Down, f) if f != AuditFocus::Verify && f != AuditFocus::Rows => self.focus.set(AuditFocus::Rows),
             (Action::Up, AuditFocus::Rows) if self.selected > 0 => self.selected -= 1,
             (Action::PageDown, _) if self.entries.len() == AUDIT_PAGE as usize => {
-                let before = self.entries.last().map(|e| e.seq);
+                let before = self.entries.last().map(|e| e.entry.seq);
                 self.pages.push(before);
                 self.load(before, ctx);
             }
@@ -163,5 +187,21 @@ impl ScreenState for AuditState {
 
     fn refresh(&mut self, ctx: &mut Ctx<'_>) {
         self.reread(ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_action_filter_matches_labels_in_both_languages() {
+        assert!(actions_labelled("ロック解除").contains(&"lock.clear".to_string()));
+        assert!(actions_labelled("lock lifted").contains(&"lock.clear".to_string()));
+        // A reversal is found by its own label, stored as a fee entry.
+        assert_eq!(actions_labelled("手数料取消"), ["fee.record"]);
+        assert!(actions_labelled("Refused").contains(&"staff.denied".to_string()));
+        assert!(actions_labelled("").is_empty());
+        assert!(actions_labelled("zzz").is_empty());
     }
 }

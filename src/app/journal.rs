@@ -82,6 +82,23 @@ impl JournalState {
         }
     }
 
+    /// Writes the day shown as CSV (what `report fees --csv` prints, the kinds also named
+    /// in the staff's language) into the export folder, and says where.
+    fn export(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(j) = &self.journal else { return };
+        let folder = ctx.ledger.config().export.folder();
+        match crate::export::write_journal(&folder, ctx.lang, j) {
+            Ok(path) => {
+                ctx.info(crate::i18n::tf(ctx.lang, "ui.journal.exported", &[("path", &path.display().to_string())]))
+            }
+            Err(e) => ctx.refuse(crate::i18n::tf(
+                ctx.lang,
+                "ui.journal.export_failed",
+                &[("path", &folder.display().to_string()), ("why", &e.to_string())],
+            )),
+        }
+    }
+
     fn rows(&self) -> usize {
         self.journal.as_ref().map_or(0, |j| j.entries.len())
     }
@@ -111,6 +128,7 @@ impl ScreenState for JournalState {
             return;
         }
         match (action, self.focus.get()) {
+            (Action::Export, _) => self.export(ctx),
             (Action::Down, F::Rows) if self.selected + 1 < self.rows() => self.selected += 1,
             (Action::Up, F::Rows) if self.selected > 0 => self.selected -= 1,
             (Action::Down | Action::Up | Action::Left | Action::Right, F::Kind) => {

@@ -9,28 +9,22 @@ use super::{Context, Failure, Outcome};
 use crate::format;
 use crate::i18n::t;
 
-/// CSV for Excel: BOM first, CRLF line ends.
-fn csv_writer() -> csv::Writer<Vec<u8>> {
-    let mut buf = Vec::new();
-    buf.extend_from_slice("\u{feff}".as_bytes());
-    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buf)
-}
-
-/// Writes one CSV row, every cell safe to open in a spreadsheet (see
-/// [`spreadsheet_safe`](crate::text::spreadsheet_safe)); a failure to write is reported,
-/// never dropped.
+/// Writes one CSV row; a failure to write is reported, never dropped.
 fn row<I, T>(w: &mut csv::Writer<Vec<u8>>, cells: I) -> Result<(), Failure>
 where
     I: IntoIterator<Item = T>,
     T: AsRef<str>,
 {
-    let safe: Vec<String> = cells.into_iter().map(|c| crate::text::spreadsheet_safe(c.as_ref()).into_owned()).collect();
-    w.write_record(&safe).map_err(|e| Failure::say(e.to_string()))
+    crate::export::row(w, cells).map_err(|e| Failure::say(e.to_string()))
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> Result<Outcome, Failure> {
-    let bytes = w.into_inner().map_err(|e| Failure::say(e.to_string()))?;
-    std::io::stdout().write_all(&bytes).map_err(|e| Failure::say(e.to_string()))?;
+    let bytes = crate::export::finish(w).map_err(|e| Failure::say(e.to_string()))?;
+    write_out(&bytes)
+}
+
+fn write_out(bytes: &[u8]) -> Result<Outcome, Failure> {
+    std::io::stdout().write_all(bytes).map_err(|e| Failure::say(e.to_string()))?;
     Ok(Outcome::Done)
 }
 
@@ -57,70 +51,8 @@ pub fn fees(
         return Ok(Outcome::Done);
     }
     if csv_out {
-        let mut w = csv_writer();
-        let header = [
-            "branch",
-            "receipt_no",
-            "business_date",
-            "at",
-            "kind",
-            "cif",
-            "company",
-            "login_id",
-            "amount",
-            "tax",
-            "total",
-            "reverses_receipt",
-            "serial",
-            "staff",
-            "reason",
-        ];
-        row(&mut w, header)?;
-        for e in &j.entries {
-            row(
-                &mut w,
-                [
-                    e.branch.clone(),
-                    e.receipt_no.to_string(),
-                    format::date(e.business_date),
-                    format::time(e.at),
-                    e.kind.code().to_string(),
-                    e.cif.clone().unwrap_or_default(),
-                    e.company.clone().unwrap_or_default(),
-                    e.login_id.clone().unwrap_or_default(),
-                    e.amount.to_string(),
-                    e.tax.to_string(),
-                    (e.amount + e.tax).to_string(),
-                    e.reverses_receipt.map(|n| n.to_string()).unwrap_or_default(),
-                    e.serial.clone().unwrap_or_default(),
-                    e.staff.clone(),
-                    e.reason.clone().unwrap_or_default(),
-                ],
-            )?;
-        }
-        // Totals as rows of their own, so the sheet shows what the screen shows.
-        let blank = |n: usize| vec![String::new(); n];
-        let day = format::date(j.date);
-        for (kind, k) in &j.totals.by_kind {
-            let mut cells = vec![j.branch.clone().unwrap_or_default(), String::new(), day.clone(), String::new()];
-            cells.push(format!("total:{}", kind.code()));
-            cells.extend(blank(3));
-            cells.extend([k.amount.to_string(), k.tax.to_string(), k.total.to_string()]);
-            cells.extend(blank(4));
-            row(&mut w, cells)?;
-        }
-        let mut cells = vec![j.branch.clone().unwrap_or_default(), String::new(), day, String::new()];
-        cells.push("total".into());
-        cells.extend(blank(3));
-        cells.extend([j.totals.amount.to_string(), j.totals.tax.to_string(), j.totals.total.to_string()]);
-        cells.extend(blank(4));
-        row(&mut w, cells)?;
-        // The chain's head, for the supervisor's 検印: a paper anchor.
-        let mut cells = blank(4);
-        cells.extend(["chain_head".to_string(), j.chain_head.clone()]);
-        cells.extend(blank(9));
-        row(&mut w, cells)?;
-        return finish(w);
+        let bytes = crate::export::journal_csv(ctx.lang, &j).map_err(|e| Failure::say(e.to_string()))?;
+        return write_out(&bytes);
     }
     let mut out = std::io::stdout().lock();
     for e in &j.entries {
@@ -162,7 +94,7 @@ pub fn expiring(
         return Ok(Outcome::Done);
     }
     if csv_out {
-        let mut w = csv_writer();
+        let mut w = crate::export::csv_writer();
         row(
             &mut w,
             ["serial", "expires", "expires_device", "branch", "cif", "company", "login_id", "replacement_mailed"],

@@ -7,6 +7,115 @@ use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// Every action the ledger records, for finding entries by their label: the audit trail's
+/// action filter matches these labels in both languages.
+pub const ACTIONS: &[&str] = &[
+    "audit.accept",
+    "bench.fill",
+    "contract.cancel",
+    "contract.create",
+    "credential.reset",
+    "demo.generate",
+    "demo.secrets",
+    "fee.record",
+    "form.submit",
+    "guidance.given",
+    "ib.change_password",
+    "ib.failure",
+    "ib.otp",
+    "ib.reset",
+    "ib.unknown_id",
+    "ledger.copy",
+    "ledger.create",
+    "ledger.integrity",
+    "lock.already_clear",
+    "lock.clear",
+    "lock.open",
+    "request.approve",
+    "request.create",
+    "request.own_refused",
+    "request.reject",
+    "request.withdraw",
+    "staff.add",
+    "staff.code_failed",
+    "staff.denied",
+    "staff.disable",
+    "staff.enroll_totp",
+    "staff.locked",
+    "staff.login",
+    "staff.login_failed",
+    "staff.unlock",
+    "token.add",
+    "token.code_failed",
+    "token.first_use",
+    "token.handover",
+    "token.handover_locked",
+    "token.handover_unlocked",
+    "token.issue",
+    "token.lost",
+    "token.mail",
+    "token.reissue",
+    "token.release",
+    "tokens.import",
+];
+
+/// What a stored subject names, by id (`contract:3/user:7`, `staff:clerk101`,
+/// `branch:101`, `ledger`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectRef {
+    Contract {
+        contract: i64,
+        user: Option<i64>,
+    },
+    Staff(String),
+    Branch(String),
+    Ledger,
+    /// Anything else, shown as stored.
+    Raw(String),
+}
+
+pub fn parse_subject(s: &str) -> SubjectRef {
+    if s == "ledger" {
+        return SubjectRef::Ledger;
+    }
+    if let Some(rest) = s.strip_prefix("contract:") {
+        let (c, user) = rest.split_once('/').unwrap_or((rest, ""));
+        let user = user.strip_prefix("user:").and_then(|u| u.parse().ok());
+        if let Ok(contract) = c.parse() {
+            return SubjectRef::Contract { contract, user };
+        }
+    }
+    if let Some(id) = s.strip_prefix("staff:") {
+        return SubjectRef::Staff(id.to_string());
+    }
+    if let Some(code) = s.strip_prefix("branch:") {
+        return SubjectRef::Branch(code.to_string());
+    }
+    SubjectRef::Raw(s.to_string())
+}
+
+/// What an entry is about, named as branch staff know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Customer {
+        company: String,
+        cif: String,
+        login_id: Option<String>,
+    },
+    Staff(String),
+    Branch(String),
+    Ledger,
+    /// A subject that names nothing the ledger holds (shown as stored).
+    Raw(String),
+}
+
+/// An audit entry with its subject named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailEntry {
+    pub entry: Entry,
+    pub subject: Subject,
+}
+
 /// The hash the first entry chains from.
 pub const GENESIS: [u8; 32] = [0; 32];
 
@@ -346,6 +455,22 @@ impl<'k> Verifier<'k> {
     /// How many entries were walked.
     pub fn walked(&self) -> i64 {
         self.expected_seq - 1
+    }
+}
+
+#[cfg(test)]
+mod subject_tests {
+    use super::*;
+
+    #[test]
+    fn stored_subjects_parse_to_what_they_name() {
+        assert_eq!(parse_subject("contract:3/user:7"), SubjectRef::Contract { contract: 3, user: Some(7) });
+        assert_eq!(parse_subject("contract:12/"), SubjectRef::Contract { contract: 12, user: None });
+        assert_eq!(parse_subject("staff:clerk101"), SubjectRef::Staff("clerk101".into()));
+        assert_eq!(parse_subject("branch:101"), SubjectRef::Branch("101".into()));
+        assert_eq!(parse_subject("ledger"), SubjectRef::Ledger);
+        assert_eq!(parse_subject("contract:x/user:1"), SubjectRef::Raw("contract:x/user:1".into()));
+        assert_eq!(parse_subject("fee:9"), SubjectRef::Raw("fee:9".into()));
     }
 }
 

@@ -26,7 +26,8 @@ impl StaffRole {
 }
 
 /// Every operation the service layer guards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, VariantArray)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, VariantArray, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Operation {
     /// Find customers and open one (all customer-facing staff).
     SearchCustomers,
@@ -48,6 +49,12 @@ pub enum Operation {
     ViewAudit,
     /// 日計: the fee journal.
     ViewFeeJournal,
+}
+
+impl Operation {
+    pub fn code(self) -> &'static str {
+        self.into()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

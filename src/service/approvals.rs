@@ -30,7 +30,7 @@ impl Ledger {
     /// The pending requests of the staff member's branch, oldest first, each with the
     /// customer, the paper form and the amount the approver checks.
     pub fn approval_queue(&mut self, session: &Session) -> Result<Vec<QueueItem>> {
-        session.authorize(Operation::SearchCustomers, None)?;
+        self.allowed(session, Operation::SearchCustomers, None)?;
         let requests = store::requests::pending_for_branch(&mut self.conn, &session.branch, 200)?;
         let mut items = Vec::with_capacity(requests.len());
         for request in requests {
@@ -63,9 +63,17 @@ impl Ledger {
     fn pending_request(&mut self, session: &Session, request_id: i64, decision: &Decision<'_>) -> Result<Request> {
         let request =
             store::requests::get(&mut self.conn, request_id)?.ok_or(ServiceError::NotFound(Missing::Request))?;
-        session.authorize(Operation::Approve, Some(&request.branch))?;
-        approval::decide(request.state, &request.requested_by, &session.id, decision)
-            .map_err(|e| decision_error(e, &request))?;
+        self.allowed(session, Operation::Approve, Some(request.branch.as_str()))?;
+        if let Err(e) = approval::decide(request.state, &request.requested_by, &session.id, decision) {
+            // Deciding one's own request is refused, and the attempt recorded.
+            if e == approval::DecisionError::OwnRequest {
+                let subject = subject_of(&request);
+                let details = json!({ "request": request.id, "kind": request.kind().code() });
+                let _recorded =
+                    self.write(&Actor::staff(session), |w| w.audit("request.own_refused", &subject, details.clone()));
+            }
+            return Err(decision_error(e, &request));
+        }
         Ok(request)
     }
 
@@ -287,6 +295,11 @@ mod tests {
         token::code_at(&p, u64::try_from(t).expect("positive"))
     }
 
+    /// How many refusals of permission the trail holds.
+    fn denials(l: &mut Ledger) -> i64 {
+        l.db().value("SELECT count(*) FROM audit WHERE action = 'staff.denied'", &[]).expect("count")
+    }
+
     fn user_id(l: &mut Ledger, login_id: &str) -> i64 {
         store::customers::user_by_login_id(l.db(), login_id).expect("q").expect("user").id
     }
@@ -454,7 +467,10 @@ mod tests {
             l.submit_form(&tel, &form(&l, pin, yamada, "20000008", "4321")),
             Err(ServiceError::Denied(_))
         ));
-        assert_eq!(store::audit::count(l.db()).expect("count"), before);
+        // Bad input writes nothing; the two attempts beyond the staff members' permission
+        // are recorded, and only they.
+        assert_eq!(store::audit::count(l.db()).expect("count"), before + 2);
+        assert_eq!(denials(&mut l), 2);
         // A form number is used once per branch; one pending request per user and secret.
         l.submit_form(&clerk, &form(&l, pin, yamada, "30000001", "4321")).expect("first");
         let reused = l.submit_form(

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::domain::audit::{
-    AcceptedBreak, Break, Breakage, CountMismatch, Entry, HeadCheck, Seal, SealedHead, Verifier, VerifyReport,
-    check_head,
+    AcceptedBreak, Break, Breakage, CountMismatch, Entry, HeadCheck, Seal, SealedHead, TrailEntry, Verifier,
+    VerifyReport, check_head,
 };
 use crate::domain::permission::{Operation, Session};
 use crate::headfile::{Durable, HeadFile, Read};
@@ -346,7 +346,7 @@ impl Ledger {
     /// their MAC and the row counts are sealed as they are now, and the seal and the anchor
     /// name the head again. Refused when nothing is broken.
     pub fn accept_breaks(&mut self, session: &Session, reason: &str) -> Result<usize> {
-        session.authorize(Operation::Administer, None)?;
+        self.allowed(session, Operation::Administer, None)?;
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().any(char::is_control) {
             return Err(ServiceError::Invalid(Problem::AcceptReason));
@@ -418,7 +418,7 @@ impl Ledger {
     /// the copy's head is the source's. A source that fails its own check is refused. The
     /// key file is not copied: keep it apart from the backups.
     pub fn backup(&mut self, session: &Session, dest: &Path) -> Result<VerifyReport> {
-        session.authorize(Operation::Administer, None)?;
+        self.allowed(session, Operation::Administer, None)?;
         if dest.exists() {
             return Err(ServiceError::Exists(dest.to_path_buf()));
         }
@@ -627,7 +627,10 @@ pub struct TrailQuery {
     /// CIF (`101-0000001` or ten digits) or a login ID.
     pub customer: String,
     pub staff: String,
+    /// The start of an action's code (`lock.`), as typed.
     pub action: String,
+    /// Actions whose label matched what was typed (the screen matches the labels).
+    pub actions: Vec<String>,
     /// Japan dates, YYYY-MM-DD, inclusive.
     pub from: String,
     pub to: String,
@@ -641,8 +644,8 @@ impl Ledger {
         q: &TrailQuery,
         before: Option<i64>,
         limit: u32,
-    ) -> Result<Vec<Entry>> {
-        session.authorize(Operation::ViewAudit, None)?;
+    ) -> Result<Vec<TrailEntry>> {
+        self.allowed(session, Operation::ViewAudit, None)?;
         let bad_date = || ServiceError::Invalid(Problem::BadDate);
         let day_start = |s: &str, plus: i64| -> Result<Option<String>> {
             if s.trim().is_empty() {
@@ -671,9 +674,127 @@ impl Ledger {
             subject_prefix,
             actor: Some(q.staff.trim().to_string()).filter(|s| !s.is_empty()),
             action_prefix: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),
+            actions: (!q.actions.is_empty()).then(|| q.actions.join(",")),
             from: day_start(&q.from, 0)?,
             to: day_start(&q.to, 1)?,
         };
-        Ok(store::audit::search(&mut self.conn, &filter, before, limit)?)
+        let entries = store::audit::search(&mut self.conn, &filter, before, limit)?;
+        self.named(entries)
+    }
+
+    /// Entries with their subjects named: the company and login ID, the staff member, the
+    /// branch. Each contract and user is read once per page.
+    fn named(&mut self, entries: Vec<Entry>) -> Result<Vec<TrailEntry>> {
+        use crate::domain::audit::{Subject, SubjectRef, parse_subject};
+        use std::collections::HashMap;
+        let mut contracts: HashMap<i64, Option<crate::domain::customer::Contract>> = HashMap::new();
+        let mut users: HashMap<i64, Option<String>> = HashMap::new();
+        let mut out = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let subject = match parse_subject(&entry.subject) {
+                SubjectRef::Contract { contract, user } => {
+                    if let std::collections::hash_map::Entry::Vacant(v) = contracts.entry(contract) {
+                        v.insert(store::customers::contract(&mut self.conn, contract)?);
+                    }
+                    let login_id = match user {
+                        Some(u) => {
+                            if let std::collections::hash_map::Entry::Vacant(v) = users.entry(u) {
+                                v.insert(store::customers::user(&mut self.conn, u)?.map(|u| u.login_id));
+                            }
+                            users.get(&u).cloned().flatten()
+                        }
+                        None => None,
+                    };
+                    match contracts.get(&contract).cloned().flatten() {
+                        Some(c) => Subject::Customer { company: c.company, cif: c.cif, login_id },
+                        None => Subject::Raw(entry.subject.clone()),
+                    }
+                }
+                SubjectRef::Staff(id) => Subject::Staff(id),
+                SubjectRef::Branch(code) => Subject::Branch(code),
+                SubjectRef::Ledger => Subject::Ledger,
+                SubjectRef::Raw(raw) => Subject::Raw(raw),
+            };
+            out.push(TrailEntry { entry, subject });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod trail_tests {
+    #![allow(clippy::expect_used)]
+
+    use super::*;
+    use crate::domain::audit::Subject;
+    use crate::service::testkit::{demo, login};
+
+    fn query(customer: &str, actions: &[&str]) -> TrailQuery {
+        TrailQuery {
+            customer: customer.into(),
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            ..TrailQuery::default()
+        }
+    }
+
+    #[test]
+    fn the_trail_names_its_subjects_and_records_what_was_refused() {
+        let (mut l, _clock) = demo();
+        let clerk = login(&mut l, "clerk101");
+        let sup = login(&mut l, "super101");
+        // A fee taken, its reversal requested: the request is about the customer.
+        let g1 = l.find_user("yamada-g1").expect("q").expect("user").id;
+        let serial = l.token_view(&clerk, g1).expect("view").first_in_stock.expect("stock");
+        let receipt = l.add_token(&clerk, g1, &serial).expect("add");
+        let today = crate::format::business_date(l.now());
+        let fee = l
+            .fee_journal(Some(&clerk), today, None)
+            .expect("journal")
+            .entries
+            .into_iter()
+            .find(|f| f.receipt_no == receipt.receipt_no)
+            .expect("fee");
+        let request = l.request_reversal(&clerk, fee.id, false, "金額誤り").expect("request");
+        // The clerk tries to approve it, which only a supervisor may: refused and recorded.
+        assert!(matches!(l.approve(&clerk, request, "000000"), Err(ServiceError::Denied(_))));
+        // The customer filter finds the reversal request, named by company and login ID.
+        let found = l.audit_trail(&sup, &query("yamada-g1", &["request.create"]), None, 50).expect("trail");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].subject,
+            Subject::Customer {
+                company: "株式会社山田製作所".into(),
+                cif: "1010000001".into(),
+                login_id: Some("yamada-g1".into())
+            }
+        );
+        // The refusal is on the trail, with what was tried.
+        let denied = l.audit_trail(&sup, &query("", &["staff.denied"]), None, 50).expect("trail");
+        assert_eq!(denied.len(), 1, "{denied:?}");
+        assert_eq!(denied[0].entry.actor, "clerk101");
+        assert!(denied[0].entry.details.contains("approve"), "{}", denied[0].entry.details);
+        assert_eq!(denied[0].subject, Subject::Staff("clerk101".into()));
+    }
+
+    #[test]
+    fn a_supervisor_deciding_their_own_request_is_refused_and_recorded() {
+        let (mut l, _clock) = demo();
+        let sup = login(&mut l, "super101");
+        let g1 = l.find_user("yamada-g1").expect("q").expect("user").id;
+        let serial = l.token_view(&sup, g1).expect("view").first_in_stock.expect("stock");
+        let receipt = l.add_token(&sup, g1, &serial).expect("add");
+        let today = crate::format::business_date(l.now());
+        let fee = l
+            .fee_journal(Some(&sup), today, None)
+            .expect("journal")
+            .entries
+            .into_iter()
+            .find(|f| f.receipt_no == receipt.receipt_no)
+            .expect("fee");
+        let request = l.request_reversal(&sup, fee.id, false, "金額誤り").expect("request");
+        assert!(matches!(l.reject(&sup, request, "自分で"), Err(ServiceError::Invalid(Problem::OwnRequest))));
+        let tried = l.audit_trail(&sup, &query("", &["request.own_refused"]), None, 50).expect("trail");
+        assert_eq!(tried.len(), 1);
+        assert_eq!(tried[0].entry.actor, "super101");
     }
 }

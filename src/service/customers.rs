@@ -89,7 +89,7 @@ impl Ledger {
     /// Find customer: a page of contracts for what was typed, best matches first (exact,
     /// prefix, then contains). Reads at most what the page needs from each index.
     pub fn find_customers(&mut self, session: &Session, query: &str, offset: usize, limit: usize) -> Result<Vec<Hit>> {
-        session.authorize(Operation::SearchCustomers, None)?;
+        self.allowed(session, Operation::SearchCustomers, None)?;
         let keys = search::query_keys(query);
         if keys.prefixes.is_empty() {
             return Ok(Vec::new());
@@ -114,7 +114,7 @@ impl Ledger {
     }
 
     pub fn customer_view(&mut self, session: &Session, contract_id: i64) -> Result<CustomerView> {
-        session.authorize(Operation::SearchCustomers, None)?;
+        self.allowed(session, Operation::SearchCustomers, None)?;
         let contract = store::customers::contract(&mut self.conn, contract_id)?
             .ok_or(ServiceError::NotFound(Missing::Contract))?;
         let mut users = Vec::new();

@@ -37,7 +37,7 @@ impl Ledger {
 
     fn reversible(&mut self, session: &Session, fee_id: i64, reason: &str) -> Result<crate::domain::fees::FeeLine> {
         let fee = store::fees::get(&mut self.conn, fee_id)?.ok_or(ServiceError::NotFound(Missing::Fee))?;
-        session.authorize(Operation::CounterProcedure, Some(&fee.branch))?;
+        self.allowed(session, Operation::CounterProcedure, Some(fee.branch.as_str()))?;
         if fee.reverses.is_some() || fee.amount <= 0 {
             return Err(ServiceError::Invalid(Problem::FeeNotReversible));
         }
@@ -78,9 +78,15 @@ impl Ledger {
                 store::StoreError::Duplicate => ServiceError::Invalid(Problem::FeeAlreadyReversed),
                 other => other.into(),
             })?;
+            // About the customer whose fee it is, when there is one: the audit trail's
+            // customer filter then finds it.
+            let subject = match &user {
+                Some(u) => format!("contract:{}/user:{}", u.contract_id, u.id),
+                None => format!("branch:{}", fee.branch),
+            };
             w.audit(
                 "request.create",
-                &format!("branch:{}", fee.branch),
+                &subject,
                 json!({ "request": id, "kind": detail.kind().code(), "fee": fee.id, "receipt": fee.receipt_no }),
             )?;
             Ok(id)

@@ -125,7 +125,7 @@ impl Ledger {
             store::customers::user(&mut self.conn, user_id)?.ok_or(ServiceError::NotFound(Missing::CustomerUser))?;
         let contract = store::customers::contract(&mut self.conn, user.contract_id)?
             .ok_or(ServiceError::NotFound(Missing::Contract))?;
-        session.authorize(Operation::CounterProcedure, Some(&contract.branch))?;
+        self.allowed(session, Operation::CounterProcedure, Some(contract.branch.as_str()))?;
         let has_admin = store::customers::contract_has_admin(&mut self.conn, contract.id)?;
         Ok(FormContext { contract, user, has_admin })
     }
@@ -150,7 +150,7 @@ impl Ledger {
             store::customers::user(&mut self.conn, f.user_id)?.ok_or(ServiceError::NotFound(Missing::CustomerUser))?;
         let contract = store::customers::contract(&mut self.conn, user.contract_id)?
             .ok_or(ServiceError::NotFound(Missing::Contract))?;
-        session.authorize(Operation::CounterProcedure, Some(&contract.branch))?;
+        self.allowed(session, Operation::CounterProcedure, Some(contract.branch.as_str()))?;
         if contract.cancelled {
             return Err(ServiceError::Invalid(Problem::ContractCancelled));
         }

@@ -54,7 +54,7 @@ impl Ledger {
         branch: Option<&str>,
         key_file: Option<&[u8]>,
     ) -> Result<ImportOutcome> {
-        session.authorize(Operation::Administer, None)?;
+        self.allowed(session, Operation::Administer, None)?;
         let actor = Actor::Command(session.id.clone());
         let branch = branch.unwrap_or(self.cfg.head_office()).to_string();
         if self.cfg.branch(&branch).is_none() {

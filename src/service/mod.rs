@@ -388,6 +388,23 @@ impl Ledger {
     }
 
     /// Whether the ledger answers (a shared ledger's lost connection is made again).
+    /// Whether `session` may do `op` (for a customer of `branch`); a refusal is recorded
+    /// on the audit trail (who tried what, for which branch) before it is returned, so
+    /// that attempts beyond one's role are seen. Recording is best effort: a ledger that
+    /// cannot be written still refuses.
+    pub(crate) fn allowed(
+        &mut self,
+        session: &crate::domain::permission::Session,
+        op: crate::domain::permission::Operation,
+        branch: Option<&str>,
+    ) -> Result<()> {
+        let Err(denied) = session.authorize(op, branch) else { return Ok(()) };
+        let subject = format!("staff:{}", session.id);
+        let details = serde_json::json!({ "operation": op.code(), "branch": branch });
+        let _recorded = self.write(&Actor::staff(session), |w| w.audit("staff.denied", &subject, details.clone()));
+        Err(denied.into())
+    }
+
     /// A mark that moves whenever anything is written to the ledger, by any terminal or by
     /// the customer channel: the number of the newest audit entry (every write appends
     /// one). Open screens compare it to know when to read again; one indexed read, the

@@ -179,7 +179,7 @@ impl Ledger {
     fn administrator(&mut self, by: By<'_>) -> Result<Actor> {
         match by {
             By::Admin(session) => {
-                session.authorize(Operation::Administer, None)?;
+                self.allowed(session, Operation::Administer, None)?;
                 Ok(Actor::Command(session.id.clone()))
             }
             By::FirstAdmin if store::staff::list(&mut self.conn)?.is_empty() => Ok(Actor::cli()),

@@ -27,7 +27,7 @@ impl Ledger {
     }
 
     pub fn token_view(&mut self, session: &Session, user_id: i64) -> Result<TokenView> {
-        session.authorize(Operation::SearchCustomers, None)?;
+        self.allowed(session, Operation::SearchCustomers, None)?;
         let (_, branch) = self.user_and_branch(user_id)?;
         let waiting = store::tokens::reserved_for(&mut self.conn, user_id)?;
         let reissue_state = match waiting.iter().find_map(|t| t.request_id) {
@@ -69,7 +69,7 @@ impl Ledger {
     /// transaction. The token is bound to the user at hand-over.
     pub fn add_token(&mut self, session: &Session, user_id: i64, serial: &str) -> Result<Receipt> {
         let (user, branch) = self.user_and_branch(user_id)?;
-        session.authorize(Operation::CounterProcedure, Some(&branch))?;
+        self.allowed(session, Operation::CounterProcedure, Some(branch.as_str()))?;
         free_for_a_new_token(&mut self.conn, user_id)?;
         let token = self.stock_token(serial, &branch)?;
         let amount = self.cfg.fees.token_add;
@@ -88,7 +88,7 @@ impl Ledger {
     /// 紛失届 (R10): the user's token is disabled in the same transaction as the report;
     /// from then on everything that needs a one-time password is refused.
     pub fn report_lost(&mut self, session: &Session, user_id: i64) -> Result<String> {
-        session.authorize(Operation::ReportLostToken, None)?;
+        self.allowed(session, Operation::ReportLostToken, None)?;
         let (user, _) = self.user_and_branch(user_id)?;
         let held = store::tokens::of_user(&mut self.conn, user_id)?;
         let token = held
@@ -117,7 +117,7 @@ impl Ledger {
     /// reissue waits for a supervisor's approval before it can be handed over.
     pub fn reissue_token(&mut self, session: &Session, user_id: i64, serial: &str) -> Result<(Receipt, i64)> {
         let (user, branch) = self.user_and_branch(user_id)?;
-        session.authorize(Operation::CounterProcedure, Some(&branch))?;
+        self.allowed(session, Operation::CounterProcedure, Some(branch.as_str()))?;
         let lost = store::tokens::of_user(&mut self.conn, user_id)?
             .into_iter()
             .find(|t| t.state == TokenState::Lost)
@@ -202,7 +202,7 @@ impl Ledger {
     /// only when the code verifies, and no code is accepted twice.
     pub fn hand_over(&mut self, session: &Session, user_id: i64, code: &str) -> Result<String> {
         let (user, branch) = self.user_and_branch(user_id)?;
-        session.authorize(Operation::CounterProcedure, Some(&branch))?;
+        self.allowed(session, Operation::CounterProcedure, Some(branch.as_str()))?;
         let token = store::tokens::reserved_for(&mut self.conn, user_id)?
             .into_iter()
             .find(|t| t.state == TokenState::Reserved)
@@ -247,7 +247,7 @@ impl Ledger {
     /// tried again (after checking the device is the customer's).
     pub fn clear_handover_lock(&mut self, session: &Session, user_id: i64) -> Result<String> {
         let (user, branch) = self.user_and_branch(user_id)?;
-        session.authorize(Operation::Approve, Some(&branch))?;
+        self.allowed(session, Operation::Approve, Some(branch.as_str()))?;
         let token = store::tokens::reserved_for(&mut self.conn, user_id)?
             .into_iter()
             .find(|t| t.state == TokenState::Reserved && t.code_failures >= HANDOVER_CODE_LIMIT)
@@ -267,7 +267,7 @@ impl Ledger {
     /// R12: a replacement mailed by registered mail to the registered address, no fee.
     pub fn mail_replacement(&mut self, session: &Session, user_id: i64, serial: &str, tracking_no: &str) -> Result<()> {
         let (user, branch) = self.user_and_branch(user_id)?;
-        session.authorize(Operation::CounterProcedure, Some(&branch))?;
+        self.allowed(session, Operation::CounterProcedure, Some(branch.as_str()))?;
         let tracking = tracking_no.trim();
         if !valid_tracking_no(tracking) {
             return Err(ServiceError::Invalid(Problem::TrackingNo));

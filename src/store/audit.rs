@@ -124,6 +124,8 @@ pub struct Filter {
     pub actor: Option<String>,
     /// Action prefix, e.g. `lock.` or `fee.record`.
     pub action_prefix: Option<String>,
+    /// Actions, comma-separated: an entry of any of them matches too.
+    pub actions: Option<String>,
     /// Stored UTC stamps, inclusive from, exclusive to.
     pub from: Option<String>,
     pub to: Option<String>,
@@ -138,7 +140,9 @@ pub fn search(db: &mut dyn Db, f: &Filter, before: Option<i64>, limit: u32) -> R
              WHERE seq < ?1
                AND (CAST(?2 AS TEXT) IS NULL OR (subject >= ?2 AND subject < ?3))
                AND (CAST(?4 AS TEXT) IS NULL OR actor = ?4)
-               AND (CAST(?5 AS TEXT) IS NULL OR (action >= ?5 AND action < ?6))
+               AND ((CAST(?5 AS TEXT) IS NULL AND CAST(?10 AS TEXT) IS NULL)
+                    OR (action >= ?5 AND action < ?6)
+                    OR (',' || ?10 || ',') LIKE ('%,' || action || ',%'))
                AND (CAST(?7 AS TEXT) IS NULL OR at >= ?7)
                AND (CAST(?8 AS TEXT) IS NULL OR at < ?8)
              ORDER BY seq DESC LIMIT ?9"
@@ -153,6 +157,7 @@ pub fn search(db: &mut dyn Db, f: &Filter, before: Option<i64>, limit: u32) -> R
             &f.from,
             &f.to,
             &limit,
+            &f.actions,
         ],
     )
 }

@@ -4,6 +4,7 @@
 mod confirm;
 pub mod screens;
 pub mod theme;
+pub mod trail;
 pub mod widgets;
 
 use ratatui::Frame;

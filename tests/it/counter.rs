@@ -142,3 +142,33 @@ fn the_telephone_center_sees_only_the_loss_report_and_takes_it() {
     );
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
 }
+
+#[test]
+fn the_journal_screen_writes_the_days_csv_where_the_config_says() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let exports = dir.path().join("exports");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("[export]\ndir = {:?}\n", exports.display().to_string())).expect("config");
+    let config_arg = config.display().to_string();
+    let mut t = Term::start(&db, &["--config", &config_arg], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    // A fee taken at the counter: a token added for yamada-g1.
+    open_user(&mut t, "yamada-g1");
+    t.send("t").wait_for("ハードトークン").wait_for("(●) 追加発行");
+    t.send(key::ENTER).wait_for("実行しますか").send("y").wait_for("領収書").send(key::ENTER);
+    t.send(key::CTRL_T).wait_for("検印待ち");
+    t.send("j").wait_for("日計（1 件）").send(key::F6).wait_for("日計のCSVを書き出しました");
+    drop(t);
+    let today = madoguchi::format::date(madoguchi::format::business_date(crate::support::run::noon_now()));
+    let file = exports.join(format!("fees-101-{today}.csv"));
+    let written = std::fs::read_to_string(&file).expect("the CSV was written");
+    // The same content as the command line's, kinds named in the staff's language beside
+    // their codes.
+    let (code, printed, _) =
+        madoguchi(&db, &["--config", &config_arg, "report", "fees", "--date", &today, "--branch", "101", "--csv"], "");
+    assert_eq!(code, 0);
+    assert_eq!(written, printed);
+    let kinds: Vec<&str> = written.lines().nth(1).expect("a row").split(',').skip(4).take(2).collect();
+    assert_eq!(kinds, ["token_add", "追加発行"], "{written}");
+}

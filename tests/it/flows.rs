@@ -658,6 +658,12 @@ fn audit_trail_screen_filters_and_finds_tampering() {
     // entries.
     t.type_text("101-0000001").send(key::ENTER).wait_for("利用停止（ロック）").wait_for("誤入力");
     assert!(!t.screen().contains("職員ログイン"), "{}", t.screen());
+    // Subjects are named, details are labelled: no ids, no JSON.
+    t.wait_for("株式会社山田製作所・yamada-m").wait_for("誤り回数: ");
+    assert!(!t.screen().contains("contract:") && !t.screen().contains("{\""), "{}", t.screen());
+    // The action filter takes the label staff read (from the rows, Tab round to it).
+    t.send(key::TAB).send(key::TAB).send(key::TAB).type_text("利用停止").send(key::ENTER);
+    t.wait_for("監査証跡（1 ページ目、1 件").wait_for("利用停止（ロック）");
     // The tamper check passes, then fails once a row is edited behind the app's back.
     t.send(key::BACKTAB).wait_for("ここで Enter").send(key::ENTER).wait_for("改ざんなし");
     rusqlite::Connection::open(&db)

@@ -9,7 +9,7 @@ use crate::app::{App, AuditFocus, AuditState};
 use crate::i18n::{t, tf};
 use crate::text::inert;
 use crate::ui::screens::customer::stamp_shown;
-use crate::ui::{theme, widgets};
+use crate::ui::{theme, trail, widgets};
 
 pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
     let lang = app.lang;
@@ -59,13 +59,14 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
             .map(|k| t(lang, k)),
     )
     .style(theme::label());
-    let rows = s.entries.iter().map(|e| {
+    let rows = s.entries.iter().map(|te| {
+        let e = &te.entry;
         Row::new(vec![
             Cell::from(e.seq.to_string()),
             Cell::from(stamp_shown(&e.at)),
             Cell::from(inert(&e.actor).into_owned()),
-            Cell::from(crate::ui::screens::customer::action_label(lang, &e.action)),
-            Cell::from(inert(&e.subject).into_owned()),
+            Cell::from(trail::action_label(lang, &e.action, &e.details)),
+            Cell::from(trail::subject_label(lang, &app.info.branches, &te.subject)),
         ])
     });
     let page = s.pages.len();
@@ -87,12 +88,31 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
     frame.render_stateful_widget(table, table_area, &mut ts);
 
     let detail = match s.entries.get(s.selected) {
-        Some(e) => vec![
-            Line::from(format!("#{} {} {} {}", e.seq, stamp_shown(&e.at), inert(&e.actor), inert(&e.action))),
-            Line::from(inert(&e.subject).into_owned()),
-            Line::from(inert(&e.details).into_owned()),
-            Line::from(Span::styled(format!("hash {}", hex::encode(&e.hash[..8])), theme::label())),
-        ],
+        Some(te) => {
+            let e = &te.entry;
+            let mut fields = vec![Span::raw(trail::subject_label(lang, &app.info.branches, &te.subject))];
+            for (label, value) in trail::detail_fields(lang, &e.details) {
+                fields.push(Span::raw("　"));
+                if !label.is_empty() {
+                    fields.push(Span::styled(format!("{label}: "), theme::label()));
+                }
+                fields.push(Span::raw(value));
+            }
+            vec![
+                Line::from(format!(
+                    "#{} {} {} {}",
+                    e.seq,
+                    stamp_shown(&e.at),
+                    inert(&e.actor),
+                    trail::action_label(lang, &e.action, &e.details)
+                )),
+                Line::from(fields),
+                Line::from(Span::styled(
+                    format!("{}  hash {}", inert(&e.action), hex::encode(&e.hash[..8])),
+                    theme::label(),
+                )),
+            ]
+        }
         None => vec![Line::from(t(lang, "ui.audit.none"))],
     };
     frame.render_widget(

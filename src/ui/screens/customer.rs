@@ -101,7 +101,7 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
             Line::from(vec![
                 Span::styled(format!("{} ", stamp_shown(&e.at)), theme::label()),
                 Span::raw(format!("{} ", widgets::pad(&inert(&e.actor), 12))),
-                Span::raw(action_label(lang, &e.action)),
+                Span::raw(crate::ui::trail::action_label(lang, &e.action, &e.details)),
                 Span::styled(format!(" {}", details_summary(lang, &e.details)), theme::label()),
             ])
         })
@@ -212,13 +212,6 @@ fn detail_lines(lang: Lang, u: &UserView) -> Vec<Line<'static>> {
         lines.push(Line::from(t(lang, "ui.customer.nothing")));
     }
     lines
-}
-
-/// An audit action in the staff's words, or its code when it has no label.
-pub fn action_label(lang: Lang, action: &str) -> String {
-    let key = format!("ui.audit_action.{}", action.replace('.', "_"));
-    let text = t(lang, &key);
-    if text == key { inert(action).into_owned() } else { text.to_string() }
 }
 
 /// A short, inert rendering of an entry's details, in the staff's words: the secret, the
