@@ -2,6 +2,7 @@
 //! never touches the ledger.
 
 mod confirm;
+pub mod fit;
 pub mod screens;
 pub mod theme;
 pub mod trail;
@@ -27,7 +28,7 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         // Too small for the screens: say so, readably, instead of drawing a mangled one.
         let text = format!("{} ({}×{})", t(app.lang, "ui.too_small"), MIN_WIDTH, MIN_HEIGHT);
-        frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        widgets::prose(frame, area, vec![Line::from(text)], None);
         return;
     }
     // The hints take as many lines as they need (two or three at 80 columns, Japanese),

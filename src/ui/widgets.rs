@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme;
 use crate::app::TextInput;
@@ -79,11 +79,53 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     cell
 }
 
+/// Prose in `area` (inside `block` when given), wrapped by the Unicode line-breaking
+/// rules (see [`fit::wrap`](super::fit::wrap)) so that nothing runs over the border.
+pub fn prose(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'_>>, block: Option<Block<'_>>) {
+    let inner = block.as_ref().map_or(area, |b| b.inner(area));
+    let wrapped = super::fit::wrap_all(&lines, usize::from(inner.width));
+    let mut p = Paragraph::new(wrapped);
+    if let Some(b) = block {
+        p = p.block(b);
+    }
+    frame.render_widget(p, area);
+}
+
+/// A table whose columns are as wide as what they hold; when the `width` (inside the
+/// borders) is not enough, the `shrink`able columns are cut, each cut value ending in `…`.
+/// Each cell is its text and style; the header is drawn as labels.
+pub fn fitted_table(
+    header: Vec<String>,
+    rows: Vec<Vec<(String, Style)>>,
+    shrink: &[bool],
+    width: u16,
+) -> ratatui::widgets::Table<'static> {
+    use ratatui::widgets::{Cell, Row, Table};
+    let mut cells: Vec<Vec<String>> = vec![header.clone()];
+    cells.extend(rows.iter().map(|r| r.iter().map(|(t, _)| t.clone()).collect()));
+    let widths = super::fit::column_widths(&cells, width, 1, shrink, 4);
+    let cut = |text: &str, i: usize| super::fit::ellipsize(text, usize::from(widths.get(i).copied().unwrap_or(0)));
+    let header = Row::new(header.iter().enumerate().map(|(i, h)| Cell::from(cut(h, i))).collect::<Vec<_>>())
+        .style(theme::label());
+    let body: Vec<Row<'static>> = rows
+        .iter()
+        .map(|r| {
+            Row::new(
+                r.iter()
+                    .enumerate()
+                    .map(|(i, (text, style))| Cell::from(Span::styled(cut(text, i), *style)))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    Table::new(body, widths.iter().map(|w| Constraint::Length(*w)).collect::<Vec<_>>()).header(header)
+}
+
 /// A bordered popup with text lines.
 pub fn popup(frame: &mut Frame<'_>, area: Rect, title: &str, lines: Vec<Line<'_>>) {
     let h = (lines.len() as u16).saturating_add(2);
     let w = lines.iter().map(Line::width).max().unwrap_or(0).max(title.len()) as u16 + 4;
     let rect = centered(area, w.max(30), h);
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(titled(title, false)).wrap(Wrap { trim: false }), rect);
+    prose(frame, rect, lines, Some(titled(title, false)));
 }

@@ -435,3 +435,40 @@ fn the_whole_hint_bar_fits_at_80_columns() {
         check(&mut app);
     }
 }
+
+/// Text fits: Japanese wraps inside its box (the branch address in guidance does not run
+/// over the border, no line starts with closing punctuation), a cut value ends in `…`, and
+/// the result title counts the rows on screen.
+#[test]
+fn text_fits_its_place_at_80_columns() {
+    let mut app = demo_app();
+    log_in(&mut app, "tel900");
+    open_customer(&mut app, "101-0000001");
+    app.update(Action::Guidance, Instant::now());
+    app.update(Action::Down, Instant::now());
+    let screen = draw(&app, 80, 24);
+    for line in screen.lines().skip(1).take(20) {
+        assert!(line.ends_with('│') || line.ends_with('┐') || line.ends_with('┘'), "drawn over the border: {line:?}");
+        let right = line.rsplit("││").next().unwrap_or(line);
+        assert!(!right.starts_with(['。', '、', '）', '」']), "{line:?}");
+    }
+    // The audit trail cuts long subjects with an ellipsis, never mid-name silently.
+    let mut app = demo_app();
+    log_in(&mut app, "super101");
+    app.update(Action::AuditTrail, Instant::now());
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("合同会社ひかりソフト・hi…"), "{screen}");
+    // Find: a page of hits in a box with room for fewer says which rows are shown.
+    let at = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 1, 30, 0).single().expect("time");
+    let mut ledger = Ledger::in_memory_demo(Config::default(), Box::new(ManualClock::new(at))).expect("ledger");
+    madoguchi::service::demo::populate(&mut ledger, 300, 1, &mut |_, _| {}).expect("demo");
+    let mut app = App::new(ledger, Lang::Ja);
+    log_in(&mut app, "clerk101");
+    app.update(Action::FindCustomer, Instant::now());
+    type_text(&mut app, "101");
+    let screen = draw(&app, 80, 24);
+    let title =
+        screen.lines().find(|l| l.contains("件目")).unwrap_or_else(|| panic!("a result title:\n{screen}")).to_string();
+    let rows = screen.lines().filter(|l| l.contains("101-") || l.contains("102-") || l.contains("205-")).count();
+    assert!(title.contains(&format!("1〜{rows} 件目")), "{title} for {rows} rows\n{screen}");
+}

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use crate::app::{App, ApprovalFocus, ApprovalsState};
 use crate::domain::approval::RequestDetail;
@@ -134,8 +134,5 @@ pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) 
         lines.push(widgets::input_line(t(lang, "ui.approvals.reason"), &s.reason, s.focus.is(ApprovalFocus::Reason)));
         lines.push(Line::from(Span::styled(t(lang, "ui.approvals.how"), theme::label())));
     }
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(widgets::titled(t(lang, "ui.approvals.detail"), false)),
-        detail_area,
-    );
+    widgets::prose(frame, detail_area, lines, Some(widgets::titled(t(lang, "ui.approvals.detail"), false)));
 }

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Paragraph, TableState};
 
 use crate::app::{App, AuditFocus, AuditState};
 use crate::i18n::{t, tf};
@@ -54,36 +54,34 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
     ];
     frame.render_widget(Paragraph::new(lines), filters);
 
-    let header = Row::new(
+    let header =
         ["ui.audit.col_seq", "ui.audit.col_at", "ui.audit.col_actor", "ui.audit.col_action", "ui.audit.col_subject"]
-            .map(|k| t(lang, k)),
-    )
-    .style(theme::label());
-    let rows = s.entries.iter().map(|te| {
-        let e = &te.entry;
-        Row::new(vec![
-            Cell::from(e.seq.to_string()),
-            Cell::from(stamp_shown(&e.at)),
-            Cell::from(inert(&e.actor).into_owned()),
-            Cell::from(trail::action_label(lang, &e.action, &e.details)),
-            Cell::from(trail::subject_label(lang, &app.info.branches, &te.subject)),
-        ])
-    });
+            .map(|k| t(lang, k).to_string())
+            .to_vec();
+    let plain = ratatui::style::Style::default();
+    let rows: Vec<Vec<(String, ratatui::style::Style)>> = s
+        .entries
+        .iter()
+        .map(|te| {
+            let e = &te.entry;
+            [
+                e.seq.to_string(),
+                stamp_shown(&e.at),
+                inert(&e.actor).into_owned(),
+                trail::action_label(lang, &e.action, &e.details),
+                trail::subject_label(lang, &app.info.branches, &te.subject),
+            ]
+            .into_iter()
+            .map(|c| (c, plain))
+            .collect()
+        })
+        .collect();
     let page = s.pages.len();
     let title = tf(lang, "ui.audit.title", &[("page", &page.to_string()), ("n", &s.entries.len().to_string())]);
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(8),
-            Constraint::Length(16),
-            Constraint::Length(12),
-            Constraint::Length(20),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(header)
-    .row_highlight_style(theme::selected())
-    .block(widgets::titled(&title, s.focus.is(AuditFocus::Rows)));
+    let table =
+        widgets::fitted_table(header, rows, &[false, false, true, true, true], table_area.width.saturating_sub(2))
+            .row_highlight_style(theme::selected())
+            .block(widgets::titled(&title, s.focus.is(AuditFocus::Rows)));
     let mut ts = TableState::default().with_selected((!s.entries.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, table_area, &mut ts);
 
@@ -115,8 +113,5 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
         }
         None => vec![Line::from(t(lang, "ui.audit.none"))],
     };
-    frame.render_widget(
-        Paragraph::new(detail).wrap(Wrap { trim: false }).block(widgets::titled(t(lang, "ui.audit.detail"), false)),
-        detail_area,
-    );
+    widgets::prose(frame, detail_area, detail, Some(widgets::titled(t(lang, "ui.audit.detail"), false)));
 }

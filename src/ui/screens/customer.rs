@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Paragraph, TableState};
 
 use crate::app::{App, CustomerState};
 use crate::domain::approval::RequestState;
@@ -55,34 +55,35 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
     ];
     frame.render_widget(Paragraph::new(contract).block(boxed(t(lang, "ui.customer.contract"))), contract_area);
 
-    let header = Row::new(
-        ["ui.col.role", "ui.col.login_id", "ui.col.name", "ui.col.method", "ui.col.state", "ui.col.token"]
-            .map(|k| t(lang, k)),
-    )
-    .style(theme::label());
-    let rows = v.users.iter().map(|u| {
-        let (state, style) = state_of(lang, u);
-        Row::new(vec![
-            Cell::from(t(lang, &format!("ui.user_role.{}", u.user.role.code()))),
-            Cell::from(inert(&u.user.login_id).into_owned()),
-            Cell::from(inert(&u.user.name).into_owned()),
-            Cell::from(t(lang, if u.user.has_certificate { "ui.method.certificate" } else { "ui.method.password" })),
-            Cell::from(Span::styled(state, style)),
-            Cell::from(u.tokens.first().map(|t| inert(&t.serial).into_owned()).unwrap_or_else(|| "-".into())),
-        ])
-    });
-    let table = Table::new(
+    let header = ["ui.col.role", "ui.col.login_id", "ui.col.name", "ui.col.method", "ui.col.state", "ui.col.token"]
+        .map(|k| t(lang, k).to_string())
+        .to_vec();
+    let plain = ratatui::style::Style::default();
+    let rows: Vec<Vec<(String, ratatui::style::Style)>> = v
+        .users
+        .iter()
+        .map(|u| {
+            let (state, style) = state_of(lang, u);
+            vec![
+                (t(lang, &format!("ui.user_role.{}", u.user.role.code())).to_string(), plain),
+                (inert(&u.user.login_id).into_owned(), plain),
+                (inert(&u.user.name).into_owned(), plain),
+                (
+                    t(lang, if u.user.has_certificate { "ui.method.certificate" } else { "ui.method.password" })
+                        .to_string(),
+                    plain,
+                ),
+                (state.to_string(), style),
+                (u.tokens.first().map(|t| inert(&t.serial).into_owned()).unwrap_or_else(|| "-".into()), plain),
+            ]
+        })
+        .collect();
+    let table = widgets::fitted_table(
+        header,
         rows,
-        [
-            Constraint::Length(8),
-            Constraint::Length(12),
-            Constraint::Fill(1),
-            Constraint::Length(10),
-            Constraint::Fill(1),
-            Constraint::Length(11),
-        ],
+        &[false, true, true, false, true, false],
+        users_area.width.saturating_sub(2),
     )
-    .header(header)
     .row_highlight_style(theme::selected())
     .block(boxed(t(lang, "ui.customer.users")));
     let mut ts = TableState::default().with_selected(Some(s.selected_user));

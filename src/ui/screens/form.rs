@@ -4,7 +4,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{App, FormField, FormState};
 use crate::domain::forms::{FormProblem, FormRequest};
@@ -68,5 +67,5 @@ pub fn render(app: &App, s: &FormState, frame: &mut Frame<'_>, area: Rect) {
         }
     }
     lines.push(Line::from(Span::styled(t(lang, "ui.form.how"), theme::label())));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(widgets::titled(&title, false)), area);
+    widgets::prose(frame, area, lines, Some(widgets::titled(&title, false)));
 }

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{List, ListItem, ListState};
 
 use crate::app::{App, GuidanceFocus, GuidanceState};
 use crate::domain::guidance::Procedure;
@@ -107,7 +107,7 @@ pub fn render(app: &App, s: &GuidanceState, frame: &mut Frame<'_>, area: Rect) {
         }
     }
     let title = tf(lang, "ui.guidance.title", &[("company", &inert(&s.contract.company))]);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(widgets::titled(&title, false)), right);
+    widgets::prose(frame, right, lines, Some(widgets::titled(&title, false)));
 }
 
 fn form_name(p: Procedure) -> Option<&'static str> {

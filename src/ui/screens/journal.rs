@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Paragraph, TableState};
 
 use crate::app::{App, JournalFocus, JournalState, Remedy};
 use crate::format;
@@ -36,58 +36,51 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         )),
         head,
     );
-    let header = Row::new(
-        [
-            "ui.journal.col_receipt",
-            "ui.journal.col_time",
-            "ui.journal.col_kind",
-            "ui.col.company",
-            "ui.journal.col_amount",
-            "ui.journal.col_tax",
-            "ui.journal.col_total",
-            "ui.journal.col_note",
-        ]
-        .map(|k| t(lang, k)),
-    )
-    .style(theme::label());
-    let rows = j.entries.iter().map(|e| {
-        let note = match (e.reverses_receipt, e.reversed) {
-            (Some(no), _) => tf(lang, "ui.journal.reverses", &[("no", &no.to_string())]),
-            (None, true) => t(lang, "ui.journal.reversed").to_string(),
-            (None, false) if e.reversal_pending => t(lang, "ui.journal.reversal_pending").to_string(),
-            _ => e.serial.as_deref().map(|s| inert(s).into_owned()).unwrap_or_default(),
-        };
-        let time = format::clock(e.at);
-        Row::new(vec![
-            Cell::from(format!("{:>5}", e.receipt_no)),
-            Cell::from(time),
-            Cell::from(t(lang, &format!("ui.fee_kind.{}", e.kind.code()))),
-            Cell::from(e.company.as_deref().map(|c| inert(c).into_owned()).unwrap_or_default()),
-            Cell::from(format!("{:>8}", format::yen(e.amount))),
-            Cell::from(format!("{:>6}", format::yen(e.tax))),
-            Cell::from(format!("{:>8}", format::yen(e.amount + e.tax))),
-            Cell::from(note),
-        ])
-    });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(5),
-            Constraint::Length(5),
-            Constraint::Length(10),
-            Constraint::Fill(2),
-            Constraint::Length(8),
-            Constraint::Length(6),
-            Constraint::Length(8),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(header)
-    .row_highlight_style(theme::selected())
-    .block(widgets::titled(
-        &tf(lang, "ui.journal.title", &[("n", &j.entries.len().to_string())]),
-        s.focus.is(JournalFocus::Rows),
-    ));
+    let header = [
+        "ui.journal.col_receipt",
+        "ui.journal.col_time",
+        "ui.journal.col_kind",
+        "ui.col.company",
+        "ui.journal.col_amount",
+        "ui.journal.col_tax",
+        "ui.journal.col_total",
+        "ui.journal.col_note",
+    ]
+    .map(|k| t(lang, k).to_string())
+    .to_vec();
+    let plain = ratatui::style::Style::default();
+    let rows: Vec<Vec<(String, ratatui::style::Style)>> = j
+        .entries
+        .iter()
+        .map(|e| {
+            let note = match (e.reverses_receipt, e.reversed) {
+                (Some(no), _) => tf(lang, "ui.journal.reverses", &[("no", &no.to_string())]),
+                (None, true) => t(lang, "ui.journal.reversed").to_string(),
+                (None, false) if e.reversal_pending => t(lang, "ui.journal.reversal_pending").to_string(),
+                _ => e.serial.as_deref().map(|s| inert(s).into_owned()).unwrap_or_default(),
+            };
+            [
+                format!("{:>5}", e.receipt_no),
+                format::clock(e.at),
+                t(lang, &format!("ui.fee_kind.{}", e.kind.code())).to_string(),
+                e.company.as_deref().map(|c| inert(c).into_owned()).unwrap_or_default(),
+                format!("{:>8}", format::yen(e.amount)),
+                format!("{:>6}", format::yen(e.tax)),
+                format!("{:>8}", format::yen(e.amount + e.tax)),
+                note,
+            ]
+            .into_iter()
+            .map(|c| (c, plain))
+            .collect()
+        })
+        .collect();
+    let shrink = [false, false, false, true, false, false, false, true];
+    let table = widgets::fitted_table(header, rows, &shrink, table_area.width.saturating_sub(2))
+        .row_highlight_style(theme::selected())
+        .block(widgets::titled(
+            &tf(lang, "ui.journal.title", &[("n", &j.entries.len().to_string())]),
+            s.focus.is(JournalFocus::Rows),
+        ));
     let mut ts = TableState::default().with_selected((!j.entries.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, table_area, &mut ts);
 
@@ -145,5 +138,5 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         widgets::input_line(t(lang, "ui.journal.reason"), &s.reason, s.focus.is(JournalFocus::Reason)),
         Line::from(Span::styled(t(lang, "ui.journal.how"), theme::label())),
     ];
-    frame.render_widget(Paragraph::new(form).wrap(Wrap { trim: false }), form_area);
+    widgets::prose(frame, form_area, form, None);
 }

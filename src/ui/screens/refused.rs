@@ -3,7 +3,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{App, RefusedState};
 use crate::i18n::t;
@@ -25,5 +24,5 @@ pub fn render(app: &App, s: &RefusedState, frame: &mut Frame<'_>, area: Rect) {
         ]),
     ];
     let block = widgets::titled(t(lang, "ui.refused.title"), true).border_style(theme::error());
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+    widgets::prose(frame, area, lines, Some(block));
 }

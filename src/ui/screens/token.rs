@@ -3,7 +3,6 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{App, TokenField, TokenState};
 use crate::domain::token::Token;
@@ -53,7 +52,7 @@ pub fn render(app: &App, s: &TokenState, frame: &mut Frame<'_>, area: Rect) {
         ),
         Span::raw(stock.join("  ")),
     ]));
-    frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: false }).block(widgets::titled(&title, false)), top);
+    widgets::prose(frame, top, info, Some(widgets::titled(&title, false)));
 
     let mut lines = Vec::new();
     if s.counter_refused {
@@ -89,10 +88,10 @@ pub fn render(app: &App, s: &TokenState, frame: &mut Frame<'_>, area: Rect) {
         lines.push(widgets::input_line(t(lang, key), input, s.focus.is(field)));
     }
     lines.push(Line::from(Span::styled(t(lang, "ui.token.how"), theme::label())));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::ALL)),
+    widgets::prose(
+        frame,
         bottom,
+        lines,
+        Some(ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::ALL)),
     );
 }

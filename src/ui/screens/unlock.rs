@@ -3,7 +3,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{App, Cause, UnlockField, UnlockState};
 use crate::domain::lockout::LockScope;
@@ -62,5 +61,5 @@ pub fn render(app: &App, s: &UnlockState, frame: &mut Frame<'_>, area: Rect) {
     lines.push(widgets::input_line(t(lang, "ui.unlock.reason"), &s.reason, s.focus.is(UnlockField::Reason)));
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(t(lang, "ui.unlock.how"), theme::label())));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(widgets::titled(&title, false)), area);
+    widgets::prose(frame, area, lines, Some(widgets::titled(&title, false)));
 }
