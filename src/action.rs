@@ -26,6 +26,8 @@ pub enum Action {
     Refresh,
     /// Writes what the screen shows to a file (the fee journal's CSV).
     Export,
+    /// Withdraw a pending request of the selected user.
+    Withdraw,
     NextField,
     PrevField,
     Up,

@@ -24,6 +24,8 @@ pub enum Place {
     Refused,
     /// A yes/no question.
     Confirm,
+    /// The popup that withdraws a pending request.
+    Withdraw,
     Help,
     /// The idle lock asking for the password again.
     IdleLock,
@@ -72,7 +74,7 @@ const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
 /// Every screen (not a popup).
 fn screens(p: Place) -> bool {
-    !matches!(p, P::Help | P::Confirm | P::IdleLock)
+    !matches!(p, P::Help | P::Confirm | P::IdleLock | P::Withdraw)
 }
 /// Every screen after login (the notice of a refused ledger leads nowhere but the audit
 /// trail).
@@ -153,6 +155,11 @@ pub const KEYMAP: &[Binding] = &[
     key(K::Char('u'), NONE, "u", Action::Unlock, "ui.key.unlock", |p| matches!(p, P::Customer), true),
     key(K::Char('f'), NONE, "f", Action::PaperForm, "ui.key.form", |p| matches!(p, P::Customer), true),
     key(K::Char('t'), NONE, "t", Action::HardToken, "ui.key.token", |p| matches!(p, P::Customer), true),
+    key(K::Char('w'), NONE, "w", Action::Withdraw, "ui.key.withdraw", |p| matches!(p, P::Customer), true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.withdraw", |p| matches!(p, P::Withdraw), true),
+    key(K::Down, NONE, "↑↓", Action::Down, "ui.key.choose", |p| matches!(p, P::Withdraw), true),
+    key(K::Up, NONE, "", Action::Up, "ui.key.choose", |p| matches!(p, P::Withdraw), false),
+    key(K::Esc, NONE, "Esc", Action::Back, "ui.key.cancel", |p| matches!(p, P::Withdraw), true),
     key(K::Char('a'), NONE, "a", Action::Approvals, "ui.key.approvals", |p| matches!(p, P::Home), true),
     key(K::Char('j'), NONE, "j", Action::FeeJournal, "ui.key.journal", |p| matches!(p, P::Home), true),
     key(K::Char('l'), NONE, "l", Action::AuditTrail, "ui.key.audit", |p| matches!(p, P::Home | P::Refused), true),

@@ -72,6 +72,15 @@ impl ScreenState for CustomerState {
                 Some(u) => FormState::open(ctx, u.id, None).map(|s| Screen::Form(Box::new(s))),
                 None => return,
             },
+            Action::Withdraw => {
+                if let Some(u) = self.view.users.get(self.selected_user) {
+                    match super::WithdrawState::new(&u.user.login_id, &u.requests) {
+                        Ok(w) => ctx.ask_withdraw(w),
+                        Err(e) => ctx.fail(e),
+                    }
+                }
+                return;
+            }
             Action::HardToken => match self.user() {
                 Some(u) => TokenState::open(ctx, self.view.contract.clone(), u.clone(), None)
                     .map(|s| Screen::Token(Box::new(s))),

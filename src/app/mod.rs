@@ -19,6 +19,7 @@ mod refused;
 mod screen;
 mod token;
 mod unlock;
+mod withdraw;
 
 pub use approvals::{ApprovalFocus, ApprovalsState};
 pub use audit::{AUDIT_PAGE, AuditFocus, AuditState};
@@ -36,6 +37,7 @@ pub use screen::{Ctx, Effect, Screen, ScreenState};
 
 pub use token::{TokenField, TokenOp, TokenState};
 pub use unlock::{Cause, UnlockField, UnlockState};
+pub use withdraw::{WithdrawState, WithdrawStep};
 
 use std::time::{Duration, Instant};
 
@@ -91,6 +93,8 @@ pub enum Modal {
     IdleLock(TextInput),
     /// A receipt to hand to the customer.
     Receipt(Box<Receipt>),
+    /// Withdrawing a pending request, over the Customer screen.
+    Withdraw(Box<WithdrawState>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,6 +253,7 @@ impl App {
             Some(Modal::Help | Modal::Receipt(_)) => Place::Help,
             Some(Modal::Confirm(_)) => Place::Confirm,
             Some(Modal::IdleLock(_)) => Place::IdleLock,
+            Some(Modal::Withdraw(_)) => Place::Withdraw,
             None => self.screen().state().place(),
         }
     }
@@ -256,7 +261,7 @@ impl App {
     /// The kind of field that has the focus.
     pub fn field(&self) -> Option<Field> {
         match &self.modal {
-            Some(Modal::IdleLock(_)) => Some(Field::Secret),
+            Some(Modal::IdleLock(_) | Modal::Withdraw(_)) => Some(Field::Secret),
             Some(_) => None,
             None => self.screen().state().field(),
         }
@@ -357,7 +362,28 @@ impl App {
                 _ => self.modal = Some(Modal::Confirm(q)),
             },
             Some(Modal::IdleLock(input)) => self.idle_lock(input, action),
+            Some(Modal::Withdraw(w)) => self.withdraw(w, action),
             None => self.on_screen(action),
+        }
+    }
+
+    fn withdraw(&mut self, mut w: Box<WithdrawState>, action: Action) {
+        match w.handle(action) {
+            WithdrawStep::Stay => self.modal = Some(Modal::Withdraw(w)),
+            WithdrawStep::Cancel => {}
+            WithdrawStep::Withdraw(id, reason) => {
+                let Some(session) = self.session.clone() else { return };
+                match self.ledger.withdraw(&session, id, &reason) {
+                    Ok(()) => {
+                        self.say(Level::Info, t(self.lang, "ui.withdraw.done").into());
+                        self.refresh_top();
+                    }
+                    Err(e) => {
+                        self.error(&e);
+                        self.modal = Some(Modal::Withdraw(w));
+                    }
+                }
+            }
         }
     }
 
@@ -549,6 +575,7 @@ impl App {
                 }
             }
             Effect::Receipt(r) => self.modal = Some(Modal::Receipt(r)),
+            Effect::Withdraw(w) => self.modal = Some(Modal::Withdraw(w)),
         }
     }
 

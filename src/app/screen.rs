@@ -33,6 +33,8 @@ pub enum Effect {
     Fail(ServiceError),
     /// Show a receipt to hand over.
     Receipt(Box<Receipt>),
+    /// Ask which pending request to withdraw, and why.
+    Withdraw(Box<super::WithdrawState>),
 }
 
 /// What a screen may use while it handles a key: the ledger's use cases, who is logged in,
@@ -92,6 +94,10 @@ impl<'a> Ctx<'a> {
 
     pub fn receipt(&mut self, r: Receipt) {
         self.effects.push(Effect::Receipt(Box::new(r)));
+    }
+
+    pub fn ask_withdraw(&mut self, w: super::WithdrawState) {
+        self.effects.push(Effect::Withdraw(Box::new(w)));
     }
 
     /// The text of a catalog key in the UI language.

@@ -17,6 +17,8 @@ pub enum RequestState {
     Pending,
     Approved,
     Rejected,
+    /// Withdrawn by its maker or a supervisor of the branch before a decision.
+    Withdrawn,
 }
 
 impl RequestState {
@@ -128,7 +130,14 @@ impl Request {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision<'a> {
     Approve,
-    Reject { reason: &'a str },
+    Reject {
+        reason: &'a str,
+    },
+    /// Taken back before a decision (a form keyed by mistake, a customer who changed
+    /// their mind): by its maker, or by a supervisor of the branch.
+    Withdraw {
+        reason: &'a str,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +160,14 @@ pub fn decide(
     if state != RequestState::Pending {
         return Err(DecisionError::NotPending);
     }
+    if let Decision::Withdraw { reason } = decision {
+        // The maker may take back their own request; a reason is kept either way.
+        return if super::unlock::valid_reason(reason) {
+            Ok(RequestState::Withdrawn)
+        } else {
+            Err(DecisionError::ReasonRequired)
+        };
+    }
     if requested_by == decided_by {
         return Err(DecisionError::OwnRequest);
     }
@@ -158,6 +175,23 @@ pub fn decide(
         Decision::Approve => Ok(RequestState::Approved),
         Decision::Reject { reason } if super::unlock::valid_reason(reason) => Ok(RequestState::Rejected),
         Decision::Reject { .. } => Err(DecisionError::ReasonRequired),
+        Decision::Withdraw { .. } => Err(DecisionError::ReasonRequired),
+    }
+}
+
+#[cfg(test)]
+mod withdraw_tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_request_is_withdrawn_with_a_reason_by_its_maker_or_another() {
+        let w = |reason| Decision::Withdraw { reason };
+        assert_eq!(decide(RequestState::Pending, "clerk101", "clerk101", &w("記入誤り")), Ok(RequestState::Withdrawn));
+        assert_eq!(decide(RequestState::Pending, "clerk101", "super101", &w("来店取消")), Ok(RequestState::Withdrawn));
+        assert_eq!(decide(RequestState::Pending, "clerk101", "clerk101", &w("  ")), Err(DecisionError::ReasonRequired));
+        for done in [RequestState::Approved, RequestState::Rejected, RequestState::Withdrawn] {
+            assert_eq!(decide(done, "clerk101", "clerk101", &w("x")), Err(DecisionError::NotPending));
+        }
     }
 }
 

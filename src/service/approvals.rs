@@ -98,6 +98,40 @@ impl Ledger {
         })
     }
 
+    /// Withdraws a pending request, with a reason: its maker may, and so may a supervisor
+    /// of its branch. Nothing it asked for happens; a reissue's token goes back to stock,
+    /// and the user is free for a new form.
+    pub fn withdraw(&mut self, session: &Session, request_id: i64, reason: &str) -> Result<()> {
+        let request =
+            store::requests::get(&mut self.conn, request_id)?.ok_or(ServiceError::NotFound(Missing::Request))?;
+        if request.requested_by != session.id {
+            self.allowed(session, Operation::Approve, Some(request.branch.as_str()))?;
+        }
+        approval::decide(request.state, &request.requested_by, &session.id, &Decision::Withdraw { reason })
+            .map_err(|e| decision_error(e, &request))?;
+        let reason = reason.trim().to_string();
+        let staff_id = session.id.clone();
+        self.write(&Actor::staff(session), |w| {
+            let decided = Decided { state: RequestState::Withdrawn, by: &staff_id, at: w.at, reason: Some(&reason) };
+            if !store::requests::decide(&mut w.tx, request.id, &decided)? {
+                let now = store::requests::get(&mut w.tx, request.id)?;
+                return Err(ServiceError::AlreadyDone { by: now.and_then(|r| r.decided_by).unwrap_or_default() });
+            }
+            let subject = subject_of(&request);
+            w.audit(
+                "request.withdraw",
+                &subject,
+                json!({ "request": request.id, "kind": request.kind().code(), "reason": reason }),
+            )?;
+            if matches!(request.detail, RequestDetail::TokenReissue { .. })
+                && let Some(serial) = store::tokens::release_for_request(&mut w.tx, request.id)?
+            {
+                w.audit("token.release", &subject, json!({ "serial": serial, "request": request.id }))?;
+            }
+            Ok(())
+        })
+    }
+
     /// Rejects a pending request of the branch; the reason is shown to the clerk.
     pub fn reject(&mut self, session: &Session, request_id: i64, reason: &str) -> Result<()> {
         let request = self.pending_request(session, request_id, &Decision::Reject { reason })?;
@@ -480,6 +514,39 @@ mod tests {
         assert!(matches!(reused, Err(ServiceError::Invalid(Problem::FormNumberUsed))), "{reused:?}");
         let twice = l.submit_form(&clerk, &form(&l, pin, yamada, "30000002", "4321"));
         assert!(matches!(twice, Err(ServiceError::Invalid(Problem::FormPending))), "{twice:?}");
+    }
+
+    #[test]
+    fn a_request_is_withdrawn_by_its_maker_or_a_supervisor_and_frees_the_user() {
+        let (mut l, _) = demo();
+        let clerk = login(&mut l, "clerk101");
+        let other_branch = login(&mut l, "clerk205");
+        let sup = login(&mut l, "super101");
+        let second = login(&mut l, "super101b");
+        let g1 = user_id(&mut l, "yamada-g1");
+        let pin = FormRequest::PinChange(CredentialKind::Pin);
+        let r = l.submit_form(&clerk, &form(&l, pin, g1, "50000001", "4321")).expect("submit");
+        // Another branch's clerk may not; a reason is required; the maker may.
+        assert!(matches!(l.withdraw(&other_branch, r, "違う"), Err(ServiceError::Denied(_))));
+        assert!(matches!(l.withdraw(&clerk, r, " "), Err(ServiceError::Invalid(Problem::Reason))));
+        l.withdraw(&clerk, r, "記入誤り").expect("withdraw");
+        let recent = l.recent_requests(g1).expect("recent");
+        let mine = recent.iter().find(|q| q.id == r).expect("the request");
+        assert_eq!((mine.state, mine.reason.as_deref()), (RequestState::Withdrawn, Some("記入誤り")));
+        // Nothing it asked for happened; it cannot be decided now; the user is free again.
+        assert!(matches!(l.approve(&sup, r, &code(&l, 0)), Err(ServiceError::AlreadyDone { .. })));
+        let again = l.submit_form(&clerk, &form(&l, pin, g1, "50000002", "4321")).expect("a new form");
+        // A supervisor of the branch may withdraw someone else's request.
+        l.withdraw(&sup, again, "来店取消").expect("withdraw by a supervisor");
+        // A supervisor's own request is decided by the branch's second supervisor.
+        let own = l.submit_form(&sup, &form(&l, pin, g1, "50000003", "4321")).expect("submit");
+        l.approve(&second, own, &code(&l, 0)).expect("approved by super101b");
+        let count = |l: &mut Ledger, action: &str| -> i64 {
+            l.db().value("SELECT count(*) FROM audit WHERE action = ?1", &[&action]).expect("count")
+        };
+        assert_eq!(count(&mut l, "request.withdraw"), 2);
+        assert_eq!(count(&mut l, "staff.denied"), 1, "the other branch's attempt");
+        assert!(l.verify_audit().expect("verify").intact());
     }
 
     #[test]

@@ -143,6 +143,8 @@ pub enum Problem {
     TokenCodeWrong,
     /// No code typed for a hand-over.
     TokenCodeMissing,
+    /// The user has no pending request to withdraw.
+    NothingToWithdraw,
     TokenCodeReplayed,
     TrackingNo,
     WithinDays,

@@ -55,19 +55,31 @@ fn select(db: &mut dyn Db, filter: &str, args: &[&dyn super::sql::ToSql]) -> Res
     db.sealed(&REQUESTS, &format!("SELECT {}, mac FROM requests WHERE {filter}", REQUESTS.columns), args)
 }
 
-/// The stored JSON with the row's kind as its tag: rows written before the tag was part
-/// of the JSON read the same, and a JSON that names another kind is damage.
-fn detail(kind: RequestKind, payload: &str) -> Result<RequestDetail> {
+/// How a withdrawal is kept: the state column's check predates withdrawal (widening it
+/// means rebuilding the table in SQLite), so a withdrawn request is stored as closed
+/// (`rejected`) with this mark in its payload, which its MAC covers. It is read back as
+/// [`RequestState::Withdrawn`] and never shown as a rejection.
+const WITHDRAWN: &str = "withdrawn";
+
+/// The stored JSON with the row's kind as its tag, and whether it carries the withdrawal
+/// mark: rows written before the tag was part of the JSON read the same, and a JSON that
+/// names another kind is damage.
+fn detail(kind: RequestKind, payload: &str) -> Result<(RequestDetail, bool)> {
     let damaged = |why: String| StoreError::Damaged(format!("request detail: {why}"));
     let mut v: serde_json::Value = serde_json::from_str(payload).map_err(|e| damaged(e.to_string()))?;
     let obj = v.as_object_mut().ok_or_else(|| damaged("not an object".into()))?;
+    let withdrawn = match obj.remove(WITHDRAWN) {
+        None => false,
+        Some(serde_json::Value::Bool(b)) => b,
+        Some(other) => return Err(damaged(format!("withdrawn mark {other}"))),
+    };
     match obj.insert("kind".into(), serde_json::Value::from(kind.code())) {
         Some(serde_json::Value::String(k)) if k != kind.code() => {
             return Err(damaged(format!("kind {k} in a {kind:?} row")));
         }
         _ => {}
     }
-    serde_json::from_value(v).map_err(|e| damaged(e.to_string()))
+    Ok((serde_json::from_value(v).map_err(|e| damaged(e.to_string()))?, withdrawn))
 }
 
 impl FromRow for Request {
@@ -80,14 +92,23 @@ impl FromRow for Request {
             RequestKind::FeeReversal | RequestKind::FeeWaiver | RequestKind::TokenReissue => None,
             _ => r.get(12)?,
         };
+        let (detail, withdrawn) = detail(kind, &payload)?;
+        let state: RequestState = r.get(6)?;
+        let state = match (state, withdrawn) {
+            (RequestState::Rejected, true) => RequestState::Withdrawn,
+            (state, false) => state,
+            (other, true) => {
+                return Err(StoreError::Damaged(format!("request {}: withdrawn yet {other:?}", r.get::<i64>(0)?)));
+            }
+        };
         Ok(Self {
             id: r.get(0)?,
             branch: r.get(2)?,
             contract_id: r.get(3)?,
             user_id: r.get(4)?,
             credential,
-            detail: detail(kind, &payload)?,
-            state: r.get(6)?,
+            detail,
+            state,
             requested_by: r.get(7)?,
             requested_at: r.get(8)?,
             decided_by: r.get(9)?,
@@ -122,10 +143,24 @@ pub struct Decided<'a> {
 /// Records a decision; false when the request was no longer pending (decided meanwhile
 /// on another terminal), so that exactly one decision wins.
 pub fn decide(db: &mut dyn Db, id: i64, d: &Decided<'_>) -> Result<bool> {
-    let n = db.execute(
-        "UPDATE requests SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5 WHERE id = ?1 AND state = 'pending'",
-        &[&id, &d.state, &d.by, &d.at, &d.reason],
-    )?;
+    let n = if d.state == RequestState::Withdrawn {
+        let payload: Option<String> = db.scalar("SELECT payload FROM requests WHERE id = ?1", &[&id])?;
+        let mut v: serde_json::Value = serde_json::from_str(payload.as_deref().unwrap_or("{}"))
+            .map_err(|e| StoreError::Damaged(format!("request detail: {e}")))?;
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert(WITHDRAWN.into(), serde_json::Value::Bool(true));
+        }
+        db.execute(
+            "UPDATE requests SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5, payload = ?6
+             WHERE id = ?1 AND state = 'pending'",
+            &[&id, &RequestState::Rejected, &d.by, &d.at, &d.reason, &v.to_string()],
+        )?
+    } else {
+        db.execute(
+            "UPDATE requests SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5 WHERE id = ?1 AND state = 'pending'",
+            &[&id, &d.state, &d.by, &d.at, &d.reason],
+        )?
+    };
     if n == 1 {
         integrity::seal(db, &REQUESTS, &[&id])?;
     }
@@ -139,8 +174,13 @@ mod tests {
     #[test]
     fn a_payload_is_read_as_its_rows_kind_or_refused() {
         let stored = r#"{"fee": 3, "receipt": 12, "reason": "二重入力"}"#;
-        assert!(matches!(detail(RequestKind::FeeWaiver, stored), Ok(RequestDetail::FeeWaiver(f)) if f.receipt == 12));
-        assert!(matches!(detail(RequestKind::FeeReversal, stored), Ok(RequestDetail::FeeReversal(_))));
+        assert!(
+            matches!(detail(RequestKind::FeeWaiver, stored), Ok((RequestDetail::FeeWaiver(f), false)) if f.receipt == 12)
+        );
+        assert!(matches!(detail(RequestKind::FeeReversal, stored), Ok((RequestDetail::FeeReversal(_), false))));
+        let withdrawn = r#"{"fee": 3, "receipt": 12, "reason": "二重入力", "withdrawn": true}"#;
+        assert!(matches!(detail(RequestKind::FeeWaiver, withdrawn), Ok((_, true))));
+        assert!(detail(RequestKind::FeeWaiver, r#"{"fee": 3, "receipt": 12, "reason": "x", "withdrawn": 1}"#).is_err());
         // The JSON of another kind, a missing field, not JSON: damaged, never a default.
         assert!(detail(RequestKind::Unlock, stored).is_err());
         assert!(

@@ -85,8 +85,30 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
             );
         }
         Some(Modal::Receipt(r)) => receipt(app, r, frame, body),
+        Some(Modal::Withdraw(w)) => withdraw(app, w, frame, body),
         None => {}
     }
+}
+
+/// The popup that withdraws a pending request: which one, and why.
+fn withdraw(app: &App, w: &crate::app::WithdrawState, frame: &mut Frame<'_>, area: Rect) {
+    let lang = app.lang;
+    let mut lines = vec![Line::from(t(lang, "ui.withdraw.which"))];
+    for (id, on) in w.chosen.options() {
+        let Some(r) = w.requests.iter().find(|r| r.id == id) else { continue };
+        lines.push(Line::from(format!(
+            "  {} {}（{}　{}）",
+            widgets::marker(on),
+            t(lang, &format!("ui.request.{}", r.kind().code())),
+            crate::text::inert(&r.requested_by),
+            format::time(r.requested_at)
+        )));
+    }
+    lines.push(widgets::input_line(t(lang, "ui.withdraw.reason"), &w.reason, true));
+    lines.push(Line::from(""));
+    lines.push(Line::from(t(lang, "ui.withdraw.how")));
+    let title = tf(lang, "ui.withdraw.title", &[("login", &crate::text::inert(&w.login_id))]);
+    widgets::popup(frame, area, &title, lines);
 }
 
 /// The receipt handed to the customer (領収書), with the bank's invoice number.

@@ -172,3 +172,29 @@ fn the_journal_screen_writes_the_days_csv_where_the_config_says() {
     let kinds: Vec<&str> = written.lines().nth(1).expect("a row").split(',').skip(4).take(2).collect();
     assert_eq!(kinds, ["token_add", "追加発行"], "{written}");
 }
+
+#[test]
+fn a_form_keyed_by_mistake_is_withdrawn_at_the_counter_and_keyed_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut t = Term::start(&db, &[], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    crate::flows::key_form(&mut t, "yamada-m", 0, "31415926", "New-pass12");
+    open_user(&mut t, "yamada-m");
+    t.wait_for("承認待ち");
+    // w: the pending request, a reason, Enter.
+    t.send("w").wait_for("依頼の取下げ — yamada-m").type_text("申込書の記入誤り").send(key::ENTER);
+    t.wait_for("依頼を取り下げました").wait_for("取下げ: ");
+    // The user is free for a new form at once.
+    crate::flows::key_form(&mut t, "yamada-m", 0, "31415927", "New-pass12");
+    drop(t);
+    assert_eq!(
+        query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'request.withdraw' AND actor = 'clerk101'"),
+        1
+    );
+    assert_eq!(
+        query_i64(&db, "SELECT count(*) FROM requests WHERE state = 'pending' AND requested_by = 'clerk101'"),
+        1
+    );
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
+}

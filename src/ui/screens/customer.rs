@@ -206,7 +206,11 @@ fn detail_lines(lang: Lang, u: &UserView) -> Vec<Line<'static>> {
             ),
             _ => continue,
         };
-        let style = if r.state == RequestState::Rejected { theme::locked() } else { theme::warn() };
+        let style = match r.state {
+            RequestState::Rejected => theme::locked(),
+            RequestState::Withdrawn => theme::label(),
+            _ => theme::warn(),
+        };
         lines.push(Line::from(Span::styled(line, style)));
     }
     if lines.is_empty() {
