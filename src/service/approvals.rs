@@ -109,48 +109,34 @@ impl Ledger {
         }
         approval::decide(request.state, &request.requested_by, &session.id, &Decision::Withdraw { reason })
             .map_err(|e| decision_error(e, &request))?;
-        let reason = reason.trim().to_string();
-        let staff_id = session.id.clone();
-        self.write(&Actor::staff(session), |w| {
-            let decided = Decided { state: RequestState::Withdrawn, by: &staff_id, at: w.at, reason: Some(&reason) };
-            if !store::requests::decide(&mut w.tx, request.id, &decided)? {
-                let now = store::requests::get(&mut w.tx, request.id)?;
-                return Err(ServiceError::AlreadyDone { by: now.and_then(|r| r.decided_by).unwrap_or_default() });
-            }
-            let subject = subject_of(&request);
-            w.audit(
-                "request.withdraw",
-                &subject,
-                json!({ "request": request.id, "kind": request.kind().code(), "reason": reason }),
-            )?;
-            if matches!(request.detail, RequestDetail::TokenReissue { .. })
-                && let Some(serial) = store::tokens::release_for_request(&mut w.tx, request.id)?
-            {
-                w.audit("token.release", &subject, json!({ "serial": serial, "request": request.id }))?;
-            }
-            Ok(())
-        })
+        self.close(session, &request, RequestState::Withdrawn, reason)
     }
 
     /// Rejects a pending request of the branch; the reason is shown to the clerk.
     pub fn reject(&mut self, session: &Session, request_id: i64, reason: &str) -> Result<()> {
         let request = self.pending_request(session, request_id, &Decision::Reject { reason })?;
+        self.close(session, &request, RequestState::Rejected, reason)
+    }
+
+    /// Closes a pending request without carrying it out (rejected, or withdrawn), with
+    /// the reason; a reissue's token goes back to stock (its fee is reversed by a reversal
+    /// request from the journal, like any other). Exactly one decision wins.
+    fn close(&mut self, session: &Session, request: &Request, state: RequestState, reason: &str) -> Result<()> {
         let reason = reason.trim().to_string();
         let staff_id = session.id.clone();
+        let action = if state == RequestState::Withdrawn { "request.withdraw" } else { "request.reject" };
         self.write(&Actor::staff(session), |w| {
-            let decided = Decided { state: RequestState::Rejected, by: &staff_id, at: w.at, reason: Some(&reason) };
+            let decided = Decided { state, by: &staff_id, at: w.at, reason: Some(&reason) };
             if !store::requests::decide(&mut w.tx, request.id, &decided)? {
                 let now = store::requests::get(&mut w.tx, request.id)?;
                 return Err(ServiceError::AlreadyDone { by: now.and_then(|r| r.decided_by).unwrap_or_default() });
             }
-            let subject = subject_of(&request);
+            let subject = subject_of(request);
             w.audit(
-                "request.reject",
+                action,
                 &subject,
                 json!({ "request": request.id, "kind": request.kind().code(), "reason": reason }),
             )?;
-            // A rejected reissue gives its token back to stock; the fee is reversed by a
-            // reversal request from the journal, like any other.
             if matches!(request.detail, RequestDetail::TokenReissue { .. })
                 && let Some(serial) = store::tokens::release_for_request(&mut w.tx, request.id)?
             {

@@ -737,24 +737,24 @@ mod trail_tests {
         }
     }
 
+    /// `by` adds a token for yamada-g1, taking the fee, and asks for its reversal.
+    fn fee_and_reversal(l: &mut Ledger, by: &crate::domain::permission::Session) -> i64 {
+        let g1 = l.find_user("yamada-g1").expect("q").expect("user").id;
+        let serial = l.token_view(by, g1).expect("view").first_in_stock.expect("stock");
+        let receipt = l.add_token(by, g1, &serial).expect("add");
+        let today = crate::format::business_date(l.now());
+        let journal = l.fee_journal(Some(by), today, None).expect("journal");
+        let fee = journal.entries.into_iter().find(|f| f.receipt_no == receipt.receipt_no).expect("fee");
+        l.request_reversal(by, fee.id, false, "金額誤り").expect("request")
+    }
+
     #[test]
     fn the_trail_names_its_subjects_and_records_what_was_refused() {
         let (mut l, _clock) = demo();
         let clerk = login(&mut l, "clerk101");
         let sup = login(&mut l, "super101");
         // A fee taken, its reversal requested: the request is about the customer.
-        let g1 = l.find_user("yamada-g1").expect("q").expect("user").id;
-        let serial = l.token_view(&clerk, g1).expect("view").first_in_stock.expect("stock");
-        let receipt = l.add_token(&clerk, g1, &serial).expect("add");
-        let today = crate::format::business_date(l.now());
-        let fee = l
-            .fee_journal(Some(&clerk), today, None)
-            .expect("journal")
-            .entries
-            .into_iter()
-            .find(|f| f.receipt_no == receipt.receipt_no)
-            .expect("fee");
-        let request = l.request_reversal(&clerk, fee.id, false, "金額誤り").expect("request");
+        let request = fee_and_reversal(&mut l, &clerk);
         // The clerk tries to approve it, which only a supervisor may: refused and recorded.
         assert!(matches!(l.approve(&clerk, request, "000000"), Err(ServiceError::Denied(_))));
         // The customer filter finds the reversal request, named by company and login ID.
@@ -780,18 +780,7 @@ mod trail_tests {
     fn a_supervisor_deciding_their_own_request_is_refused_and_recorded() {
         let (mut l, _clock) = demo();
         let sup = login(&mut l, "super101");
-        let g1 = l.find_user("yamada-g1").expect("q").expect("user").id;
-        let serial = l.token_view(&sup, g1).expect("view").first_in_stock.expect("stock");
-        let receipt = l.add_token(&sup, g1, &serial).expect("add");
-        let today = crate::format::business_date(l.now());
-        let fee = l
-            .fee_journal(Some(&sup), today, None)
-            .expect("journal")
-            .entries
-            .into_iter()
-            .find(|f| f.receipt_no == receipt.receipt_no)
-            .expect("fee");
-        let request = l.request_reversal(&sup, fee.id, false, "金額誤り").expect("request");
+        let request = fee_and_reversal(&mut l, &sup);
         assert!(matches!(l.reject(&sup, request, "自分で"), Err(ServiceError::Invalid(Problem::OwnRequest))));
         let tried = l.audit_trail(&sup, &query("", &["request.own_refused"]), None, 50).expect("trail");
         assert_eq!(tried.len(), 1);

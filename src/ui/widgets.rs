@@ -91,16 +91,26 @@ pub fn prose(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'_>>, block: Opt
     frame.render_widget(p, area);
 }
 
+/// One row of a fitted table: each cell's text and style.
+pub type FitRow = Vec<(String, Style)>;
+
+/// A row of unstyled cells.
+pub fn plain(cells: impl IntoIterator<Item = String>) -> FitRow {
+    cells.into_iter().map(|c| (c, Style::default())).collect()
+}
+
 /// A table whose columns are as wide as what they hold; when the `width` (inside the
 /// borders) is not enough, the `shrink`able columns are cut, each cut value ending in `…`.
 /// Each cell is its text and style; the header is drawn as labels.
 pub fn fitted_table(
-    header: Vec<String>,
-    rows: Vec<Vec<(String, Style)>>,
+    lang: crate::i18n::Lang,
+    header_keys: &[&str],
+    rows: Vec<FitRow>,
     shrink: &[bool],
     width: u16,
 ) -> ratatui::widgets::Table<'static> {
     use ratatui::widgets::{Cell, Row, Table};
+    let header: Vec<String> = header_keys.iter().map(|k| crate::i18n::t(lang, k).to_string()).collect();
     let mut cells: Vec<Vec<String>> = vec![header.clone()];
     cells.extend(rows.iter().map(|r| r.iter().map(|(t, _)| t.clone()).collect()));
     let widths = super::fit::column_widths(&cells, width, 1, shrink, 4);

@@ -55,33 +55,32 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(lines), filters);
 
     let header =
-        ["ui.audit.col_seq", "ui.audit.col_at", "ui.audit.col_actor", "ui.audit.col_action", "ui.audit.col_subject"]
-            .map(|k| t(lang, k).to_string())
-            .to_vec();
-    let plain = ratatui::style::Style::default();
-    let rows: Vec<Vec<(String, ratatui::style::Style)>> = s
+        ["ui.audit.col_seq", "ui.audit.col_at", "ui.audit.col_actor", "ui.audit.col_action", "ui.audit.col_subject"];
+    let rows: Vec<widgets::FitRow> = s
         .entries
         .iter()
         .map(|te| {
             let e = &te.entry;
-            [
+            widgets::plain([
                 e.seq.to_string(),
                 stamp_shown(&e.at),
                 inert(&e.actor).into_owned(),
                 trail::action_label(lang, &e.action, &e.details),
                 trail::subject_label(lang, &app.info.branches, &te.subject),
-            ]
-            .into_iter()
-            .map(|c| (c, plain))
-            .collect()
+            ])
         })
         .collect();
     let page = s.pages.len();
     let title = tf(lang, "ui.audit.title", &[("page", &page.to_string()), ("n", &s.entries.len().to_string())]);
-    let table =
-        widgets::fitted_table(header, rows, &[false, false, true, true, true], table_area.width.saturating_sub(2))
-            .row_highlight_style(theme::selected())
-            .block(widgets::titled(&title, s.focus.is(AuditFocus::Rows)));
+    let table = widgets::fitted_table(
+        lang,
+        &header,
+        rows,
+        &[false, false, true, true, true],
+        table_area.width.saturating_sub(2),
+    )
+    .row_highlight_style(theme::selected())
+    .block(widgets::titled(&title, s.focus.is(AuditFocus::Rows)));
     let mut ts = TableState::default().with_selected((!s.entries.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, table_area, &mut ts);
 

@@ -55,11 +55,9 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
     ];
     frame.render_widget(Paragraph::new(contract).block(boxed(t(lang, "ui.customer.contract"))), contract_area);
 
-    let header = ["ui.col.role", "ui.col.login_id", "ui.col.name", "ui.col.method", "ui.col.state", "ui.col.token"]
-        .map(|k| t(lang, k).to_string())
-        .to_vec();
+    let header = ["ui.col.role", "ui.col.login_id", "ui.col.name", "ui.col.method", "ui.col.state", "ui.col.token"];
     let plain = ratatui::style::Style::default();
-    let rows: Vec<Vec<(String, ratatui::style::Style)>> = v
+    let rows: Vec<widgets::FitRow> = v
         .users
         .iter()
         .map(|u| {
@@ -79,7 +77,8 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
         })
         .collect();
     let table = widgets::fitted_table(
-        header,
+        lang,
+        &header,
         rows,
         &[false, true, true, false, true, false],
         users_area.width.saturating_sub(2),

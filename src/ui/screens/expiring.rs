@@ -18,33 +18,32 @@ pub fn render(app: &App, s: &ExpiringState, frame: &mut Frame<'_>, area: Rect) {
         "ui.col.company",
         "ui.col.login_id",
         "ui.expiring.mailed",
-    ]
-    .map(|k| t(lang, k).to_string())
-    .to_vec();
-    let plain = ratatui::style::Style::default();
-    let rows: Vec<Vec<(String, ratatui::style::Style)>> = s
+    ];
+    let rows: Vec<widgets::FitRow> = s
         .rows
         .iter()
         .map(|r| {
-            [
+            widgets::plain([
                 inert(&r.serial).into_owned(),
                 crate::format::expiry(r.expires),
                 crate::format::cif(&r.cif),
                 inert(&r.company).into_owned(),
                 inert(&r.login_id).into_owned(),
                 if r.replacement_mailed { t(lang, "ui.expiring.yes").to_string() } else { String::new() },
-            ]
-            .into_iter()
-            .map(|c| (c, plain))
-            .collect()
+            ])
         })
         .collect();
     let title =
         tf(lang, "ui.expiring.title", &[("days", &s.within_days.to_string()), ("n", &s.rows.len().to_string())]);
-    let table =
-        widgets::fitted_table(header, rows, &[true, false, false, true, true, false], area.width.saturating_sub(2))
-            .row_highlight_style(theme::selected())
-            .block(widgets::titled(&title, false));
+    let table = widgets::fitted_table(
+        lang,
+        &header,
+        rows,
+        &[true, false, false, true, true, false],
+        area.width.saturating_sub(2),
+    )
+    .row_highlight_style(theme::selected())
+    .block(widgets::titled(&title, false));
     let mut ts = TableState::default().with_selected((!s.rows.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, area, &mut ts);
 }

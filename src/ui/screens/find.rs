@@ -38,11 +38,9 @@ pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) {
             ],
         )
     };
-    let header = ["ui.col.cif", "ui.col.company", "ui.col.kana", "ui.col.phone", "ui.col.match"]
-        .map(|k| t(lang, k).to_string())
-        .to_vec();
+    let header = ["ui.col.cif", "ui.col.company", "ui.col.kana", "ui.col.phone", "ui.col.match"];
     let plain = ratatui::style::Style::default();
-    let rows: Vec<Vec<(String, ratatui::style::Style)>> = s
+    let rows: Vec<widgets::FitRow> = s
         .hits
         .iter()
         .map(|h| {
@@ -66,9 +64,10 @@ pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) {
             ]
         })
         .collect();
-    let table = widgets::fitted_table(header, rows, &[false, true, true, true, false], results.width.saturating_sub(2))
-        .row_highlight_style(theme::selected())
-        .block(Block::default().borders(Borders::ALL).title(Line::from(format!(" {title} "))));
+    let table =
+        widgets::fitted_table(lang, &header, rows, &[false, true, true, true, false], results.width.saturating_sub(2))
+            .row_highlight_style(theme::selected())
+            .block(Block::default().borders(Borders::ALL).title(Line::from(format!(" {title} "))));
     let mut state = TableState::default().with_offset(offset).with_selected(s.selected);
     frame.render_stateful_widget(table, results, &mut state);
 }

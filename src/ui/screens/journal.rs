@@ -45,11 +45,8 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         "ui.journal.col_tax",
         "ui.journal.col_total",
         "ui.journal.col_note",
-    ]
-    .map(|k| t(lang, k).to_string())
-    .to_vec();
-    let plain = ratatui::style::Style::default();
-    let rows: Vec<Vec<(String, ratatui::style::Style)>> = j
+    ];
+    let rows: Vec<widgets::FitRow> = j
         .entries
         .iter()
         .map(|e| {
@@ -59,7 +56,7 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
                 (None, false) if e.reversal_pending => t(lang, "ui.journal.reversal_pending").to_string(),
                 _ => e.serial.as_deref().map(|s| inert(s).into_owned()).unwrap_or_default(),
             };
-            [
+            widgets::plain([
                 format!("{:>5}", e.receipt_no),
                 format::clock(e.at),
                 t(lang, &format!("ui.fee_kind.{}", e.kind.code())).to_string(),
@@ -68,14 +65,11 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
                 format!("{:>6}", format::yen(e.tax)),
                 format!("{:>8}", format::yen(e.amount + e.tax)),
                 note,
-            ]
-            .into_iter()
-            .map(|c| (c, plain))
-            .collect()
+            ])
         })
         .collect();
     let shrink = [false, false, false, true, false, false, false, true];
-    let table = widgets::fitted_table(header, rows, &shrink, table_area.width.saturating_sub(2))
+    let table = widgets::fitted_table(lang, &header, rows, &shrink, table_area.width.saturating_sub(2))
         .row_highlight_style(theme::selected())
         .block(widgets::titled(
             &tf(lang, "ui.journal.title", &[("n", &j.entries.len().to_string())]),
