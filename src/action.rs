@@ -28,6 +28,8 @@ pub enum Action {
     Export,
     /// Withdraw a pending request of the selected user.
     Withdraw,
+    /// A click on a row of the screen's list (its index among the rows).
+    PickRow(usize),
     NextField,
     PrevField,
     Up,

@@ -25,6 +25,7 @@ pub struct Config {
     pub staff: Staff,
     pub audit: Audit,
     pub export: Export,
+    pub ui: Ui,
     pub ledger: LedgerAt,
     pub branches: Vec<Branch>,
 }
@@ -83,6 +84,21 @@ pub struct Audit {
     pub anchor_file: Option<PathBuf>,
 }
 
+/// The terminal's behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ui {
+    /// Click to pick a row, the wheel to scroll. Off for terminals (or people) that want
+    /// the mouse to select text as usual.
+    pub mouse: bool,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Self { mouse: true }
+    }
+}
+
 /// Where files made at the terminal go (the fee journal's CSV).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -127,6 +143,7 @@ impl Default for Config {
             staff: Staff::default(),
             audit: Audit::default(),
             export: Export::default(),
+            ui: Ui::default(),
             ledger: LedgerAt::default(),
             branches: crate::domain::branch::demo_branches(),
         }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event};
+use crossterm::event::{self, Event, MouseButton, MouseEventKind};
 
 use crate::app::App;
 use crate::i18n::Lang;
@@ -11,9 +11,15 @@ use crate::service::Ledger;
 
 /// Runs the app on `ledger` until the user quits.
 pub fn run(ledger: Ledger, lang: Lang) -> std::io::Result<()> {
+    let mouse = ledger.config().ui.mouse;
     let mut app = App::new(ledger, lang);
     let mut terminal = ratatui::init();
+    if mouse {
+        let _on = crossterm::execute!(std::io::stdout(), event::EnableMouseCapture);
+    }
     let result = event_loop(&mut terminal, &mut app);
+    // The panic hook turns it off too (`cli::restore_terminal`).
+    let _off = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
     ratatui::restore();
     result
 }
@@ -21,18 +27,31 @@ pub fn run(ledger: Ledger, lang: Lang) -> std::io::Result<()> {
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io::Result<()> {
     let tick = Duration::from_millis(250);
     while !app.quit {
-        terminal.draw(|f| crate::ui::render(app, f))?;
+        let mut rows = None;
+        terminal.draw(|f| rows = crate::ui::render(app, f))?;
         // The test of the panic hook: a debug build panics after its first frame when asked,
         // so a test can prove the terminal comes back usable. Release builds have no such path.
         #[cfg(debug_assertions)]
         if std::env::var_os("MADOGUCHI_TEST_PANIC").is_some() {
             panic!("MADOGUCHI_TEST_PANIC was set");
         }
-        if event::poll(tick)?
-            && let Event::Key(key) = event::read()?
-            && let Some(action) = crate::keys::action_for(key, app.place(), app.field())
-        {
-            app.update(action, Instant::now());
+        if event::poll(tick)? {
+            let action = match event::read()? {
+                Event::Key(key) => crate::keys::action_for(key, app.place(), app.field()),
+                // The wheel moves as ↑↓ do; a click picks the row under it.
+                Event::Mouse(m) => match m.kind {
+                    MouseEventKind::ScrollDown => Some(crate::action::Action::Down),
+                    MouseEventKind::ScrollUp => Some(crate::action::Action::Up),
+                    MouseEventKind::Down(MouseButton::Left) => rows
+                        .and_then(|r: crate::ui::RowsHit| r.pick(m.column, m.row))
+                        .map(crate::action::Action::PickRow),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(action) = action {
+                app.update(action, Instant::now());
+            }
         }
         // A resize needs nothing: the next draw uses the new size.
         app.tick(Instant::now());

@@ -96,6 +96,10 @@ impl ScreenState for ApprovalsState {
             return;
         }
         match (action, self.focus.get()) {
+            (Action::PickRow(i), _) if i < self.items.len() => {
+                self.select(i);
+                self.focus.set(F::Queue);
+            }
             (Action::Down, F::Queue) if self.selected + 1 < self.items.len() => self.select(self.selected + 1),
             (Action::Up, F::Queue) if self.selected > 0 => self.select(self.selected - 1),
             (Action::NextField | Action::Down, _) | (Action::Enter, F::Queue) if !self.items.is_empty() => {

@@ -158,6 +158,10 @@ impl ScreenState for AuditState {
             return;
         }
         match (action, self.focus.get()) {
+            (Action::PickRow(i), _) if i < self.entries.len() => {
+                self.selected = i;
+                self.focus.set(AuditFocus::Rows);
+            }
             (Action::Down, AuditFocus::Rows) if self.selected + 1 < self.entries.len() => self.selected += 1,
             // ↓ from a filter goes into the rows.
             (Action::Down, f) if f != AuditFocus::Verify && f != AuditFocus::Rows => self.focus.set(AuditFocus::Rows),

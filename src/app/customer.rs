@@ -54,6 +54,10 @@ impl ScreenState for CustomerState {
                 self.selected_user -= 1;
                 return;
             }
+            Action::PickRow(i) if i < users => {
+                self.selected_user = i;
+                return;
+            }
             Action::PageDown => {
                 self.history_scroll = (self.history_scroll + 5).min(self.view.history.len().saturating_sub(1));
                 return;

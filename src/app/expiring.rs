@@ -30,6 +30,7 @@ impl ScreenState for ExpiringState {
         match action {
             Action::Down | Action::NextField if self.selected + 1 < self.rows.len() => self.selected += 1,
             Action::Up | Action::PrevField if self.selected > 0 => self.selected -= 1,
+            Action::PickRow(i) if i < self.rows.len() => self.selected = i,
             Action::Enter => {
                 let Some(r) = self.rows.get(self.selected) else { return };
                 let user = r.user_id;

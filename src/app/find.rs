@@ -108,6 +108,7 @@ impl ScreenState for FindState {
             Action::PageDown if self.more => self.search(self.page_start + PAGE, ctx),
             Action::PageUp if self.page_start > 0 => self.search(self.page_start.saturating_sub(PAGE), ctx),
             Action::Enter => self.open_selected(ctx),
+            Action::PickRow(i) if i < self.hits.len() => self.selected = Some(i),
             _ => {}
         }
     }

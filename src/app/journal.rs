@@ -129,6 +129,10 @@ impl ScreenState for JournalState {
         }
         match (action, self.focus.get()) {
             (Action::Export, _) => self.export(ctx),
+            (Action::PickRow(i), _) if i < self.rows() => {
+                self.selected = i;
+                self.focus.set(F::Rows);
+            }
             (Action::Down, F::Rows) if self.selected + 1 < self.rows() => self.selected += 1,
             (Action::Up, F::Rows) if self.selected > 0 => self.selected -= 1,
             (Action::Down | Action::Up | Action::Left | Action::Right, F::Kind) => {

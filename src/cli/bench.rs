@@ -84,7 +84,11 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool, pg: Option<&str>) -> R
         let app = crate::app::App::new(Ledger::open(&db, Config::default()).map_err(|e| ctx.fail(e))?, ctx.lang);
         let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24))
             .map_err(|e| Failure::say(e.to_string()))?;
-        terminal.draw(|f| crate::ui::render(&app, f)).map_err(|e| Failure::say(e.to_string()))?;
+        terminal
+            .draw(|f| {
+                crate::ui::render(&app, f);
+            })
+            .map_err(|e| Failure::say(e.to_string()))?;
         frame_start.elapsed().as_secs_f64() * 1000.0
     };
 

@@ -363,6 +363,7 @@ pub fn restore_terminal() {
     use crossterm::ExecutableCommand;
     let _raw = crossterm::terminal::disable_raw_mode();
     let mut out = std::io::stderr();
+    let _mouse = out.execute(crossterm::event::DisableMouseCapture);
     let _screen = out.execute(crossterm::terminal::LeaveAlternateScreen);
     let _cursor = out.execute(crossterm::cursor::Show);
 }

@@ -23,13 +23,48 @@ use crate::keys;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
 
-pub fn render(app: &App, frame: &mut Frame<'_>) {
+/// Where the rows of the screen's list are, as drawn: a click there picks a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowsHit {
+    /// The rows below the header, inside the borders.
+    pub area: Rect,
+    /// The index of the first row shown.
+    pub offset: usize,
+    /// How many rows there are.
+    pub rows: usize,
+}
+
+impl RowsHit {
+    /// The rows of a bordered table with a header drawn in `table_area`.
+    pub fn of_table(table_area: Rect, offset: usize, rows: usize) -> Self {
+        let area = Rect {
+            x: table_area.x.saturating_add(1),
+            y: table_area.y.saturating_add(2),
+            width: table_area.width.saturating_sub(2),
+            height: table_area.height.saturating_sub(3),
+        };
+        Self { area, offset, rows }
+    }
+
+    /// The row at a terminal cell, if one is there.
+    pub fn pick(&self, column: u16, row: u16) -> Option<usize> {
+        let inside = column >= self.area.x
+            && column < self.area.x + self.area.width
+            && row >= self.area.y
+            && row < self.area.y + self.area.height;
+        let i = self.offset + usize::from(row.saturating_sub(self.area.y));
+        (inside && i < self.rows).then_some(i)
+    }
+}
+
+/// Draws the app; returns where the rows of its list are, for the mouse.
+pub fn render(app: &App, frame: &mut Frame<'_>) -> Option<RowsHit> {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         // Too small for the screens: say so, readably, instead of drawing a mangled one.
         let text = format!("{} ({}×{})", t(app.lang, "ui.too_small"), MIN_WIDTH, MIN_HEIGHT);
         widgets::prose(frame, area, vec![Line::from(text)], None);
-        return;
+        return None;
     }
     // The hints take as many lines as they need (two or three at 80 columns, Japanese),
     // each key kept with its label.
@@ -46,22 +81,44 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
     // A locked terminal shows no customer data to whoever walks past; the state beneath is
     // kept and comes back once the password is given.
     let locked = matches!(app.modal, Some(Modal::IdleLock(_)));
+    let mut rows = None;
     if !locked {
-        match app.screen() {
-            Screen::Login(s) => screens::login::render(app, s, frame, body),
-            Screen::Home(s) => screens::home::render(app, &s.stats, frame, body),
+        rows = match app.screen() {
+            Screen::Login(s) => {
+                screens::login::render(app, s, frame, body);
+                None
+            }
+            Screen::Home(s) => {
+                screens::home::render(app, &s.stats, frame, body);
+                None
+            }
             Screen::Find(s) => screens::find::render(app, s, frame, body),
             Screen::Customer(s) => screens::customer::render(app, s, frame, body),
-            Screen::Guidance(s) => screens::guidance::render(app, s, frame, body),
-            Screen::Unlock(s) => screens::unlock::render(app, s, frame, body),
-            Screen::Form(s) => screens::form::render(app, s, frame, body),
+            Screen::Guidance(s) => {
+                screens::guidance::render(app, s, frame, body);
+                None
+            }
+            Screen::Unlock(s) => {
+                screens::unlock::render(app, s, frame, body);
+                None
+            }
+            Screen::Form(s) => {
+                screens::form::render(app, s, frame, body);
+                None
+            }
             Screen::Approvals(s) => screens::approvals::render(app, s, frame, body),
-            Screen::Token(s) => screens::token::render(app, s, frame, body),
+            Screen::Token(s) => {
+                screens::token::render(app, s, frame, body);
+                None
+            }
             Screen::Journal(s) => screens::journal::render(app, s, frame, body),
             Screen::Expiring(s) => screens::expiring::render(app, s, frame, body),
             Screen::Audit(s) => screens::audit::render(app, s, frame, body),
-            Screen::Refused(s) => screens::refused::render(app, s, frame, body),
-        }
+            Screen::Refused(s) => {
+                screens::refused::render(app, s, frame, body);
+                None
+            }
+        };
     }
     status_line(app, frame, status);
     frame.render_widget(Paragraph::new(hint_lines), hints);
@@ -88,6 +145,8 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
         Some(Modal::Withdraw(w)) => withdraw(app, w, frame, body),
         None => {}
     }
+    // Under a popup, a click picks nothing.
+    if app.modal.is_some() { None } else { rows }
 }
 
 /// The popup that withdraws a pending request: which one, and why.

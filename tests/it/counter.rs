@@ -198,3 +198,28 @@ fn a_form_keyed_by_mistake_is_withdrawn_at_the_counter_and_keyed_again() {
     );
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
 }
+
+#[test]
+fn a_click_picks_a_row_and_the_mouse_can_be_left_to_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut t = Term::start(&db, &[], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    assert!(t.mouse_captured(), "mouse on by default");
+    t.send("/").type_text("101-").wait_for("株式会社みなと物流");
+    // Click the row of みなと物流 (not the first), then Enter opens that one.
+    let row = t.line_of("株式会社みなと物流").expect("the row");
+    t.click(20, row).send(key::ENTER).wait_for("minato-m");
+    t.wait_for("株式会社みなと物流");
+    assert!(!t.screen().contains("株式会社山田製作所"), "{}", t.screen());
+    drop(t);
+    // `[ui] mouse = false`: the terminal keeps the mouse (to select text).
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[ui]\nmouse = false\n").expect("config");
+    let config_arg = config.display().to_string();
+    let mut t = Term::start(&db, &["--config", &config_arg], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    assert!(!t.mouse_captured());
+    drop(t);
+    assert!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'staff.login' AND actor = 'clerk101'") >= 2);
+}

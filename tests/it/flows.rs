@@ -733,7 +733,8 @@ fn cancellation_and_reapplication_opens_a_linked_contract() {
 }
 
 /// A panic in the app gives the terminal back before it reports: raw mode off (the shell
-/// echoes and reads lines again), the alternate screen left, the cursor shown, and a short
+/// echoes and reads lines again), the alternate screen left, the cursor shown, mouse
+/// capture off, and a short
 /// message saying what happened.
 #[test]
 fn a_panic_leaves_the_terminal_usable() {
@@ -755,6 +756,7 @@ fn a_panic_leaves_the_terminal_usable() {
     }
     assert!(!t.on_alternate_screen(), "the alternate screen was left");
     assert!(!t.cursor_hidden(), "the cursor is shown");
+    assert!(!t.mouse_captured(), "the mouse is the terminal's again");
 }
 
 /// The ledger opened in this process on the workflow tests' mid-day clock, like every

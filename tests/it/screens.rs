@@ -44,7 +44,11 @@ fn log_in(app: &mut App, id: &str) {
 
 fn draw(app: &App, w: u16, h: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    terminal.draw(|f| madoguchi::ui::render(app, f)).expect("draw");
+    terminal
+        .draw(|f| {
+            madoguchi::ui::render(app, f);
+        })
+        .expect("draw");
     let buffer = terminal.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..h {

@@ -71,7 +71,7 @@ fn effect(lang: Lang, item: &QueueItem) -> Vec<String> {
     out
 }
 
-pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) {
+pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) -> Option<crate::ui::RowsHit> {
     let lang = app.lang;
     let now = app.now;
     let list_h = (s.items.len() as u16 + 3).clamp(4, area.height / 2);
@@ -111,6 +111,7 @@ pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) 
     .block(widgets::titled(&title, focused));
     let mut ts = TableState::default().with_selected((!s.items.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, list_area, &mut ts);
+    let rows = Some(crate::ui::RowsHit::of_table(list_area, ts.offset(), s.items.len()));
 
     let mut lines = Vec::new();
     if let Some(item) = s.current() {
@@ -135,4 +136,5 @@ pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) 
         lines.push(Line::from(Span::styled(t(lang, "ui.approvals.how"), theme::label())));
     }
     widgets::prose(frame, detail_area, lines, Some(widgets::titled(t(lang, "ui.approvals.detail"), false)));
+    rows
 }

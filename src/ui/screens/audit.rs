@@ -11,7 +11,7 @@ use crate::text::inert;
 use crate::ui::screens::customer::stamp_shown;
 use crate::ui::{theme, trail, widgets};
 
-pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
+pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) -> Option<crate::ui::RowsHit> {
     let lang = app.lang;
     let [filters, table_area, detail_area] =
         Layout::vertical([Constraint::Length(4), Constraint::Min(5), Constraint::Length(6)]).areas(area);
@@ -83,6 +83,7 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
     .block(widgets::titled(&title, s.focus.is(AuditFocus::Rows)));
     let mut ts = TableState::default().with_selected((!s.entries.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, table_area, &mut ts);
+    let rows = Some(crate::ui::RowsHit::of_table(table_area, ts.offset(), s.entries.len()));
 
     let detail = match s.entries.get(s.selected) {
         Some(te) => {
@@ -113,4 +114,5 @@ pub fn render(app: &App, s: &AuditState, frame: &mut Frame<'_>, area: Rect) {
         None => vec![Line::from(t(lang, "ui.audit.none"))],
     };
     widgets::prose(frame, detail_area, detail, Some(widgets::titled(t(lang, "ui.audit.detail"), false)));
+    rows
 }

@@ -19,7 +19,7 @@ fn boxed(title: &str) -> Block<'static> {
     widgets::titled(title, false)
 }
 
-pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
+pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) -> Option<crate::ui::RowsHit> {
     let lang = app.lang;
     let v = &s.view;
     let users_h = v.users.len() as u16 + 3;
@@ -87,6 +87,7 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
     .block(boxed(t(lang, "ui.customer.users")));
     let mut ts = TableState::default().with_selected(Some(s.selected_user));
     frame.render_stateful_widget(table, users_area, &mut ts);
+    let rows = Some(crate::ui::RowsHit::of_table(users_area, ts.offset(), v.users.len()));
 
     if let Some(u) = v.users.get(s.selected_user) {
         let title = tf(lang, "ui.customer.detail", &[("login", &inert(&u.user.login_id))]);
@@ -107,6 +108,7 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(boxed(t(lang, "ui.customer.history"))), history_area);
+    rows
 }
 
 /// An audit entry's stored time in Japan time (the text itself when it is not a time).

@@ -9,7 +9,7 @@ use crate::i18n::{t, tf};
 use crate::text::inert;
 use crate::ui::{theme, widgets};
 
-pub fn render(app: &App, s: &ExpiringState, frame: &mut Frame<'_>, area: Rect) {
+pub fn render(app: &App, s: &ExpiringState, frame: &mut Frame<'_>, area: Rect) -> Option<crate::ui::RowsHit> {
     let lang = app.lang;
     let header = [
         "ui.token.serial",
@@ -46,4 +46,5 @@ pub fn render(app: &App, s: &ExpiringState, frame: &mut Frame<'_>, area: Rect) {
     .block(widgets::titled(&title, false));
     let mut ts = TableState::default().with_selected((!s.rows.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, area, &mut ts);
+    Some(crate::ui::RowsHit::of_table(area, ts.offset(), s.rows.len()))
 }

@@ -11,7 +11,7 @@ use crate::i18n::{t, tf};
 use crate::text::inert;
 use crate::ui::{theme, widgets};
 
-pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) {
+pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) -> Option<crate::ui::RowsHit> {
     let lang = app.lang;
     let [boxed, results] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
     let block = widgets::titled(t(lang, "ui.find.title"), false);
@@ -70,4 +70,5 @@ pub fn render(app: &App, s: &FindState, frame: &mut Frame<'_>, area: Rect) {
             .block(Block::default().borders(Borders::ALL).title(Line::from(format!(" {title} "))));
     let mut state = TableState::default().with_offset(offset).with_selected(s.selected);
     frame.render_stateful_widget(table, results, &mut state);
+    Some(crate::ui::RowsHit::of_table(results, state.offset(), s.hits.len()))
 }

@@ -11,11 +11,11 @@ use crate::i18n::{t, tf};
 use crate::text::inert;
 use crate::ui::{theme, widgets};
 
-pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
+pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) -> Option<crate::ui::RowsHit> {
     let lang = app.lang;
     let Some(j) = &s.journal else {
         frame.render_widget(Paragraph::new(widgets::input_line(t(lang, "ui.journal.date"), &s.date, true)), area);
-        return;
+        return None;
     };
     let totals_h = j.totals.by_kind.len() as u16 + 4;
     let [head, table_area, totals_area, form_area] = Layout::vertical([
@@ -77,6 +77,7 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         ));
     let mut ts = TableState::default().with_selected((!j.entries.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, table_area, &mut ts);
+    let rows = Some(crate::ui::RowsHit::of_table(table_area, ts.offset(), j.entries.len()));
 
     let mut totals: Vec<Line<'_>> = j
         .totals
@@ -133,4 +134,5 @@ pub fn render(app: &App, s: &JournalState, frame: &mut Frame<'_>, area: Rect) {
         Line::from(Span::styled(t(lang, "ui.journal.how"), theme::label())),
     ];
     widgets::prose(frame, form_area, form, None);
+    rows
 }

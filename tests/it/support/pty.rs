@@ -144,6 +144,16 @@ impl Term {
         self.parser.lock().map(|p| p.screen().alternate_screen()).unwrap_or(true)
     }
 
+    /// Whether the app asked the terminal for mouse events.
+    pub fn mouse_captured(&self) -> bool {
+        self.parser.lock().map(|p| p.screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None).unwrap_or(false)
+    }
+
+    /// A left click at a 0-based cell, as a terminal reports it (SGR encoding).
+    pub fn click(&mut self, column: usize, row: usize) -> &mut Self {
+        self.send(&format!("\x1b[<0;{};{}M\x1b[<0;{};{}m", column + 1, row + 1, column + 1, row + 1))
+    }
+
     /// Whether the cursor is hidden.
     pub fn cursor_hidden(&self) -> bool {
         self.parser.lock().map(|p| p.screen().hide_cursor()).unwrap_or(true)
