@@ -91,6 +91,9 @@ pub fn prose(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'_>>, block: Opt
     frame.render_widget(p, area);
 }
 
+/// The space between a fitted table's columns.
+const COLUMN_GAP: u16 = 2;
+
 /// One row of a fitted table: each cell's text and style.
 pub type FitRow = Vec<(String, Style)>;
 
@@ -113,7 +116,8 @@ pub fn fitted_table(
     let header: Vec<String> = header_keys.iter().map(|k| crate::i18n::t(lang, k).to_string()).collect();
     let mut cells: Vec<Vec<String>> = vec![header.clone()];
     cells.extend(rows.iter().map(|r| r.iter().map(|(t, _)| t.clone()).collect()));
-    let widths = super::fit::column_widths(&cells, width, 1, shrink, 4);
+    // Two columns between columns: Japanese values side by side stay apart.
+    let widths = super::fit::column_widths(&cells, width, COLUMN_GAP, shrink, 4);
     let cut = |text: &str, i: usize| super::fit::ellipsize(text, usize::from(widths.get(i).copied().unwrap_or(0)));
     let header = Row::new(header.iter().enumerate().map(|(i, h)| Cell::from(cut(h, i))).collect::<Vec<_>>())
         .style(theme::label());
@@ -128,7 +132,9 @@ pub fn fitted_table(
             )
         })
         .collect();
-    Table::new(body, widths.iter().map(|w| Constraint::Length(*w)).collect::<Vec<_>>()).header(header)
+    Table::new(body, widths.iter().map(|w| Constraint::Length(*w)).collect::<Vec<_>>())
+        .header(header)
+        .column_spacing(COLUMN_GAP)
 }
 
 /// A bordered popup with text lines.

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, TableState};
+use ratatui::widgets::{Block, TableState};
 
 use crate::app::{App, CustomerState};
 use crate::domain::approval::RequestState;
@@ -53,7 +53,7 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) -
             Span::raw(inert(&c.phone).into_owned()),
         ]),
     ];
-    frame.render_widget(Paragraph::new(contract).block(boxed(t(lang, "ui.customer.contract"))), contract_area);
+    widgets::prose(frame, contract_area, contract, Some(boxed(t(lang, "ui.customer.contract"))));
 
     let header = ["ui.col.role", "ui.col.login_id", "ui.col.name", "ui.col.method", "ui.col.state", "ui.col.token"];
     let plain = ratatui::style::Style::default();
@@ -91,7 +91,7 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) -
 
     if let Some(u) = v.users.get(s.selected_user) {
         let title = tf(lang, "ui.customer.detail", &[("login", &inert(&u.user.login_id))]);
-        frame.render_widget(Paragraph::new(detail_lines(lang, u)).block(boxed(&title)), detail_area);
+        widgets::prose(frame, detail_area, detail_lines(lang, u), Some(boxed(&title)));
     }
 
     let lines: Vec<Line<'_>> = v
@@ -107,7 +107,7 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) -
             ])
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).block(boxed(t(lang, "ui.customer.history"))), history_area);
+    widgets::prose(frame, history_area, lines, Some(boxed(t(lang, "ui.customer.history"))));
     rows
 }
 
