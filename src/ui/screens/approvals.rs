@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table, TableState};
+use ratatui::widgets::TableState;
 
 use crate::app::{App, ApprovalFocus, ApprovalsState};
 use crate::domain::approval::RequestDetail;
@@ -76,39 +76,31 @@ pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) 
     let now = app.now;
     let list_h = (s.items.len() as u16 + 3).clamp(4, area.height / 2);
     let [list_area, detail_area] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(6)]).areas(area);
-    let header = Row::new(
-        ["ui.approvals.col_age", "ui.approvals.col_kind", "ui.col.company", "ui.col.login_id", "ui.approvals.col_by"]
-            .map(|k| t(lang, k)),
-    )
-    .style(theme::label());
-    let rows = s.items.iter().map(|i| {
-        Row::new(vec![
-            Cell::from(age(lang, i.request.requested_at, now)),
-            Cell::from(t(lang, &format!("ui.request.{}", i.request.kind().code()))),
-            Cell::from(i.contract.as_ref().map(|c| inert(&c.company).into_owned()).unwrap_or_default()),
-            Cell::from(i.user.as_ref().map(|u| inert(&u.login_id).into_owned()).unwrap_or_default()),
-            Cell::from(inert(&i.request.requested_by).into_owned()),
-        ])
-    });
+    let header =
+        ["ui.approvals.col_age", "ui.approvals.col_kind", "ui.col.company", "ui.col.login_id", "ui.approvals.col_by"];
+    let rows: Vec<widgets::FitRow> = s
+        .items
+        .iter()
+        .map(|i| {
+            widgets::plain([
+                age(lang, i.request.requested_at, now),
+                t(lang, &format!("ui.request.{}", i.request.kind().code())).to_string(),
+                i.contract.as_ref().map(|c| inert(&c.company).into_owned()).unwrap_or_default(),
+                i.user.as_ref().map(|u| inert(&u.login_id).into_owned()).unwrap_or_default(),
+                inert(&i.request.requested_by).into_owned(),
+            ])
+        })
+        .collect();
     let title = if s.items.is_empty() {
         t(lang, "ui.approvals.empty").to_string()
     } else {
         tf(lang, "ui.approvals.title", &[("n", &s.items.len().to_string())])
     };
     let focused = s.focus.is(ApprovalFocus::Queue);
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(8),
-            Constraint::Length(16),
-            Constraint::Fill(2),
-            Constraint::Length(12),
-            Constraint::Length(10),
-        ],
-    )
-    .header(header)
-    .row_highlight_style(theme::selected())
-    .block(widgets::titled(&title, focused));
+    let table =
+        widgets::fitted_table(lang, &header, rows, &[false, true, true, true, true], list_area.width.saturating_sub(2))
+            .row_highlight_style(theme::selected())
+            .block(widgets::titled(&title, focused));
     let mut ts = TableState::default().with_selected((!s.items.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(table, list_area, &mut ts);
     let rows = Some(crate::ui::RowsHit::of_table(list_area, ts.offset(), s.items.len()));
