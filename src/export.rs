@@ -96,9 +96,10 @@ pub fn journal_csv(lang: Lang, j: &Journal) -> csv::Result<Vec<u8>> {
     cells.extend([j.totals.amount.to_string(), j.totals.tax.to_string(), j.totals.total.to_string()]);
     cells.extend(blank(4));
     row(&mut w, cells)?;
-    // The chain's head, for the supervisor's 検印: a paper anchor.
+    // The chain's head, for the supervisor's 検印: a paper anchor. The head right after
+    // its tag, as scripts read it (`chain_head,SEQ:HASH`), then its name.
     let mut cells = blank(4);
-    cells.extend(["chain_head".to_string(), t(lang, "ui.journal.chain_head_name").to_string(), j.chain_head.clone()]);
+    cells.extend(["chain_head".to_string(), j.chain_head.clone(), t(lang, "ui.journal.chain_head_name").to_string()]);
     cells.extend(blank(9));
     row(&mut w, cells)?;
     finish(w)
