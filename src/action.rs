@@ -30,6 +30,8 @@ pub enum Action {
     Withdraw,
     /// A click on a row of the screen's list (its index among the rows).
     PickRow(usize),
+    /// A click on a field's label (its catalog key): the focus goes there.
+    PickField(&'static str),
     NextField,
     PrevField,
     Up,

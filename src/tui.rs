@@ -27,8 +27,8 @@ pub fn run(ledger: Ledger, lang: Lang) -> std::io::Result<()> {
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io::Result<()> {
     let tick = Duration::from_millis(250);
     while !app.quit {
-        let mut rows = None;
-        terminal.draw(|f| rows = crate::ui::render(app, f))?;
+        let mut hits = crate::ui::Hits::default();
+        terminal.draw(|f| hits = crate::ui::render(app, f))?;
         // The test of the panic hook: a debug build panics after its first frame when asked,
         // so a test can prove the terminal comes back usable. Release builds have no such path.
         #[cfg(debug_assertions)]
@@ -38,13 +38,11 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
         if event::poll(tick)? {
             let action = match event::read()? {
                 Event::Key(key) => crate::keys::action_for(key, app.place(), app.field()),
-                // The wheel moves as ↑↓ do; a click picks the row under it.
+                // The wheel moves as ↑↓ do; a click picks the row or the field under it.
                 Event::Mouse(m) => match m.kind {
                     MouseEventKind::ScrollDown => Some(crate::action::Action::Down),
                     MouseEventKind::ScrollUp => Some(crate::action::Action::Up),
-                    MouseEventKind::Down(MouseButton::Left) => rows
-                        .and_then(|r: crate::ui::RowsHit| r.pick(m.column, m.row))
-                        .map(crate::action::Action::PickRow),
+                    MouseEventKind::Down(MouseButton::Left) => hits.action_at(m.column, m.row),
                     _ => None,
                 },
                 _ => None,

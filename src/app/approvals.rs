@@ -18,6 +18,10 @@ pub enum ApprovalFocus {
 
 const ORDER: [ApprovalFocus; 3] = [ApprovalFocus::Queue, ApprovalFocus::Code, ApprovalFocus::Reason];
 
+/// The label a click focuses, for each field (see `FocusRing::pick`).
+const LABELS: [(&str, ApprovalFocus); 2] =
+    [("ui.approvals.code", ApprovalFocus::Code), ("ui.approvals.reason", ApprovalFocus::Reason)];
+
 pub struct ApprovalsState {
     pub items: Vec<QueueItem>,
     pub selected: usize,
@@ -73,6 +77,10 @@ impl ApprovalsState {
 }
 
 impl ScreenState for ApprovalsState {
+    fn labels(&self) -> Vec<&'static str> {
+        LABELS.iter().map(|(k, _)| *k).collect()
+    }
+
     fn place(&self) -> Place {
         Place::Approvals
     }
@@ -92,7 +100,7 @@ impl ScreenState for ApprovalsState {
             F::Reason => self.reason.edit(action),
             F::Queue => false,
         };
-        if typed {
+        if typed || self.focus.pick(&LABELS, &ORDER, action) {
             return;
         }
         match (action, self.focus.get()) {

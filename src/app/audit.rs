@@ -57,6 +57,16 @@ pub fn actions_labelled(typed: &str) -> Vec<String> {
 /// Entries per page.
 pub const AUDIT_PAGE: u32 = 100;
 
+/// The label a click focuses, for each field (see `FocusRing::pick`).
+const LABELS: [(&str, AuditFocus); 6] = [
+    ("ui.audit.customer", AuditFocus::Customer),
+    ("ui.audit.staff", AuditFocus::Staff),
+    ("ui.audit.action", AuditFocus::Action),
+    ("ui.audit.from", AuditFocus::From),
+    ("ui.audit.to", AuditFocus::To),
+    ("ui.audit.verify", AuditFocus::Verify),
+];
+
 pub struct AuditState {
     pub customer: TextInput,
     pub staff: TextInput,
@@ -145,6 +155,10 @@ impl AuditState {
 }
 
 impl ScreenState for AuditState {
+    fn labels(&self) -> Vec<&'static str> {
+        LABELS.iter().map(|(k, _)| *k).collect()
+    }
+
     fn place(&self) -> Place {
         Place::Audit
     }
@@ -154,7 +168,10 @@ impl ScreenState for AuditState {
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
-        if self.text_mut().is_some_and(|f| f.edit(action)) || self.focus.tab(&ORDER, action) {
+        if self.text_mut().is_some_and(|f| f.edit(action))
+            || self.focus.tab(&ORDER, action)
+            || self.focus.pick(&LABELS, &ORDER, action)
+        {
             return;
         }
         match (action, self.focus.get()) {

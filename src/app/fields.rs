@@ -305,6 +305,16 @@ impl<F: Copy + PartialEq> FocusRing<F> {
         };
     }
 
+    /// A click on a field's label: the focus goes to the field `labels` names for it, when
+    /// that field is in `order` now; true when the action was a click on a label.
+    pub fn pick(&mut self, labels: &[(&str, F)], order: &[F], action: Action) -> bool {
+        let Action::PickField(key) = action else { return false };
+        if let Some((_, f)) = labels.iter().find(|(k, f)| *k == key && order.contains(f)) {
+            self.current = *f;
+        }
+        true
+    }
+
     /// Tab and Shift-Tab; true when the action was one of them.
     pub fn tab(&mut self, order: &[F], action: Action) -> bool {
         match action {
@@ -425,6 +435,17 @@ mod tests {
         assert_eq!(c.get(), Some(Doc::License));
         assert_eq!(Choice::<Doc>::new([], None).get(), None);
         assert_eq!(Choice::first([Doc::Passport]).get(), Some(Doc::Passport));
+    }
+
+    #[test]
+    fn a_click_on_a_label_focuses_its_field_when_the_field_is_there() {
+        let labels = [("a", 1), ("b", 2), ("c", 3)];
+        let mut f = FocusRing::new(1);
+        assert!(f.pick(&labels, &[1, 2], Action::PickField("b")));
+        assert_eq!(f.get(), 2);
+        assert!(f.pick(&labels, &[1, 2], Action::PickField("c")), "a click, on a field not shown now");
+        assert_eq!(f.get(), 2);
+        assert!(!f.pick(&labels, &[1, 2], Action::Enter));
     }
 
     #[test]

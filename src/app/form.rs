@@ -37,6 +37,17 @@ pub enum FormField {
 pub const SECRET_KINDS: [CredentialKind; 4] =
     [CredentialKind::LoginPassword, CredentialKind::ConfirmPassword, CredentialKind::Pin, CredentialKind::ApprovalPin];
 
+/// The label a click focuses, for each field (see `FocusRing::pick`).
+const LABELS: [(&str, FormField); 7] = [
+    ("ui.form.kind", FormField::Kind),
+    ("ui.form.form_no", FormField::FormNo),
+    ("ui.form.received", FormField::Received),
+    ("ui.form.brought_by", FormField::BroughtBy),
+    ("ui.unlock.document", FormField::Document),
+    ("ui.unlock.seal", FormField::Seal),
+    ("ui.form.new_login_id", FormField::NewLoginId),
+];
+
 pub struct FormState {
     pub contract: Contract,
     pub user: User,
@@ -160,6 +171,10 @@ impl FormState {
 }
 
 impl ScreenState for FormState {
+    fn labels(&self) -> Vec<&'static str> {
+        LABELS.iter().map(|(k, _)| *k).collect()
+    }
+
     fn place(&self) -> Place {
         Place::Form
     }
@@ -187,7 +202,7 @@ impl ScreenState for FormState {
             return;
         }
         let fields = self.fields();
-        if self.focus.tab(&fields, action) {
+        if self.focus.tab(&fields, action) || self.focus.pick(&LABELS, &fields, action) {
             return;
         }
         let steered = match self.focus.get() {

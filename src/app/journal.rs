@@ -28,6 +28,13 @@ pub enum Remedy {
     Waiver,
 }
 
+/// The label a click focuses, for each field (see `FocusRing::pick`).
+const LABELS: [(&str, JournalFocus); 3] = [
+    ("ui.journal.date", JournalFocus::Date),
+    ("ui.journal.request", JournalFocus::Kind),
+    ("ui.journal.reason", JournalFocus::Reason),
+];
+
 pub struct JournalState {
     pub date: TextInput,
     pub journal: Option<Journal>,
@@ -105,6 +112,10 @@ impl JournalState {
 }
 
 impl ScreenState for JournalState {
+    fn labels(&self) -> Vec<&'static str> {
+        LABELS.iter().map(|(k, _)| *k).collect()
+    }
+
     fn place(&self) -> Place {
         Place::Journal
     }
@@ -124,7 +135,7 @@ impl ScreenState for JournalState {
             F::Reason => self.reason.edit(action),
             F::Rows | F::Kind => false,
         };
-        if typed || self.focus.tab(&ORDER, action) {
+        if typed || self.focus.tab(&ORDER, action) || self.focus.pick(&LABELS, &ORDER, action) {
             return;
         }
         match (action, self.focus.get()) {

@@ -16,6 +16,10 @@ pub enum LoginFocus {
 
 const ORDER: [LoginFocus; 2] = [LoginFocus::Id, LoginFocus::Password];
 
+/// The label a click focuses, for each field (see `FocusRing::pick`).
+const LABELS: [(&str, LoginFocus); 2] =
+    [("ui.login.staff_id", LoginFocus::Id), ("ui.login.password", LoginFocus::Password)];
+
 pub struct LoginState {
     pub id: TextInput,
     pub password: TextInput,
@@ -46,7 +50,7 @@ impl LoginState {
 
     /// Login happens before there is a session, so the app calls this directly.
     pub fn handle(&mut self, action: Action, ledger: &mut Ledger) -> LoginOutcome {
-        if self.input().edit(action) || self.focus.tab(&ORDER, action) {
+        if self.input().edit(action) || self.focus.tab(&ORDER, action) || self.focus.pick(&LABELS, &ORDER, action) {
             return LoginOutcome::Typing;
         }
         match action {
@@ -84,6 +88,10 @@ impl Default for LoginState {
 }
 
 impl ScreenState for LoginState {
+    fn labels(&self) -> Vec<&'static str> {
+        LABELS.iter().map(|(k, _)| *k).collect()
+    }
+
     fn place(&self) -> Place {
         Place::Login
     }

@@ -116,6 +116,11 @@ pub trait ScreenState {
         None
     }
 
+    /// The catalog keys of the labels a click focuses (see `FocusRing::pick`).
+    fn labels(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// Whether leaving would throw away something typed (Esc asks first).
     fn dirty(&self) -> bool {
         false

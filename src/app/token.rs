@@ -57,6 +57,14 @@ pub enum TokenField {
     Tracking,
 }
 
+/// The label a click focuses, for each field (see `FocusRing::pick`).
+const LABELS: [(&str, TokenField); 4] = [
+    ("ui.token.op", TokenField::Op),
+    ("ui.token.serial", TokenField::Serial),
+    ("ui.token.code", TokenField::Code),
+    ("ui.token.tracking", TokenField::Tracking),
+];
+
 pub struct TokenState {
     pub contract: Contract,
     pub user: User,
@@ -194,6 +202,10 @@ impl TokenState {
 }
 
 impl ScreenState for TokenState {
+    fn labels(&self) -> Vec<&'static str> {
+        LABELS.iter().map(|(k, _)| *k).collect()
+    }
+
     fn place(&self) -> Place {
         Place::Token
     }
@@ -207,6 +219,9 @@ impl ScreenState for TokenState {
             return;
         }
         let fields = self.fields();
+        if self.focus.pick(&LABELS, &fields, action) {
+            return;
+        }
         match (action, self.focus.get()) {
             (Action::Down | Action::Up, TokenField::Op) => {
                 self.op.steer(action);

@@ -39,6 +39,16 @@ pub enum Cause {
     Forgot,
 }
 
+/// The label a click focuses, for each field (see `FocusRing::pick`).
+const LABELS: [(&str, UnlockField); 6] = [
+    ("ui.unlock.locks", UnlockField::Lock),
+    ("ui.unlock.cause", UnlockField::Cause),
+    ("ui.unlock.document", UnlockField::Document),
+    ("ui.unlock.seal", UnlockField::Seal),
+    ("ui.unlock.callback", UnlockField::CallBack),
+    ("ui.unlock.reason", UnlockField::Reason),
+];
+
 pub struct UnlockState {
     pub contract: Contract,
     pub user: User,
@@ -122,6 +132,10 @@ impl UnlockState {
 }
 
 impl ScreenState for UnlockState {
+    fn labels(&self) -> Vec<&'static str> {
+        LABELS.iter().map(|(k, _)| *k).collect()
+    }
+
     fn place(&self) -> Place {
         Place::Unlock
     }
@@ -141,7 +155,10 @@ impl ScreenState for UnlockState {
     fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
         use UnlockField as F;
         let fields = self.fields();
-        if (self.focus.is(F::Reason) && self.reason.edit(action)) || self.focus.tab(fields, action) {
+        if (self.focus.is(F::Reason) && self.reason.edit(action))
+            || self.focus.tab(fields, action)
+            || self.focus.pick(&LABELS, fields, action)
+        {
             return;
         }
         let steered = match self.focus.get() {

@@ -57,14 +57,34 @@ impl RowsHit {
     }
 }
 
-/// Draws the app; returns where the rows of its list are, for the mouse.
-pub fn render(app: &App, frame: &mut Frame<'_>) -> Option<RowsHit> {
+/// What a click can reach on the frame just drawn.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hits {
+    /// The rows of the screen's list.
+    pub rows: Option<RowsHit>,
+    /// The labels of its fields, by catalog key.
+    pub fields: Vec<(Rect, &'static str)>,
+}
+
+impl Hits {
+    /// What a click at a terminal cell means.
+    pub fn action_at(&self, column: u16, row: u16) -> Option<crate::action::Action> {
+        let inside = |r: &Rect| column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height;
+        if let Some((_, key)) = self.fields.iter().find(|(r, _)| inside(r)) {
+            return Some(crate::action::Action::PickField(key));
+        }
+        self.rows.and_then(|r| r.pick(column, row)).map(crate::action::Action::PickRow)
+    }
+}
+
+/// Draws the app; returns what a click can reach.
+pub fn render(app: &App, frame: &mut Frame<'_>) -> Hits {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         // Too small for the screens: say so, readably, instead of drawing a mangled one.
         let text = format!("{} ({}×{})", t(app.lang, "ui.too_small"), MIN_WIDTH, MIN_HEIGHT);
         widgets::prose(frame, area, vec![Line::from(text)], None);
-        return None;
+        return Hits::default();
     }
     // The hints take as many lines as they need (two or three at 80 columns, Japanese),
     // each key kept with its label.
@@ -146,7 +166,11 @@ pub fn render(app: &App, frame: &mut Frame<'_>) -> Option<RowsHit> {
         None => {}
     }
     // Under a popup, a click picks nothing.
-    if app.modal.is_some() { None } else { rows }
+    if app.modal.is_some() {
+        return Hits::default();
+    }
+    let labels = app.screen().state().labels();
+    Hits { rows, fields: widgets::label_hits(frame.buffer_mut(), body, app.lang, &labels) }
 }
 
 /// The popup that withdraws a pending request: which one, and why.

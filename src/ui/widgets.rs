@@ -145,3 +145,47 @@ pub fn popup(frame: &mut Frame<'_>, area: Rect, title: &str, lines: Vec<Line<'_>
     frame.render_widget(Clear, rect);
     prose(frame, rect, lines, Some(titled(title, false)));
 }
+
+/// Where the labels of `keys` are drawn in `area` of `buf`: each as the rectangle from the
+/// label to the end of its field (`]`) on that row, for a click to focus it. A label is
+/// found where it starts a field (after a border, a space or the focus mark) and is
+/// followed by a space, as `label` and `input_line` draw it.
+pub fn label_hits(
+    buf: &ratatui::buffer::Buffer,
+    area: Rect,
+    lang: crate::i18n::Lang,
+    keys: &[&'static str],
+) -> Vec<(Rect, &'static str)> {
+    let mut out = Vec::new();
+    for y in area.top()..area.bottom() {
+        // The row as characters with their columns (a wide character's second cell skipped).
+        let mut cells: Vec<(u16, String)> = Vec::new();
+        let mut x = area.left();
+        while x < area.right() {
+            let sym = buf[(x, y)].symbol().to_string();
+            let w = unicode_width::UnicodeWidthStr::width(sym.as_str()).max(1) as u16;
+            cells.push((x, sym));
+            x += w;
+        }
+        let row: Vec<&str> = cells.iter().map(|(_, s)| s.as_str()).collect();
+        for key in keys {
+            let label: Vec<String> = crate::i18n::t(lang, key).chars().map(String::from).collect();
+            if label.is_empty() || label.len() >= row.len() {
+                continue;
+            }
+            for start in 0..=row.len() - label.len() {
+                let before_ok = start == 0 || matches!(row[start - 1], " " | "▶" | "│");
+                let after_ok = row.get(start + label.len()).is_some_and(|c| *c == " ");
+                if before_ok && after_ok && row[start..start + label.len()].iter().zip(&label).all(|(a, b)| *a == b) {
+                    let from = cells[start].0;
+                    let end =
+                        row[start..].iter().position(|c| *c == "]").map_or(start + label.len(), |i| start + i + 1);
+                    let to = cells.get(end).map_or(area.right(), |(x, _)| *x);
+                    out.push((Rect { x: from, y, width: to.saturating_sub(from), height: 1 }, *key));
+                    break;
+                }
+            }
+        }
+    }
+    out
+}

@@ -476,3 +476,49 @@ fn text_fits_its_place_at_80_columns() {
     let rows = screen.lines().filter(|l| l.contains("101-") || l.contains("102-") || l.contains("205-")).count();
     assert!(title.contains(&format!("1〜{rows} 件目")), "{title} for {rows} rows\n{screen}");
 }
+
+/// A click on a field's label focuses that field, in both languages; a click on a row
+/// picks it.
+#[test]
+fn a_click_on_a_label_focuses_its_field() {
+    let hits = |app: &App| {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        let mut hits = madoguchi::ui::Hits::default();
+        terminal
+            .draw(|f| {
+                hits = madoguchi::ui::render(app, f);
+            })
+            .expect("draw");
+        hits
+    };
+    for lang in [Lang::Ja, Lang::En] {
+        let mut app = demo_app_in(lang);
+        log_in(&mut app, "clerk101");
+        open_customer(&mut app, "101-0000001");
+        app.update(Action::Unlock, Instant::now());
+        assert_eq!(app.field(), None, "the lock list has the focus");
+        let h = hits(&app);
+        let (rect, _) = h.fields.iter().find(|(_, k)| *k == "ui.unlock.reason").expect("the reason's label is drawn");
+        let click = h.action_at(rect.x + 1, rect.y).expect("a click there means something");
+        app.update(click, Instant::now());
+        type_text(&mut app, "本人来店");
+        let madoguchi::app::Screen::Unlock(u) = app.screen() else { panic!("unlock") };
+        assert_eq!(u.reason.value(), "本人来店", "{lang:?}");
+        // The audit trail: a click on the staff filter, then on a row.
+        app.update(Action::GoHome, Instant::now());
+        if app.place() == madoguchi::keys::Place::Confirm {
+            app.update(Action::Yes, Instant::now());
+        }
+        app.update(Action::AuditTrail, Instant::now());
+        let h = hits(&app);
+        let (rect, _) = h.fields.iter().find(|(_, k)| *k == "ui.audit.staff").expect("the staff filter");
+        app.update(h.action_at(rect.x, rect.y).expect("click"), Instant::now());
+        type_text(&mut app, "tel900");
+        let madoguchi::app::Screen::Audit(a) = app.screen() else { panic!("audit") };
+        assert_eq!((a.staff.value(), a.customer.value()), ("tel900", ""));
+        let rows = h.rows.expect("the trail's rows");
+        app.update(h.action_at(rows.area.x + 2, rows.area.y + 2).expect("a row"), Instant::now());
+        let madoguchi::app::Screen::Audit(a) = app.screen() else { panic!("audit") };
+        assert_eq!(a.selected, 2);
+    }
+}
