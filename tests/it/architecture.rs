@@ -28,7 +28,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("messages", &["domain", "i18n", "keyfile", "secret", "service", "store", "text"]),
     ("app", &["action", "config", "domain", "export", "format", "i18n", "keys", "messages", "service", "text"]),
     ("ui", &["action", "app", "domain", "format", "i18n", "keys", "text"]),
-    ("tui", &["app", "i18n", "keys", "service", "ui"]),
+    ("tui", &["action", "app", "i18n", "keys", "service", "ui"]),
     (
         "cli",
         &[
