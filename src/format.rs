@@ -43,8 +43,10 @@ pub fn date(d: NaiveDate) -> String {
 }
 
 /// A date typed by a person: `YYYY-MM-DD`, surrounding spaces ignored.
+/// A date as staff type it: `2026-12-01` or, as Japanese forms write it, `2026/12/01`.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(s, "%Y/%m/%d")).ok()
 }
 
 /// A token's expiry as the device prints it on its back (month/day/year), then as a date.
@@ -90,6 +92,15 @@ pub fn serialize_date<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_is_typed_with_hyphens_or_slashes() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 1);
+        assert_eq!(parse_date("2026-12-01"), d);
+        assert_eq!(parse_date(" 2026/12/01 "), d);
+        assert_eq!(parse_date("2026.12.01"), None);
+        assert_eq!(parse_date("20261201"), None);
+    }
     use chrono::TimeZone;
 
     #[test]

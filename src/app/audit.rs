@@ -142,14 +142,23 @@ impl AuditState {
     }
 
     /// Loads the page older than `before`.
-    fn load(&mut self, before: Option<i64>, ctx: &mut Ctx<'_>) {
+    /// True when the page was read. A query that cannot be run (a date that does not
+    /// parse) shows no entries rather than the last ones, which the filters no longer
+    /// describe.
+    fn load(&mut self, before: Option<i64>, ctx: &mut Ctx<'_>) -> bool {
         match ctx.ledger.audit_trail(ctx.session, &self.query(), before, AUDIT_PAGE) {
             Ok(entries) => {
                 self.entries = entries;
                 self.selected = 0;
                 ctx.clear();
+                true
             }
-            Err(e) => ctx.fail(e),
+            Err(e) => {
+                self.entries.clear();
+                self.selected = 0;
+                ctx.fail(e);
+                false
+            }
         }
     }
 }
@@ -164,7 +173,12 @@ impl ScreenState for AuditState {
     }
 
     fn field(&self) -> Option<Field> {
-        (!matches!(self.focus.get(), AuditFocus::Rows | AuditFocus::Verify)).then_some(Field::Plain)
+        match self.focus.get() {
+            AuditFocus::Rows | AuditFocus::Verify => None,
+            // Dates take `/` as typed (2026/12/01), not as the Find key.
+            AuditFocus::From | AuditFocus::To => Some(Field::Secret),
+            _ => Some(Field::Plain),
+        }
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
@@ -199,8 +213,11 @@ impl ScreenState for AuditState {
             },
             (Action::Enter, _) => {
                 self.pages = vec![None];
-                self.focus.set(AuditFocus::Rows);
-                self.load(None, ctx);
+                // The rows take the focus once there are rows for this query; a refused
+                // query leaves it on the filter to mend.
+                if self.load(None, ctx) {
+                    self.focus.set(AuditFocus::Rows);
+                }
             }
             _ => {}
         }

@@ -182,8 +182,9 @@ impl ScreenState for FormState {
     fn field(&self) -> Option<Field> {
         match self.focus.get() {
             // Names and secrets: every printable key is input.
-            FormField::BroughtBy | FormField::Secret(..) => Some(Field::Secret),
-            FormField::FormNo | FormField::Received | FormField::NewLoginId => Some(Field::Plain),
+            // Names, secrets and the date (2026/12/01): every printable key is input.
+            FormField::BroughtBy | FormField::Secret(..) | FormField::Received => Some(Field::Secret),
+            FormField::FormNo | FormField::NewLoginId => Some(Field::Plain),
             FormField::Kind | FormField::Document | FormField::Seal => None,
         }
     }

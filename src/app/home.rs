@@ -19,6 +19,13 @@ impl ScreenState for HomeState {
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx<'_>) {
+        // A screen this role may not open (the key is not offered to it) is refused, and
+        // the attempt recorded, like any other.
+        if let Some(op) = crate::keys::needs(action)
+            && let Err(e) = ctx.ledger.allowed(ctx.session, op, None)
+        {
+            return ctx.fail(e);
+        }
         let screen = match action {
             Action::Approvals => ApprovalsState::open(ctx).map(|s| Screen::Approvals(Box::new(s))),
             Action::FeeJournal => Ok(Screen::Journal(Box::new(JournalState::open(ctx)))),

@@ -122,8 +122,8 @@ impl ScreenState for JournalState {
 
     fn field(&self) -> Option<Field> {
         match self.focus.get() {
-            JournalFocus::Date => Some(Field::Plain),
-            JournalFocus::Reason => Some(Field::Secret),
+            // Dates take `/` as typed (2026/12/01), not as the Find key.
+            JournalFocus::Date | JournalFocus::Reason => Some(Field::Secret),
             JournalFocus::Rows | JournalFocus::Kind => None,
         }
     }

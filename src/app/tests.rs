@@ -300,8 +300,9 @@ fn the_token_screen_offers_each_role_only_the_steps_it_may_take() {
         // The customer's own branch: every counter step; the supervisor also releases a
         // stopped hand-over.
         ("clerk205", "hikari-m", counter.clone(), Some(TokenOp::HandOver)),
-        ("clerk101", "minato-m", counter, Some(TokenOp::Mail)),
-        ("super101", "minato-m", every, Some(TokenOp::Mail)),
+        // A token in use, far from expiry: nothing is due, nothing preselected.
+        ("clerk101", "minato-m", counter, None),
+        ("super101", "minato-m", every, None),
     ];
     for (staff, customer, offered, chosen) in table {
         let mut a = app();
@@ -374,6 +375,11 @@ fn refusals_that_can_be_known_come_before_the_question() {
     keys(&mut a, [Action::GoHome, Action::Yes]);
     open_customer(&mut a, "minato-m");
     keys(&mut a, [Action::HardToken]);
+    // Nothing is due for a token far from expiry: Enter asks to choose a step first.
+    keys(&mut a, [Action::Enter]);
+    assert_eq!(a.place(), Place::Token, "{:?}", a.status);
+    assert!(said(&a).contains("手続きを"), "{:?}", a.status);
+    keys(&mut a, [Action::Down, Action::Down, Action::Down, Action::Down, Action::Down]);
     let Screen::Token(t) = a.screen() else { panic!("token") };
     assert_eq!(t.op(), TokenOp::Mail);
     keys(&mut a, [Action::NextField, Action::NextField]);
@@ -381,4 +387,40 @@ fn refusals_that_can_be_known_come_before_the_question() {
     keys(&mut a, [Action::Enter]);
     assert_eq!(a.place(), Place::Token, "{:?}", a.status);
     assert!(said(&a).contains("追跡番号"), "{:?}", a.status);
+}
+
+#[test]
+fn dates_take_slashes_and_a_bad_date_shows_no_stale_rows() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut a = app();
+    log_in(&mut a, "super101");
+    keys(&mut a, [Action::AuditTrail, Action::PickField("ui.audit.from")]);
+    // `/` in a date is a character, not the Find key.
+    let slash = crate::keys::action_for(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE), a.place(), a.field());
+    assert_eq!(slash, Some(Action::Input('/')));
+    typed(&mut a, "2026/04/01");
+    keys(&mut a, [Action::Enter]);
+    assert_eq!(a.place(), Place::Audit);
+    let Screen::Audit(s) = a.screen() else { panic!("audit") };
+    assert!(!s.entries.is_empty(), "{:?}", a.status);
+    // A date that does not parse: refused, the rows emptied, the focus left on the filter.
+    keys(&mut a, [Action::PickField("ui.audit.from"), Action::ClearField]);
+    typed(&mut a, "20260401");
+    keys(&mut a, [Action::Enter]);
+    let Screen::Audit(s) = a.screen() else { panic!("audit") };
+    assert!(s.entries.is_empty());
+    assert!(matches!(a.status, Some((Level::Error, _))));
+    assert_eq!(a.field(), Some(Field::Secret));
+}
+
+#[test]
+fn a_key_a_role_is_not_offered_is_refused_and_recorded() {
+    let mut a = app();
+    log_in(&mut a, "tel900");
+    keys(&mut a, [Action::Approvals]);
+    assert_eq!(a.place(), Place::Home);
+    assert!(matches!(a.status, Some((Level::Error, _))), "{:?}", a.status);
+    let denied: i64 =
+        a.ledger.db().value("SELECT count(*) FROM audit WHERE action = 'staff.denied'", &[]).expect("count");
+    assert_eq!(denied, 1);
 }

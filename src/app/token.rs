@@ -79,17 +79,21 @@ pub struct TokenState {
     pub counter_refused: bool,
 }
 
-/// Where the Hard token screen starts: the step the user's situation calls for. Never the
-/// loss report, which disables a token and must be chosen on purpose.
-fn default_step(view: &TokenView) -> TokenOp {
+/// Where the Hard token screen starts: the step the user's situation calls for, or none
+/// when nothing is due (a token in use and far from expiry). Never the loss report, which
+/// disables a token and must be chosen on purpose.
+fn default_step(view: &TokenView, today: chrono::NaiveDate, notice_days: u32) -> Option<TokenOp> {
+    let due = today + chrono::Duration::days(i64::from(notice_days));
     if view.waiting.iter().any(|t| t.state == Life::Reserved) {
-        TokenOp::HandOver
+        Some(TokenOp::HandOver)
     } else if view.held.iter().any(|t| t.state == Life::Lost) {
-        TokenOp::Reissue
+        Some(TokenOp::Reissue)
+    } else if view.held.iter().any(|t| t.state == Life::Issued && t.expires <= due) {
+        Some(TokenOp::Mail)
     } else if view.held.iter().any(|t| t.state == Life::Issued) {
-        TokenOp::Mail
+        None
     } else {
-        TokenOp::Add
+        Some(TokenOp::Add)
     }
 }
 
@@ -106,8 +110,15 @@ impl TokenState {
             .copied()
             .filter(|op| ctx.session.authorize(op.operation(), Some(&contract.branch)).is_ok())
             .collect();
-        let wanted = op.unwrap_or_else(|| default_step(&view));
-        let op = if allowed.contains(&wanted) { Some(wanted) } else { allowed.first().copied() };
+        let today = crate::format::business_date(ctx.now);
+        let wanted = op.or_else(|| default_step(&view, today, ctx.ledger.config().token.expiry_notice_days));
+        let op = match wanted {
+            Some(w) if allowed.contains(&w) => Some(w),
+            // A step this staff member may not take is not preselected; when only one step
+            // is theirs, it is.
+            _ if allowed.len() == 1 => allowed.first().copied(),
+            _ => None,
+        };
         let mut s = Self {
             contract,
             user,
@@ -129,20 +140,20 @@ impl TokenState {
 
     /// The fee the chosen step collects, if it collects one.
     pub fn fee(&self) -> Option<FeeQuote> {
-        match self.op() {
-            TokenOp::Add => Some(self.view.fee_add),
-            TokenOp::Reissue => Some(self.view.fee_reissue),
+        match self.op.get() {
+            Some(TokenOp::Add) => Some(self.view.fee_add),
+            Some(TokenOp::Reissue) => Some(self.view.fee_reissue),
             _ => None,
         }
     }
 
     pub fn fields(&self) -> Vec<TokenField> {
         let mut f = vec![TokenField::Op];
-        match self.op() {
-            TokenOp::Add | TokenOp::Reissue => f.push(TokenField::Serial),
-            TokenOp::Mail => f.extend([TokenField::Serial, TokenField::Tracking]),
-            TokenOp::HandOver => f.push(TokenField::Code),
-            TokenOp::ReportLost | TokenOp::ClearHandOver => {}
+        match self.op.get() {
+            Some(TokenOp::Add | TokenOp::Reissue) => f.push(TokenField::Serial),
+            Some(TokenOp::Mail) => f.extend([TokenField::Serial, TokenField::Tracking]),
+            Some(TokenOp::HandOver) => f.push(TokenField::Code),
+            Some(TokenOp::ReportLost | TokenOp::ClearHandOver) | None => {}
         }
         f
     }
@@ -158,7 +169,7 @@ impl TokenState {
 
     /// The stock serial offered by default for a step that needs one.
     fn suggest_serial(&mut self) {
-        if self.op().needs_serial()
+        if self.op.get().is_some_and(TokenOp::needs_serial)
             && self.serial.is_empty()
             && let Some(s) = &self.view.first_in_stock
         {
@@ -171,7 +182,12 @@ impl TokenState {
     /// number.
     fn precheck(&self) -> Result<(), ServiceError> {
         use crate::service::{Problem, ServiceError as E};
-        let op = self.op.get().ok_or(E::Invalid(Problem::TokenNone))?;
+        let op = self.op.get().ok_or(E::Invalid(Problem::TokenStepNotChosen))?;
+        // A loss report or a replacement needs a token in use.
+        let in_use = self.view.held.iter().any(|t| t.state == Life::Issued);
+        if matches!(op, TokenOp::ReportLost | TokenOp::Mail) && !in_use {
+            return Err(E::Invalid(Problem::TokenNone));
+        }
         if op.needs_serial() && self.serial.value().trim().is_empty() {
             return Err(E::Invalid(Problem::TokenNotInStock));
         }

@@ -145,6 +145,8 @@ pub enum Problem {
     TokenCodeMissing,
     /// The user has no pending request to withdraw.
     NothingToWithdraw,
+    /// No step chosen on the Hard token screen.
+    TokenStepNotChosen,
     TokenCodeReplayed,
     TrackingNo,
     WithinDays,

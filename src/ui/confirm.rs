@@ -86,7 +86,7 @@ fn object(app: &App, q: Question) -> Option<String> {
         }
         (Question::Approve | Question::Reject, Screen::Approvals(s)) => {
             let item = s.current()?;
-            let mut p = vec![t(lang, &format!("ui.request.{}", item.request.kind().code())).to_string()];
+            let mut p = vec![crate::ui::widgets::request_name(lang, &item.request)];
             if let (Some(c), Some(u)) = (&item.contract, &item.user) {
                 p.push(customer(&c.company, &u.login_id));
             }

@@ -182,7 +182,7 @@ fn withdraw(app: &App, w: &crate::app::WithdrawState, frame: &mut Frame<'_>, are
         lines.push(Line::from(format!(
             "  {} {}（{}　{}）",
             widgets::marker(on),
-            t(lang, &format!("ui.request.{}", r.kind().code())),
+            widgets::request_name(lang, r),
             crate::text::inert(&r.requested_by),
             format::time(r.requested_at)
         )));

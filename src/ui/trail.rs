@@ -70,6 +70,10 @@ fn value_text(lang: Lang, key: &str, v: &Value) -> String {
                 }
                 "role" => lookup(lang, &format!("ui.user_role.{s}")).or_else(|| lookup(lang, &format!("msg.role_{s}"))),
                 "operation" => lookup(lang, &format!("ui.operation.{s}")),
+                "scope" => lookup(lang, &format!("ui.state.{s}_locked")),
+                "procedure" => lookup(lang, &format!("ui.procedure.{s}.title")),
+                "asker" => lookup(lang, &format!("ui.user_role.{s}")),
+                "channel" => lookup(lang, &format!("ui.audit_field.channel_{s}")),
                 _ => None,
             };
             words.map_or_else(|| inert(s).into_owned(), str::to_string)
@@ -80,7 +84,18 @@ fn value_text(lang: Lang, key: &str, v: &Value) -> String {
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => t(lang, if *b { "ui.audit.yes" } else { "ui.audit.no" }).to_string(),
         Value::Array(items) => items.iter().map(|i| value_text(lang, key, i)).collect::<Vec<_>>().join("、"),
-        other => inert(&other.to_string()).into_owned(),
+        // A record within the record (the identity check): its own labelled fields.
+        Value::Object(map) => map
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| {
+                let label =
+                    lookup(lang, &format!("ui.audit_field.{k}")).map_or_else(|| inert(k).into_owned(), str::to_string);
+                format!("{label} {}", value_text(lang, k, v))
+            })
+            .collect::<Vec<_>>()
+            .join("、"),
+        Value::Null => String::new(),
     }
 }
 
@@ -98,6 +113,12 @@ mod tests {
         assert!(fields.contains(&("誤り回数".into(), "6".into())), "{fields:?}");
         assert!(fields.contains(&("金額".into(), "2,000円".into())), "{fields:?}");
         assert!(fields.iter().all(|(_, v)| !v.contains('{')), "no JSON: {fields:?}");
+        let nested = detail_fields(
+            Lang::Ja,
+            r#"{"identity":{"channel":"counter","document":"drivers_license","seal_matched":true},"scope":"service"}"#,
+        );
+        assert!(nested.iter().all(|(_, v)| !v.contains('{') && !v.contains("drivers_license")), "{nested:?}");
+        assert!(nested.contains(&("停止範囲".into(), "サービス停止".into())), "{nested:?}");
         let subject = Subject::Customer {
             company: "株式会社山田製作所".into(),
             cif: "1010000001".into(),

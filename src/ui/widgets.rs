@@ -91,6 +91,21 @@ pub fn prose(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'_>>, block: Opt
     frame.render_widget(p, area);
 }
 
+/// A request as staff name it: its kind and, for a form or an unlock, the secret it is
+/// about (「パスワード再登録（確認用パスワード）」), so that two pending forms of one user are
+/// told apart.
+pub fn request_name(lang: crate::i18n::Lang, r: &crate::domain::approval::Request) -> String {
+    let kind = crate::i18n::t(lang, &format!("ui.request.{}", r.kind().code()));
+    match r.credential {
+        Some(c) => crate::i18n::tf(
+            lang,
+            "ui.request.with_credential",
+            &[("kind", kind), ("credential", crate::i18n::t(lang, &format!("ui.credential.{}", c.code())))],
+        ),
+        None => kind.to_string(),
+    }
+}
+
 /// The space between a fitted table's columns.
 const COLUMN_GAP: u16 = 2;
 
@@ -142,7 +157,11 @@ pub fn popup(frame: &mut Frame<'_>, area: Rect, title: &str, lines: Vec<Line<'_>
     let h = (lines.len() as u16).saturating_add(2);
     let w = lines.iter().map(Line::width).max().unwrap_or(0).max(title.len()) as u16 + 4;
     let rect = centered(area, w.max(30), h);
-    frame.render_widget(Clear, rect);
+    // One column more on each side is cleared: a wide (Japanese) character of the screen
+    // beneath cut in half by the popup's border would otherwise break the border.
+    let left = rect.x.saturating_sub(1).max(area.x);
+    let right = (rect.x + rect.width + 1).min(area.x + area.width);
+    frame.render_widget(Clear, Rect { x: left, y: rect.y, width: right - left, height: rect.height });
     prose(frame, rect, lines, Some(titled(title, false)));
 }
 

@@ -456,6 +456,12 @@ fn text_fits_its_place_at_80_columns() {
         let right = line.rsplit("││").next().unwrap_or(line);
         assert!(!right.starts_with(['。', '、', '）', '」']), "{line:?}");
     }
+    // The contract's phone stays on screen: the box grows a line rather than cut it.
+    let mut app = demo_app_in(Lang::En);
+    log_in(&mut app, "clerk101");
+    open_customer(&mut app, "101-0000001");
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("03-"), "the phone: {screen}");
     // The audit trail cuts long subjects with an ellipsis, never mid-name silently.
     let mut app = demo_app();
     log_in(&mut app, "super101");

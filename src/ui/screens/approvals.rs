@@ -84,7 +84,7 @@ pub fn render(app: &App, s: &ApprovalsState, frame: &mut Frame<'_>, area: Rect) 
         .map(|i| {
             widgets::plain([
                 age(lang, i.request.requested_at, now),
-                t(lang, &format!("ui.request.{}", i.request.kind().code())).to_string(),
+                widgets::request_name(lang, &i.request),
                 i.contract.as_ref().map(|c| inert(&c.company).into_owned()).unwrap_or_default(),
                 i.user.as_ref().map(|u| inert(&u.login_id).into_owned()).unwrap_or_default(),
                 inert(&i.request.requested_by).into_owned(),

@@ -22,18 +22,6 @@ fn boxed(title: &str) -> Block<'static> {
 pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) -> Option<crate::ui::RowsHit> {
     let lang = app.lang;
     let v = &s.view;
-    let users_h = v.users.len() as u16 + 3;
-    let [contract_area, users_area, rest] =
-        Layout::vertical([Constraint::Length(4), Constraint::Length(users_h), Constraint::Min(3)]).areas(area);
-    let wide = rest.width >= 120;
-    let (detail_area, history_area) = if wide {
-        let [a, b] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(rest);
-        (a, b)
-    } else {
-        let [a, b] = Layout::vertical([Constraint::Length(6), Constraint::Min(2)]).areas(rest);
-        (a, b)
-    };
-
     let c = &v.contract;
     let mut name = vec![Span::styled(inert(&c.company).into_owned(), theme::title())];
     if c.cancelled {
@@ -53,6 +41,20 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) -
             Span::raw(inert(&c.phone).into_owned()),
         ]),
     ];
+    // As tall as the contract's lines wrapped at this width: the phone is never cut off.
+    let contract_h = crate::ui::fit::wrap_all(&contract, usize::from(area.width.saturating_sub(2))).len() as u16 + 2;
+    let users_h = v.users.len() as u16 + 3;
+    let [contract_area, users_area, rest] =
+        Layout::vertical([Constraint::Length(contract_h), Constraint::Length(users_h), Constraint::Min(3)]).areas(area);
+    let wide = rest.width >= 120;
+    let (detail_area, history_area) = if wide {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(rest);
+        (a, b)
+    } else {
+        let [a, b] = Layout::vertical([Constraint::Length(6), Constraint::Min(2)]).areas(rest);
+        (a, b)
+    };
+
     widgets::prose(frame, contract_area, contract, Some(boxed(t(lang, "ui.customer.contract"))));
 
     let header = ["ui.col.role", "ui.col.login_id", "ui.col.name", "ui.col.method", "ui.col.state", "ui.col.token"];
@@ -188,7 +190,8 @@ fn detail_lines(lang: Lang, u: &UserView) -> Vec<Line<'static>> {
         lines.push(Line::from(token_line(lang, tok)));
     }
     for r in &u.requests {
-        let kind = t(lang, &format!("ui.request.{}", r.kind().code()));
+        let kind = widgets::request_name(lang, r);
+        let kind = kind.as_str();
         let line = match (r.state, &r.decided_by, r.decided_at) {
             (RequestState::Pending, ..) => tf(
                 lang,

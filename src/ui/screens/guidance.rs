@@ -33,10 +33,13 @@ pub fn render(app: &App, s: &GuidanceState, frame: &mut Frame<'_>, area: Rect) {
         .collect();
     let asker = s.users.iter().position(|u| Some(u.id) == s.asker.get());
     let mut state = ListState::default().with_selected(asker);
+    // The list with the focus shows its choice as ▶ in reverse video; the other, as • only.
+    let mark = |focused: bool| if focused { ("▶", theme::selected()) } else { ("•", theme::title()) };
+    let (symbol, style) = mark(s.focus.is(GuidanceFocus::Asker));
     frame.render_stateful_widget(
         List::new(items)
-            .highlight_style(theme::selected())
-            .highlight_symbol("▶")
+            .highlight_style(style)
+            .highlight_symbol(symbol)
             .block(widgets::titled(t(lang, "ui.guidance.asker"), s.focus.is(GuidanceFocus::Asker))),
         askers,
         &mut state,
@@ -47,10 +50,11 @@ pub fn render(app: &App, s: &GuidanceState, frame: &mut Frame<'_>, area: Rect) {
         .map(|(sit, on)| (ListItem::new(t(lang, &format!("ui.situation.{}", sit.code()))), on))
         .unzip();
     let mut state = ListState::default().with_selected(chosen.iter().position(|on| *on));
+    let (symbol, style) = mark(s.focus.is(GuidanceFocus::Situation));
     frame.render_stateful_widget(
         List::new(items)
-            .highlight_style(theme::selected())
-            .highlight_symbol("▶")
+            .highlight_style(style)
+            .highlight_symbol(symbol)
             .block(widgets::titled(t(lang, "ui.guidance.situation"), s.focus.is(GuidanceFocus::Situation))),
         situations,
         &mut state,

@@ -66,7 +66,11 @@ pub fn render(app: &App, s: &TokenState, frame: &mut Frame<'_>, area: Rect) {
         s.op.options().map(|(op, on)| (t(lang, &format!("ui.token.op_{}", op.code())).to_string(), on)),
         3,
     ));
-    lines.push(Line::from(Span::styled(t(lang, &format!("ui.token.explain_{}", s.op().code())), theme::label())));
+    let explain = match s.op.get() {
+        Some(op) => t(lang, &format!("ui.token.explain_{}", op.code())),
+        None => t(lang, "err.token_step_not_chosen"),
+    };
+    lines.push(Line::from(Span::styled(explain, theme::label())));
     if let Some(fee) = s.fee() {
         lines.push(Line::from(tf(
             lang,
