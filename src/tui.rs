@@ -29,6 +29,9 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
     while !app.quit {
         let mut hits = crate::ui::Hits::default();
         terminal.draw(|f| hits = crate::ui::render(app, f))?;
+        if let Some(page) = hits.page {
+            app.shown_page(page);
+        }
         // The test of the panic hook: a debug build panics after its first frame when asked,
         // so a test can prove the terminal comes back usable. Release builds have no such path.
         #[cfg(debug_assertions)]

@@ -9,17 +9,22 @@ use crate::service::ServiceError;
 use super::screen::{Ctx, Screen, ScreenState};
 use super::{FormState, GuidanceState, TokenState, UnlockState};
 
+/// A page of history until the screen has been drawn once.
+const HISTORY_PAGE: usize = 5;
+
 pub struct CustomerState {
     pub view: CustomerView,
     pub selected_user: usize,
     /// First history entry shown.
     pub history_scroll: usize,
+    /// How many history entries the screen last showed: what PgDn moves by.
+    pub history_page: usize,
 }
 
 impl CustomerState {
     pub fn open(ctx: &mut Ctx<'_>, contract_id: i64) -> Result<Self, ServiceError> {
         let view = ctx.ledger.customer_view(ctx.session, contract_id)?;
-        Ok(Self { view, selected_user: 0, history_scroll: 0 })
+        Ok(Self { view, selected_user: 0, history_scroll: 0, history_page: HISTORY_PAGE })
     }
 
     /// Selects the first user that `pick` accepts (the one found by login ID, say).
@@ -59,11 +64,12 @@ impl ScreenState for CustomerState {
                 return;
             }
             Action::PageDown => {
-                self.history_scroll = (self.history_scroll + 5).min(self.view.history.len().saturating_sub(1));
+                self.history_scroll =
+                    (self.history_scroll + self.history_page).min(self.view.history.len().saturating_sub(1));
                 return;
             }
             Action::PageUp => {
-                self.history_scroll = self.history_scroll.saturating_sub(5);
+                self.history_scroll = self.history_scroll.saturating_sub(self.history_page);
                 return;
             }
             Action::Guidance => GuidanceState::open(ctx, self.view.contract.clone(), self.users(), self.selected_user)

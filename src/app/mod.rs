@@ -237,6 +237,14 @@ impl App {
         }
     }
 
+    /// What the screen just drawn could show of a scrolled list (the terminal loop tells
+    /// after each frame), so that a page moves by exactly what is on screen.
+    pub fn shown_page(&mut self, entries: usize) {
+        if let Screen::Customer(c) = self.stack.top_mut() {
+            c.history_page = entries.max(1);
+        }
+    }
+
     /// Whether any open screen holds input that leaving would lose.
     pub fn has_unsaved_work(&self) -> bool {
         self.stack.base.state().dirty() || self.stack.would_lose_work(0)

@@ -64,6 +64,8 @@ pub struct Hits {
     pub rows: Option<RowsHit>,
     /// The labels of its fields, by catalog key.
     pub fields: Vec<(Rect, &'static str)>,
+    /// How many entries of a scrolled list fit (the customer's history): a page.
+    pub page: Option<usize>,
 }
 
 impl Hits {
@@ -102,6 +104,7 @@ pub fn render(app: &App, frame: &mut Frame<'_>) -> Hits {
     // kept and comes back once the password is given.
     let locked = matches!(app.modal, Some(Modal::IdleLock(_)));
     let mut rows = None;
+    let mut page = None;
     if !locked {
         rows = match app.screen() {
             Screen::Login(s) => {
@@ -113,7 +116,11 @@ pub fn render(app: &App, frame: &mut Frame<'_>) -> Hits {
                 None
             }
             Screen::Find(s) => screens::find::render(app, s, frame, body),
-            Screen::Customer(s) => screens::customer::render(app, s, frame, body),
+            Screen::Customer(s) => {
+                let (r, p) = screens::customer::render(app, s, frame, body);
+                page = Some(p);
+                r
+            }
             Screen::Guidance(s) => {
                 screens::guidance::render(app, s, frame, body);
                 None
@@ -170,7 +177,7 @@ pub fn render(app: &App, frame: &mut Frame<'_>) -> Hits {
         return Hits::default();
     }
     let labels = app.screen().state().labels();
-    Hits { rows, fields: widgets::label_hits(frame.buffer_mut(), body, app.lang, &labels) }
+    Hits { rows, fields: widgets::label_hits(frame.buffer_mut(), body, app.lang, &labels), page }
 }
 
 /// The popup that withdraws a pending request: which one, and why.

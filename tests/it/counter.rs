@@ -223,3 +223,39 @@ fn a_click_picks_a_row_and_the_mouse_can_be_left_to_the_terminal() {
     drop(t);
     assert!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'staff.login' AND actor = 'clerk101'") >= 2);
 }
+
+/// The history entries (their first lines) in the History box, top to bottom.
+fn history(screen: &str) -> Vec<String> {
+    let mut inside = false;
+    let mut out = Vec::new();
+    for line in screen.lines() {
+        if line.contains("┌ 履歴") {
+            inside = true;
+            continue;
+        }
+        if inside && line.starts_with('└') {
+            break;
+        }
+        let text = line.trim_start_matches('│').trim_end_matches('│').trim_end();
+        if inside && text.starts_with("20") {
+            out.push(text.to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn a_page_of_history_moves_by_what_is_on_screen_and_skips_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let mut t = Term::start(&db, &[], 80, 60);
+    t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    open_user(&mut t, "yamada-m");
+    let all = history(&t.screen());
+    t.resize(80, 24).wait_for("履歴");
+    let first_page = history(&t.screen());
+    assert!(!first_page.is_empty() && first_page.len() < all.len(), "{first_page:?} of {all:?}");
+    t.send("\x1b[6~");
+    let second_page = history(&t.screen());
+    assert_eq!(second_page.first(), all.get(first_page.len()), "the entry after the last one shown");
+}

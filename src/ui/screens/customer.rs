@@ -19,7 +19,9 @@ fn boxed(title: &str) -> Block<'static> {
     widgets::titled(title, false)
 }
 
-pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) -> Option<crate::ui::RowsHit> {
+/// Draws the customer; returns where the users' rows are and how many history entries
+/// fit (a page of PgDn).
+pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) -> (Option<crate::ui::RowsHit>, usize) {
     let lang = app.lang;
     let v = &s.view;
     let c = &v.contract;
@@ -109,8 +111,19 @@ pub fn render(app: &App, s: &CustomerState, frame: &mut Frame<'_>, area: Rect) -
             ])
         })
         .collect();
+    // The entries that fit whole, wrapped as drawn: PgDn moves by these, never past one.
+    let inner = history_area.height.saturating_sub(2) as usize;
+    let width = usize::from(history_area.width.saturating_sub(2));
+    let mut used = 0;
+    let shown = lines
+        .iter()
+        .take_while(|l| {
+            used += crate::ui::fit::wrap(l, width).len();
+            used <= inner
+        })
+        .count();
     widgets::prose(frame, history_area, lines, Some(boxed(t(lang, "ui.customer.history"))));
-    rows
+    (rows, shown.max(1))
 }
 
 /// An audit entry's stored time in Japan time (the text itself when it is not a time).
