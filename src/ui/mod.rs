@@ -272,12 +272,27 @@ fn hint_lines(app: &App, width: usize) -> Vec<Line<'static>> {
 
 fn help(app: &App, frame: &mut Frame<'_>, area: Rect) {
     let place = app.screen().state().place();
-    let mut lines = vec![Line::from(t(app.lang, &format!("ui.help.{}", screens::help_key(place)))), Line::from("")];
-    for b in keys::bindings(place, false).filter(|b| app.may(b.action)) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>9} ", b.label), theme::focused()),
-            Span::raw(t(app.lang, b.hint)),
-        ]));
+    let intro = Line::from(t(app.lang, &format!("ui.help.{}", screens::help_key(place))));
+    let inner = usize::from(area.width.saturating_sub(4));
+    let keys: Vec<(String, &str)> = keys::bindings(place, false)
+        .filter(|b| app.may(b.action))
+        .map(|b| (format!("{:>9} ", b.label), t(app.lang, b.hint)))
+        .collect();
+    // One key a line when they fit under the text; else two a line, so that none is cut
+    // off at 80×24.
+    let room = usize::from(area.height.saturating_sub(2));
+    let text_rows = fit::wrap(&intro, inner).len() + 3;
+    let per_line = if text_rows + keys.len() <= room { 1 } else { 2 };
+    let column = inner / per_line;
+    let mut lines = vec![intro, Line::from("")];
+    for chunk in keys.chunks(per_line) {
+        let mut spans = Vec::new();
+        for (label, hint) in chunk {
+            spans.push(Span::styled(label.clone(), theme::focused()));
+            let room_for_hint = column.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()) + 1);
+            spans.push(Span::raw(widgets::pad(&fit::ellipsize(hint, room_for_hint), room_for_hint + 1)));
+        }
+        lines.push(Line::from(spans));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(t(app.lang, "ui.help.close")));

@@ -528,3 +528,30 @@ fn a_click_on_a_label_focuses_its_field() {
         assert_eq!(a.selected, 2);
     }
 }
+
+/// The help lists every key of the screen at 80×24, in two columns when one does not fit.
+#[test]
+fn help_shows_every_key_at_80_by_24() {
+    for lang in [Lang::Ja, Lang::En] {
+        let mut app = demo_app_in(lang);
+        log_in(&mut app, "clerk101");
+        open_customer(&mut app, "101-0000001");
+        app.update(Action::Help, Instant::now());
+        let screen = draw(&app, 80, 24);
+        // Only the popup: the hint bar below shows some of the same keys.
+        let title = madoguchi::i18n::t(lang, "ui.help.title");
+        let popup: String = screen
+            .lines()
+            .skip_while(|l| !l.contains(&format!("┌ {title} ")))
+            .take_while(|l| !l.contains('└'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(!popup.is_empty(), "{screen}");
+        let place = madoguchi::keys::Place::Customer;
+        for b in madoguchi::keys::bindings(place, false).filter(|b| app.may(b.action)) {
+            let hint = madoguchi::i18n::t(lang, b.hint);
+            let shown = popup.contains(&format!("{} {}", b.label, hint.chars().take(2).collect::<String>()));
+            assert!(shown, "{lang:?}: {} {hint} missing\n{screen}", b.label);
+        }
+    }
+}
