@@ -289,8 +289,12 @@ fn help(app: &App, frame: &mut Frame<'_>, area: Rect) {
         let mut spans = Vec::new();
         for (label, hint) in chunk {
             spans.push(Span::styled(label.clone(), theme::focused()));
-            let room_for_hint = column.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()) + 1);
-            spans.push(Span::raw(widgets::pad(&fit::ellipsize(hint, room_for_hint), room_for_hint + 1)));
+            if per_line == 1 {
+                spans.push(Span::raw(hint.to_string()));
+            } else {
+                let room_for_hint = column.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()) + 1);
+                spans.push(Span::raw(widgets::pad(&fit::ellipsize(hint, room_for_hint), room_for_hint + 1)));
+            }
         }
         lines.push(Line::from(spans));
     }
