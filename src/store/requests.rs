@@ -143,24 +143,24 @@ pub struct Decided<'a> {
 /// Records a decision; false when the request was no longer pending (decided meanwhile
 /// on another terminal), so that exactly one decision wins.
 pub fn decide(db: &mut dyn Db, id: i64, d: &Decided<'_>) -> Result<bool> {
-    let n = if d.state == RequestState::Withdrawn {
+    // A withdrawal is stored as closed with its mark in the payload (see `WITHDRAWN`).
+    let (state, payload) = if d.state == RequestState::Withdrawn {
         let payload: Option<String> = db.scalar("SELECT payload FROM requests WHERE id = ?1", &[&id])?;
         let mut v: serde_json::Value = serde_json::from_str(payload.as_deref().unwrap_or("{}"))
             .map_err(|e| StoreError::Damaged(format!("request detail: {e}")))?;
         if let Some(obj) = v.as_object_mut() {
             obj.insert(WITHDRAWN.into(), serde_json::Value::Bool(true));
         }
-        db.execute(
-            "UPDATE requests SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5, payload = ?6
-             WHERE id = ?1 AND state = 'pending'",
-            &[&id, &RequestState::Rejected, &d.by, &d.at, &d.reason, &v.to_string()],
-        )?
+        (RequestState::Rejected, Some(v.to_string()))
     } else {
-        db.execute(
-            "UPDATE requests SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5 WHERE id = ?1 AND state = 'pending'",
-            &[&id, &d.state, &d.by, &d.at, &d.reason],
-        )?
+        (d.state, None)
     };
+    let n = db.execute(
+        "UPDATE requests SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,
+                             payload = coalesce(CAST(?6 AS TEXT), payload)
+         WHERE id = ?1 AND state = 'pending'",
+        &[&id, &state, &d.by, &d.at, &d.reason, &payload],
+    )?;
     if n == 1 {
         integrity::seal(db, &REQUESTS, &[&id])?;
     }

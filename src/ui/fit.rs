@@ -2,7 +2,6 @@
 //! is no room, with `…`; prose wrapped by the Unicode line-breaking rules (UAX #14), so
 //! that Japanese never starts a line with 。、）」 and nothing runs over a border.
 
-use ratatui::layout::Constraint;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -44,25 +43,6 @@ pub fn column_widths(cells: &[Vec<String>], avail: u16, spacing: u16, shrink: &[
         }
     }
     widths
-}
-
-/// A table's rows cut to fit: (header, rows, constraints), every cell that had to be cut
-/// ending in `…`.
-pub fn table(
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-    shrink: &[bool],
-    avail: u16,
-) -> (Vec<String>, Vec<Vec<String>>, Vec<Constraint>) {
-    let mut all = Vec::with_capacity(rows.len() + 1);
-    all.push(header);
-    all.extend(rows);
-    let widths = column_widths(&all, avail, 1, shrink, 4);
-    let fitted: Vec<Vec<String>> =
-        all.into_iter().map(|r| r.iter().zip(&widths).map(|(c, w)| ellipsize(c, usize::from(*w))).collect()).collect();
-    let mut it = fitted.into_iter();
-    let header = it.next().unwrap_or_default();
-    (header, it.collect(), widths.into_iter().map(Constraint::Length).collect())
 }
 
 /// `line` wrapped to `width` columns at the places UAX #14 allows a break, each piece

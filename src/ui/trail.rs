@@ -48,14 +48,12 @@ pub fn detail_fields(lang: Lang, details: &str) -> Vec<(String, String)> {
             vec![(String::new(), inert(details).into_owned())]
         };
     };
-    map.iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| {
-            let label =
-                lookup(lang, &format!("ui.audit_field.{k}")).map_or_else(|| inert(k).into_owned(), str::to_string);
-            (label, value_text(lang, k, v))
-        })
-        .collect()
+    map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (field_label(lang, k), value_text(lang, k, v))).collect()
+}
+
+/// A detail's key in the staff's words, or the key itself when it has no label.
+fn field_label(lang: Lang, key: &str) -> String {
+    lookup(lang, &format!("ui.audit_field.{key}")).map_or_else(|| inert(key).into_owned(), str::to_string)
 }
 
 fn value_text(lang: Lang, key: &str, v: &Value) -> String {
@@ -88,11 +86,7 @@ fn value_text(lang: Lang, key: &str, v: &Value) -> String {
         Value::Object(map) => map
             .iter()
             .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| {
-                let label =
-                    lookup(lang, &format!("ui.audit_field.{k}")).map_or_else(|| inert(k).into_owned(), str::to_string);
-                format!("{label} {}", value_text(lang, k, v))
-            })
+            .map(|(k, v)| format!("{} {}", field_label(lang, k), value_text(lang, k, v)))
             .collect::<Vec<_>>()
             .join("、"),
         Value::Null => String::new(),

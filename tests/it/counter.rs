@@ -4,16 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::flows::{open_user, query_i64};
 use crate::support::pty::{Term, demo_ledger, key, madoguchi};
-
-fn query_i64(db: &std::path::Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).expect("open ledger");
-    conn.query_row(sql, [], |r| r.get(0)).expect("query")
-}
-
-fn open_user(t: &mut Term, login_id: &str) {
-    t.send("/").type_text(login_id).wait_for("CIF").send(key::ENTER).wait_for(&format!("{login_id} の詳細"));
-}
 
 #[test]
 fn a_typo_in_the_middle_of_a_field_is_mended_where_it_is() {

@@ -5,7 +5,7 @@
 use crate::support::pty::{Term, demo_ledger, key, madoguchi};
 use crate::support::run::totp;
 
-fn query_i64(db: &std::path::Path, sql: &str) -> i64 {
+pub(crate) fn query_i64(db: &std::path::Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).expect("open ledger");
     conn.query_row(sql, [], |r| r.get(0)).expect("query")
 }
@@ -125,7 +125,7 @@ fn lock_out_by_ib(db: &std::path::Path, login_id: &str) {
 }
 
 /// Opens the customer of `login_id`; found by its login ID, that user is selected.
-fn open_user(t: &mut Term, login_id: &str) {
+pub(crate) fn open_user(t: &mut Term, login_id: &str) {
     t.send("/").type_text(login_id).wait_for("CIF").send(key::ENTER).wait_for("利用者");
     t.wait_for(&format!("{login_id} の詳細"));
 }
