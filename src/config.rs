@@ -14,6 +14,8 @@ use crate::i18n::Lang;
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub service_name: String,
+    /// The bank's name as receipts and journals print it.
+    pub bank_name: String,
     pub contact_center_name: String,
     pub language: Lang,
     pub key_file: Option<PathBuf>,
@@ -25,6 +27,7 @@ pub struct Config {
     pub staff: Staff,
     pub audit: Audit,
     pub export: Export,
+    pub print: Print,
     pub ui: Ui,
     pub ledger: LedgerAt,
     pub branches: Vec<Branch>,
@@ -121,6 +124,33 @@ impl Export {
     }
 }
 
+/// Receipts and journals on paper: where the PDF is kept, how it reaches the printer,
+/// and the Japanese font it is set in.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Print {
+    /// A command the saved PDF's path is appended to (`lp -d counter1`); run without a
+    /// shell. Unset: the PDF is saved and its path shown.
+    pub command: Option<String>,
+    /// Unset: `prints` in the platform data directory.
+    pub folder: Option<PathBuf>,
+    /// A TrueType/OpenType font with Japanese glyphs. Unset: the IPAex Gothic font that
+    /// ships inside the program.
+    pub font: Option<PathBuf>,
+}
+
+impl Print {
+    /// The folder printed documents are kept in.
+    pub fn folder(&self) -> PathBuf {
+        if let Some(d) = &self.folder {
+            return d.clone();
+        }
+        directories::BaseDirs::new()
+            .map(|d| d.data_dir().join("madoguchi").join("prints"))
+            .unwrap_or_else(|| PathBuf::from("madoguchi-prints"))
+    }
+}
+
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Staff {
@@ -132,6 +162,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             service_name: "OKメイト・WEB".into(),
+            bank_name: "OK銀行".into(),
             contact_center_name: "OKメイトテレホンセンター".into(),
             language: Lang::Ja,
             key_file: None,
@@ -143,6 +174,7 @@ impl Default for Config {
             staff: Staff::default(),
             audit: Audit::default(),
             export: Export::default(),
+            print: Print::default(),
             ui: Ui::default(),
             ledger: LedgerAt::default(),
             branches: crate::domain::branch::demo_branches(),

@@ -16,6 +16,7 @@ pub mod import;
 pub mod keyfile;
 pub mod keys;
 pub mod messages;
+pub mod paper;
 pub mod secret;
 pub mod service;
 pub mod store;

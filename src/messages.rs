@@ -8,6 +8,7 @@ use crate::domain::branch::Branch;
 use crate::domain::permission::Denied;
 use crate::i18n::{Lang, branch_label, t, tf};
 use crate::keyfile::KeyError;
+use crate::paper::PaperError;
 use crate::secret::SecretError;
 use crate::service::ServiceError;
 use crate::store::StoreError;
@@ -52,6 +53,27 @@ pub fn error(lang: Lang, branches: &[Branch], e: &ServiceError) -> String {
             format!("{} {}", verify_break(lang, *found, *head), t(lang, "msg.audit_refused"))
         }
         ServiceError::AlreadyDone { by } => tf(lang, "err.already_done", &[("by", &crate::text::inert(by))]),
+    }
+}
+
+/// Why a receipt or journal could not be made or printed.
+pub fn paper(lang: Lang, e: &PaperError) -> String {
+    match e {
+        PaperError::FontUnreadable { path, source } => tf(
+            lang,
+            "err.font_unreadable",
+            &[("path", &crate::text::inert(&path.display().to_string())), ("detail", &source.to_string())],
+        ),
+        PaperError::FontNotJapanese { path } => {
+            tf(lang, "err.font_not_japanese", &[("path", &crate::text::inert(&path.display().to_string()))])
+        }
+        PaperError::Pdf(detail) => tf(lang, "err.pdf", &[("detail", detail)]),
+        PaperError::Save { path, source } => {
+            tf(lang, "err.io", &[("detail", &format!("{}: {source}", path.display()))])
+        }
+        PaperError::Printer { command, detail } => {
+            tf(lang, "err.printer", &[("command", &crate::text::inert(command)), ("detail", detail)])
+        }
     }
 }
 

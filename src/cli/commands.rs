@@ -95,8 +95,14 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
         Command::Tokens(TokensCommand::Expiring { within, branch, json, csv }) => {
             super::reports::expiring(ctx, within, branch.as_deref(), json, csv)
         }
-        Command::Report(ReportCommand::Fees { date, branch, json, csv }) => {
+        Command::Report(ReportCommand::Fees { date, branch, pdf: Some(pdf), .. }) => {
+            super::reports::journal_pdf(ctx, &date, branch.as_deref(), &pdf)
+        }
+        Command::Report(ReportCommand::Fees { date, branch, json, csv, pdf: None }) => {
             super::reports::fees(ctx, &date, branch.as_deref(), json, csv)
+        }
+        Command::Report(ReportCommand::Receipt { branch, number, pdf }) => {
+            super::reports::receipt_pdf(ctx, &branch, number, &pdf)
         }
         Command::Audit(AuditCommand::Verify { json, anchor, expect }) => verify(ctx, json, anchor, expect),
         Command::Audit(AuditCommand::Accept { reason }) => {

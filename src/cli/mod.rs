@@ -175,16 +175,28 @@ pub enum TokensCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum ReportCommand {
-    /// The fee journal of a business day, reversals included, with totals
+    /// The fee journal of a business day, reversals included, with totals; with --pdf the
+    /// daily fee journal (日計表) of the branch to print, recorded (needs --as)
     Fees {
         #[arg(long)]
         date: String,
         #[arg(long)]
         branch: Option<String>,
-        #[arg(long, conflicts_with = "csv")]
+        #[arg(long, conflicts_with_all = ["csv", "pdf"])]
         json: bool,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "pdf")]
         csv: bool,
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+    },
+    /// A receipt (領収書) as PDF, recorded; a second print is marked 再発行 (needs --as)
+    Receipt {
+        #[arg(long)]
+        branch: String,
+        #[arg(long)]
+        number: i64,
+        #[arg(long, value_name = "FILE")]
+        pdf: PathBuf,
     },
 }
 

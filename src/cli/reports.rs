@@ -2,12 +2,15 @@
 //! spreadsheets. CSV is UTF-8 with a BOM and CRLF line ends, so that Excel opens it right.
 
 use std::io::Write;
+use std::path::Path;
 
 use serde_json::json;
 
 use super::{Context, Failure, Outcome};
 use crate::format;
-use crate::i18n::t;
+use crate::i18n::{t, tf};
+use crate::messages;
+use crate::paper::{self, PaperFont};
 
 /// Writes one CSV row; a failure to write is reported, never dropped.
 fn row<I, T>(w: &mut csv::Writer<Vec<u8>>, cells: I) -> Result<(), Failure>
@@ -76,6 +79,47 @@ pub fn fees(
     );
     let _ = writeln!(out, "chain head {}", j.chain_head);
     Ok(Outcome::Done)
+}
+
+/// The font documents are set in, or the clear message of why there is none.
+fn paper_font(ctx: &Context) -> Result<PaperFont, Failure> {
+    PaperFont::load(ctx.cfg.print.font.as_deref()).map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))
+}
+
+/// Writes a made document where the command line asked.
+fn save_pdf(ctx: &Context, path: &Path, bytes: &[u8], copy: i64) -> Result<Outcome, Failure> {
+    std::fs::write(path, bytes).map_err(|e| {
+        Failure::say(tf(ctx.lang, "err.io", &[("detail", &format!("{}: {e}", path.display()))]))
+    })?;
+    let key = if copy > 1 { "msg.printed_again" } else { "msg.printed" };
+    eprintln!("{}", tf(ctx.lang, key, &[("path", &path.display().to_string()), ("copy", &copy.to_string())]));
+    Ok(Outcome::Done)
+}
+
+/// `report receipt --pdf`: the receipt, its print recorded (a reprint says 再発行).
+pub fn receipt_pdf(ctx: &Context, branch: &str, number: i64, path: &Path) -> Result<Outcome, Failure> {
+    check_branch(ctx, Some(branch))?;
+    let mut ledger = ctx.open()?;
+    let session = ctx.sign_in(&mut ledger)?;
+    let font = paper_font(ctx)?;
+    let made = ledger.print_receipt(&session, branch, number, |doc| paper::receipt_pdf(doc, &font));
+    let (doc, bytes) =
+        made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
+    save_pdf(ctx, path, &bytes, doc.print.copy)
+}
+
+/// `report fees --pdf`: the branch's daily fee journal (日計表), its print recorded.
+pub fn journal_pdf(ctx: &Context, date: &str, branch: Option<&str>, path: &Path) -> Result<Outcome, Failure> {
+    let date = format::parse_date(date).ok_or_else(|| Failure::say(t(ctx.lang, "err.bad_date")))?;
+    check_branch(ctx, branch)?;
+    let mut ledger = ctx.open()?;
+    let session = ctx.sign_in(&mut ledger)?;
+    let branch = branch.map_or_else(|| session.branch.clone(), str::to_string);
+    let font = paper_font(ctx)?;
+    let made = ledger.print_journal(&session, &branch, date, |doc| paper::journal_pdf(doc, &font));
+    let (doc, bytes) =
+        made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
+    save_pdf(ctx, path, &bytes, doc.print.copy)
 }
 
 pub fn expiring(

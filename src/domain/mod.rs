@@ -10,6 +10,7 @@ pub mod forms;
 pub mod guidance;
 pub mod kana;
 pub mod lockout;
+pub mod paper;
 pub mod password_change;
 pub mod permission;
 pub mod search;

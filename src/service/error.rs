@@ -154,6 +154,8 @@ pub enum Problem {
     // Fees (R13).
     FeeNotReversible,
     FeeAlreadyReversed,
+    /// Another terminal kept printing the same document while this one drew it.
+    PrintedMeanwhile,
 }
 
 impl Problem {
@@ -171,6 +173,7 @@ pub enum Missing {
     CustomerUser,
     Fee,
     Lock,
+    Receipt,
     Request,
     StaffAccount,
     Token,

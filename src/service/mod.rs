@@ -12,6 +12,7 @@ pub mod fees;
 pub mod forms;
 pub mod ib;
 pub mod import;
+mod prints;
 mod integrity;
 mod sealer;
 pub mod staff;

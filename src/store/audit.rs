@@ -112,6 +112,12 @@ pub fn recent_for_subject(db: &mut dyn Db, prefix: &str, limit: u32) -> Result<V
     )
 }
 
+/// How many entries of `action` name exactly `subject` (how often a receipt was printed).
+/// The rows are chained, so a print record taken out breaks the chain.
+pub fn count_of(db: &mut dyn Db, subject: &str, action: &str) -> Result<i64> {
+    db.value("SELECT count(*) FROM audit WHERE subject = ?1 AND action = ?2", &[&subject, &action])
+}
+
 pub fn count(db: &mut dyn Db) -> Result<i64> {
     db.value("SELECT count(*) FROM audit", &[])
 }

@@ -128,6 +128,16 @@ pub fn get(db: &mut dyn Db, id: i64) -> Result<Option<FeeLine>> {
     db.first(&format!("{SELECT} WHERE f.id = ?1"), &[&id])
 }
 
+/// A branch's receipt by its number, its own row checked against its MAC.
+pub fn by_receipt(db: &mut dyn Db, branch: &str, receipt_no: i64) -> Result<Option<FeeLine>> {
+    let id: Option<i64> =
+        db.scalar("SELECT id FROM fees WHERE branch = ?1 AND receipt_no = ?2", &[&branch, &receipt_no])?;
+    match id {
+        Some(id) => get(db, id),
+        None => Ok(None),
+    }
+}
+
 /// (entries, total with tax) of a branch's business day; reversals count negative.
 pub fn day_totals(db: &mut dyn Db, branch: &str, business_date: NaiveDate) -> Result<(i64, i64)> {
     Ok(db
