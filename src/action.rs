@@ -26,6 +26,8 @@ pub enum Action {
     Refresh,
     /// Writes what the screen shows to a file (the fee journal's CSV).
     Export,
+    /// Prints the document in front: the receipt on its dialog, the day's fee journal.
+    Print,
     /// Withdraw a pending request of the selected user.
     Withdraw,
     /// A click on a row of the screen's list (its index among the rows).

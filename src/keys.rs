@@ -27,6 +27,8 @@ pub enum Place {
     /// The popup that withdraws a pending request.
     Withdraw,
     Help,
+    /// The receipt shown after a fee was taken.
+    Receipt,
     /// The idle lock asking for the password again.
     IdleLock,
 }
@@ -74,7 +76,7 @@ const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
 /// Every screen (not a popup).
 fn screens(p: Place) -> bool {
-    !matches!(p, P::Help | P::Confirm | P::IdleLock | P::Withdraw)
+    !matches!(p, P::Help | P::Receipt | P::Confirm | P::IdleLock | P::Withdraw)
 }
 /// Every screen after login (the notice of a refused ledger leads nowhere but the audit
 /// trail).
@@ -91,7 +93,7 @@ fn workflows(p: Place) -> bool {
 }
 /// What Esc leaves: every screen after login but Home, and the help.
 fn back(p: Place) -> bool {
-    (after_login(p) && p != P::Home) || p == P::Help
+    (after_login(p) && p != P::Home) || matches!(p, P::Help | P::Receipt)
 }
 /// Screens with text fields, where the editing keys apply.
 fn typing(p: Place) -> bool {
@@ -127,7 +129,7 @@ pub const KEYMAP: &[Binding] = &[
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.open", |p| matches!(p, P::Expiring), true),
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.search", |p| matches!(p, P::Audit), true),
     key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.decide", |p| matches!(p, P::Approvals), true),
-    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.close", |p| matches!(p, P::Help), true),
+    key(K::Enter, NONE, "Enter", Action::Enter, "ui.key.close", |p| matches!(p, P::Help | P::Receipt), true),
     key(K::Tab, NONE, "Tab", Action::NextField, "ui.key.next", moving, true),
     key(K::BackTab, SHIFT, "Shift-Tab", Action::PrevField, "ui.key.prev", moving, false),
     key(K::Down, NONE, "↓", Action::Down, "ui.key.down", moving, false),
@@ -175,6 +177,7 @@ pub const KEYMAP: &[Binding] = &[
     key(K::Char('t'), CTRL, "Ctrl-T", Action::GoHome, "ui.key.go_home", away, true),
     key(K::F(5), NONE, "F5", Action::Refresh, "ui.key.refresh", live, true),
     key(K::F(6), NONE, "F6", Action::Export, "ui.key.export", |p| matches!(p, P::Journal), true),
+    key(K::F(7), NONE, "F7", Action::Print, "ui.key.print", |p| matches!(p, P::Journal | P::Receipt), true),
     key(K::Left, NONE, "←→", Action::Left, "ui.key.left_right", moving, false),
     key(K::Right, NONE, "", Action::Right, "ui.key.left_right", moving, false),
     key(K::Home, NONE, "Home/End", Action::LineStart, "ui.key.line_ends", typing, false),

@@ -106,6 +106,18 @@ impl JournalState {
         }
     }
 
+    /// Prints the day shown (not a date half typed) as the branch's 日計表.
+    fn print(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(day) = self.journal.as_ref().map(|j| j.date) else { return };
+        let printed = super::print::Printer { ledger: ctx.ledger, session: ctx.session, lang: ctx.lang }.journal(day);
+        match printed {
+            Ok(said) => ctx.info(said),
+            Err(said) => ctx.refuse(said),
+        }
+        // The print is a write: the screen reads the day again with it.
+        self.read(day, ctx);
+    }
+
     fn rows(&self) -> usize {
         self.journal.as_ref().map_or(0, |j| j.entries.len())
     }
@@ -140,6 +152,7 @@ impl ScreenState for JournalState {
         }
         match (action, self.focus.get()) {
             (Action::Export, _) => self.export(ctx),
+            (Action::Print, _) => self.print(ctx),
             (Action::PickRow(i), _) if i < self.rows() => {
                 self.selected = i;
                 self.focus.set(F::Rows);

@@ -15,6 +15,7 @@ mod guidance;
 mod home;
 mod journal;
 mod login;
+mod print;
 mod refused;
 mod screen;
 mod token;
@@ -258,7 +259,8 @@ impl App {
     /// Where keys go now.
     pub fn place(&self) -> Place {
         match &self.modal {
-            Some(Modal::Help | Modal::Receipt(_)) => Place::Help,
+            Some(Modal::Help) => Place::Help,
+            Some(Modal::Receipt(_)) => Place::Receipt,
             Some(Modal::Confirm(_)) => Place::Confirm,
             Some(Modal::IdleLock(_)) => Place::IdleLock,
             Some(Modal::Withdraw(_)) => Place::Withdraw,
@@ -359,6 +361,9 @@ impl App {
                 }
             }
             Some(Modal::Receipt(r)) => {
+                if action == Action::Print {
+                    self.print_receipt(&r);
+                }
                 if !matches!(action, Action::Back | Action::Enter) {
                     self.modal = Some(Modal::Receipt(r));
                 }
@@ -372,6 +377,17 @@ impl App {
             Some(Modal::IdleLock(input)) => self.idle_lock(input, action),
             Some(Modal::Withdraw(w)) => self.withdraw(w, action),
             None => self.on_screen(action),
+        }
+    }
+
+    /// Prints the receipt on the dialog (the customer's copy to hand over).
+    fn print_receipt(&mut self, r: &Receipt) {
+        let Some(session) = &self.session else { return };
+        let printed =
+            print::Printer { ledger: &mut self.ledger, session, lang: self.lang }.receipt(&r.branch, r.receipt_no);
+        match printed {
+            Ok(said) => self.say(Level::Info, said),
+            Err(said) => self.say(Level::Error, said),
         }
     }
 

@@ -86,11 +86,8 @@ fn paper_font(ctx: &Context) -> Result<PaperFont, Failure> {
     PaperFont::load(ctx.cfg.print.font.as_deref()).map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))
 }
 
-/// Writes a made document where the command line asked.
-fn save_pdf(ctx: &Context, path: &Path, bytes: &[u8], copy: i64) -> Result<Outcome, Failure> {
-    std::fs::write(path, bytes).map_err(|e| {
-        Failure::say(tf(ctx.lang, "err.io", &[("detail", &format!("{}: {e}", path.display()))]))
-    })?;
+/// Says where the document was written.
+fn saved(ctx: &Context, path: &Path, copy: i64) -> Result<Outcome, Failure> {
     let key = if copy > 1 { "msg.printed_again" } else { "msg.printed" };
     eprintln!("{}", tf(ctx.lang, key, &[("path", &path.display().to_string()), ("copy", &copy.to_string())]));
     Ok(Outcome::Done)
@@ -102,10 +99,11 @@ pub fn receipt_pdf(ctx: &Context, branch: &str, number: i64, path: &Path) -> Res
     let mut ledger = ctx.open()?;
     let session = ctx.sign_in(&mut ledger)?;
     let font = paper_font(ctx)?;
-    let made = ledger.print_receipt(&session, branch, number, |doc| paper::receipt_pdf(doc, &font));
-    let (doc, bytes) =
-        made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
-    save_pdf(ctx, path, &bytes, doc.print.copy)
+    // Written before the print is recorded: a file that cannot be written is no print.
+    let made =
+        ledger.print_receipt(&session, branch, number, |doc| paper::write(path, &paper::receipt_pdf(doc, &font)?));
+    let (doc, ()) = made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
+    saved(ctx, path, doc.print.copy)
 }
 
 /// `report fees --pdf`: the branch's daily fee journal (日計表), its print recorded.
@@ -116,10 +114,10 @@ pub fn journal_pdf(ctx: &Context, date: &str, branch: Option<&str>, path: &Path)
     let session = ctx.sign_in(&mut ledger)?;
     let branch = branch.map_or_else(|| session.branch.clone(), str::to_string);
     let font = paper_font(ctx)?;
-    let made = ledger.print_journal(&session, &branch, date, |doc| paper::journal_pdf(doc, &font));
-    let (doc, bytes) =
-        made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
-    save_pdf(ctx, path, &bytes, doc.print.copy)
+    let made =
+        ledger.print_journal(&session, &branch, date, |doc| paper::write(path, &paper::journal_pdf(doc, &font)?));
+    let (doc, ()) = made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
+    saved(ctx, path, doc.print.copy)
 }
 
 pub fn expiring(

@@ -10,29 +10,29 @@ use std::process::{Command, Stdio};
 use super::PaperError;
 use crate::config::Print;
 
-/// Where a document went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivered {
-    pub path: PathBuf,
-    /// Whether `print.command` took it (else it was only saved).
-    pub printed: bool,
+/// Saves `bytes` as `name` in the print folder; the path it was saved at.
+pub fn save(cfg: &Print, name: &str, bytes: &[u8]) -> Result<PathBuf, PaperError> {
+    let path = cfg.folder().join(name);
+    write(&path, bytes)?;
+    Ok(path)
 }
 
-/// Saves `bytes` as `name` in the print folder and sends it to the printer command.
-pub fn deliver(cfg: &Print, name: &str, bytes: &[u8]) -> Result<Delivered, PaperError> {
-    let folder = cfg.folder();
-    let path = folder.join(name);
-    save(&folder, &path, bytes)?;
+/// Hands a saved document to `print.command`: true when it took it, false when no
+/// command is set (the document stays saved).
+pub fn send(cfg: &Print, path: &Path) -> Result<bool, PaperError> {
     let Some(command) = cfg.command.as_deref().filter(|c| !c.trim().is_empty()) else {
-        return Ok(Delivered { path, printed: false });
+        return Ok(false);
     };
-    run(command, &path)?;
-    Ok(Delivered { path, printed: true })
+    run(command, path)?;
+    Ok(true)
 }
 
-fn save(folder: &Path, path: &Path, bytes: &[u8]) -> Result<(), PaperError> {
+/// Writes a document whole, or not at all.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), PaperError> {
     let fail = |source| PaperError::Save { path: path.to_path_buf(), source };
-    std::fs::create_dir_all(folder).map_err(fail)?;
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(fail)?;
+    }
     // Written beside and renamed into place: a printer never reads half a file.
     let partial = path.with_extension("pdf.part");
     let mut f = std::fs::File::create(&partial).map_err(fail)?;
@@ -44,12 +44,8 @@ fn run(command: &str, path: &Path) -> Result<(), PaperError> {
     let fail = |detail: String| PaperError::Printer { command: command.to_string(), detail };
     let mut words = command.split_whitespace();
     let program = words.next().ok_or_else(|| fail("empty".into()))?;
-    let out = Command::new(program)
-        .args(words)
-        .arg(path)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| fail(e.to_string()))?;
+    let out =
+        Command::new(program).args(words).arg(path).stdin(Stdio::null()).output().map_err(|e| fail(e.to_string()))?;
     if out.status.success() {
         return Ok(());
     }

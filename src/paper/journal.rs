@@ -192,8 +192,17 @@ fn summary(s: &mut Sheet<'_, '_>, doc: &JournalDoc, top: f32) {
         s.center(x + bw / 2.0, by + 12.0, 8.0, label);
     }
 
-    let copy = if doc.print.is_reprint() { format!("　再発行（{}回目の印刷）", doc.print.copy) } else { String::new() };
-    s.text(LEFT, BOTTOM + 20.0, 7.0, &format!("印刷 {}　{}{}", format::time(doc.print.at), inert(&doc.print.staff), copy));
+    let copy = if doc.print.is_reprint() {
+        format!("　再発行（{}回目の印刷）", doc.print.copy)
+    } else {
+        String::new()
+    };
+    s.text(
+        LEFT,
+        BOTTOM + 20.0,
+        7.0,
+        &format!("印刷 {}　{}{}", format::time(doc.print.at), inert(&doc.print.staff), copy),
+    );
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ mod journal;
 mod receipt;
 mod sheet;
 
-pub use deliver::{Delivered, deliver};
+pub use deliver::{save, send, write};
 pub use font::PaperFont;
 pub use journal::journal_pdf;
 pub use receipt::receipt_pdf;

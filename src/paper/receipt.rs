@@ -18,9 +18,7 @@ pub fn receipt_pdf(doc: &ReceiptDoc, font: &PaperFont) -> Result<Vec<u8>, PaperE
     let (w, h) = A5_LANDSCAPE;
     let mut pdf = Document::new();
     pdf.set_metadata(
-        Metadata::new()
-            .title(format!("領収書 {}-{}", doc.fee.branch, doc.fee.receipt_no))
-            .language("ja".into()),
+        Metadata::new().title(format!("領収書 {}-{}", doc.fee.branch, doc.fee.receipt_no)).language("ja".into()),
     );
     let settings = PageSettings::from_wh(w, h).ok_or_else(|| PaperError::Pdf("page size".into()))?;
     let mut page = pdf.start_page_with(settings);
@@ -106,6 +104,10 @@ fn draw(s: &mut Sheet<'_, '_>, doc: &ReceiptDoc, w: f32) {
     s.center(right - 24.0, 352.0, 7.0, "収納印");
 
     // The print itself: when, by whom, which copy.
-    let copy = if doc.print.is_reprint() { format!("　再発行（{}回目の印刷）", doc.print.copy) } else { String::new() };
+    let copy = if doc.print.is_reprint() {
+        format!("　再発行（{}回目の印刷）", doc.print.copy)
+    } else {
+        String::new()
+    };
     s.text(left, 396.0, 7.0, &format!("印刷 {}　{}{}", format::time(doc.print.at), inert(&doc.print.staff), copy));
 }

@@ -178,15 +178,15 @@ fn the_printer_command_gets_the_saved_file_and_a_failing_one_is_reported() {
     let prints = dir.path().join("prints");
     let cfg = |command: Option<String>| crate::config::Print { command, folder: Some(prints.clone()), font: None };
 
-    let saved = deliver(&cfg(None), "r.pdf", b"%PDF-1.7").expect("saved");
-    assert_eq!((saved.printed, std::fs::read(&saved.path).expect("saved")), (false, b"%PDF-1.7".to_vec()));
+    let saved = save(&cfg(None), "r.pdf", b"%PDF-1.7").expect("saved");
+    assert_eq!(std::fs::read(&saved).expect("saved"), b"%PDF-1.7");
+    assert!(!send(&cfg(None), &saved).expect("nothing to run"), "no command: saved only");
 
-    let got = deliver(&cfg(Some(format!("cp -t {}", printer.display()))), "r.pdf", b"%PDF-1.7").expect("printed");
-    assert!(got.printed);
+    assert!(send(&cfg(Some(format!("cp -t {}", printer.display()))), &saved).expect("printed"));
     assert_eq!(std::fs::read(printer.join("r.pdf")).expect("copied"), b"%PDF-1.7");
 
-    let failed = deliver(&cfg(Some("false".into())), "r.pdf", b"%PDF-1.7");
+    let failed = send(&cfg(Some("false".into())), &saved);
     assert!(matches!(failed, Err(PaperError::Printer { .. })), "{failed:?}");
-    let missing = deliver(&cfg(Some("no-such-printer-command-here".into())), "r.pdf", b"%PDF-1.7");
+    let missing = send(&cfg(Some("no-such-printer-command-here".into())), &saved);
     assert!(matches!(missing, Err(PaperError::Printer { .. })), "{missing:?}");
 }

@@ -12,8 +12,8 @@ pub mod fees;
 pub mod forms;
 pub mod ib;
 pub mod import;
-mod prints;
 mod integrity;
+mod prints;
 mod sealer;
 pub mod staff;
 #[cfg(test)]

@@ -38,7 +38,8 @@ impl Ledger {
         self.allowed(session, Operation::CounterProcedure, Some(branch))?;
         let fee = store::fees::by_receipt(&mut self.conn, branch, receipt_no)?
             .ok_or(ServiceError::NotFound(Missing::Receipt))?;
-        let prints = store::audit::count_of(&mut self.conn, &paper::receipt_subject(branch, receipt_no), RECEIPT_PRINT)?;
+        let prints =
+            store::audit::count_of(&mut self.conn, &paper::receipt_subject(branch, receipt_no), RECEIPT_PRINT)?;
         Ok(ReceiptDoc {
             issuer: self.issuer(branch),
             tax_rate: paper::rate_of(fee.amount, fee.tax, self.cfg.fees.tax_rate_percent),

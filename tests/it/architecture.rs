@@ -23,17 +23,22 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("keys", &["action", "domain", "i18n"]),
     ("export", &["domain", "format", "i18n", "text"]),
     ("store", &["domain", "format"]),
+    // Receipts and journals drawn as PDF from the domain's documents, and handed over.
+    ("paper", &["config", "domain", "format", "text"]),
     ("service", &["config", "domain", "format", "headfile", "import", "keyfile", "secret", "store", "text"]),
     // The words of errors: they name the store's and the key file's failures too.
-    ("messages", &["domain", "i18n", "keyfile", "secret", "service", "store", "text"]),
-    ("app", &["action", "config", "domain", "export", "format", "i18n", "keys", "messages", "service", "text"]),
+    ("messages", &["domain", "i18n", "keyfile", "paper", "secret", "service", "store", "text"]),
+    (
+        "app",
+        &["action", "config", "domain", "export", "format", "i18n", "keys", "messages", "paper", "service", "text"],
+    ),
     ("ui", &["action", "app", "domain", "format", "i18n", "keys", "text"]),
     ("tui", &["action", "app", "i18n", "keys", "service", "ui"]),
     (
         "cli",
         &[
-            "app", "config", "domain", "export", "format", "i18n", "import", "keyfile", "messages", "service", "text",
-            "tui", "ui",
+            "app", "config", "domain", "export", "format", "i18n", "import", "keyfile", "messages", "paper", "service",
+            "text", "tui", "ui",
         ],
     ),
     ("main", &["cli"]),

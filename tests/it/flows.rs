@@ -610,6 +610,14 @@ fn fee_reversal_needs_approval_and_the_csv_matches_the_screen() {
     assert!(csv.lines().any(|l| l.contains(",reversal,") && l.contains(",-2000,-200,-2200,2,")), "{csv}");
     let (_, json, _) = madoguchi(&db, &["report", "fees", "--date", &today, "--branch", "101", "--json"], "");
     assert!(json.contains("\"total\":2200") && json.contains("\"entries\":3"), "{json}");
+    // The reversal prints as its own receipt (取消) that names the one it cancels.
+    let pdf = db.with_file_name("reversal.pdf");
+    let args = ["report", "receipt", "--branch", "101", "--number", "3", "--pdf", pdf.to_str().expect("utf-8")];
+    let (code, _, err) = crate::support::run::as_staff_at_noon(&db, "clerk101", &args);
+    assert_eq!(code, 0, "{err}");
+    let text = pdf_extract::extract_text(&pdf).expect("text");
+    assert!(text.contains("領収書（取消）") && text.contains("原領収書 No. 101-000002 の取消"), "{text}");
+    assert!(text.contains("-¥2,200"), "{text}");
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
 }
 

@@ -15,6 +15,7 @@ mod failpoints;
 mod flows;
 mod hostile;
 mod integrity;
+mod paper;
 mod permissions;
 mod postgres;
 mod screens;

@@ -600,3 +600,46 @@ fn a_bulk_loaded_ledger_has_the_schema_of_a_new_one() {
     assert!(a.iter().any(|d| d.contains("FOREIGN KEY")) && a.iter().any(|d| d.contains("gin_trgm_ops")), "{a:?}");
     assert_eq!(a, b);
 }
+
+/// Paper on the shared ledger: a receipt and a journal printed from PostgreSQL are the
+/// same documents, and their prints are recorded there.
+#[test]
+fn receipts_and_journals_print_from_postgresql() {
+    let Some(pg) = crate::support::pg::demo("receipts_and_journals_print_from_postgresql", 300) else { return };
+    let db = Path::new(&pg.url);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (no, day): (i64, String) = {
+        let row = pg
+            .client()
+            .query_one(
+                "SELECT receipt_no, business_date::text FROM fees WHERE branch = '101' ORDER BY receipt_no LIMIT 1",
+                &[],
+            )
+            .expect("a receipt");
+        (row.get(0), row.get(1))
+    };
+    let receipt = dir.path().join("r.pdf");
+    let journal = dir.path().join("j.pdf");
+    for args in [
+        vec![
+            "report",
+            "receipt",
+            "--branch",
+            "101",
+            "--number",
+            &no.to_string(),
+            "--pdf",
+            receipt.to_str().expect("utf-8"),
+        ],
+        vec!["report", "fees", "--date", &day, "--pdf", journal.to_str().expect("utf-8")],
+    ] {
+        let (code, _, err) = crate::support::run::as_staff_at_noon(db, "clerk101", &args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+    let r = pdf_extract::extract_text(&receipt).expect("receipt text");
+    assert!(r.contains("領収書") && r.contains(&format!("101-{no:06}")), "{r}");
+    let j = pdf_extract::extract_text(&journal).expect("journal text");
+    assert!(j.contains("手数料日計表") && j.contains(&day), "{j}");
+    assert_eq!(pg.i64("SELECT count(*) FROM audit WHERE action IN ('receipt.print', 'journal.print')"), 2);
+    assert_eq!(madoguchi(db, &["audit", "verify"], "").0, 0);
+}

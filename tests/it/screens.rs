@@ -322,6 +322,19 @@ fn hard_token_journal_expiring_and_audit_screens() {
     snap_all(&mut app, "audit");
 }
 
+#[test]
+fn the_receipt_dialog_offers_to_print() {
+    let mut app = demo_app();
+    log_in(&mut app, "clerk101");
+    open_customer(&mut app, "yamada-g1");
+    app.update(Action::HardToken, Instant::now());
+    app.update(Action::Enter, Instant::now());
+    app.update(Action::Yes, Instant::now());
+    assert!(matches!(app.modal, Some(madoguchi::app::Modal::Receipt(_))));
+    assert_eq!(app.place(), madoguchi::keys::Place::Receipt);
+    snap_all(&mut app, "receipt");
+}
+
 /// The app of `clerk101` on Find customer, left idle until it locks.
 fn idle_app(lang: Lang) -> (App, Instant) {
     let mut app = demo_app_in(lang);

@@ -32,6 +32,6 @@ pub fn help_key(place: Place) -> &'static str {
         Place::Expiring => "expiring",
         Place::Audit => "audit",
         Place::Refused => "refused",
-        Place::Confirm | Place::Help | Place::IdleLock | Place::Withdraw => "other",
+        Place::Confirm | Place::Help | Place::Receipt | Place::IdleLock | Place::Withdraw => "other",
     }
 }

@@ -104,6 +104,14 @@ pub fn as_admin(db: &Path, args: &[&str], stdin: &str) -> (i32, String, String) 
     run(c, db, args, stdin)
 }
 
+/// As [`madoguchi`] at the workflow tests' mid-day clock, signed in as the demo staff
+/// member `staff` (`--as`, the demo password in `MADOGUCHI_PASSWORD`).
+pub fn as_staff_at_noon(db: &Path, staff: &str, args: &[&str]) -> (i32, String, String) {
+    let mut c = command();
+    c.env(CLOCK_VAR, noon_offset().to_string()).env("MADOGUCHI_PASSWORD", "demo-pass-1").args(["--as", staff]);
+    run(c, db, args, "")
+}
+
 /// As [`madoguchi`], at the workflow tests' mid-day clock.
 pub fn madoguchi_at_noon(db: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut c = command();
