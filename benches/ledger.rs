@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the hot paths: Find customer by query length, the lockout
-//! write path (rule + write + audit, argon2 excluded), and audit verification.
+//! write path (rule + write + audit, argon2 excluded), audit verification, and the PDF
+//! receipt and journal.
 //! `madoguchi bench` measures the same on a million contracts.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -84,5 +85,18 @@ fn audit_verify(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, search, lockout_write, ib_known_vs_unknown, audit_verify);
+/// Paper: a receipt, and a journal of 1,000 receipts, drawn as PDF.
+fn paper(c: &mut Criterion) {
+    use madoguchi::paper::{PaperFont, journal_pdf, receipt_pdf, sample};
+    let font = PaperFont::load(None).expect("font");
+    let receipt = sample::receipt();
+    let journal = sample::journal(1000);
+    let mut group = c.benchmark_group("paper");
+    group.sample_size(10);
+    group.bench_function("receipt", |b| b.iter(|| receipt_pdf(&receipt, &font).expect("receipt")));
+    group.bench_function("journal_1000", |b| b.iter(|| journal_pdf(&journal, &font).expect("journal")));
+    group.finish();
+}
+
+criterion_group!(benches, search, lockout_write, ib_known_vs_unknown, audit_verify, paper);
 criterion_main!(benches);

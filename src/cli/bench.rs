@@ -99,6 +99,8 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool, pg: Option<&str>) -> R
     // scratch ledger so that the serials never collide across runs.
     let import_10k_s = import_10k(ctx)?;
 
+    let paper = paper_figures(ctx)?;
+
     let out = json!({
         "customers": figures.customers,
         "search_p99_us": Value::Object(figures.search_p99_us),
@@ -113,6 +115,9 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool, pg: Option<&str>) -> R
         "audit_intact": figures.audit_intact,
         "ledger_verify_s": figures.ledger_verify_s,
         "rows_checked": figures.rows_checked,
+        "receipt_pdf_ms": paper.0,
+        "receipt_pdf_kb": paper.1,
+        "journal_1000_pdf_ms": paper.2,
     });
     if json_out {
         println!("{out}");
@@ -120,6 +125,35 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool, pg: Option<&str>) -> R
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     }
     Ok(Outcome::Done)
+}
+
+/// Paper: the median of 20 receipts drawn (ms), a receipt's size (KB), and the median of
+/// 5 journals of 1,000 receipts (ms).
+fn paper_figures(ctx: &Context) -> Result<(Value, Value, Value), Failure> {
+    use crate::paper::{PaperFont, journal_pdf, receipt_pdf, sample};
+    let fail = |e: crate::paper::PaperError| Failure::say(crate::messages::paper(ctx.lang, &e));
+    let font = PaperFont::load(ctx.cfg.print.font.as_deref()).map_err(fail)?;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let receipt = sample::receipt();
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..20 {
+        let t = Instant::now();
+        bytes = receipt_pdf(&receipt, &font).map_err(fail)?.len();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let receipt_ms = median(times);
+    let journal = sample::journal(1000);
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        journal_pdf(&journal, &font).map_err(fail)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok((json!(round2(receipt_ms)), json!(round2(bytes as f64 / 1024.0)), json!(round2(median(times)))))
 }
 
 /// Seconds to import 10,000 tokens from CSV and from plain PSKC (the slower of the two).

@@ -8,6 +8,7 @@ mod deliver;
 mod font;
 mod journal;
 mod receipt;
+pub mod sample;
 mod sheet;
 
 pub use deliver::{save, send, write};
