@@ -92,10 +92,13 @@ pub fn render(app: &App, frame: &mut Frame<'_>) -> Hits {
     // each key kept with its label.
     let hint_lines = hint_lines(app, area.width as usize);
     let hint_rows = hint_lines.len().max(1) as u16;
+    // A message takes the lines it needs (a saved file's whole path), up to three.
+    let status_text = status_lines(app, area.width as usize);
+    let status_rows = status_text.len().clamp(1, 3) as u16;
     let [top, body, status, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(status_rows),
         Constraint::Length(hint_rows),
     ])
     .areas(area);
@@ -147,7 +150,7 @@ pub fn render(app: &App, frame: &mut Frame<'_>) -> Hits {
             }
         };
     }
-    status_line(app, frame, status);
+    frame.render_widget(Paragraph::new(status_text), status);
     frame.render_widget(Paragraph::new(hint_lines), hints);
     match &app.modal {
         Some(Modal::Help) => help(app, frame, body),
@@ -238,14 +241,15 @@ fn top_bar(app: &App, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme::top_bar()), area);
 }
 
-fn status_line(app: &App, frame: &mut Frame<'_>, area: Rect) {
-    if let Some((level, text)) = &app.status {
-        let style = match level {
-            Level::Info => theme::info(),
-            Level::Error => theme::error(),
-        };
-        frame.render_widget(Paragraph::new(Span::styled(format!(" {text}"), style)), area);
-    }
+/// The message line, wrapped to `width` (a long path breaks where UAX #14 allows, or
+/// anywhere when it has no break).
+fn status_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    let Some((level, text)) = &app.status else { return Vec::new() };
+    let style = match level {
+        Level::Info => theme::info(),
+        Level::Error => theme::error(),
+    };
+    fit::wrap(&Line::from(Span::styled(format!(" {text}"), style)), width)
 }
 
 /// The hint bar, from the keymap table, packed into lines of `width` columns.
