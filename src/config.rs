@@ -28,6 +28,7 @@ pub struct Config {
     pub audit: Audit,
     pub export: Export,
     pub print: Print,
+    pub serve: Serve,
     pub ui: Ui,
     pub ledger: LedgerAt,
     pub branches: Vec<Branch>,
@@ -151,6 +152,44 @@ impl Print {
     }
 }
 
+/// The customer channel's HTTP service (`madoguchi serve`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Serve {
+    /// Address and port to listen on; `--listen` overrides it.
+    pub listen: String,
+    /// PEM certificate chain and private key: with both, the service speaks TLS only.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// PEM certificate authorities of the callers: with it, a caller must also present a
+    /// client certificate they issued (mutual TLS).
+    pub client_ca: Option<PathBuf>,
+    /// Threads that check secrets (argon2). Unset: one per core.
+    pub workers: Option<u32>,
+    /// Requests that may wait for a worker; beyond it the answer is 503 at once.
+    pub queue: u32,
+    /// Attempts a minute for one login ID, and from one source address (the customer's,
+    /// as the front end forwards it in `X-Forwarded-For`, else the caller's); beyond them
+    /// the answer is 429. Locks still follow R1 exactly.
+    pub per_login_id_per_minute: u32,
+    pub per_source_per_minute: u32,
+}
+
+impl Default for Serve {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8700".into(),
+            tls_cert: None,
+            tls_key: None,
+            client_ca: None,
+            workers: None,
+            queue: 16,
+            per_login_id_per_minute: 20,
+            per_source_per_minute: 600,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Staff {
@@ -175,6 +214,7 @@ impl Default for Config {
             audit: Audit::default(),
             export: Export::default(),
             print: Print::default(),
+            serve: Serve::default(),
             ui: Ui::default(),
             ledger: LedgerAt::default(),
             branches: crate::domain::branch::demo_branches(),
@@ -264,6 +304,16 @@ impl Config {
         range("token.expiry_notice_days", self.token.expiry_notice_days, 1, 3660)?;
         range("staff.lockout", self.staff.lockout, 1, 100)?;
         range("staff.idle_lock_minutes", self.staff.idle_lock_minutes, 1, 1440)?;
+        range("serve.queue", self.serve.queue, 0, 100_000)?;
+        range("serve.workers", self.serve.workers.unwrap_or(1), 1, 1024)?;
+        range("serve.per_login_id_per_minute", self.serve.per_login_id_per_minute, 1, 1_000_000)?;
+        range("serve.per_source_per_minute", self.serve.per_source_per_minute, 1, 1_000_000)?;
+        if self.serve.tls_cert.is_some() != self.serve.tls_key.is_some() {
+            return Err(bad("serve.tls_cert", "tls_cert and tls_key go together".into()));
+        }
+        if self.serve.client_ca.is_some() && self.serve.tls_cert.is_none() {
+            return Err(bad("serve.client_ca", "mutual TLS needs tls_cert and tls_key".into()));
+        }
         for (key, v) in [("fees.token_add", self.fees.token_add), ("fees.token_reissue", self.fees.token_reissue)] {
             if !(0..=1_000_000).contains(&v) {
                 return Err(bad(key, format!("{v} is outside 0..=1000000")));

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod messages;
 pub mod paper;
 pub mod secret;
+pub mod serve;
 pub mod service;
 pub mod store;
 pub mod text;

@@ -112,6 +112,20 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             eprintln!("{}", tf(lang, "msg.accept_done", &[("count", &n.to_string())]));
             Ok(Outcome::Done)
         }
+        Command::Serve { listen } => {
+            let listen = listen.unwrap_or_else(|| ctx.cfg.serve.listen.clone());
+            let scheme = if ctx.cfg.serve.tls_cert.is_some() { "https" } else { "http" };
+            crate::serve::run(&ctx.db, ctx.cfg.clone(), &listen, |addr| {
+                eprintln!("{}", tf(lang, "msg.serving", &[("url", &format!("{scheme}://{addr}"))]));
+            })
+            .map_err(|e| match e {
+                crate::serve::ServeError::Ledger(e) => ctx.fail(e),
+                other => Failure::say(tf(lang, "err.serve", &[("detail", &other.to_string())])),
+            })?;
+            eprintln!("{}", t(lang, "msg.serve_stopped"));
+            Ok(Outcome::Done)
+        }
+        Command::ApiKey(cmd) => api_key(ctx, cmd),
         Command::Backup { dest } => {
             let mut ledger = ctx.open()?;
             let session = ctx.sign_in(&mut ledger)?;
@@ -369,6 +383,43 @@ fn import(
 }
 
 /// `audit verify`: the whole chain, the seal and the anchor (or what is given), every row.
+fn api_key(ctx: &Context, cmd: super::ApiKeyCommand) -> Result<Outcome, Failure> {
+    use super::ApiKeyCommand as A;
+    let lang = ctx.lang;
+    let mut ledger = ctx.open()?;
+    let session = ctx.sign_in(&mut ledger)?;
+    match cmd {
+        A::Add { name } => {
+            let key = ledger.api_key_add(&session, &name).map_err(|e| ctx.fail(e))?;
+            println!("{}", secrecy::ExposeSecret::expose_secret(&key));
+            eprintln!("{}", tf(lang, "msg.api_key_added", &[("name", &name)]));
+        }
+        A::List { json } => {
+            let keys = ledger.api_keys(&session).map_err(|e| ctx.fail(e))?;
+            if json {
+                println!("{}", serde_json::to_string(&keys).unwrap_or_default());
+            } else {
+                for k in &keys {
+                    let state = match &k.revoked_at {
+                        Some(at) => tf(
+                            lang,
+                            "msg.api_key_revoked_at",
+                            &[("at", at), ("by", k.revoked_by.as_deref().unwrap_or(""))],
+                        ),
+                        None => t(lang, "msg.state_active").to_string(),
+                    };
+                    println!("{}\t{}\t{}\t{}", k.name, crate::format::time(k.created_at), k.created_by, state);
+                }
+            }
+        }
+        A::Revoke { name } => {
+            ledger.api_key_revoke(&session, &name).map_err(|e| ctx.fail(e))?;
+            eprintln!("{}", tf(lang, "msg.api_key_revoked", &[("name", &name)]));
+        }
+    }
+    Ok(Outcome::Done)
+}
+
 fn verify(
     ctx: &Context,
     json_out: bool,

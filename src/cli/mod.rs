@@ -113,6 +113,30 @@ pub enum Command {
     /// Customer channel: applies R1 and R5 as the internet-banking service does
     #[command(subcommand)]
     Ib(IbCommand),
+    /// The customer channel as an HTTP API for the internet-banking front end (POST
+    /// /v1/login, /v1/verify, /v1/change-password; GET /healthz, /metrics); callers need
+    /// an API key. Runs until SIGTERM or Ctrl-C
+    Serve {
+        /// Address and port [default: serve.listen, 127.0.0.1:8700]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// (admin) The front end's API keys for `serve`
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Add a caller's key and print it (the only time it is shown)
+    Add { name: String },
+    /// List the keys (never the keys themselves)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a caller's key: `serve` refuses it within seconds
+    Revoke { name: String },
 }
 
 #[derive(Subcommand, Debug)]

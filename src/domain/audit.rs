@@ -10,6 +10,8 @@ type HmacSha256 = Hmac<Sha256>;
 /// Every action the ledger records, for finding entries by their label: the audit trail's
 /// action filter matches these labels in both languages.
 pub const ACTIONS: &[&str] = &[
+    "api_key.add",
+    "api_key.revoke",
     "audit.accept",
     "bench.fill",
     "contract.cancel",

@@ -1,5 +1,6 @@
 //! Plain data and pure rules. Nothing here touches a clock, a terminal or the ledger:
 //! time is a parameter, and every rule has a table test.
+pub mod api_key;
 pub mod approval;
 pub mod audit;
 pub mod branch;

@@ -301,6 +301,12 @@ impl Ledger {
         Ok(found)
     }
 
+    /// The check of [`Ledger::check_on_open`] made again now (`serve`'s health): the
+    /// chain holds its sealed and anchored heads and the sealed state matches.
+    pub fn check_now(&mut self) -> Result<Option<Break>> {
+        self.check_on_open()
+    }
+
     /// Walks the whole chain, holds it to the seal and the anchor (or to what is given),
     /// and checks every covered row and the tables' row counts.
     pub fn verify_against(&mut self, against: &VerifyAgainst) -> Result<VerifyReport> {

@@ -156,6 +156,9 @@ pub enum Problem {
     FeeAlreadyReversed,
     /// Another terminal kept printing the same document while this one drew it.
     PrintedMeanwhile,
+    // The channel service's callers.
+    ApiKeyName,
+    ApiKeyExists,
 }
 
 impl Problem {
@@ -169,6 +172,7 @@ impl Problem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "snake_case")]
 pub enum Missing {
+    ApiKey,
     Contract,
     CustomerUser,
     Fee,

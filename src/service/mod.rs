@@ -1,6 +1,7 @@
 //! Use cases: one function per thing staff or a customer does. Each checks the role,
 //! applies the rules, and writes in one transaction that appends its audit entry.
 
+pub mod api_keys;
 pub mod approvals;
 pub mod audit;
 pub mod bench;
@@ -163,6 +164,9 @@ pub struct Ledger {
     /// Writes each confirmed head, synced, after the write that made it returned.
     sealer: sealer::Sealer,
     demo: bool,
+    /// The caller of the customer channel's HTTP service an attempt came through, named in
+    /// every entry it writes (`serve` sets it per request).
+    via: Option<String>,
 }
 
 /// A write in progress: the transaction, and the audit entries it appends.
@@ -174,6 +178,8 @@ pub struct Writer<'a> {
     actor: String,
     /// Added to every entry's details: the OS user behind a signed-in command.
     os_user: Option<String>,
+    /// Added to every entry's details: the API caller an attempt came through.
+    via: Option<String>,
     /// The head before this write (read once, under the write lock), and after its entries.
     before: Seal,
     head: Option<Seal>,
@@ -185,6 +191,9 @@ impl Writer<'_> {
     pub fn audit(&mut self, action: &str, subject: &str, mut details: serde_json::Value) -> Result<()> {
         if let (Some(user), Some(map)) = (&self.os_user, details.as_object_mut()) {
             map.insert("os_user".into(), serde_json::Value::String(user.clone()));
+        }
+        if let (Some(via), Some(map)) = (&self.via, details.as_object_mut()) {
+            map.insert("via".into(), serde_json::Value::String(via.clone()));
         }
         let details = details.to_string();
         let seal = store::audit::append_after(
@@ -223,7 +232,17 @@ impl Ledger {
 
     /// A ledger on `conn`, on the system clock, before its head files are known.
     fn assemble(conn: Conn, keys: Keys, cfg: Config, demo: bool) -> Self {
-        Self { conn, keys, cfg, clock: default_clock(), heads: None, refusal: None, sealer: Default::default(), demo }
+        Self {
+            conn,
+            keys,
+            cfg,
+            clock: default_clock(),
+            heads: None,
+            refusal: None,
+            sealer: Default::default(),
+            demo,
+            via: None,
+        }
     }
 
     fn open_with(db: &Path, cfg: Config, read_only: bool) -> Result<Self> {
@@ -361,7 +380,8 @@ impl Ledger {
     fn memory(cfg: Config, clock: Box<dyn Clock>, demo: bool) -> Result<Self> {
         let keys = Keys::from_bytes([9; 32]);
         let conn = Opened::Sqlite(store::memory()?).with_key(&keys);
-        let mut ledger = Self { conn, keys, cfg, clock, heads: None, refusal: None, sealer: Default::default(), demo };
+        let mut ledger =
+            Self { conn, keys, cfg, clock, heads: None, refusal: None, sealer: Default::default(), demo, via: None };
         ledger.initialise(demo, None)?;
         Ok(ledger)
     }
@@ -527,6 +547,7 @@ impl Ledger {
                 stamp: stamp(at),
                 actor: actor.label(),
                 os_user,
+                via: self.via.clone(),
                 before,
                 head: None,
             };

@@ -8,7 +8,7 @@ use super::integrity::{self, Covered};
 use super::sql::{Db, Engine, Row};
 
 /// The tables in an order that satisfies their foreign keys.
-const ORDER: [&Covered; 16] = [
+const ORDER: [&Covered; 17] = [
     &integrity::META,
     &integrity::BRANCHES,
     &integrity::STAFF,
@@ -25,11 +25,12 @@ const ORDER: [&Covered; 16] = [
     &integrity::FORMS,
     &integrity::SHADOW,
     &integrity::ACCEPTED,
+    &integrity::API_KEYS,
 ];
 
 /// The tables whose integer key is an identity on PostgreSQL (`INTEGER PRIMARY KEY` in
 /// the migrations).
-const IDENTITIES: [(&str, &str); 11] = [
+const IDENTITIES: [(&str, &str); 12] = [
     ("secret_hashes", "id"),
     ("contracts", "id"),
     ("users", "id"),
@@ -40,6 +41,7 @@ const IDENTITIES: [(&str, &str); 11] = [
     ("requests", "id"),
     ("forms", "id"),
     ("accepted_breaks", "id"),
+    ("api_keys", "id"),
     ("audit", "seq"),
 ];
 

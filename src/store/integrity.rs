@@ -118,9 +118,14 @@ pub const ACCEPTED: Covered = Covered {
     key: &["id"],
     columns: "id, what, seq, row_table, row_key, detail, reason, accepted_by, os_user, at, version",
 };
+pub const API_KEYS: Covered = Covered {
+    table: "api_keys",
+    key: &["id"],
+    columns: "id, name, hash, created_by, created_at, revoked_at, revoked_by, version",
+};
 
 /// Every covered table, in the order `audit verify` walks them.
-pub const ALL: [&Covered; 16] = [
+pub const ALL: [&Covered; 17] = [
     &META,
     &BRANCHES,
     &STAFF,
@@ -137,6 +142,7 @@ pub const ALL: [&Covered; 16] = [
     &FORMS,
     &SHADOW,
     &ACCEPTED,
+    &API_KEYS,
 ];
 
 /// The tables whose rows are MAC'ed.

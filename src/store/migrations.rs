@@ -282,6 +282,21 @@ CREATE TABLE accepted_breaks (
     mac BLOB
 );
 "#,
+    // 7: the keys of the internet-banking front end that calls `serve` (argon2 hashes of
+    // the secret part; a revoked key stays, for the audit trail's sake).
+    r#"
+CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    hash TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    revoked_by TEXT,
+    version INTEGER NOT NULL DEFAULT 0,
+    mac BLOB
+);
+"#,
 ];
 
 /// A migration as PostgreSQL takes it: the same tables, columns, keys and indexes, in

@@ -2,6 +2,7 @@
 //! connection or a transaction of the engine), grouped by what they hold; they take and
 //! return the domain's records, typed.
 
+pub mod api_keys;
 pub mod audit;
 pub mod breaks;
 pub mod conn;

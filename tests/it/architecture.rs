@@ -25,6 +25,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["domain", "format"]),
     // Receipts and journals drawn as PDF from the domain's documents, and handed over.
     ("paper", &["config", "domain", "format", "text"]),
+    // The customer channel over HTTP: a thin edge over the use cases, as the terminal is.
+    ("serve", &["config", "domain", "service", "text"]),
     ("service", &["config", "domain", "format", "headfile", "import", "keyfile", "secret", "store", "text"]),
     // The words of errors: they name the store's and the key file's failures too.
     ("messages", &["domain", "i18n", "keyfile", "paper", "secret", "service", "store", "text"]),
@@ -37,8 +39,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "app", "config", "domain", "export", "format", "i18n", "import", "keyfile", "messages", "paper", "service",
-            "text", "tui", "ui",
+            "app", "config", "domain", "export", "format", "i18n", "import", "keyfile", "messages", "paper", "serve",
+            "service", "text", "tui", "ui",
         ],
     ),
     ("main", &["cli"]),

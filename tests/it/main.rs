@@ -19,4 +19,5 @@ mod paper;
 mod permissions;
 mod postgres;
 mod screens;
+mod serve;
 mod tls;

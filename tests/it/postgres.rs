@@ -643,3 +643,12 @@ fn receipts_and_journals_print_from_postgresql() {
     assert_eq!(pg.i64("SELECT count(*) FROM audit WHERE action IN ('receipt.print', 'journal.print')"), 2);
     assert_eq!(madoguchi(db, &["audit", "verify"], "").0, 0);
 }
+
+/// The customer channel's HTTP service on the shared ledger: the same answers as `ib`.
+#[test]
+fn the_http_channel_serves_from_postgresql() {
+    let Some(pg) = crate::support::pg::demo("the_http_channel_serves_from_postgresql", 0) else { return };
+    let db = Path::new(&pg.url);
+    crate::serve::every_rule_outcome(db);
+    assert_eq!(pg.i64("SELECT count(*) FROM audit WHERE action = 'lock.open' AND details LIKE '%api:frontend1%'"), 1);
+}

@@ -1,6 +1,7 @@
 //! What the integration tests share: running the real binary, a pseudo-terminal that reads
 //! its screen, and the worker processes of the crash and concurrency tests.
 
+pub mod http;
 pub mod peek;
 pub mod pg;
 pub mod procs;
