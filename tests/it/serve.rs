@@ -501,3 +501,81 @@ fn a_lock_made_through_the_api_shows_on_the_open_customer() {
         1
     );
 }
+
+/// One request over TLS to `addr`, trusting `ca`, presenting `client` when given.
+fn tls_request(
+    addr: &str,
+    ca: &crate::support::tls_relay::Authority,
+    client: Option<&crate::support::tls_relay::Authority>,
+    request: &str,
+) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.der()).expect("root");
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots);
+    let config = match client {
+        Some(issuer) => {
+            let (chain, key) = issuer.issue_der(&[]);
+            builder.with_client_auth_cert(chain, key).expect("client cert")
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let conn = rustls::ClientConnection::new(Arc::new(config), name).map_err(std::io::Error::other)?;
+    let mut tls = rustls::StreamOwned::new(conn, std::net::TcpStream::connect(addr)?);
+    tls.write_all(request.as_bytes())?;
+    let mut out = Vec::new();
+    match tls.read_to_end(&mut out) {
+        Ok(_) => {}
+        // A server that closes without close_notify after a whole answer.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !out.is_empty() => {}
+        Err(e) => return Err(e),
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[test]
+fn over_tls_only_callers_with_a_certificate_of_the_banks_authority_get_in() {
+    use crate::support::tls_relay::Authority;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let key = api_key(&db, "frontend1");
+    let ca = Authority::new("madoguchi test CA");
+    let frontends = Authority::new("the front end's CA");
+    let strangers = Authority::new("someone else's CA");
+    let (cert, private) = ca.issue_pem(&["localhost"]);
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p.display().to_string()
+    };
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[serve]\ntls_cert = {:?}\ntls_key = {:?}\nclient_ca = {:?}\n",
+            write("serve.crt", &cert),
+            write("serve.key", &private),
+            write("frontends.crt", &frontends.pem())
+        ),
+    )
+    .expect("config");
+    let s = Served::start(&db, &["--config", config.to_str().expect("utf-8")]);
+    let body = json!({ "login_id": "tozai-g1", "password": "Login-pass1" }).to_string();
+    let req = format!(
+        "POST /v1/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = tls_request(&s.addr, &ca, Some(&frontends), &req).expect("the front end gets in");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"result\":\"accepted\""), "{answer}");
+    // No client certificate, or one of another authority: no handshake, no request.
+    assert!(tls_request(&s.addr, &ca, None, &req).is_err(), "a caller without a certificate");
+    assert!(tls_request(&s.addr, &ca, Some(&strangers), &req).is_err(), "a certificate of another authority");
+    // Plain HTTP to the TLS port gets no answer.
+    assert!(request(&s.addr, "POST", "/v1/login", Some(&key), &body).map(|r| r.status).is_err());
+}

@@ -38,7 +38,7 @@ impl Served {
         let mut first = String::new();
         err.read_line(&mut first).expect("the first line");
         let addr = first
-            .split("http://")
+            .split("://")
             .nth(1)
             .and_then(|rest| rest.split_whitespace().next())
             .unwrap_or_else(|| panic!("serve did not start: {first}"))

@@ -19,7 +19,7 @@ pub struct Peek {
 
 enum Inner {
     Sqlite(rusqlite::Connection),
-    Postgres(RefCell<postgres::Client>),
+    Postgres(Box<RefCell<postgres::Client>>),
 }
 
 /// A parameter of a query.
@@ -183,7 +183,7 @@ impl Peek {
         let name = db.to_string_lossy();
         if name.starts_with("postgres://") || name.starts_with("postgresql://") {
             let client = postgres::Client::connect(&name, postgres::NoTls).expect("connect to the ledger's database");
-            return Self { inner: Inner::Postgres(RefCell::new(client)) };
+            return Self { inner: Inner::Postgres(Box::new(RefCell::new(client))) };
         }
         let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .expect("open the ledger read-only");
