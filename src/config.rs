@@ -166,8 +166,9 @@ pub struct Serve {
     pub client_ca: Option<PathBuf>,
     /// Threads that check secrets (argon2). Unset: one per core.
     pub workers: Option<u32>,
-    /// Requests that may wait for a worker; beyond it the answer is 503 at once.
-    pub queue: u32,
+    /// Requests that may wait for a worker; beyond it the answer is 503 at once. Unset:
+    /// one per worker, so that a request taken waits at most about one check.
+    pub queue: Option<u32>,
     /// Attempts a minute for one login ID, and from one source address (the customer's,
     /// as the front end forwards it in `X-Forwarded-For`, else the caller's); beyond them
     /// the answer is 429. Locks still follow R1 exactly.
@@ -183,7 +184,7 @@ impl Default for Serve {
             tls_key: None,
             client_ca: None,
             workers: None,
-            queue: 16,
+            queue: None,
             per_login_id_per_minute: 20,
             per_source_per_minute: 600,
         }
@@ -304,7 +305,7 @@ impl Config {
         range("token.expiry_notice_days", self.token.expiry_notice_days, 1, 3660)?;
         range("staff.lockout", self.staff.lockout, 1, 100)?;
         range("staff.idle_lock_minutes", self.staff.idle_lock_minutes, 1, 1440)?;
-        range("serve.queue", self.serve.queue, 0, 100_000)?;
+        range("serve.queue", self.serve.queue.unwrap_or(0), 0, 100_000)?;
         range("serve.workers", self.serve.workers.unwrap_or(1), 1, 1024)?;
         range("serve.per_login_id_per_minute", self.serve.per_login_id_per_minute, 1, 1_000_000)?;
         range("serve.per_source_per_minute", self.serve.per_source_per_minute, 1, 1_000_000)?;

@@ -29,7 +29,7 @@ fn rss_mb() -> Option<f64> {
     Some(round2(kb / 1024.0))
 }
 
-pub fn run(ctx: &Context, customers: u64, json_out: bool, pg: Option<&str>) -> Result<Outcome, Failure> {
+pub fn run(ctx: &Context, customers: u64, json_out: bool, pg: Option<&str>, serve: bool) -> Result<Outcome, Failure> {
     let (db, generate) = match pg {
         Some(url) => {
             crate::service::bench::ensure_database(url).map_err(|e| ctx.fail(e))?;
@@ -70,6 +70,16 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool, pg: Option<&str>) -> R
             return Err(Failure::say("demo generation failed"));
         }
         eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    if serve {
+        let backend = if pg.is_some() { "postgresql" } else { "sqlite" };
+        let out = json!({ "serve": super::bench_serve::run(ctx, &db, customers, backend)? });
+        if json_out {
+            println!("{out}");
+        } else {
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        return Ok(Outcome::Done);
     }
 
     // First frame: open the ledger, build the app, draw Home once.

@@ -165,7 +165,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
             Ok(Outcome::Done)
         }
         Command::Ib(cmd) => super::ib::run(ctx, cmd),
-        Command::Bench { customers, json, pg } => super::bench::run(ctx, customers, json, pg.as_deref()),
+        Command::Bench { customers, json, pg, serve } => super::bench::run(ctx, customers, json, pg.as_deref(), serve),
     }
 }
 

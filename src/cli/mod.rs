@@ -4,6 +4,7 @@
 //! chain is broken; `ib` 10 rejected, 11 suspended, 12 refused by another rule.
 
 mod bench;
+mod bench_serve;
 mod commands;
 mod ib;
 mod reports;
@@ -106,6 +107,11 @@ pub enum Command {
         /// has none of that name, generated if it is empty, reused if it holds one
         #[arg(long, value_name = "URL")]
         pg: Option<String>,
+        /// Measure the customer channel's HTTP service instead (`serve`: sustained logins
+        /// at a p99 of 100 ms, known against unknown IDs, an overload); needs
+        /// --customers 20000 or more
+        #[arg(long)]
+        serve: bool,
     },
     /// The whole ledger
     #[command(subcommand)]

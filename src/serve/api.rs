@@ -177,8 +177,13 @@ impl Server {
         let Some(key) = callers::bearer(auth) else {
             return ("unauthorized", refuse(StatusCode::UNAUTHORIZED, "unauthorized", None, None));
         };
-        let who = self.callers.clone();
-        let caller = tokio::task::spawn_blocking(move || who.identify(callers::expose(&key))).await.ok().flatten();
+        let caller = match self.callers.remembered(callers::expose(&key)) {
+            Some(known) => Some(known),
+            None => {
+                let who = self.callers.clone();
+                tokio::task::spawn_blocking(move || who.identify(callers::expose(&key))).await.ok().flatten()
+            }
+        };
         let Some(caller) = caller else {
             return ("unauthorized", refuse(StatusCode::UNAUTHORIZED, "unauthorized", None, None));
         };

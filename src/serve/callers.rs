@@ -34,6 +34,20 @@ impl Callers {
         Arc::new(Self { ledger: Mutex::new(ledger), state: Mutex::new(State::default()) })
     }
 
+    /// The caller of a key checked before and still active, without blocking: the path of
+    /// nearly every request. `None` when the key must be checked ([`identify`]).
+    ///
+    /// [`identify`]: Self::identify
+    pub fn remembered(&self, presented: &str) -> Option<String> {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let state = self.state.lock().ok()?;
+        let fresh = state.read_at.is_some_and(|t| t.elapsed() < REFRESH);
+        match state.checked.get(&digest) {
+            Some((id, name)) if fresh && state.active.contains(id) => Some(name.clone()),
+            _ => None,
+        }
+    }
+
     /// The caller's name for a presented key, or `None`. Blocking (argon2 on a first
     /// sight, a ledger read every two seconds): called off the async threads.
     pub fn identify(&self, presented: &str) -> Option<String> {

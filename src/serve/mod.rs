@@ -60,7 +60,8 @@ pub fn run(db: &Path, cfg: Config, listen: &str, started: impl FnOnce(SocketAddr
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
 
-    let (pool, threads) = pool::Pool::start(ledgers, cfg.serve.queue as usize)?;
+    let queue = cfg.serve.queue.map_or(workers, |q| q as usize);
+    let (pool, threads) = pool::Pool::start(ledgers, queue)?;
     let server = Arc::new(api::Server {
         pool,
         callers,
