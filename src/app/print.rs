@@ -26,7 +26,7 @@ impl Printer<'_> {
         let font = self.font()?;
         let made = self.ledger.print_receipt(self.session, branch, receipt_no, |doc| {
             let name = format!("receipt-{branch}-{receipt_no:06}-{}.pdf", doc.print.copy);
-            paper::save(&cfg, &name, &paper::receipt_pdf(doc, &font)?)
+            paper::stage_in(&cfg, &name, &paper::receipt_pdf(doc, &font)?)
         });
         let what = tf(self.lang, "ui.print.receipt", &[("no", &format!("{branch}-{receipt_no}"))]);
         self.finish(made.map(|r| r.map(|(doc, path)| (doc.print.copy, path))), &what)
@@ -39,7 +39,7 @@ impl Printer<'_> {
         let day = crate::format::date(date);
         let made = self.ledger.print_journal(self.session, &branch, date, |doc| {
             let name = format!("journal-{branch}-{day}-{}.pdf", doc.print.copy);
-            paper::save(&cfg, &name, &paper::journal_pdf(doc, &font)?)
+            paper::stage_in(&cfg, &name, &paper::journal_pdf(doc, &font)?)
         });
         let what = tf(self.lang, "ui.print.journal", &[("date", &day)]);
         self.finish(made.map(|r| r.map(|(doc, path)| (doc.print.copy, path))), &what)
@@ -52,12 +52,13 @@ impl Printer<'_> {
     /// Hands the saved document to the printer and says what became of it.
     fn finish(
         &mut self,
-        made: crate::service::Result<Result<(i64, std::path::PathBuf), PaperError>>,
+        made: crate::service::Result<Result<(i64, paper::Staged), PaperError>>,
         what: &str,
     ) -> Printed {
-        let (copy, path) = made
+        let (copy, staged) = made
             .map_err(|e| crate::messages::error(self.lang, &self.ledger.config().branches, &e))?
             .map_err(|e| crate::messages::paper(self.lang, &e))?;
+        let path = staged.keep().map_err(|e| crate::messages::paper(self.lang, &e))?;
         let shown = path.display().to_string();
         let again =
             if copy > 1 { tf(self.lang, "ui.print.again", &[("copy", &copy.to_string())]) } else { String::new() };

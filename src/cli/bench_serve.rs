@@ -132,17 +132,6 @@ impl Drop for Running {
     }
 }
 
-/// One core's argon2 rate: checks a second, one thread.
-fn argon2_per_s() -> f64 {
-    let secret = SecretString::from("Wrong-pass9".to_string());
-    let started = Instant::now();
-    let n = 20;
-    for _ in 0..n {
-        crate::secret::verify_dummy(&secret);
-    }
-    n as f64 / started.elapsed().as_secs_f64()
-}
-
 pub fn run(ctx: &Context, db: &Path, customers: u64, backend: &str) -> Result<Value, Failure> {
     if customers < 20_000 {
         return Err(fail("bench --serve needs a ledger of at least 20000 customers (--customers 20000)"));
@@ -155,7 +144,7 @@ pub fn run(ctx: &Context, db: &Path, customers: u64, backend: &str) -> Result<Va
     let key = ledger.api_key_add(&admin, &name).map_err(|e| ctx.fail(e))?;
     let key = key.expose_secret().to_string();
     drop(ledger);
-    let one_core = argon2_per_s();
+    let one_core = crate::service::bench::argon2_per_s();
 
     let dir = std::env::temp_dir().join(format!("madoguchi-bench-serve-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(fail)?;

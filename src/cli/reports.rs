@@ -99,10 +99,12 @@ pub fn receipt_pdf(ctx: &Context, branch: &str, number: i64, path: &Path) -> Res
     let mut ledger = ctx.open()?;
     let session = ctx.sign_in(&mut ledger)?;
     let font = paper_font(ctx)?;
-    // Written before the print is recorded: a file that cannot be written is no print.
+    // Written beside its place before the print is recorded, and put there after: a file
+    // that cannot be written is no print, and a print not recorded leaves no file.
     let made =
-        ledger.print_receipt(&session, branch, number, |doc| paper::write(path, &paper::receipt_pdf(doc, &font)?));
-    let (doc, ()) = made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
+        ledger.print_receipt(&session, branch, number, |doc| paper::stage(path, &paper::receipt_pdf(doc, &font)?));
+    let (doc, staged) = made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
+    staged.keep().map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
     saved(ctx, path, doc.print.copy)
 }
 
@@ -115,8 +117,9 @@ pub fn journal_pdf(ctx: &Context, date: &str, branch: Option<&str>, path: &Path)
     let branch = branch.map_or_else(|| session.branch.clone(), str::to_string);
     let font = paper_font(ctx)?;
     let made =
-        ledger.print_journal(&session, &branch, date, |doc| paper::write(path, &paper::journal_pdf(doc, &font)?));
-    let (doc, ()) = made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
+        ledger.print_journal(&session, &branch, date, |doc| paper::stage(path, &paper::journal_pdf(doc, &font)?));
+    let (doc, staged) = made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
+    staged.keep().map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
     saved(ctx, path, doc.print.copy)
 }
 

@@ -10,11 +10,57 @@ use std::process::{Command, Stdio};
 use super::PaperError;
 use crate::config::Print;
 
-/// Saves `bytes` as `name` in the print folder; the path it was saved at.
-pub fn save(cfg: &Print, name: &str, bytes: &[u8]) -> Result<PathBuf, PaperError> {
-    let path = cfg.folder().join(name);
-    write(&path, bytes)?;
-    Ok(path)
+/// A document written beside its place, put there only when its print is recorded
+/// ([`Staged::keep`]); dropped, it is removed: a print that was not recorded leaves no
+/// paper behind.
+#[derive(Debug)]
+pub struct Staged {
+    part: PathBuf,
+    path: PathBuf,
+    kept: bool,
+}
+
+impl Staged {
+    /// Puts the document in its place.
+    pub fn keep(mut self) -> Result<PathBuf, PaperError> {
+        std::fs::rename(&self.part, &self.path)
+            .map_err(|source| PaperError::Save { path: self.path.clone(), source })?;
+        self.kept = true;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.part);
+        }
+    }
+}
+
+/// Stages `bytes` as `name` in the print folder (made if missing).
+pub fn stage_in(cfg: &Print, name: &str, bytes: &[u8]) -> Result<Staged, PaperError> {
+    let folder = cfg.folder();
+    std::fs::create_dir_all(&folder).map_err(|source| PaperError::Save { path: folder.clone(), source })?;
+    stage(&folder.join(name), bytes)
+}
+
+/// Stages `bytes` for `path` (a file named on the command line): only a new file or a
+/// regular one is replaced, never a device or a folder, and no folder is made.
+pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged, PaperError> {
+    let fail = |source| PaperError::Save { path: path.to_path_buf(), source };
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.file_type().is_file()
+    {
+        return Err(fail(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "not a regular file")));
+    }
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".part");
+    let part = path.with_file_name(name);
+    let staged = Staged { part: part.clone(), path: path.to_path_buf(), kept: false };
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&part).map_err(fail)?;
+    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(fail)?;
+    Ok(staged)
 }
 
 /// Hands a saved document to `print.command`: true when it took it, false when no
@@ -25,19 +71,6 @@ pub fn send(cfg: &Print, path: &Path) -> Result<bool, PaperError> {
     };
     run(command, path)?;
     Ok(true)
-}
-
-/// Writes a document whole, or not at all.
-pub fn write(path: &Path, bytes: &[u8]) -> Result<(), PaperError> {
-    let fail = |source| PaperError::Save { path: path.to_path_buf(), source };
-    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder).map_err(fail)?;
-    }
-    // Written beside and renamed into place: a printer never reads half a file.
-    let partial = path.with_extension("pdf.part");
-    let mut f = std::fs::File::create(&partial).map_err(fail)?;
-    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(fail)?;
-    std::fs::rename(&partial, path).map_err(fail)
 }
 
 fn run(command: &str, path: &Path) -> Result<(), PaperError> {

@@ -11,7 +11,7 @@ mod receipt;
 pub mod sample;
 mod sheet;
 
-pub use deliver::{save, send, write};
+pub use deliver::{Staged, send, stage, stage_in};
 pub use font::PaperFont;
 pub use journal::journal_pdf;
 pub use receipt::receipt_pdf;

@@ -6,7 +6,8 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use crate::domain::fees::{FeeKind, FeeLine, Journal, totals};
 use crate::domain::paper::{Issuer, JournalDoc, Print, ReceiptDoc};
 
-fn issuer() -> Issuer {
+/// The demo bank's main office.
+pub fn issuer() -> Issuer {
     Issuer {
         bank_name: "OK銀行".into(),
         invoice_number: "T1234567890123".into(),

@@ -8,13 +8,7 @@ use crate::domain::fees::{FeeKind, FeeLine, Journal, totals};
 use crate::domain::paper::{Issuer, JournalDoc, Print, ReceiptDoc};
 
 fn issuer() -> Issuer {
-    Issuer {
-        bank_name: "OK銀行".into(),
-        invoice_number: "T1234567890123".into(),
-        branch_code: "101".into(),
-        branch_name: "本店営業部".into(),
-        branch_address: "東京都千代田区丸の内1-1-1".into(),
-    }
+    super::sample::issuer()
 }
 
 fn fee(no: i64, kind: FeeKind, amount: i64, tax: i64) -> FeeLine {
@@ -178,7 +172,7 @@ fn the_printer_command_gets_the_saved_file_and_a_failing_one_is_reported() {
     let prints = dir.path().join("prints");
     let cfg = |command: Option<String>| crate::config::Print { command, folder: Some(prints.clone()), font: None };
 
-    let saved = save(&cfg(None), "r.pdf", b"%PDF-1.7").expect("saved");
+    let saved = stage_in(&cfg(None), "r.pdf", b"%PDF-1.7").and_then(Staged::keep).expect("saved");
     assert_eq!(std::fs::read(&saved).expect("saved"), b"%PDF-1.7");
     assert!(!send(&cfg(None), &saved).expect("nothing to run"), "no command: saved only");
 
@@ -189,4 +183,25 @@ fn the_printer_command_gets_the_saved_file_and_a_failing_one_is_reported() {
     assert!(matches!(failed, Err(PaperError::Printer { .. })), "{failed:?}");
     let missing = send(&cfg(Some("no-such-printer-command-here".into())), &saved);
     assert!(matches!(missing, Err(PaperError::Printer { .. })), "{missing:?}");
+}
+
+#[test]
+fn a_document_not_kept_leaves_nothing_and_only_a_regular_file_is_replaced() {
+    let dir = tempfile::tempdir().expect("dir");
+    let target = dir.path().join("r.pdf");
+    {
+        let _staged = stage(&target, b"%PDF-1.7").expect("staged");
+        // Dropped without keep (the print was not recorded).
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "no file, no part left");
+    std::fs::write(&target, b"old").expect("old file");
+    stage(&target, b"new").and_then(Staged::keep).expect("kept");
+    assert_eq!(std::fs::read(&target).expect("read"), b"new");
+    // A folder (or a device) at the path is never replaced, and no folder is made.
+    let folder = dir.path().join("folder.pdf");
+    std::fs::create_dir(&folder).expect("folder");
+    assert!(matches!(stage(&folder, b"x"), Err(PaperError::Save { .. })));
+    assert!(folder.is_dir());
+    assert!(matches!(stage(&dir.path().join("missing/r.pdf"), b"x"), Err(PaperError::Save { .. })));
+    assert!(!dir.path().join("missing").exists());
 }

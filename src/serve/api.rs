@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +16,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::callers::{self, Callers};
+use super::callers::{self, Caller, Callers};
 use super::limits::Limiter;
 use super::metrics::Metrics;
 use super::pool::{Job, Pool, Reply};
@@ -91,10 +92,10 @@ pub async fn login(
     State(s): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     s.clone()
-        .attempt("login", peer, &headers, &body, |b: LoginBody| {
+        .attempt("login", peer, &headers, body, |b: LoginBody| {
             Ok((
                 b.login_id.clone(),
                 Job::Attempt {
@@ -111,10 +112,10 @@ pub async fn verify(
     State(s): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     s.clone()
-        .attempt("verify", peer, &headers, &body, |b: VerifyBody| {
+        .attempt("verify", peer, &headers, body, |b: VerifyBody| {
             if b.secret == CredentialKind::LoginPassword {
                 return Err("secret: one of confirm, otp, pin, approval-pin");
             }
@@ -130,10 +131,10 @@ pub async fn change_password(
     State(s): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     s.clone()
-        .attempt("change-password", peer, &headers, &body, |b: ChangeBody| {
+        .attempt("change-password", peer, &headers, body, |b: ChangeBody| {
             if !matches!(b.kind, CredentialKind::LoginPassword | CredentialKind::ConfirmPassword) {
                 return Err("kind: one of login, confirm");
             }
@@ -157,11 +158,15 @@ impl Server {
         endpoint: &'static str,
         peer: SocketAddr,
         headers: &HeaderMap,
-        body: &[u8],
+        body: Result<Bytes, BytesRejection>,
         make: impl FnOnce(B) -> Result<(String, Job), &'static str>,
     ) -> Response {
         let started = Instant::now();
-        let (result, response) = self.clone().answer(peer, headers, body, make).await;
+        let (result, response) = match body {
+            Ok(body) => self.clone().answer(peer, headers, &body, make).await,
+            // Past the body limit (or a body that could not be read): said in JSON too.
+            Err(e) => ("bad_request", refuse(e.status(), "bad_request", Some(e.body_text()), None)),
+        };
         self.metrics.answered(endpoint, result, started.elapsed().as_secs_f64());
         response
     }
@@ -177,15 +182,21 @@ impl Server {
         let Some(key) = callers::bearer(auth) else {
             return ("unauthorized", refuse(StatusCode::UNAUTHORIZED, "unauthorized", None, None));
         };
-        let caller = match self.callers.remembered(callers::expose(&key)) {
-            Some(known) => Some(known),
+        let caller = match self.callers.remembered(&key) {
+            Some(c) => c,
             None => {
                 let who = self.callers.clone();
-                tokio::task::spawn_blocking(move || who.identify(callers::expose(&key))).await.ok().flatten()
+                let ip = peer.ip();
+                tokio::task::spawn_blocking(move || who.check(&key, ip)).await.unwrap_or(Caller::Busy)
             }
         };
-        let Some(caller) = caller else {
-            return ("unauthorized", refuse(StatusCode::UNAUTHORIZED, "unauthorized", None, None));
+        let caller = match caller {
+            Caller::Known(name) => name,
+            Caller::Wrong => return ("unauthorized", refuse(StatusCode::UNAUTHORIZED, "unauthorized", None, None)),
+            Caller::Busy => return ("busy", refuse(StatusCode::SERVICE_UNAVAILABLE, "busy", None, Some(1))),
+            Caller::Refused => {
+                return ("unavailable", refuse(StatusCode::SERVICE_UNAVAILABLE, "ledger_unavailable", None, Some(2)));
+            }
         };
         let parsed =
             serde_json::from_slice::<B>(body).map_err(|e| e.to_string()).and_then(|b| make(b).map_err(str::to_string));

@@ -39,6 +39,11 @@ impl Limiter {
         entry.1 += 1;
         Ok(())
     }
+
+    /// Whether `key` has used its share of the current minute (nothing is counted).
+    pub fn exhausted(&self, key: &str, now: Instant) -> bool {
+        self.seen.get(key).is_some_and(|(start, n)| now.duration_since(*start) < WINDOW && *n >= self.per_minute)
+    }
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ pub fn run(db: &Path, cfg: Config, listen: &str, started: impl FnOnce(SocketAddr
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let open = || Ledger::open(db, cfg.clone());
     let ledgers = (0..workers).map(|_| open()).collect::<Result<Vec<_>, _>>()?;
-    let callers = callers::Callers::new(open()?);
+    let (callers, key_reader) = callers::Callers::start(open()?, open()?)?;
     let health = Arc::new(Mutex::new(open()?));
     let tls = tls_config(&cfg)?;
     let listener = std::net::TcpListener::bind(listen)
@@ -92,17 +92,30 @@ pub fn run(db: &Path, cfg: Config, listen: &str, started: impl FnOnce(SocketAddr
         match tls {
             Some(config) => {
                 let config = axum_server::tls_rustls::RustlsConfig::from_config(config);
-                axum_server::from_tcp_rustls(listener, config)?.handle(handle).serve(make).await
+                let mut server = axum_server::from_tcp_rustls(listener, config)?;
+                server.http_builder().http1().header_read_timeout(SLOW);
+                server.first_request_timeout(SLOW).handle(handle).serve(make).await
             }
-            None => axum_server::from_tcp(listener)?.handle(handle).serve(make).await,
+            None => {
+                let mut server = axum_server::from_tcp(listener)?;
+                server.http_builder().http1().header_read_timeout(SLOW);
+                server.first_request_timeout(SLOW).handle(handle).serve(make).await
+            }
         }
     });
     // No connection is left: the workers finish what was queued, then stop.
     server.pool.close();
     threads.join();
+    server.callers.stop();
+    let _ = key_reader.join();
     runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(served?)
 }
+
+/// How long a connection may take to send a request's head, the first or the next on a
+/// kept-alive connection: a client that trickles its headers (slowloris) or holds an idle
+/// connection is cut off, so connections cannot be hoarded.
+const SLOW: Duration = Duration::from_secs(10);
 
 /// SIGTERM (how a service manager stops it) or Ctrl-C.
 async fn stop_signal() {

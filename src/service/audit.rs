@@ -616,8 +616,9 @@ fn state_mismatches(
 /// whether a login may be tried at all (failure counts, locks, the unknown IDs' counts), so
 /// that a count wound back from an older copy never buys more guesses. The large tables
 /// (contracts, users, tokens, fees…) are held by `audit verify`.
-const CHECKED_AT_OPEN: [&store::integrity::Covered; 8] = [
+const CHECKED_AT_OPEN: [&store::integrity::Covered; 9] = [
     &store::integrity::STAFF,
+    &store::integrity::API_KEYS,
     &store::integrity::META,
     &store::integrity::BRANCHES,
     &store::integrity::RECEIPT_COUNTERS,

@@ -27,6 +27,18 @@ pub fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
+/// One core's argon2 rate: secret checks a second on this thread, the ceiling of every
+/// channel call.
+pub fn argon2_per_s() -> f64 {
+    let secret = secrecy::SecretString::from("Wrong-pass9".to_string());
+    let started = std::time::Instant::now();
+    let n = 20;
+    for _ in 0..n {
+        crate::secret::verify_dummy(&secret);
+    }
+    f64::from(n) / started.elapsed().as_secs_f64()
+}
+
 /// What the ledger-side measurements found.
 pub struct Figures {
     pub customers: i64,

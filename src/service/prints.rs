@@ -73,25 +73,13 @@ impl Ledger {
         session: &Session,
         branch: &str,
         receipt_no: i64,
-        mut draw: impl FnMut(&ReceiptDoc) -> std::result::Result<T, E>,
+        draw: impl FnMut(&ReceiptDoc) -> std::result::Result<T, E>,
     ) -> Result<std::result::Result<(ReceiptDoc, T), E>> {
-        for _ in 0..ATTEMPTS {
-            let doc = self.receipt_doc(session, branch, receipt_no)?;
-            let made = match draw(&doc) {
-                Ok(made) => made,
-                Err(e) => return Ok(Err(e)),
-            };
-            let details = json!({
-                "branch": branch,
-                "receipt": receipt_no,
-                "fee": doc.fee.id,
-                "copy": doc.print.copy,
-            });
-            if self.record_print(session, &doc.subject(), RECEIPT_PRINT, doc.print.copy, details)? {
-                return Ok(Ok((doc, made)));
-            }
-        }
-        Err(ServiceError::Invalid(Problem::PrintedMeanwhile))
+        let facts = |doc: &ReceiptDoc| {
+            let details = json!({ "branch": branch, "receipt": receipt_no, "fee": doc.fee.id, "copy": doc.print.copy });
+            (doc.subject(), doc.print.copy, details)
+        };
+        self.print(session, RECEIPT_PRINT, |l| l.receipt_doc(session, branch, receipt_no), facts, draw)
     }
 
     /// Prints a branch's journal of `date`, as [`print_receipt`] does.
@@ -102,14 +90,9 @@ impl Ledger {
         session: &Session,
         branch: &str,
         date: NaiveDate,
-        mut draw: impl FnMut(&JournalDoc) -> std::result::Result<T, E>,
+        draw: impl FnMut(&JournalDoc) -> std::result::Result<T, E>,
     ) -> Result<std::result::Result<(JournalDoc, T), E>> {
-        for _ in 0..ATTEMPTS {
-            let doc = self.journal_doc(session, branch, date)?;
-            let made = match draw(&doc) {
-                Ok(made) => made,
-                Err(e) => return Ok(Err(e)),
-            };
+        let facts = |doc: &JournalDoc| {
             let details = json!({
                 "branch": doc.issuer.branch_code,
                 "date": crate::format::date(date),
@@ -118,7 +101,34 @@ impl Ledger {
                 "chain_head": doc.journal.chain_head,
                 "copy": doc.print.copy,
             });
-            if self.record_print(session, &doc.subject(), JOURNAL_PRINT, doc.print.copy, details)? {
+            (doc.subject(), doc.print.copy, details)
+        };
+        self.print(session, JOURNAL_PRINT, |l| l.journal_doc(session, branch, date), facts, draw)
+    }
+
+    /// A document filled in, drawn, and its print recorded; drawn again when another
+    /// terminal printed it in between (its copy number would be wrong).
+    fn print<D, T, E>(
+        &mut self,
+        session: &Session,
+        action: &str,
+        mut fill: impl FnMut(&mut Self) -> Result<D>,
+        facts: impl Fn(&D) -> (String, i64, serde_json::Value),
+        mut draw: impl FnMut(&D) -> std::result::Result<T, E>,
+    ) -> Result<std::result::Result<(D, T), E>> {
+        // A ledger that refuses writes refuses the print before anything is drawn.
+        if let Some(found) = self.refusal {
+            let head = store::audit::head(&mut self.conn)?.map_or(0, |h| h.seq);
+            return Err(ServiceError::Tampered { found, head });
+        }
+        for _ in 0..ATTEMPTS {
+            let doc = fill(self)?;
+            let made = match draw(&doc) {
+                Ok(made) => made,
+                Err(e) => return Ok(Err(e)),
+            };
+            let (subject, copy, details) = facts(&doc);
+            if self.record_print(session, &subject, action, copy, details)? {
                 return Ok(Ok((doc, made)));
             }
         }

@@ -269,3 +269,24 @@ fn without_a_usable_font_the_message_names_it_and_nothing_is_recorded() {
     }
     assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'receipt.print'"), 0);
 }
+
+#[test]
+fn a_print_the_ledger_refuses_leaves_no_paper_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 300);
+    let pdf = dir.path().join("r.pdf");
+    let args = ["report", "receipt", "--branch", "101", "--number", "1", "--pdf", pdf.to_str().expect("utf-8")];
+    assert_eq!(as_staff_at_noon(&db, "clerk101", &args).0, 0);
+    std::fs::remove_file(&pdf).expect("printed");
+    // Someone takes the print's record out of the trail to get an unmarked "original".
+    let c = rusqlite::Connection::open(&db).expect("open");
+    c.execute("DELETE FROM audit WHERE action = 'receipt.print'", []).expect("cut");
+    let (code, _, err) = as_staff_at_noon(&db, "clerk101", &args);
+    assert_eq!(code, 3, "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("r.pdf"))
+        .collect();
+    assert!(left.is_empty(), "no receipt and no part of one: {left:?}");
+}

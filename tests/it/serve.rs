@@ -457,8 +457,12 @@ fn sigterm_in_the_middle_of_a_load_finishes_what_it_took_and_loses_nothing() {
     assert!(said.contains("Stopped"), "{said}");
     let ok: Vec<&(String, Answer)> = answered.iter().filter(|(_, r)| r.status == 200).collect();
     assert!(ok.len() > 2, "the load ran: {}", ok.len());
-    let other: Vec<String> =
-        answered.iter().filter(|(_, r)| r.status != 200).map(|(id, r)| format!("{id} {r:?}")).collect();
+    // The rest were turned away whole (the queue was full): nothing of them was checked.
+    let other: Vec<String> = answered
+        .iter()
+        .filter(|(_, r)| r.status != 200 && !(r.status == 503 && r.json()["error"] == "busy"))
+        .map(|(id, r)| format!("{id} {r:?}"))
+        .collect();
     assert!(other.is_empty(), "{other:?}");
     let c = rusqlite::Connection::open(&db).expect("open");
     for (id, r) in &ok {
@@ -578,4 +582,90 @@ fn over_tls_only_callers_with_a_certificate_of_the_banks_authority_get_in() {
     assert!(tls_request(&s.addr, &ca, Some(&strangers), &req).is_err(), "a certificate of another authority");
     // Plain HTTP to the TLS port gets no answer.
     assert!(request(&s.addr, "POST", "/v1/login", Some(&key), &body).map(|r| r.status).is_err());
+}
+
+#[test]
+fn a_stranger_with_made_up_keys_does_not_hold_up_the_front_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let key = api_key(&db, "frontend1");
+    let s = Served::start(&db, &[]);
+    let addr = Arc::new(s.addr.clone());
+    // The front end's key is checked once and remembered.
+    assert_eq!(login(&s.addr, &key, "tozai-g1", "Login-pass1").status, 200);
+    // Eight threads send keys of the real key id with made-up secrets for two seconds:
+    // each would cost an argon2 run if it were checked.
+    let (id, _) = key.rsplit_once('_').expect("a key");
+    let fake = Arc::new(format!("{id}_{}", "B".repeat(52)));
+    let body = json!({ "login_id": "tozai-g1", "password": "x" }).to_string();
+    let strangers: Vec<_> = (0..8)
+        .map(|_| {
+            let (addr, fake, body) = (addr.clone(), fake.clone(), body.clone());
+            std::thread::spawn(move || {
+                let mut statuses = Vec::new();
+                let until = Instant::now() + Duration::from_secs(2);
+                while Instant::now() < until {
+                    if let Ok(r) = request(&addr, "POST", "/v1/login", Some(&fake), &body) {
+                        statuses.push(r.status);
+                    }
+                }
+                statuses
+            })
+        })
+        .collect();
+    // Meanwhile the front end's calls are answered, none turned away.
+    let mut ours = Vec::new();
+    for _ in 0..10 {
+        ours.push(login(&s.addr, &key, "tozai-g1", "Login-pass1").status);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let theirs: Vec<u16> = strangers.into_iter().flat_map(|t| t.join().expect("stranger")).collect();
+    assert_eq!(ours, vec![200; 10]);
+    assert!(!theirs.is_empty() && theirs.iter().all(|s| *s == 401 || *s == 503), "{theirs:?}");
+    // Ten failed checks a minute from one address, then no more checks: most are refused
+    // without one.
+    assert!(theirs.len() > 30, "{}", theirs.len());
+}
+
+#[test]
+fn a_revoked_key_copied_back_from_an_old_row_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let key = api_key(&db, "frontend1");
+    let c = rusqlite::Connection::open(&db).expect("open");
+    let (version, mac): (i64, Vec<u8>) = c
+        .query_row("SELECT version, mac FROM api_keys WHERE name = 'frontend1'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("row");
+    assert_eq!(crate::support::run::as_admin(&db, &["api-key", "revoke", "frontend1"], "").0, 0);
+    let s = Served::start(&db, &[]);
+    assert_eq!(login(&s.addr, &key, "tozai-g1", "Login-pass1").status, 401);
+    // The old row, MAC and all, copied back while the service runs.
+    c.execute(
+        "UPDATE api_keys SET revoked_at = NULL, revoked_by = NULL, version = ?1, mac = ?2 WHERE name = 'frontend1'",
+        rusqlite::params![version, mac],
+    )
+    .expect("copy back");
+    std::thread::sleep(Duration::from_millis(2500));
+    let r = login(&s.addr, &key, "tozai-g1", "Login-pass1");
+    assert_eq!(r.status, 503, "{r:?}");
+    assert_eq!(r.json()["error"], "ledger_unavailable");
+    let h = request(&s.addr, "GET", "/healthz", None, "").expect("health");
+    assert_eq!((h.status, h.json()["status"].clone()), (503, json!("tampered")));
+    drop(s);
+    // A service started on it now refuses too, and the command line says why.
+    let s = Served::start(&db, &[]);
+    assert_eq!(login(&s.addr, &key, "tozai-g1", "Login-pass1").status, 503);
+    assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 3);
+}
+
+#[test]
+fn a_body_past_the_limit_is_refused_in_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let key = api_key(&db, "frontend1");
+    let s = Served::start(&db, &[]);
+    let huge = json!({ "login_id": "x".repeat(20_000), "password": "x" }).to_string();
+    let r = request(&s.addr, "POST", "/v1/login", Some(&key), &huge).expect("answer");
+    assert_eq!(r.status, 413);
+    assert_eq!(r.json()["error"], "bad_request");
 }
