@@ -12,7 +12,7 @@ use crate::flows::{open_user, query_i64};
 use crate::support::pty::{Term, demo_ledger, key, madoguchi};
 use crate::support::run::as_staff_at_noon;
 
-fn text_of(pdf: &Path) -> String {
+pub(crate) fn text_of(pdf: &Path) -> String {
     pdf_extract::extract_text(pdf).unwrap_or_else(|e| panic!("{}: {e}", pdf.display()))
 }
 
@@ -21,7 +21,7 @@ fn today() -> String {
 }
 
 /// A config whose print command is a script that copies each document into `printer`.
-fn printing_config(dir: &Path) -> (String, std::path::PathBuf) {
+pub(crate) fn printing_config(dir: &Path) -> (String, std::path::PathBuf) {
     let printer = dir.join("printer");
     std::fs::create_dir(&printer).expect("printer dir");
     let script = dir.join("print.sh");
@@ -44,7 +44,7 @@ fn printing_config(dir: &Path) -> (String, std::path::PathBuf) {
     (config.display().to_string(), printer)
 }
 
-fn printed(printer: &Path, prefix: &str) -> Vec<std::path::PathBuf> {
+pub(crate) fn printed(printer: &Path, prefix: &str) -> Vec<std::path::PathBuf> {
     let mut out: Vec<_> = std::fs::read_dir(printer)
         .expect("printer dir")
         .map(|e| e.expect("entry").path())

@@ -652,3 +652,28 @@ fn the_http_channel_serves_from_postgresql() {
     crate::serve::every_rule_outcome(db);
     assert_eq!(pg.i64("SELECT count(*) FROM audit WHERE action = 'lock.open' AND details LIKE '%api:frontend1%'"), 1);
 }
+
+/// The counter prints from a PostgreSQL ledger as from a file: the receipt on the fee
+/// dialog and the day's journal, through the print command.
+#[test]
+fn the_counter_prints_from_postgresql() {
+    let Some(pg) = ScratchDb::new("the_counter_prints_from_postgresql") else { return };
+    let db = Path::new(&pg.url);
+    assert_eq!(madoguchi_at_noon(db, &["demo", "--customers", "0"], "").0, 0);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (config, printer) = crate::paper::printing_config(dir.path());
+    let mut t = Term::start(db, &["--config", &config], 80, 24);
+    t.log_in("clerk101", "demo-pass-1").wait_for("ホーム");
+    crate::flows::open_user(&mut t, "yamada-g1");
+    t.send("t").wait_for("ハードトークン").wait_for("(●) 追加発行");
+    t.send(key::ENTER).wait_for("実行しますか").send("y").wait_for("F7: 印刷");
+    t.send(key::F7).wait_for("を印刷に回しました");
+    t.send(key::ENTER).send(key::CTRL_T).wait_for("検印待ち");
+    t.send("j").wait_for("日計（1 件）").send(key::F7).wait_for("の日計表を印刷に回しました");
+    drop(t);
+    let receipts = crate::paper::printed(&printer, "receipt-101-");
+    assert_eq!(receipts.len(), 1);
+    assert!(crate::paper::text_of(&receipts[0]).contains("ハードトークン追加発行手数料"));
+    assert_eq!(crate::paper::printed(&printer, "journal-101-").len(), 1);
+    assert_eq!(pg.i64("SELECT count(*) FROM audit WHERE action IN ('receipt.print', 'journal.print')"), 2);
+}

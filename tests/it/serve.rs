@@ -669,3 +669,21 @@ fn a_body_past_the_limit_is_refused_in_json() {
     assert_eq!(r.status, 413);
     assert_eq!(r.json()["error"], "bad_request");
 }
+
+#[test]
+fn a_client_that_trickles_its_headers_is_cut_off() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let s = Served::start(&db, &[]);
+    let mut c = std::net::TcpStream::connect(&s.addr).expect("connect");
+    c.write_all(b"POST /v1/login HTTP/1.1\r\nHost: x\r\n").expect("a first line");
+    // Never the rest: the server closes the connection (after 10 s) instead of holding it.
+    c.set_read_timeout(Some(Duration::from_secs(40))).expect("timeout");
+    let mut buf = [0u8; 512];
+    let read = c.read(&mut buf);
+    assert!(
+        !matches!(&read, Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)),
+        "still held open after 40 s: {read:?}"
+    );
+}
