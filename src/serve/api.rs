@@ -88,67 +88,54 @@ fn source(headers: &HeaderMap, peer: SocketAddr) -> String {
         .unwrap_or_else(|| peer.ip().to_string())
 }
 
-pub async fn login(
-    State(s): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    s.clone()
-        .attempt("login", peer, &headers, body, |b: LoginBody| {
-            Ok((
-                b.login_id.clone(),
-                Job::Attempt {
-                    login_id: b.login_id,
-                    kind: CredentialKind::LoginPassword,
-                    secret: SecretString::from(b.password),
-                },
-            ))
-        })
-        .await
+/// A request body of an attempt endpoint: its name (in metrics) and the job it asks.
+pub trait Attempt: DeserializeOwned {
+    const ENDPOINT: &'static str;
+    /// The login ID (for its limit) and the job, or why the body is refused.
+    fn job(self) -> Result<(String, Job), &'static str>;
 }
 
-pub async fn verify(
-    State(s): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    s.clone()
-        .attempt("verify", peer, &headers, body, |b: VerifyBody| {
-            if b.secret == CredentialKind::LoginPassword {
-                return Err("secret: one of confirm, otp, pin, approval-pin");
-            }
-            Ok((
-                b.login_id.clone(),
-                Job::Attempt { login_id: b.login_id, kind: b.secret, secret: SecretString::from(b.value) },
-            ))
-        })
-        .await
+impl Attempt for LoginBody {
+    const ENDPOINT: &'static str = "login";
+    fn job(self) -> Result<(String, Job), &'static str> {
+        let secret = SecretString::from(self.password);
+        Ok((
+            self.login_id.clone(),
+            Job::Attempt { login_id: self.login_id, kind: CredentialKind::LoginPassword, secret },
+        ))
+    }
 }
 
-pub async fn change_password(
+impl Attempt for VerifyBody {
+    const ENDPOINT: &'static str = "verify";
+    fn job(self) -> Result<(String, Job), &'static str> {
+        if self.secret == CredentialKind::LoginPassword {
+            return Err("secret: one of confirm, otp, pin, approval-pin");
+        }
+        let secret = SecretString::from(self.value);
+        Ok((self.login_id.clone(), Job::Attempt { login_id: self.login_id, kind: self.secret, secret }))
+    }
+}
+
+impl Attempt for ChangeBody {
+    const ENDPOINT: &'static str = "change-password";
+    fn job(self) -> Result<(String, Job), &'static str> {
+        if !matches!(self.kind, CredentialKind::LoginPassword | CredentialKind::ConfirmPassword) {
+            return Err("kind: one of login, confirm");
+        }
+        let (old, new) = (SecretString::from(self.old), SecretString::from(self.new));
+        Ok((self.login_id.clone(), Job::ChangePassword { login_id: self.login_id, kind: self.kind, old, new }))
+    }
+}
+
+/// `POST /v1/login`, `/v1/verify`, `/v1/change-password`: one handler, typed by its body.
+pub async fn attempt<B: Attempt>(
     State(s): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    s.clone()
-        .attempt("change-password", peer, &headers, body, |b: ChangeBody| {
-            if !matches!(b.kind, CredentialKind::LoginPassword | CredentialKind::ConfirmPassword) {
-                return Err("kind: one of login, confirm");
-            }
-            Ok((
-                b.login_id.clone(),
-                Job::ChangePassword {
-                    login_id: b.login_id,
-                    kind: b.kind,
-                    old: SecretString::from(b.old),
-                    new: SecretString::from(b.new),
-                },
-            ))
-        })
-        .await
+    s.clone().attempt(B::ENDPOINT, peer, &headers, body, B::job).await
 }
 
 impl Server {

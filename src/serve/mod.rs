@@ -71,9 +71,9 @@ pub fn run(db: &Path, cfg: Config, listen: &str, started: impl FnOnce(SocketAddr
         metrics: metrics::Metrics::new(),
     });
     let app = Router::new()
-        .route("/v1/login", post(api::login))
-        .route("/v1/verify", post(api::verify))
-        .route("/v1/change-password", post(api::change_password))
+        .route("/v1/login", post(api::attempt::<api::LoginBody>))
+        .route("/v1/verify", post(api::attempt::<api::VerifyBody>))
+        .route("/v1/change-password", post(api::attempt::<api::ChangeBody>))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
