@@ -28,6 +28,8 @@ pub enum Action {
     Export,
     /// Prints the document in front: the receipt on its dialog, the day's fee journal.
     Print,
+    /// Prints again the receipt of the fee selected on the journal (再発行).
+    PrintReceipt,
     /// Withdraw a pending request of the selected user.
     Withdraw,
     /// A click on a row of the screen's list (its index among the rows).

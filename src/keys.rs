@@ -178,6 +178,7 @@ pub const KEYMAP: &[Binding] = &[
     key(K::F(5), NONE, "F5", Action::Refresh, "ui.key.refresh", live, true),
     key(K::F(6), NONE, "F6", Action::Export, "ui.key.export", |p| matches!(p, P::Journal), true),
     key(K::F(7), NONE, "F7", Action::Print, "ui.key.print", |p| matches!(p, P::Journal | P::Receipt), true),
+    key(K::F(8), NONE, "F8", Action::PrintReceipt, "ui.key.print_receipt", |p| matches!(p, P::Journal), true),
     key(K::Left, NONE, "←→", Action::Left, "ui.key.left_right", moving, false),
     key(K::Right, NONE, "", Action::Right, "ui.key.left_right", moving, false),
     key(K::Home, NONE, "Home/End", Action::LineStart, "ui.key.line_ends", typing, false),

@@ -118,6 +118,22 @@ impl JournalState {
         self.read(day, ctx);
     }
 
+    /// Prints again the receipt of the selected fee (a customer who lost theirs): the copy
+    /// says 再発行.
+    fn print_receipt(&mut self, ctx: &mut Ctx<'_>) {
+        let Some((branch, no)) =
+            self.journal.as_ref().and_then(|j| j.entries.get(self.selected)).map(|f| (f.branch.clone(), f.receipt_no))
+        else {
+            return;
+        };
+        let printed =
+            super::print::Printer { ledger: ctx.ledger, session: ctx.session, lang: ctx.lang }.receipt(&branch, no);
+        match printed {
+            Ok(said) => ctx.info(said),
+            Err(said) => ctx.refuse(said),
+        }
+    }
+
     fn rows(&self) -> usize {
         self.journal.as_ref().map_or(0, |j| j.entries.len())
     }
@@ -153,6 +169,7 @@ impl ScreenState for JournalState {
         match (action, self.focus.get()) {
             (Action::Export, _) => self.export(ctx),
             (Action::Print, _) => self.print(ctx),
+            (Action::PrintReceipt, _) => self.print_receipt(ctx),
             (Action::PickRow(i), _) if i < self.rows() => {
                 self.selected = i;
                 self.focus.set(F::Rows);

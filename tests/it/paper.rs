@@ -69,10 +69,12 @@ fn the_counter_prints_the_receipt_and_the_days_journal() {
     t.send(key::F7).wait_for("再発行、2 回目");
     t.send(key::ENTER).send(key::CTRL_T).wait_for("検印待ち");
     t.send("j").wait_for("日計（1 件）").send(key::F7).wait_for("の日計表を印刷に回しました");
+    // The customer lost it: the receipt is printed again from its row of the journal.
+    t.send(key::DOWN).send(key::F8).wait_for("再発行、3 回目");
     drop(t);
 
     let receipts = printed(&printer, "receipt-101-");
-    assert_eq!(receipts.len(), 2, "{receipts:?}");
+    assert_eq!(receipts.len(), 3, "{receipts:?}");
     let first = text_of(&receipts[0]);
     for needed in [
         "領収書",
@@ -90,6 +92,7 @@ fn the_counter_prints_the_receipt_and_the_days_journal() {
     }
     assert!(!first.contains("再発行"), "{first}");
     assert!(text_of(&receipts[1]).contains("再発行"));
+    assert!(text_of(&receipts[2]).contains("再発行（3回目の印刷）"));
     let journals = printed(&printer, "journal-101-");
     assert_eq!(journals.len(), 1, "{journals:?}");
     let journal = text_of(&journals[0]);
@@ -97,7 +100,7 @@ fn the_counter_prints_the_receipt_and_the_days_journal() {
     assert!(journal.contains("領収書 1 枚") && journal.contains("¥2,200"), "{journal}");
 
     // Every print is in the ledger, under the staff member who printed it.
-    assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'receipt.print' AND actor = 'clerk101'"), 2);
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'receipt.print' AND actor = 'clerk101'"), 3);
     assert_eq!(query_i64(&db, "SELECT count(*) FROM audit WHERE action = 'journal.print' AND actor = 'clerk101'"), 1);
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
 }

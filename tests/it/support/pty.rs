@@ -36,6 +36,7 @@ pub mod key {
     pub const F5: &str = "\x1b[15~";
     pub const F6: &str = "\x1b[17~";
     pub const F7: &str = "\x1b[18~";
+    pub const F8: &str = "\x1b[19~";
     pub const CTRL_T: &str = "\x14";
     pub const CTRL_U: &str = "\x15";
 }
