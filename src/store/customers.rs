@@ -18,14 +18,23 @@ pub struct NewContract<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// The integer identity of an inserted row (its first covered value).
+pub(crate) fn identity(row: &[super::sql::Value]) -> Result<i64> {
+    match row.first() {
+        Some(super::sql::Value::Int(id)) => Ok(*id),
+        _ => Err(super::StoreError::Damaged("an inserted row without its id".into())),
+    }
+}
+
 pub fn insert_contract(db: &mut dyn Db, c: &NewContract<'_>) -> Result<i64> {
-    let id: i64 = db.value(
+    let row = integrity::insert_sealed(
+        db,
+        &CONTRACTS,
         "INSERT INTO contracts (cif, branch, company, company_kana, phone, address, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         &[&c.cif, &c.branch, &c.company, &c.company_kana, &c.phone, &c.address, &c.at],
     )?;
-    integrity::inserted(db, &CONTRACTS, &[&id])?;
-    Ok(id)
+    identity(&row)
 }
 
 /// The four stored secrets of a user, as ids into `secret_hashes`.
@@ -48,10 +57,12 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert_user(db: &mut dyn Db, u: &NewUser<'_>) -> Result<i64> {
-    let id: i64 = db.value(
+    let row = integrity::insert_sealed(
+        db,
+        &USERS,
         "INSERT INTO users (contract_id, login_id, name, role, login_method, login_secret, confirm_secret,
                             pin_secret, approval_pin_secret, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         &[
             &u.contract_id,
             &u.login_id,
@@ -65,8 +76,7 @@ pub fn insert_user(db: &mut dyn Db, u: &NewUser<'_>) -> Result<i64> {
             &u.at,
         ],
     )?;
-    integrity::inserted(db, &USERS, &[&id])?;
-    Ok(id)
+    identity(&row)
 }
 
 pub fn insert_certificate(db: &mut dyn Db, user_id: i64, at: DateTime<Utc>) -> Result<()> {

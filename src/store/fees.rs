@@ -49,10 +49,12 @@ pub struct NewFee<'a> {
 }
 
 pub fn insert(db: &mut dyn Db, f: &NewFee<'_>) -> Result<i64> {
-    let id: i64 = db.value(
+    let row = integrity::insert_sealed(
+        db,
+        &FEES,
         "INSERT INTO fees (branch, receipt_no, business_date, kind, contract_id, user_id, amount, tax, reverses,
                            token_id, staff, at, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         &[
             &f.branch,
             &f.receipt_no,
@@ -69,8 +71,7 @@ pub fn insert(db: &mut dyn Db, f: &NewFee<'_>) -> Result<i64> {
             &f.reason,
         ],
     )?;
-    integrity::inserted(db, &FEES, &[&id])?;
-    Ok(id)
+    super::customers::identity(&row)
 }
 
 const SELECT: &str = "SELECT f.id, f.branch, f.receipt_no, f.business_date, f.kind, c.cif, c.company, u.login_id,

@@ -270,6 +270,31 @@ pub fn inserted(db: &mut dyn Db, t: &Covered, key: &[&dyn ToSql]) -> Result<()> 
     seal_as(db, t, key, true)
 }
 
+/// Inserts a row with `insert` (an `INSERT … VALUES …` without `RETURNING`) and seals it
+/// from the values the insert returns: one statement fewer than inserting and then
+/// sealing (the bulk of a generated ledger). Returns the row's covered values, identity
+/// first.
+pub fn insert_sealed(db: &mut dyn Db, t: &Covered, insert: &str, args: &[&dyn ToSql]) -> Result<Vec<Value>> {
+    let row: Option<ValuesRow> = db.first(&format!("{insert} RETURNING {}", t.columns), args)?;
+    let Some(ValuesRow(mut values)) = row else {
+        return Err(StoreError::Damaged(format!("{}: the inserted row was not returned", t.table)));
+    };
+    let version = match values.last() {
+        Some(Value::Int(v)) => v + 1,
+        _ => return Err(StoreError::Damaged(format!("{}: a row without a version", t.table))),
+    };
+    if let Some(last) = values.last_mut() {
+        *last = Value::Int(version);
+    }
+    let m = mac(db.row_key(), t.table, &values);
+    let mut args: Vec<&dyn ToSql> = vec![&version, &m];
+    args.extend(values.iter().take(t.key.len()).map(|v| v as &dyn ToSql));
+    let cond = t.key.iter().enumerate().map(|(i, k)| format!("{k} = ?{}", i + 3)).collect::<Vec<_>>().join(" AND ");
+    db.execute(&format!("UPDATE {} SET version = ?1, mac = ?2 WHERE {cond}", t.table), &args)?;
+    db.note_write(t.table, true);
+    Ok(values)
+}
+
 /// What a transaction wrote to covered tables: rows inserted, and versions raised (one per
 /// seal, an insert included), per table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -21,13 +21,14 @@ pub struct NewToken<'a> {
 }
 
 pub fn insert(db: &mut dyn Db, t: &NewToken<'_>) -> Result<i64> {
-    let id: i64 = db.value(
+    let row = integrity::insert_sealed(
+        db,
+        &TOKENS,
         "INSERT INTO tokens (serial, branch, seed, algorithm, digits, period, expires, state, user_id, imported_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         &[&t.serial, &t.branch, &t.seed, &t.algorithm, &t.digits, &t.period, &t.expires, &t.state, &t.user_id, &t.at],
     )?;
-    integrity::inserted(db, &TOKENS, &[&id])?;
-    Ok(id)
+    super::customers::identity(&row)
 }
 
 /// Tokens matching `filter`, each read through its MAC.
