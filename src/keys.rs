@@ -40,6 +40,8 @@ pub enum Field {
     Secret,
     /// IDs and the search box: `/` and `?` stay commands, since neither occurs in them.
     Plain,
+    /// A date: `/` is typed (2026/12/01), `?` stays the help key.
+    Date,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -198,7 +200,11 @@ pub fn action_for(event: KeyEvent, place: Place, field: Option<Field>) -> Option
     }
     let plain = event.modifiers.difference(KeyModifiers::SHIFT).is_empty();
     if let (Some(field), KeyCode::Char(c), true) = (field, event.code, plain) {
-        let command = field == Field::Plain && (c == '/' || c == '?');
+        let command = match field {
+            Field::Plain => c == '/' || c == '?',
+            Field::Date => c == '?',
+            Field::Secret => false,
+        };
         if !command && !c.is_control() {
             return Some(Action::Input(c));
         }
@@ -278,6 +284,9 @@ mod tests {
             (K::F(2), NONE, P::Login, None, Some(Action::ToggleLang)),
             (K::Char('?'), NONE, P::Find, Some(Field::Plain), Some(Action::Help)),
             (K::Char('?'), NONE, P::Login, Some(Field::Secret), Some(Action::Input('?'))),
+            // A date field types `/` (2026/12/01) but `?` is still the help.
+            (K::Char('/'), NONE, P::Journal, Some(Field::Date), Some(Action::Input('/'))),
+            (K::Char('?'), NONE, P::Journal, Some(Field::Date), Some(Action::Help)),
             (K::Char('q'), CTRL, P::Home, None, Some(Action::Quit)),
             (K::Char('g'), NONE, P::Customer, None, Some(Action::Guidance)),
             (K::Char('u'), NONE, P::Customer, None, Some(Action::Unlock)),

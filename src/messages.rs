@@ -71,9 +71,15 @@ pub fn paper(lang: Lang, e: &PaperError) -> String {
         PaperError::Save { path, source } => {
             tf(lang, "err.io", &[("detail", &format!("{}: {source}", path.display()))])
         }
-        PaperError::Printer { command, detail } => {
-            tf(lang, "err.printer", &[("command", &crate::text::inert(command)), ("detail", detail)])
-        }
+        PaperError::Printer { command, detail, path } => tf(
+            lang,
+            "err.printer",
+            &[
+                ("command", &crate::text::inert(command)),
+                ("detail", detail),
+                ("path", &crate::text::inert(&path.display().to_string())),
+            ],
+        ),
     }
 }
 

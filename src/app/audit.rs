@@ -175,8 +175,8 @@ impl ScreenState for AuditState {
     fn field(&self) -> Option<Field> {
         match self.focus.get() {
             AuditFocus::Rows | AuditFocus::Verify => None,
-            // Dates take `/` as typed (2026/12/01), not as the Find key.
-            AuditFocus::From | AuditFocus::To => Some(Field::Secret),
+            // Dates take `/` as typed (2026/12/01), not as the Find key; `?` is help.
+            AuditFocus::From | AuditFocus::To => Some(Field::Date),
             _ => Some(Field::Plain),
         }
     }

@@ -150,8 +150,9 @@ impl ScreenState for JournalState {
 
     fn field(&self) -> Option<Field> {
         match self.focus.get() {
-            // Dates take `/` as typed (2026/12/01), not as the Find key.
-            JournalFocus::Date | JournalFocus::Reason => Some(Field::Secret),
+            // Dates take `/` as typed (2026/12/01), not as the Find key; `?` is help.
+            JournalFocus::Date => Some(Field::Date),
+            JournalFocus::Reason => Some(Field::Secret),
             JournalFocus::Rows | JournalFocus::Kind => None,
         }
     }
@@ -169,7 +170,8 @@ impl ScreenState for JournalState {
         match (action, self.focus.get()) {
             (Action::Export, _) => self.export(ctx),
             (Action::Print, _) => self.print(ctx),
-            (Action::PrintReceipt, _) => self.print_receipt(ctx),
+            // The receipt is named in the question: a hurried F8 never prints another's.
+            (Action::PrintReceipt, _) if self.rows() > 0 => ctx.ask(Question::Reprint),
             (Action::PickRow(i), _) if i < self.rows() => {
                 self.selected = i;
                 self.focus.set(F::Rows);
@@ -205,6 +207,9 @@ impl ScreenState for JournalState {
 
     /// Files the reversal or waiver of the selected fee for approval.
     fn confirmed(&mut self, q: Question, ctx: &mut Ctx<'_>) {
+        if q == Question::Reprint {
+            return self.print_receipt(ctx);
+        }
         let Some(fee) = self.journal.as_ref().and_then(|j| j.entries.get(self.selected)) else { return };
         if q != Question::Reversal {
             return;

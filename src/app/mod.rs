@@ -67,6 +67,8 @@ pub enum Question {
     Reject,
     TokenStep,
     Reversal,
+    /// Print a receipt again (F8 on the journal).
+    Reprint,
 }
 
 impl Question {

@@ -29,7 +29,7 @@ impl Printer<'_> {
             paper::stage_in(&cfg, &name, &paper::receipt_pdf(doc, &font)?)
         });
         let what = tf(self.lang, "ui.print.receipt", &[("no", &format!("{branch}-{receipt_no}"))]);
-        self.finish(made.map(|r| r.map(|(doc, path)| (doc.print.copy, path))), &what)
+        self.finish(made.map(|r| r.map(|(doc, path)| (doc.print.copy, path))), &what, "ui.print.again")
     }
 
     pub fn journal(&mut self, date: NaiveDate) -> Printed {
@@ -42,7 +42,7 @@ impl Printer<'_> {
             paper::stage_in(&cfg, &name, &paper::journal_pdf(doc, &font)?)
         });
         let what = tf(self.lang, "ui.print.journal", &[("date", &day)]);
-        self.finish(made.map(|r| r.map(|(doc, path)| (doc.print.copy, path))), &what)
+        self.finish(made.map(|r| r.map(|(doc, path)| (doc.print.copy, path))), &what, "ui.print.again_journal")
     }
 
     fn font(&self) -> Result<PaperFont, String> {
@@ -54,14 +54,14 @@ impl Printer<'_> {
         &mut self,
         made: crate::service::Result<Result<(i64, paper::Staged), PaperError>>,
         what: &str,
+        again_key: &str,
     ) -> Printed {
         let (copy, staged) = made
             .map_err(|e| crate::messages::error(self.lang, &self.ledger.config().branches, &e))?
             .map_err(|e| crate::messages::paper(self.lang, &e))?;
         let path = staged.keep().map_err(|e| crate::messages::paper(self.lang, &e))?;
         let shown = path.display().to_string();
-        let again =
-            if copy > 1 { tf(self.lang, "ui.print.again", &[("copy", &copy.to_string())]) } else { String::new() };
+        let again = if copy > 1 { tf(self.lang, again_key, &[("copy", &copy.to_string())]) } else { String::new() };
         match paper::send(&self.ledger.config().print, &path) {
             Ok(true) => Ok(tf(self.lang, "ui.print.sent", &[("what", what), ("again", &again), ("path", &shown)])),
             Ok(false) => Ok(tf(self.lang, "ui.print.saved", &[("what", what), ("again", &again), ("path", &shown)])),

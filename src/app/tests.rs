@@ -410,7 +410,7 @@ fn dates_take_slashes_and_a_bad_date_shows_no_stale_rows() {
     let Screen::Audit(s) = a.screen() else { panic!("audit") };
     assert!(s.entries.is_empty());
     assert!(matches!(a.status, Some((Level::Error, _))));
-    assert_eq!(a.field(), Some(Field::Secret));
+    assert_eq!(a.field(), Some(Field::Date));
 }
 
 #[test]

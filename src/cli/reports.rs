@@ -87,8 +87,12 @@ fn paper_font(ctx: &Context) -> Result<PaperFont, Failure> {
 }
 
 /// Says where the document was written.
-fn saved(ctx: &Context, path: &Path, copy: i64) -> Result<Outcome, Failure> {
-    let key = if copy > 1 { "msg.printed_again" } else { "msg.printed" };
+fn saved(ctx: &Context, path: &Path, copy: i64, journal: bool) -> Result<Outcome, Failure> {
+    let key = match (copy > 1, journal) {
+        (false, _) => "msg.printed",
+        (true, false) => "msg.printed_again",
+        (true, true) => "msg.printed_again_journal",
+    };
     eprintln!("{}", tf(ctx.lang, key, &[("path", &path.display().to_string()), ("copy", &copy.to_string())]));
     Ok(Outcome::Done)
 }
@@ -105,7 +109,7 @@ pub fn receipt_pdf(ctx: &Context, branch: &str, number: i64, path: &Path) -> Res
         ledger.print_receipt(&session, branch, number, |doc| paper::stage(path, &paper::receipt_pdf(doc, &font)?));
     let (doc, staged) = made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
     staged.keep().map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
-    saved(ctx, path, doc.print.copy)
+    saved(ctx, path, doc.print.copy, false)
 }
 
 /// `report fees --pdf`: the branch's daily fee journal (日計表), its print recorded.
@@ -120,7 +124,7 @@ pub fn journal_pdf(ctx: &Context, date: &str, branch: Option<&str>, path: &Path)
         ledger.print_journal(&session, &branch, date, |doc| paper::stage(path, &paper::journal_pdf(doc, &font)?));
     let (doc, staged) = made.map_err(|e| ctx.fail(e))?.map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
     staged.keep().map_err(|e| Failure::say(messages::paper(ctx.lang, &e)))?;
-    saved(ctx, path, doc.print.copy)
+    saved(ctx, path, doc.print.copy, true)
 }
 
 pub fn expiring(

@@ -74,7 +74,7 @@ pub fn send(cfg: &Print, path: &Path) -> Result<bool, PaperError> {
 }
 
 fn run(command: &str, path: &Path) -> Result<(), PaperError> {
-    let fail = |detail: String| PaperError::Printer { command: command.to_string(), detail };
+    let fail = |detail: String| PaperError::Printer { command: command.to_string(), detail, path: path.to_path_buf() };
     let mut words = command.split_whitespace();
     let program = words.next().ok_or_else(|| fail("empty".into()))?;
     let out =

@@ -107,11 +107,9 @@ mod col {
 
 fn header(s: &mut Sheet<'_, '_>, doc: &JournalDoc, page: usize, pages: usize) {
     let issuer = &doc.issuer;
+    // A journal printed again is the day as it stands now, not a copy of the first:
+    // its footer says which print it is, with no 再発行 mark.
     s.center(A4.0 / 2.0, 52.0, 16.0, "手数料日計表");
-    if doc.print.is_reprint() {
-        s.rect(LEFT, 36.0, 56.0, 24.0, 1.2);
-        s.center(LEFT + 28.0, 53.0, 13.0, "再発行");
-    }
     s.text(LEFT, 80.0, 10.0, &format!("{}　{}（店番 {}）", issuer.bank_name, issuer.branch_name, issuer.branch_code));
     s.right(RIGHT, 80.0, 10.0, &format!("営業日 {}", format::date(doc.journal.date)));
     s.right(RIGHT, 94.0, 8.0, &format!("{page} / {pages} 頁"));
@@ -178,7 +176,9 @@ fn summary(s: &mut Sheet<'_, '_>, doc: &JournalDoc, top: f32) {
     };
     s.text(LEFT, y, 9.0, &numbers);
     y += 16.0;
-    s.text(LEFT, y, 9.0, &format!("監査記録の先頭（チェーンヘッド）　{}", doc.journal.chain_head));
+    let own = doc.journal.chain_head.split(':').next().and_then(|n| n.parse::<i64>().ok()).map(|n| n + 1);
+    let recorded = own.map(|n| format!("（この印刷は {n} 番に記録）")).unwrap_or_default();
+    s.text(LEFT, y, 9.0, &format!("検印用 監査証跡の最新記録　{}{recorded}", doc.journal.chain_head));
     y += 14.0;
     s.text(LEFT, y, 7.5, &format!("登録番号 {}", doc.issuer.invoice_number));
 
@@ -192,11 +192,7 @@ fn summary(s: &mut Sheet<'_, '_>, doc: &JournalDoc, top: f32) {
         s.center(x + bw / 2.0, by + 12.0, 8.0, label);
     }
 
-    let copy = if doc.print.is_reprint() {
-        format!("　再発行（{}回目の印刷）", doc.print.copy)
-    } else {
-        String::new()
-    };
+    let copy = if doc.print.is_reprint() { format!("　{}回目の印刷", doc.print.copy) } else { String::new() };
     s.text(
         LEFT,
         BOTTOM + 20.0,

@@ -33,9 +33,10 @@ pub enum PaperError {
     /// The PDF could not be saved.
     #[error("{path}: {source}")]
     Save { path: PathBuf, source: std::io::Error },
-    /// `print.command` could not be started or reported a failure.
+    /// `print.command` could not be started or reported a failure; the document is saved
+    /// at `path` (and its print recorded: print that file).
     #[error("{command}: {detail}")]
-    Printer { command: String, detail: String },
+    Printer { command: String, detail: String, path: PathBuf },
 }
 
 /// A4 portrait and A5 landscape, in points.
@@ -48,9 +49,9 @@ fn money(v: i64) -> String {
     format!("{sign}¥{}", crate::format::yen(v.abs()))
 }
 
-/// A date as Japanese documents write it: `2026年12月01日`.
+/// A date as Japanese documents write it: `2026年12月1日`.
 fn date_ja(d: chrono::NaiveDate) -> String {
-    d.format("%Y年%m月%d日").to_string()
+    d.format("%Y年%-m月%-d日").to_string()
 }
 
 /// What the ledger says, made safe to set: control characters and the like shown inert.

@@ -52,19 +52,15 @@ fn draw(s: &mut Sheet<'_, '_>, doc: &ReceiptDoc, w: f32) {
     s.fitted(left, 108.0, 15.0, &company, 300.0);
     s.text(left + 310.0, 108.0, 12.0, "御中");
     s.line((left, 113.0), (left + 340.0, 113.0), 0.6);
-    let mut who = Vec::new();
+    // The CIF only: a login ID is a credential and stays off paper handed over the desk.
     if let Some(cif) = &fee.cif {
-        who.push(format!("CIF {}", format::cif(cif)));
+        s.text(left, 126.0, 8.5, &format!("お客さま番号（CIF） {}", format::cif(cif)));
     }
-    if let Some(id) = &fee.login_id {
-        who.push(format!("ログインID {}", inert(id)));
-    }
-    s.text(left, 126.0, 8.5, &who.join("　"));
 
     // The amount.
     s.rect(left, 140.0, 340.0, 44.0, 1.0);
     s.text(left + 12.0, 168.0, 11.0, "金額");
-    s.right(left + 320.0, 172.0, 22.0, &format!("{} -", money(doc.total())));
+    s.right(left + 320.0, 172.0, 22.0, &format!("{}-", money(doc.total())));
 
     // What for.
     let mut purpose = format!("但し　{}", purpose_ja(fee.kind));

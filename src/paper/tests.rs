@@ -57,7 +57,7 @@ fn a_receipt_holds_what_a_qualified_simplified_invoice_needs() {
         "領収書",
         "OK銀行",
         "T1234567890123",
-        "2026年12月01日",
+        "2026年12月1日",
         "ハードトークン追加発行手数料",
         "¥2,200",
         "10%対象",
@@ -72,6 +72,7 @@ fn a_receipt_holds_what_a_qualified_simplified_invoice_needs() {
         assert!(text.contains(needed), "{needed} missing from:\n{text}");
     }
     assert!(!text.contains("再発行"), "a first print is no reprint");
+    assert!(!text.contains("sample01"), "no login ID on paper handed over");
     assert!(!text.contains('\u{1b}'), "an escape in a company name is not set as is");
 }
 

@@ -152,6 +152,9 @@ impl Server {
         let (result, response) = match body {
             Ok(body) => self.clone().answer(peer, headers, &body, make).await,
             // Past the body limit (or a body that could not be read): said in JSON too.
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ("bad_request", refuse(e.status(), "payload_too_large", None, None))
+            }
             Err(e) => ("bad_request", refuse(e.status(), "bad_request", Some(e.body_text()), None)),
         };
         self.metrics.answered(endpoint, result, started.elapsed().as_secs_f64());
@@ -224,6 +227,16 @@ impl Server {
             }
         }
     }
+}
+
+/// Any other path: 404, in JSON like every error.
+pub async fn not_found() -> Response {
+    refuse(StatusCode::NOT_FOUND, "not_found", None, None)
+}
+
+/// A known path with another method: 405, in JSON.
+pub async fn wrong_method() -> Response {
+    refuse(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None, None)
 }
 
 /// `GET /healthz`: the ledger answers and its chain holds its sealed head.

@@ -76,6 +76,8 @@ pub fn run(db: &Path, cfg: Config, listen: &str, started: impl FnOnce(SocketAddr
         .route("/v1/change-password", post(api::attempt::<api::ChangeBody>))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(server.clone());
 

@@ -38,6 +38,7 @@ fn key(q: Question) -> &'static str {
         Question::Reject => "ui.confirm.reject",
         Question::TokenStep => "ui.confirm.token",
         Question::Reversal => "ui.confirm.reversal",
+        Question::Reprint => "ui.confirm.reprint",
     }
 }
 
@@ -82,6 +83,14 @@ fn object(app: &App, q: Question) -> Option<String> {
                 tf(lang, "ui.confirm.receipt", &[("no", &fee.receipt_no.to_string())]),
                 yen(lang, fee.amount + fee.tax),
                 t(lang, what).to_string(),
+            ]
+        }
+        (Question::Reprint, Screen::Journal(s)) => {
+            let fee = s.journal.as_ref().and_then(|j| j.entries.get(s.selected))?;
+            vec![
+                tf(lang, "ui.confirm.receipt", &[("no", &fee.receipt_no.to_string())]),
+                inert(fee.company.as_deref().unwrap_or_default()).into_owned(),
+                yen(lang, fee.amount + fee.tax),
             ]
         }
         (Question::Approve | Question::Reject, Screen::Approvals(s)) => {

@@ -70,7 +70,8 @@ fn the_counter_prints_the_receipt_and_the_days_journal() {
     t.send(key::ENTER).send(key::CTRL_T).wait_for("検印待ち");
     t.send("j").wait_for("日計（1 件）").send(key::F7).wait_for("の日計表を印刷に回しました");
     // The customer lost it: the receipt is printed again from its row of the journal.
-    t.send(key::DOWN).send(key::F8).wait_for("再発行、3 回目");
+    t.send(key::DOWN).send(key::F8).wait_for("この領収書を再発行（再印刷）しますか").wait_for("受領番号 1");
+    t.send("y").wait_for("再発行、3 回目");
     drop(t);
 
     let receipts = printed(&printer, "receipt-101-");

@@ -667,7 +667,12 @@ fn a_body_past_the_limit_is_refused_in_json() {
     let huge = json!({ "login_id": "x".repeat(20_000), "password": "x" }).to_string();
     let r = request(&s.addr, "POST", "/v1/login", Some(&key), &huge).expect("answer");
     assert_eq!(r.status, 413);
-    assert_eq!(r.json()["error"], "bad_request");
+    assert_eq!(r.json()["error"], "payload_too_large");
+    // Unknown paths and methods answer in JSON too.
+    let r = request(&s.addr, "GET", "/v1/login", Some(&key), "").expect("answer");
+    assert_eq!((r.status, r.json()["error"].clone()), (405, json!("method_not_allowed")));
+    let r = request(&s.addr, "POST", "/v2/anything", Some(&key), "{}").expect("answer");
+    assert_eq!((r.status, r.json()["error"].clone()), (404, json!("not_found")));
 }
 
 #[test]
