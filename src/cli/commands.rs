@@ -114,6 +114,9 @@ pub fn run(ctx: &Context, command: Command) -> Result<Outcome, Failure> {
         }
         Command::Serve { listen } => {
             let listen = listen.unwrap_or_else(|| ctx.cfg.serve.listen.clone());
+            if listen.parse::<std::net::SocketAddr>().is_err() && !listen.contains(':') {
+                return Err(Failure::say(tf(lang, "err.listen_format", &[("addr", &crate::text::inert(&listen))])));
+            }
             let scheme = if ctx.cfg.serve.tls_cert.is_some() { "https" } else { "http" };
             crate::serve::run(&ctx.db, ctx.cfg.clone(), &listen, |addr| {
                 eprintln!("{}", tf(lang, "msg.serving", &[("url", &format!("{scheme}://{addr}"))]));
@@ -399,6 +402,7 @@ fn api_key(ctx: &Context, cmd: super::ApiKeyCommand) -> Result<Outcome, Failure>
             if json {
                 println!("{}", serde_json::to_string(&keys).unwrap_or_default());
             } else {
+                println!("{}", t(lang, "msg.api_key_columns"));
                 for k in &keys {
                     let state = match &k.revoked_at {
                         Some(at) => tf(

@@ -692,3 +692,12 @@ fn a_client_that_trickles_its_headers_is_cut_off() {
         "still held open after 40 s: {read:?}"
     );
 }
+
+#[test]
+fn a_listen_address_without_a_host_is_explained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_ledger(dir.path(), 0);
+    let (code, _, err) = madoguchi(&db, &["--lang", "en", "serve", "--listen", "8798"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("host:port") && err.contains("127.0.0.1:8700"), "{err}");
+}
