@@ -1,6 +1,7 @@
-//! Printing from the counter: the receipt after a collection (F7 on its dialog) and the
-//! day shown on the Fee journal (F7). The document is drawn and saved in the print folder
-//! before the print is recorded, so a font or a disk that fails records nothing; then it
+//! Printing from the counter: the receipt after a collection (F7 on its dialog), a
+//! receipt again from the Fee journal (F8), and the day shown there (F7). The document is
+//! drawn and staged beside its place in the print folder before the print is recorded,
+//! so a font or a disk that fails records nothing; once recorded it is put in place and
 //! goes to `print.command`, or stays saved with its path shown.
 
 use chrono::NaiveDate;
@@ -29,7 +30,7 @@ impl Printer<'_> {
             paper::stage_in(&cfg, &name, &paper::receipt_pdf(doc, &font)?)
         });
         let what = tf(self.lang, "ui.print.receipt", &[("no", &format!("{branch}-{receipt_no}"))]);
-        self.finish(made.map(|r| r.map(|(doc, path)| (doc.print.copy, path))), &what, "ui.print.again")
+        self.finish(made.map(|r| r.map(|(doc, staged)| (doc.print.copy, staged))), &what, "ui.print.again")
     }
 
     pub fn journal(&mut self, date: NaiveDate) -> Printed {
@@ -42,7 +43,7 @@ impl Printer<'_> {
             paper::stage_in(&cfg, &name, &paper::journal_pdf(doc, &font)?)
         });
         let what = tf(self.lang, "ui.print.journal", &[("date", &day)]);
-        self.finish(made.map(|r| r.map(|(doc, path)| (doc.print.copy, path))), &what, "ui.print.again_journal")
+        self.finish(made.map(|r| r.map(|(doc, staged)| (doc.print.copy, staged))), &what, "ui.print.again_journal")
     }
 
     fn font(&self) -> Result<PaperFont, String> {

@@ -247,7 +247,12 @@ fn seal_as(db: &mut dyn Db, t: &Covered, key: &[&dyn ToSql], inserted: bool) -> 
     let Some(ValuesRow(mut values)) = values else {
         return Err(StoreError::Damaged(format!("{}: the row to seal is not there", t.table)));
     };
-    // The version is the last covered column.
+    store_seal(db, t, &mut values, inserted)
+}
+
+/// Raises the version in a row's covered `values` (identity first, version last) and
+/// stores the row's new version and MAC.
+fn store_seal(db: &mut dyn Db, t: &Covered, values: &mut [Value], inserted: bool) -> Result<()> {
     let version = match values.last() {
         Some(Value::Int(v)) => v + 1,
         _ => return Err(StoreError::Damaged(format!("{}: a row without a version", t.table))),
@@ -255,12 +260,11 @@ fn seal_as(db: &mut dyn Db, t: &Covered, key: &[&dyn ToSql], inserted: bool) -> 
     if let Some(last) = values.last_mut() {
         *last = Value::Int(version);
     }
-    let m = mac(db.row_key(), t.table, &values);
+    let m = mac(db.row_key(), t.table, values);
     let mut args: Vec<&dyn ToSql> = vec![&version, &m];
-    args.extend_from_slice(key);
-    let cond_after =
-        t.key.iter().enumerate().map(|(i, k)| format!("{k} = ?{}", i + 3)).collect::<Vec<_>>().join(" AND ");
-    db.execute(&format!("UPDATE {} SET version = ?1, mac = ?2 WHERE {cond_after}", t.table), &args)?;
+    args.extend(values.iter().take(t.key.len()).map(|v| v as &dyn ToSql));
+    let cond = t.key.iter().enumerate().map(|(i, k)| format!("{k} = ?{}", i + 3)).collect::<Vec<_>>().join(" AND ");
+    db.execute(&format!("UPDATE {} SET version = ?1, mac = ?2 WHERE {cond}", t.table), &args)?;
     db.note_write(t.table, inserted);
     Ok(())
 }
@@ -279,19 +283,7 @@ pub fn insert_sealed(db: &mut dyn Db, t: &Covered, insert: &str, args: &[&dyn To
     let Some(ValuesRow(mut values)) = row else {
         return Err(StoreError::Damaged(format!("{}: the inserted row was not returned", t.table)));
     };
-    let version = match values.last() {
-        Some(Value::Int(v)) => v + 1,
-        _ => return Err(StoreError::Damaged(format!("{}: a row without a version", t.table))),
-    };
-    if let Some(last) = values.last_mut() {
-        *last = Value::Int(version);
-    }
-    let m = mac(db.row_key(), t.table, &values);
-    let mut args: Vec<&dyn ToSql> = vec![&version, &m];
-    args.extend(values.iter().take(t.key.len()).map(|v| v as &dyn ToSql));
-    let cond = t.key.iter().enumerate().map(|(i, k)| format!("{k} = ?{}", i + 3)).collect::<Vec<_>>().join(" AND ");
-    db.execute(&format!("UPDATE {} SET version = ?1, mac = ?2 WHERE {cond}", t.table), &args)?;
-    db.note_write(t.table, true);
+    store_seal(db, t, &mut values, true)?;
     Ok(values)
 }
 
