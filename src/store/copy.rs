@@ -28,23 +28,6 @@ const ORDER: [&Covered; 17] = [
     &integrity::API_KEYS,
 ];
 
-/// The tables whose integer key is an identity on PostgreSQL (`INTEGER PRIMARY KEY` in
-/// the migrations).
-const IDENTITIES: [(&str, &str); 12] = [
-    ("secret_hashes", "id"),
-    ("contracts", "id"),
-    ("users", "id"),
-    ("locks", "id"),
-    ("certificates", "id"),
-    ("tokens", "id"),
-    ("fees", "id"),
-    ("requests", "id"),
-    ("forms", "id"),
-    ("accepted_breaks", "id"),
-    ("api_keys", "id"),
-    ("audit", "seq"),
-];
-
 /// Whether the destination holds no ledger rows at all.
 pub fn is_empty(dst: &mut dyn Db) -> Result<bool> {
     for t in ORDER {
@@ -75,56 +58,18 @@ pub fn ledger(src: &mut dyn Db, dst: &mut dyn Db, bodies: &mut dyn Iterator<Item
         Engine::Sqlite => dst.batch("PRAGMA defer_foreign_keys = ON")?,
         Engine::Postgres => dst.batch("SET CONSTRAINTS ALL DEFERRED")?,
     }
-    // On PostgreSQL the foreign keys and the trigram index are set aside while the rows
-    // stream in and put back after, in the same transaction: checked and built once over
-    // the whole load (one join per key, one index build), not once per row at COMMIT.
-    let set_aside = match dst.engine() {
-        Engine::Postgres => set_aside_keys_and_trigrams(dst)?,
-        Engine::Sqlite => Vec::new(),
-    };
+    let aside = super::bulk::set_aside(dst)?;
     let mut rows = 0;
     for t in ORDER {
         rows += table(src, dst, t.table, &format!("{}, mac", t.columns), &t.key.join(", "))?;
     }
     rows += table(src, dst, "audit", "seq, at, actor, action, subject, details, prev_hash, hash, mac", "seq")?;
     rows += table(src, dst, "search_terms", "term, contract_id", "term, contract_id")?;
-    index_bodies(dst, bodies)?;
-    for restore in set_aside {
-        dst.batch(&restore)?;
-    }
-    if dst.engine() == Engine::Postgres {
-        // Ids were copied as they are: each identity goes on from the largest.
-        for (t, id) in IDENTITIES {
-            dst.batch(&format!(
-                "SELECT setval(pg_get_serial_sequence('{t}', '{id}'), coalesce((SELECT max({id}) FROM {t}), 0) + 1, false)"
-            ))?;
-        }
-    }
+    super::search::bodies_in(dst, bodies)?;
+    super::bulk::put_back(dst, aside)?;
+    // Ids were copied as they are.
+    super::bulk::continue_identities(dst)?;
     Ok(rows)
-}
-
-/// Drops the destination's foreign keys and its trigram index; returns the statements
-/// that make them again exactly as they were (their definitions as the server gives them).
-fn set_aside_keys_and_trigrams(dst: &mut dyn Db) -> Result<Vec<String>> {
-    let keys: Vec<(String, String, String)> = dst.all(
-        "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint
-         WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY 1, 2",
-        &[],
-    )?;
-    let trigrams: Vec<String> = dst.column(
-        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'search_text_trigrams'",
-        &[],
-    )?;
-    let mut restore = Vec::new();
-    for (table, name, definition) in keys {
-        dst.batch(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""))?;
-        restore.push(format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"));
-    }
-    if !trigrams.is_empty() {
-        dst.batch("DROP INDEX search_text_trigrams")?;
-        restore.extend(trigrams);
-    }
-    Ok(restore)
 }
 
 /// Every contract with what its search body is made of: (id, cif, company, kana, phone,
@@ -146,18 +91,4 @@ pub fn contract_texts(db: &mut dyn Db) -> Result<Vec<ContractText>> {
             (id, cif, company, kana, phone, l)
         })
         .collect())
-}
-
-/// Puts contracts' search bodies (id, body) into the trigram index.
-fn index_bodies(db: &mut dyn Db, bodies: &mut dyn Iterator<Item = (i64, String)>) -> Result<u64> {
-    let (table, columns) = match db.engine() {
-        Engine::Sqlite => ("search_text", "rowid, body"),
-        Engine::Postgres => ("search_text", "contract_id, body"),
-    };
-    db.copy_in(table, columns, &mut |push| {
-        for (id, body) in &mut *bodies {
-            push(&[super::sql::Value::Int(id), super::sql::Value::Text(body)])?;
-        }
-        Ok(())
-    })
 }

@@ -12,24 +12,38 @@ use crate::domain::fees::{FeeKind, FeeLine};
 pub fn next_receipt(db: &mut dyn Db, branch: &str) -> Result<i64> {
     // The counter is read through its MAC: a counter set back by hand would hand out a
     // receipt number twice.
+    let last = last_receipt(db, branch)?;
+    let next = last.unwrap_or(0) + 1;
+    store_last(db, branch, next, last.is_some())?;
+    Ok(next)
+}
+
+/// The last receipt number of a branch, as it stands (`None` before its first receipt),
+/// read through its MAC.
+pub fn last_receipt(db: &mut dyn Db, branch: &str) -> Result<Option<i64>> {
     let current: Option<(String, i64)> = db.sealed_first(
         &RECEIPT_COUNTERS,
         "SELECT branch, last, version, mac FROM receipt_counters WHERE branch = ?1",
         &[&branch],
     )?;
-    let next = match current {
-        Some((_, last)) => {
-            db.execute("UPDATE receipt_counters SET last = ?2 WHERE branch = ?1", &[&branch, &(last + 1)])?;
-            integrity::seal(db, &RECEIPT_COUNTERS, &[&branch])?;
-            last + 1
-        }
-        None => {
-            db.execute("INSERT INTO receipt_counters (branch, last) VALUES (?1, 1)", &[&branch])?;
-            integrity::inserted(db, &RECEIPT_COUNTERS, &[&branch])?;
-            1
-        }
-    };
-    Ok(next)
+    Ok(current.map(|(_, last)| last))
+}
+
+/// Moves a branch's counter on to `last` after a bulk load numbered its receipts up to it
+/// (the demo's generated fees), in one write instead of one per receipt.
+pub fn set_last_receipt(db: &mut dyn Db, branch: &str, last: i64) -> Result<()> {
+    let existed = last_receipt(db, branch)?.is_some();
+    store_last(db, branch, last, existed)
+}
+
+fn store_last(db: &mut dyn Db, branch: &str, last: i64, existed: bool) -> Result<()> {
+    if existed {
+        db.execute("UPDATE receipt_counters SET last = ?2 WHERE branch = ?1", &[&branch, &last])?;
+        integrity::seal(db, &RECEIPT_COUNTERS, &[&branch])
+    } else {
+        db.execute("INSERT INTO receipt_counters (branch, last) VALUES (?1, ?2)", &[&branch, &last])?;
+        integrity::inserted(db, &RECEIPT_COUNTERS, &[&branch])
+    }
 }
 
 pub struct NewFee<'a> {

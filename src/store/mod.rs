@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod breaks;
+pub mod bulk;
 pub mod conn;
 pub mod copy;
 pub mod customers;

@@ -1,7 +1,7 @@
 //! Find customer: the term table and the trigram index (see `domain::search`).
 
 use super::Result;
-use super::sql::{Db, Engine};
+use super::sql::{Db, Engine, Value};
 use crate::domain::search::{Indexed, MatchKind, QueryKeys};
 
 pub fn index(db: &mut dyn Db, contract_id: i64, ix: &Indexed) -> Result<()> {
@@ -23,6 +23,30 @@ pub fn add_term(db: &mut dyn Db, contract_id: i64, term: &str) -> Result<()> {
         &[&term, &contract_id],
     )?;
     Ok(())
+}
+
+/// Appends (term, contract id) pairs in bulk (a generated ledger; each pair new).
+pub fn terms_in(db: &mut dyn Db, terms: &mut dyn Iterator<Item = (String, i64)>) -> Result<u64> {
+    db.copy_in("search_terms", "term, contract_id", &mut |push| {
+        for (term, id) in &mut *terms {
+            push(&[Value::Text(term), Value::Int(id)])?;
+        }
+        Ok(())
+    })
+}
+
+/// Puts contracts' search bodies (id, body) into the trigram index in bulk.
+pub fn bodies_in(db: &mut dyn Db, bodies: &mut dyn Iterator<Item = (i64, String)>) -> Result<u64> {
+    let columns = match db.engine() {
+        Engine::Sqlite => "rowid, body",
+        Engine::Postgres => "contract_id, body",
+    };
+    db.copy_in("search_text", columns, &mut |push| {
+        for (id, body) in &mut *bodies {
+            push(&[Value::Int(id), Value::Text(body)])?;
+        }
+        Ok(())
+    })
 }
 
 /// Merges the trigram index into one segment. After a bulk load this halves the time of

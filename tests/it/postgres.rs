@@ -550,7 +550,7 @@ fn a_trigger_or_rule_planted_in_the_database_is_refused() {
     }
 }
 
-/// A ledger loaded in bulk (a demo, made through a file and `COPY`, with the foreign keys
+/// A ledger loaded in bulk (a demo, generated straight into the database with `COPY`, the keys
 /// and the trigram index set aside during the load) ends with exactly the schema of one
 /// made statement by statement (`init`): every key, index and trigger put back as it was.
 #[test]

@@ -26,7 +26,8 @@ use crate::format::business_date;
 use crate::secret;
 use crate::service::customers::{NewCustomer, NewCustomerUser, insert_customer};
 use crate::service::{Actor, Ledger, Result};
-use crate::store::{self, Db, customers::SecretIds, fees::NewFee, tokens::NewToken};
+use crate::store::customers::{NewContract, NewUser, SecretIds};
+use crate::store::{self, Db, bulk, fees::NewFee, tokens::NewToken};
 use chrono::{DateTime, Utc};
 use strum::VariantArray;
 
@@ -82,24 +83,21 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 /// Creates the demo ledger at `db` with `customers` generated contracts.
 pub fn create(db: &Path, cfg: Config, customers: u64, seed: u64, progress: Progress<'_>) -> Result<Ledger> {
     if db.to_str().is_some_and(store::pg::is_url) {
-        return create_through_a_file(db, cfg, customers, seed, progress);
+        return create_on_server(db, cfg, customers, seed, progress);
     }
     let mut ledger = Ledger::create(db, cfg, true)?;
     populate(&mut ledger, customers, seed, progress)?;
     Ok(ledger)
 }
 
-/// A demo ledger on PostgreSQL is made in a private SQLite file first and copied in whole
-/// (`ledger copy`, which streams each table with `COPY` in one transaction): the bulk load
-/// costs a few statements, not a round trip to the server for every row. The copy's first
-/// own entry names the file it came from; the file and its key are removed after.
-fn create_through_a_file(db: &Path, cfg: Config, customers: u64, seed: u64, progress: Progress<'_>) -> Result<Ledger> {
+/// A demo ledger on PostgreSQL. A database that already holds a ledger (even one this
+/// machine has no key for) is refused before the demo is generated; a server out of reach
+/// is said as such.
+fn create_on_server(db: &Path, cfg: Config, customers: u64, seed: u64, progress: Progress<'_>) -> Result<Ledger> {
     let dest_key = crate::service::key_path(db, &cfg);
     if dest_key.exists() {
         return Err(crate::service::ServiceError::Exists(dest_key));
     }
-    // A database that already holds a ledger (even one this machine has no key for) is
-    // refused before the demo is generated; a server out of reach is said as such.
     match Ledger::open(db, cfg.clone()) {
         Err(e) if e.is_missing_ledger() => {}
         Err(e) if e.is_unreachable() || matches!(e, crate::service::ServiceError::Store(store::StoreError::Tls(_))) => {
@@ -107,25 +105,9 @@ fn create_through_a_file(db: &Path, cfg: Config, customers: u64, seed: u64, prog
         }
         _ => return Err(crate::service::ServiceError::Exists(db.to_path_buf())),
     }
-    let dir =
-        std::env::temp_dir().join(format!("madoguchi-demo-{}-{:016x}", std::process::id(), rand::random::<u64>()));
-    let io = |source: std::io::Error| crate::service::ServiceError::Io { path: dir.clone(), source };
-    std::fs::create_dir(&dir).map_err(io)?;
-    let made = (|| -> Result<()> {
-        let key = dir.join("demo.key");
-        let mut staging_cfg = cfg.clone();
-        staging_cfg.key_file = Some(key.clone());
-        staging_cfg.audit.anchor_file = Some(dir.join("demo.anchor"));
-        staging_cfg.ledger.url = None;
-        let mut staging = Ledger::create(&dir.join("demo.sqlite3"), staging_cfg, true)?;
-        populate(&mut staging, customers, seed, progress)?;
-        staging.copy_ledger(db, &cfg, &key)?;
-        Ok(())
-    })();
-    let removed = std::fs::remove_dir_all(&dir);
-    made?;
-    removed.map_err(io)?;
-    Ledger::open(db, cfg)
+    let mut ledger = Ledger::create(db, cfg, true)?;
+    populate(&mut ledger, customers, seed, progress)?;
+    Ok(ledger)
 }
 
 /// Fills a fresh ledger with the demo content.
@@ -434,7 +416,93 @@ const PREFECTURES: [&str; 8] = [
     "東京都江東区",
 ];
 
-/// The bulk part: `n` contracts with users, certificates, tokens and a few locks.
+/// The next id of each table the generator writes: ids are given here, in the order the
+/// rows are made, as the tables' own keys would have given them.
+struct NextIds {
+    contract: i64,
+    user: i64,
+    certificate: i64,
+    lock: i64,
+    token: i64,
+    fee: i64,
+}
+
+impl NextIds {
+    fn of(db: &mut dyn Db) -> Result<Self> {
+        Ok(Self {
+            contract: bulk::next_id(db, "contracts")?,
+            user: bulk::next_id(db, "users")?,
+            certificate: bulk::next_id(db, "certificates")?,
+            lock: bulk::next_id(db, "locks")?,
+            token: bulk::next_id(db, "tokens")?,
+            fee: bulk::next_id(db, "fees")?,
+        })
+    }
+}
+
+fn take(id: &mut i64) -> i64 {
+    *id += 1;
+    *id - 1
+}
+
+/// What a stretch of generated contracts adds, sealed in memory, until it is loaded.
+struct Batch {
+    contracts: bulk::Sealed,
+    users: bulk::Sealed,
+    certificates: bulk::Sealed,
+    failures: bulk::Sealed,
+    locks: bulk::Sealed,
+    tokens: bulk::Sealed,
+    fees: bulk::Sealed,
+    terms: Vec<(String, i64)>,
+    bodies: Vec<(i64, String)>,
+}
+
+impl Batch {
+    fn new() -> Self {
+        use store::integrity::{CERTIFICATES, CONTRACTS, FAILURES, FEES, LOCKS, TOKENS, USERS};
+        Self {
+            contracts: bulk::Sealed::new(&CONTRACTS),
+            users: bulk::Sealed::new(&USERS),
+            certificates: bulk::Sealed::new(&CERTIFICATES),
+            failures: bulk::Sealed::new(&FAILURES),
+            locks: bulk::Sealed::new(&LOCKS),
+            tokens: bulk::Sealed::new(&TOKENS),
+            fees: bulk::Sealed::new(&FEES),
+            terms: Vec::new(),
+            bodies: Vec::new(),
+        }
+    }
+
+    /// Loads what waits, each table after those it refers to.
+    fn load(&mut self, db: &mut dyn Db) -> Result<()> {
+        for t in [
+            &mut self.contracts,
+            &mut self.users,
+            &mut self.certificates,
+            &mut self.failures,
+            &mut self.locks,
+            &mut self.tokens,
+            &mut self.fees,
+        ] {
+            t.load(db)?;
+        }
+        // In key order: each term lands next to the one before in the index, not at a
+        // random page.
+        self.terms.sort_unstable();
+        store::search::terms_in(db, &mut self.terms.drain(..))?;
+        store::search::bodies_in(db, &mut self.bodies.drain(..))?;
+        Ok(())
+    }
+}
+
+/// Contracts generated between two loads: enough that a load is a long stream, few enough
+/// that a million contracts never sit in memory at once.
+const BATCH: u64 = 32_768;
+
+/// The bulk part: `n` contracts with users, certificates, tokens and a few locks, made in
+/// memory with their ids and MACs and loaded a batch at a time (one `COPY` a table on
+/// PostgreSQL, prepared inserts on SQLite), in one transaction with one audit entry.
 fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress: Progress<'_>) -> Result<()> {
     let branches: Vec<String> =
         ledger.config().branches.iter().filter(|b| b.kind == BranchKind::Branch).map(|b| b.code.clone()).collect();
@@ -452,6 +520,15 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
         store::set_cache_mib(ledger.db(), 256)?;
     }
     let result = ledger.write(&Actor::Demo, |w| {
+        let key = w.tx.row_key().clone();
+        let mut next = NextIds::of(&mut w.tx)?;
+        let mut receipts: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+        for b in &branches {
+            receipts.insert(b.clone(), store::fees::last_receipt(&mut w.tx, b)?.unwrap_or(0));
+        }
+        let receipts_before = receipts.clone();
+        let aside = bulk::set_aside(&mut w.tx)?;
+        let mut batch = Batch::new();
         let (mut tokens, mut locks, mut users_total, mut fees) = (0u64, 0u64, 0u64, 0u64);
         for i in 0..n {
             let no = 1000 + i;
@@ -477,66 +554,87 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
             for g in 1..=rng.gen_range(0..=2) {
                 logins.push((format!("c{no:07}g{g}"), names::person(&mut rng).0, UserRole::General, method(&mut rng)));
             }
-            let new_users: Vec<NewCustomerUser<'_>> = logins
-                .iter()
-                .map(|(l, name, role, m)| NewCustomerUser { login_id: l, name, role: *role, method: *m })
-                .collect();
             // Spread over the past year in order, so that receipt numbers follow the dates.
             let minutes_ago = 525_600 - (i as i64 * 525_000 / n as i64) - rng.gen_range(0..30);
             let created_at = now - Duration::minutes(minutes_ago.max(60));
-            let (contract_id, ids) = insert_customer(
-                w,
-                &NewCustomer {
-                    cif: &cif,
-                    branch,
-                    company: &company.kanji,
-                    company_kana: &company.kana,
-                    phone: &phone,
-                    address: &address,
-                    users: &new_users,
-                },
-                secrets,
-                created_at,
-                false,
-            )?;
+            let contract_id = take(&mut next.contract);
+            batch.contracts.push(
+                &key,
+                bulk::contract(
+                    contract_id,
+                    &NewContract {
+                        cif: &cif,
+                        branch,
+                        company: &company.kanji,
+                        company_kana: &company.kana,
+                        phone: &phone,
+                        address: &address,
+                        at: created_at,
+                    },
+                ),
+            );
+            let mut ids = Vec::with_capacity(logins.len());
+            for (login_id, name, role, login_method) in &logins {
+                let id = take(&mut next.user);
+                let u = NewUser {
+                    contract_id,
+                    login_id,
+                    name,
+                    role: *role,
+                    login_method: *login_method,
+                    secrets,
+                    at: created_at,
+                };
+                batch.users.push(&key, bulk::user(id, &u));
+                if *login_method == LoginMethod::Certificate {
+                    batch.certificates.push(&key, bulk::certificate(take(&mut next.certificate), id, created_at));
+                }
+                ids.push(id);
+            }
             users_total += ids.len() as u64;
+            let mut serials = Vec::new();
             if rng.gen_bool(0.1) {
                 let serial = format!("HT{:08}", 20_000_000 + i);
                 let expires = today + Duration::days(rng.gen_range(1..365 * cfg.token.life_years as i64));
-                let t = DemoToken {
+                let sealed = secret::seal(&enc, &demo_seed(&serial), &secret::Place::token_seed(&serial));
+                let token_id = take(&mut next.token);
+                let t = NewToken {
                     serial: &serial,
                     branch,
+                    seed: &sealed,
+                    algorithm: Algorithm::Sha1,
+                    digits: cfg.token.digits,
+                    period: cfg.token.period,
                     expires,
                     state: TokenState::Issued,
                     user_id: Some(ids[0]),
                     at: created_at,
                 };
-                let token_id = insert_demo_token(&mut w.tx, &enc, cfg.token, &t)?;
-                store::search::add_term(&mut w.tx, contract_id, &crate::domain::search::serial_term(&serial))?;
+                batch.tokens.push(&key, bulk::token(token_id, &t));
                 // Half of them were added at the counter, with the fee.
                 if rng.gen_bool(0.5) {
                     let amount = cfg.fees.token_add;
-                    let receipt_no = store::fees::next_receipt(&mut w.tx, branch)?;
-                    store::fees::insert(
-                        &mut w.tx,
-                        &NewFee {
-                            branch,
-                            receipt_no,
-                            business_date: business_date(created_at),
-                            kind: FeeKind::TokenAdd,
-                            contract_id: Some(contract_id),
-                            user_id: Some(ids[0]),
-                            amount,
-                            tax: crate::domain::fees::tax(amount, cfg.fees.tax_rate_percent),
-                            reverses: None,
-                            token_id: Some(token_id),
-                            staff: "demo",
-                            at: created_at,
-                            reason: None,
-                        },
-                    )?;
+                    let receipt_no = receipts.entry(branch.clone()).or_default();
+                    *receipt_no += 1;
+                    let f = NewFee {
+                        branch,
+                        receipt_no: *receipt_no,
+                        business_date: business_date(created_at),
+                        kind: FeeKind::TokenAdd,
+                        contract_id: Some(contract_id),
+                        user_id: Some(ids[0]),
+                        amount,
+                        tax: crate::domain::fees::tax(amount, cfg.fees.tax_rate_percent),
+                        reverses: None,
+                        token_id: Some(token_id),
+                        staff: "demo",
+                        at: created_at,
+                        reason: None,
+                    };
+                    batch.fees.push(&key, bulk::fee(take(&mut next.fee), &f));
                     fees += 1;
                 }
+                serials.push(serial);
                 tokens += 1;
             }
             if rng.gen_bool(0.01) {
@@ -544,14 +642,36 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
                 let user = ids[rng.gen_range(0..ids.len())];
                 let threshold = cfg.threshold(kind);
                 let at = now - Duration::minutes(rng.gen_range(1..43_200));
-                store::locks::set_failures(&mut w.tx, user, kind, threshold, at)?;
-                store::locks::open_lock(&mut w.tx, user, kind, scope_of(kind), threshold, at)?;
+                batch.failures.push(&key, bulk::failures(user, kind, threshold, at));
+                batch.locks.push(&key, bulk::lock(take(&mut next.lock), user, kind, scope_of(kind), threshold, at));
                 locks += 1;
             }
-            if i % 4096 == 0 {
-                progress(i, n);
+            let login_ids: Vec<&str> = logins.iter().map(|l| l.0.as_str()).collect();
+            let serial_refs: Vec<&str> = serials.iter().map(String::as_str).collect();
+            let ix = crate::domain::search::index_contract(
+                contract_id,
+                &cif,
+                &company.kanji,
+                &company.kana,
+                &phone,
+                &login_ids,
+                &serial_refs,
+            );
+            batch.terms.extend(ix.terms.into_iter().map(|t| (t, contract_id)));
+            batch.bodies.push((contract_id, ix.body));
+            if (i + 1) % BATCH == 0 {
+                batch.load(&mut w.tx)?;
+                progress(i + 1, n);
             }
         }
+        batch.load(&mut w.tx)?;
+        bulk::put_back(&mut w.tx, aside)?;
+        for (branch, last) in &receipts {
+            if receipts_before.get(branch) != Some(last) {
+                store::fees::set_last_receipt(&mut w.tx, branch, *last)?;
+            }
+        }
+        bulk::continue_identities(&mut w.tx)?;
         progress(n, n);
         w.audit(
             "demo.generate",
