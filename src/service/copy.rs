@@ -97,6 +97,8 @@ impl Ledger {
             tx.commit()?;
             (rows, new_head)
         };
+        // Merged trigram index and the planner's statistics, as after a demo.
+        store::search::optimize(&mut conn)?;
         drop(conn);
         if dest_key != source_key {
             copy_key(source_key, &dest_key)?;

@@ -19,8 +19,7 @@ pub fn insert(db: &mut dyn Db, name: &str, created_by: &str, at: DateTime<Utc>) 
 }
 
 pub fn set_hash(db: &mut dyn Db, id: i64, hash: &str) -> Result<()> {
-    db.execute("UPDATE api_keys SET hash = ?2 WHERE id = ?1", &[&id, &hash])?;
-    integrity::seal(db, &API_KEYS, &[&id])
+    integrity::update_row_sealed(db, &API_KEYS, "UPDATE api_keys SET hash = ?2 WHERE id = ?1", &[&id, &hash])
 }
 
 pub fn exists(db: &mut dyn Db, name: &str) -> Result<bool> {
@@ -68,7 +67,11 @@ impl FromRow for HashedKey {
 pub fn revoke(db: &mut dyn Db, name: &str, by: &str, at: &str) -> Result<Option<i64>> {
     let id: Option<i64> = db.scalar("SELECT id FROM api_keys WHERE name = ?1 AND revoked_at IS NULL", &[&name])?;
     let Some(id) = id else { return Ok(None) };
-    db.execute("UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1", &[&id, &at, &by])?;
-    integrity::seal(db, &API_KEYS, &[&id])?;
+    integrity::update_row_sealed(
+        db,
+        &API_KEYS,
+        "UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1",
+        &[&id, &at, &by],
+    )?;
     Ok(Some(id))
 }

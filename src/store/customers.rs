@@ -221,29 +221,35 @@ pub fn set_secret_id(
     must_change: bool,
 ) -> Result<()> {
     let Some(col) = secret_column(kind) else { return Ok(()) };
-    db.execute(&format!("UPDATE users SET {col} = ?2 WHERE id = ?1"), &[&user_id, &hash_id])?;
-    if kind == CredentialKind::LoginPassword {
-        db.execute("UPDATE users SET login_must_change = ?2 WHERE id = ?1", &[&user_id, &must_change])?;
-    }
-    integrity::seal(db, &USERS, &[&user_id])
+    // The login password alone also says whether it must be changed at the next login.
+    let must_change = (kind == CredentialKind::LoginPassword).then_some(must_change);
+    integrity::update_row_sealed(
+        db,
+        &USERS,
+        &format!("UPDATE users SET {col} = ?2, login_must_change = coalesce(?3, login_must_change) WHERE id = ?1"),
+        &[&user_id, &hash_id, &must_change],
+    )
 }
 
 /// Marks a contract cancelled (解約); nothing is deleted.
 pub fn cancel_contract(db: &mut dyn Db, contract_id: i64, at: DateTime<Utc>) -> Result<bool> {
-    let n = db.execute(
+    let n = integrity::update_sealed(
+        db,
+        &CONTRACTS,
         "UPDATE contracts SET state = 'cancelled', cancelled_at = ?2 WHERE id = ?1 AND state = 'active'",
         &[&contract_id, &at],
     )?;
-    if n == 1 {
-        integrity::seal(db, &CONTRACTS, &[&contract_id])?;
-    }
     Ok(n == 1)
 }
 
 /// Links a re-applied contract to the one it replaces.
 pub fn set_replaces(db: &mut dyn Db, contract_id: i64, replaces: i64) -> Result<()> {
-    db.execute("UPDATE contracts SET replaces = ?2 WHERE id = ?1", &[&contract_id, &replaces])?;
-    integrity::seal(db, &CONTRACTS, &[&contract_id])
+    integrity::update_row_sealed(
+        db,
+        &CONTRACTS,
+        "UPDATE contracts SET replaces = ?2 WHERE id = ?1",
+        &[&contract_id, &replaces],
+    )
 }
 
 /// The next free 顧客番号 (7 digits) of a branch.

@@ -36,30 +36,32 @@ pub fn set_failures(
     failures: u32,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let n = db.execute(
+    let n = integrity::update_sealed(
+        db,
+        &FAILURES,
         "UPDATE failure_counts SET failures = ?3, last_at = ?4 WHERE user_id = ?1 AND credential = ?2",
         &[&user_id, &kind, &failures, &at],
     )?;
     if n == 0 {
-        db.execute(
+        integrity::insert_sealed(
+            db,
+            &FAILURES,
             "INSERT INTO failure_counts (user_id, credential, failures, last_at) VALUES (?1, ?2, ?3, ?4)",
             &[&user_id, &kind, &failures, &at],
         )?;
-        return integrity::inserted(db, &FAILURES, &[&user_id, &kind]);
     }
-    integrity::seal(db, &FAILURES, &[&user_id, &kind])
+    Ok(())
 }
 
 /// A success resets the count to zero (nothing is deleted); returns whether there was one
 /// to reset.
 pub fn reset_failures(db: &mut dyn Db, user_id: i64, kind: CredentialKind, at: DateTime<Utc>) -> Result<bool> {
-    let n = db.execute(
+    let n = integrity::update_sealed(
+        db,
+        &FAILURES,
         "UPDATE failure_counts SET failures = 0, last_at = ?3 WHERE user_id = ?1 AND credential = ?2 AND failures > 0",
         &[&user_id, &kind, &at],
     )?;
-    if n > 0 {
-        integrity::seal(db, &FAILURES, &[&user_id, &kind])?;
-    }
     Ok(n > 0)
 }
 
@@ -134,13 +136,14 @@ pub struct Clearing<'a> {
 /// (by another terminal), so that nothing is written twice.
 pub fn clear_lock(db: &mut dyn Db, lock_id: i64, c: &Clearing<'_>) -> Result<bool> {
     let Some(lock) = lock(db, lock_id)? else { return Ok(false) };
-    let n = db.execute(
+    let n = integrity::update_sealed(
+        db,
+        &LOCKS,
         "UPDATE locks SET cleared_at = ?2, cleared_by = ?3, clear_kind = ?4, clear_reason = ?5, identity_check = ?6
          WHERE id = ?1 AND cleared_at IS NULL",
         &[&lock_id, &c.at, &c.by, &c.kind, &c.reason, &c.identity_check],
     )?;
     if n == 1 {
-        integrity::seal(db, &LOCKS, &[&lock_id])?;
         reset_failures(db, lock.user_id, lock.credential, c.at)?;
     }
     Ok(n == 1)

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::integrity::{self, BRANCHES, META, Tally};
-use super::sql::Db;
+use super::sql::{Db, Value};
 use super::{Result, StoreError};
 use crate::domain::branch::Branch;
 
@@ -27,15 +27,16 @@ pub fn earlier_demo_mark(db: &mut dyn Db) -> Result<bool> {
 
 /// Sets a fact, creating its row the first time.
 pub fn set(db: &mut dyn Db, key: &str, value: &str) -> Result<()> {
-    if db.execute("UPDATE meta SET value = ?2 WHERE key = ?1", &[&key, &value])? == 0 {
-        db.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", &[&key, &value])?;
-        return integrity::inserted(db, &META, &[&key]);
+    if integrity::update_sealed(db, &META, "UPDATE meta SET value = ?2 WHERE key = ?1", &[&key, &value])? == 0 {
+        integrity::insert_sealed(db, &META, "INSERT INTO meta (key, value) VALUES (?1, ?2)", &[&key, &value])?;
     }
-    integrity::seal(db, &META, &[&key])
+    Ok(())
 }
 
 pub fn upsert_branch(db: &mut dyn Db, b: &Branch) -> Result<()> {
-    let n = db.execute(
+    let n = integrity::update_sealed(
+        db,
+        &BRANCHES,
         "UPDATE branches SET name = ?2, name_en = ?3, kind = ?4, address = ?5 WHERE code = ?1",
         &[&b.code, &b.name, &b.name_en, &b.kind, &b.address],
     )?;
@@ -46,7 +47,7 @@ pub fn upsert_branch(db: &mut dyn Db, b: &Branch) -> Result<()> {
         )?;
         return integrity::inserted(db, &BRANCHES, &[&b.code]);
     }
-    integrity::seal(db, &BRANCHES, &[&b.code])
+    Ok(())
 }
 
 /// Sets a fact before the rows are counted (the upgrade counts every row after).
@@ -87,10 +88,10 @@ pub fn state(db: &mut dyn Db) -> Result<Option<State>> {
 
 fn write_state(db: &mut dyn Db, state: &State) -> Result<()> {
     let text = serde_json::to_string(state).map_err(|e| StoreError::Damaged(format!("state: {e}")))?;
-    if db.execute("UPDATE meta SET value = ?2 WHERE key = ?1", &[&STATE, &text])? == 0 {
+    if integrity::update_sealed(db, &META, "UPDATE meta SET value = ?2 WHERE key = ?1", &[&STATE, &text])? == 0 {
         db.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", &[&STATE, &text])?;
+        integrity::seal(db, &META, &[&STATE])?;
     }
-    integrity::seal(db, &META, &[&STATE])?;
     // Its own write is in the state already.
     db.take_tally();
     Ok(())
@@ -99,9 +100,12 @@ fn write_state(db: &mut dyn Db, state: &State) -> Result<()> {
 /// Adds what a transaction wrote to the state and notes the head it ended at. The state
 /// row's own new version is counted in.
 pub fn record_state(db: &mut dyn Db, tally: &Tally, head: i64) -> Result<()> {
-    let Some(mut s) = state(db)? else {
+    let row: Option<(String, String, i64)> =
+        db.sealed_first(&META, "SELECT key, value, version, mac FROM meta WHERE key = ?1", &[&STATE])?;
+    let Some((_, text, version)) = row else {
         return Err(StoreError::Damaged("the sealed state of the ledger is missing".into()));
     };
+    let mut s: State = serde_json::from_str(&text).map_err(|e| StoreError::Damaged(format!("state: {e}")))?;
     for (table, n) in &tally.inserted {
         *s.rows.entry((*table).to_string()).or_default() += n;
     }
@@ -110,7 +114,15 @@ pub fn record_state(db: &mut dyn Db, tally: &Tally, head: i64) -> Result<()> {
     }
     *s.versions.entry(META.table.to_string()).or_default() += 1;
     s.head = head;
-    write_state(db, &s)
+    // Written from what was just read (under the write lock): one statement, not an
+    // update, a read and a seal.
+    let text = serde_json::to_string(&s).map_err(|e| StoreError::Damaged(format!("state: {e}")))?;
+    if !integrity::rewrite(db, &META, vec![Value::Text(STATE.into()), Value::Text(text), Value::Int(version)])? {
+        return Err(StoreError::Damaged("the sealed state of the ledger changed under the write lock".into()));
+    }
+    // Its own write is in the state already.
+    db.take_tally();
+    Ok(())
 }
 
 /// Sets the state to what the tables hold now (the upgrade that first seals a ledger, and

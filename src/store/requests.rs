@@ -155,15 +155,14 @@ pub fn decide(db: &mut dyn Db, id: i64, d: &Decided<'_>) -> Result<bool> {
     } else {
         (d.state, None)
     };
-    let n = db.execute(
+    let n = integrity::update_sealed(
+        db,
+        &REQUESTS,
         "UPDATE requests SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,
                              payload = coalesce(CAST(?6 AS TEXT), payload)
          WHERE id = ?1 AND state = 'pending'",
         &[&id, &state, &d.by, &d.at, &d.reason, &payload],
     )?;
-    if n == 1 {
-        integrity::seal(db, &REQUESTS, &[&id])?;
-    }
     Ok(n == 1)
 }
 

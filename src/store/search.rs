@@ -58,10 +58,11 @@ pub fn optimize(db: &mut dyn Db) -> Result<()> {
         }
         // The trigram index's pending list moved into the index proper (a bulk load leaves
         // it there, and every contains search would read it whole), then the planner's
-        // statistics.
+        // statistics of every table: a table loaded in bulk and not yet analysed is
+        // planned as if empty (a user's tokens were looked for by walking all of them).
         Engine::Postgres => db.batch(
             "SELECT gin_clean_pending_list('search_text_trigrams'::regclass);
-             ANALYZE search_text; ANALYZE search_terms; ANALYZE contracts; ANALYZE users;",
+             ANALYZE;",
         )?,
     }
     Ok(())

@@ -50,12 +50,14 @@ fn set_failures_within(
     at: DateTime<Utc>,
     capacity: i64,
 ) -> Result<()> {
-    let n = db.execute(
+    let n = integrity::update_sealed(
+        db,
+        &SHADOW,
         "UPDATE shadow_failures SET failures = ?3, last_at = ?4 WHERE id_hash = ?1 AND credential = ?2",
         &[id_hash, &kind, &failures, &at],
     )?;
     if n > 0 {
-        return integrity::seal(db, &SHADOW, &[id_hash, &kind]);
+        return Ok(());
     }
     // Full: the oldest one is overwritten in place, so the table never grows past its
     // bound and no row is deleted (the sealed row counts stay true).
@@ -64,12 +66,13 @@ fn set_failures_within(
         let oldest: Option<(Vec<u8>, String)> =
             db.first("SELECT id_hash, credential FROM shadow_failures ORDER BY last_at, id_hash LIMIT 1", &[])?;
         if let Some((old_hash, old_kind)) = oldest {
-            db.execute(
+            return integrity::update_row_sealed(
+                db,
+                &SHADOW,
                 "UPDATE shadow_failures SET id_hash = ?3, credential = ?4, failures = ?5, last_at = ?6
                  WHERE id_hash = ?1 AND credential = ?2",
                 &[&old_hash, &old_kind, id_hash, &kind, &failures, &at],
-            )?;
-            return integrity::seal(db, &SHADOW, &[id_hash, &kind]);
+            );
         }
     }
     db.execute(

@@ -53,28 +53,34 @@ pub fn list(db: &mut dyn Db) -> Result<Vec<StaffAccount>> {
 }
 
 pub fn set_failures(db: &mut dyn Db, id: &str, failures: u32, locked_at: Option<DateTime<Utc>>) -> Result<()> {
-    db.execute(
+    integrity::update_row_sealed(
+        db,
+        &STAFF,
         "UPDATE staff SET failures = ?2, locked_at = coalesce(?3, locked_at) WHERE id = ?1",
         &[&id, &failures, &locked_at],
-    )?;
-    integrity::seal(db, &STAFF, &[&id])
+    )
 }
 
 /// A successful login resets the count, but only of an account that is neither locked
 /// nor disabled; false otherwise.
 pub fn reset_failures_if_open(db: &mut dyn Db, id: &str) -> Result<bool> {
-    let n = db
-        .execute("UPDATE staff SET failures = 0 WHERE id = ?1 AND locked_at IS NULL AND disabled_at IS NULL", &[&id])?;
-    if n == 1 {
-        integrity::seal(db, &STAFF, &[&id])?;
-    }
+    let n = integrity::update_sealed(
+        db,
+        &STAFF,
+        "UPDATE staff SET failures = 0 WHERE id = ?1 AND locked_at IS NULL AND disabled_at IS NULL",
+        &[&id],
+    )?;
     Ok(n == 1)
 }
 
 /// An administrator lifts a staff lock: the login and the code counts start again.
 pub fn unlock(db: &mut dyn Db, id: &str) -> Result<()> {
-    db.execute("UPDATE staff SET failures = 0, totp_failures = 0, locked_at = NULL WHERE id = ?1", &[&id])?;
-    integrity::seal(db, &STAFF, &[&id])
+    integrity::update_row_sealed(
+        db,
+        &STAFF,
+        "UPDATE staff SET failures = 0, totp_failures = 0, locked_at = NULL WHERE id = ?1",
+        &[&id],
+    )
 }
 
 pub fn disable(db: &mut dyn Db, id: &str, at: DateTime<Utc>) -> Result<()> {
@@ -83,39 +89,42 @@ pub fn disable(db: &mut dyn Db, id: &str, at: DateTime<Utc>) -> Result<()> {
 }
 
 pub fn set_totp(db: &mut dyn Db, id: &str, secret: &[u8]) -> Result<()> {
-    db.execute("UPDATE staff SET totp_secret = ?2, totp_last_step = NULL WHERE id = ?1", &[&id, &secret])?;
-    integrity::seal(db, &STAFF, &[&id])
+    integrity::update_row_sealed(
+        db,
+        &STAFF,
+        "UPDATE staff SET totp_secret = ?2, totp_last_step = NULL WHERE id = ?1",
+        &[&id, &secret],
+    )
 }
 
 /// Counts a wrong step-up code; at `lockout` the account is locked like at login.
 /// Returns the count.
 pub fn count_totp_failure(db: &mut dyn Db, id: &str, lockout: u32, at: DateTime<Utc>) -> Result<u32> {
-    db.execute(
+    integrity::update_row_sealed(
+        db,
+        &STAFF,
         "UPDATE staff SET totp_failures = totp_failures + 1,
                           locked_at = CASE WHEN totp_failures + 1 >= ?2 THEN coalesce(locked_at, ?3) ELSE locked_at END
          WHERE id = ?1",
         &[&id, &lockout, &at],
     )?;
-    integrity::seal(db, &STAFF, &[&id])?;
     db.value("SELECT totp_failures FROM staff WHERE id = ?1", &[&id])
 }
 
 /// Records the TOTP step just used; returns false when that step (or a later one) was
 /// already used, so that no code is accepted twice.
 pub fn use_totp_step(db: &mut dyn Db, id: &str, step: i64) -> Result<bool> {
-    let n = db.execute(
-        "UPDATE staff SET totp_last_step = ?2 WHERE id = ?1 AND (totp_last_step IS NULL OR totp_last_step < ?2)",
+    let n = integrity::update_sealed(
+        db,
+        &STAFF,
+        "UPDATE staff SET totp_last_step = ?2, totp_failures = 0
+         WHERE id = ?1 AND (totp_last_step IS NULL OR totp_last_step < ?2)",
         &[&id, &step],
     )?;
-    if n == 1 {
-        db.execute("UPDATE staff SET totp_failures = 0 WHERE id = ?1", &[&id])?;
-        integrity::seal(db, &STAFF, &[&id])?;
-    }
     Ok(n == 1)
 }
 
 /// Replaces a staff member's stored password hash (the upgrade that peppers it).
 pub fn set_password_hash(db: &mut dyn Db, id: &str, stored: &str) -> Result<()> {
-    db.execute("UPDATE staff SET password_hash = ?2 WHERE id = ?1", &[&id, &stored])?;
-    integrity::seal(db, &STAFF, &[&id])
+    integrity::update_row_sealed(db, &STAFF, "UPDATE staff SET password_hash = ?2 WHERE id = ?1", &[&id, &stored])
 }

@@ -36,14 +36,6 @@ fn select(db: &mut dyn Db, filter: &str, args: &[&dyn super::sql::ToSql]) -> Res
     db.sealed(&TOKENS, &format!("SELECT {}, mac FROM tokens WHERE {filter}", TOKENS.columns), args)
 }
 
-/// Seals the tokens `ids` after a write.
-fn seal_all(db: &mut dyn Db, ids: &[i64]) -> Result<()> {
-    for id in ids {
-        integrity::seal(db, &TOKENS, &[id])?;
-    }
-    Ok(())
-}
-
 impl FromRow for Token {
     /// From the covered columns of `tokens`.
     fn from_row(r: &Row) -> Result<Self> {
@@ -79,37 +71,44 @@ pub fn by_serial(db: &mut dyn Db, serial: &str) -> Result<Option<Token>> {
 
 /// Records an accepted step; false when that step was used meanwhile.
 pub fn use_step(db: &mut dyn Db, id: i64, step: i64) -> Result<bool> {
-    let n = db.execute(
+    let n = integrity::update_sealed(
+        db,
+        &TOKENS,
         "UPDATE tokens SET last_step = ?2, code_failures = 0 WHERE id = ?1 AND (last_step IS NULL OR last_step < ?2)",
         &[&id, &step],
     )?;
-    seal_all(db, &[id])?;
     Ok(n == 1)
 }
 
 /// Counts a wrong code read off a token at hand-over; returns the count.
 pub fn count_code_failure(db: &mut dyn Db, id: i64) -> Result<u32> {
-    db.execute("UPDATE tokens SET code_failures = code_failures + 1 WHERE id = ?1", &[&id])?;
-    seal_all(db, &[id])?;
+    integrity::update_row_sealed(
+        db,
+        &TOKENS,
+        "UPDATE tokens SET code_failures = code_failures + 1 WHERE id = ?1",
+        &[&id],
+    )?;
     db.value("SELECT code_failures FROM tokens WHERE id = ?1", &[&id])
 }
 
 /// A supervisor lets the hand-over of a token be tried again.
 pub fn clear_code_failures(db: &mut dyn Db, id: i64) -> Result<()> {
-    db.execute("UPDATE tokens SET code_failures = 0 WHERE id = ?1", &[&id])?;
-    seal_all(db, &[id])
+    integrity::update_row_sealed(db, &TOKENS, "UPDATE tokens SET code_failures = 0 WHERE id = ?1", &[&id])
 }
 
 pub fn set_state(db: &mut dyn Db, id: i64, state: TokenState) -> Result<()> {
-    db.execute("UPDATE tokens SET state = ?2 WHERE id = ?1", &[&id, &state])?;
-    seal_all(db, &[id])
+    integrity::update_row_sealed(db, &TOKENS, "UPDATE tokens SET state = ?2 WHERE id = ?1", &[&id, &state])
 }
 
 /// Moves a token from one state to another; false when it was no longer in `from` (another
 /// terminal moved it first).
 pub fn change_state(db: &mut dyn Db, id: i64, from: TokenState, to: TokenState) -> Result<bool> {
-    let n = db.execute("UPDATE tokens SET state = ?3 WHERE id = ?1 AND state = ?2", &[&id, &from, &to])?;
-    seal_all(db, &[id])?;
+    let n = integrity::update_sealed(
+        db,
+        &TOKENS,
+        "UPDATE tokens SET state = ?3 WHERE id = ?1 AND state = ?2",
+        &[&id, &from, &to],
+    )?;
     Ok(n == 1)
 }
 
@@ -117,8 +116,12 @@ pub fn change_state(db: &mut dyn Db, id: i64, from: TokenState, to: TokenState) 
 pub fn retire_mailed(db: &mut dyn Db, user_id: i64) -> Result<Vec<String>> {
     let mailed = select(db, "reserved_for = ?1 AND state = 'mailed'", &[&user_id])?;
     for t in &mailed {
-        db.execute("UPDATE tokens SET state = 'retired', reserved_for = NULL WHERE id = ?1", &[&t.id])?;
-        seal_all(db, &[t.id])?;
+        integrity::update_row_sealed(
+            db,
+            &TOKENS,
+            "UPDATE tokens SET state = 'retired', reserved_for = NULL WHERE id = ?1",
+            &[&t.id],
+        )?;
     }
     Ok(mailed.into_iter().map(|t| t.serial).collect())
 }
@@ -128,11 +131,12 @@ pub fn release_for_request(db: &mut dyn Db, request_id: i64) -> Result<Option<St
     let Some(t) = select(db, "request_id = ?1 AND state = 'reserved'", &[&request_id])?.into_iter().next() else {
         return Ok(None);
     };
-    db.execute(
+    integrity::update_row_sealed(
+        db,
+        &TOKENS,
         "UPDATE tokens SET state = 'in_stock', reserved_for = NULL, replaces = NULL, request_id = NULL WHERE id = ?1",
         &[&t.id],
     )?;
-    seal_all(db, &[t.id])?;
     Ok(Some(t.serial))
 }
 
@@ -153,33 +157,38 @@ pub fn reserved_for(db: &mut dyn Db, user_id: i64) -> Result<Vec<Token>> {
 /// Sets a stock token aside for a user (add, reissue: `Reserved`) or mails it (R12:
 /// `Mailed`); false when it is no longer in stock.
 pub fn reserve(db: &mut dyn Db, id: i64, user_id: i64, state: TokenState, replaces: Option<i64>) -> Result<bool> {
-    let n = db.execute(
+    let n = integrity::update_sealed(
+        db,
+        &TOKENS,
         "UPDATE tokens SET state = ?3, reserved_for = ?2, replaces = ?4 WHERE id = ?1 AND state = 'in_stock'",
         &[&id, &user_id, &state, &replaces],
     )?;
-    seal_all(db, &[id])?;
     Ok(n == 1)
 }
 
 pub fn set_request(db: &mut dyn Db, id: i64, request_id: i64) -> Result<()> {
-    db.execute("UPDATE tokens SET request_id = ?2 WHERE id = ?1", &[&id, &request_id])?;
-    seal_all(db, &[id])
+    integrity::update_row_sealed(db, &TOKENS, "UPDATE tokens SET request_id = ?2 WHERE id = ?1", &[&id, &request_id])
 }
 
 pub fn set_mailed(db: &mut dyn Db, id: i64, at: DateTime<Utc>, tracking_no: &str) -> Result<()> {
-    db.execute("UPDATE tokens SET mailed_at = ?2, tracking_no = ?3 WHERE id = ?1", &[&id, &at, &tracking_no])?;
-    seal_all(db, &[id])
+    integrity::update_row_sealed(
+        db,
+        &TOKENS,
+        "UPDATE tokens SET mailed_at = ?2, tracking_no = ?3 WHERE id = ?1",
+        &[&id, &at, &tracking_no],
+    )
 }
 
 /// Binds a token to its user (hand-over, or a mailed one first used) and records the step
 /// its first code was accepted at.
 pub fn bind(db: &mut dyn Db, id: i64, user_id: i64, step: i64) -> Result<bool> {
-    let n = db.execute(
+    let n = integrity::update_sealed(
+        db,
+        &TOKENS,
         "UPDATE tokens SET state = 'issued', user_id = ?2, reserved_for = NULL, last_step = ?3
          WHERE id = ?1 AND state IN ('reserved', 'mailed') AND (last_step IS NULL OR last_step < ?3)",
         &[&id, &user_id, &step],
     )?;
-    seal_all(db, &[id])?;
     Ok(n == 1)
 }
 
