@@ -46,6 +46,18 @@ impl std::fmt::Debug for Param<'_> {
     }
 }
 
+impl Param<'_> {
+    /// The type a value is sent as when the statement is not prepared first (so the
+    /// server has not said what it expects).
+    fn natural_type(&self) -> Type {
+        match &self.0 {
+            Arg::Int(_) => Type::INT8,
+            Arg::Blob(_) => Type::BYTEA,
+            Arg::Null | Arg::Text(_) => Type::TEXT,
+        }
+    }
+}
+
 impl PgToSql for Param<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, Box<dyn Error + Sync + Send>> {
         match &self.0 {
@@ -88,9 +100,11 @@ fn value(row: &postgres::Row, i: usize) -> Result<Value> {
     })
 }
 
-/// Begins a statement that is prepared (so planned) afresh at each execution, for its own
-/// parameters, instead of kept: a kept statement may fall back on a generic plan, which
+/// Begins a query that is planned afresh at each execution, for its own parameters,
+/// instead of prepared and kept: a kept statement may fall back on a generic plan, which
 /// does not know that a contains pattern is rare and walks the whole table in key order.
+/// It is sent unnamed, typed by its values, in one round trip (parse, bind and execute
+/// together) rather than three (prepare, execute, close).
 pub const PLANNED_EACH_TIME: &str = "/* planned each time */ ";
 
 fn statement(
@@ -131,10 +145,17 @@ fn each(
     args: &[&dyn ToSql],
     f: &mut dyn FnMut(Row) -> Result<()>,
 ) -> Result<()> {
-    let s = statement(client, cache, sql)?;
     let p = params(args);
-    let refs: Vec<&(dyn PgToSql + Sync)> = p.iter().map(|p| p as &(dyn PgToSql + Sync)).collect();
-    for r in client.query(&s, &refs)? {
+    let rows = if sql.starts_with(PLANNED_EACH_TIME) {
+        let typed: Vec<(&(dyn PgToSql + Sync), Type)> =
+            p.iter().map(|p| (p as &(dyn PgToSql + Sync), p.natural_type())).collect();
+        client.query_typed(&dollar_params(sql), &typed)?
+    } else {
+        let s = statement(client, cache, sql)?;
+        let refs: Vec<&(dyn PgToSql + Sync)> = p.iter().map(|p| p as &(dyn PgToSql + Sync)).collect();
+        client.query(&s, &refs)?
+    };
+    for r in rows {
         let values = (0..r.len()).map(|i| value(&r, i)).collect::<Result<Vec<_>>>()?;
         f(Row::new(values))?;
     }
