@@ -599,6 +599,13 @@ fn a_bulk_loaded_ledger_has_the_schema_of_a_new_one() {
     let (a, b) = (schema(&made), schema(&loaded));
     assert!(a.iter().any(|d| d.contains("FOREIGN KEY")) && a.iter().any(|d| d.contains("gin_trgm_ops")), "{a:?}");
     assert_eq!(a, b);
+    // Both plan contains searches from the finer sample of the search texts.
+    for db in [&made, &loaded] {
+        let target = db.i64(
+            "SELECT attstattarget::bigint FROM pg_attribute WHERE attrelid = 'search_text'::regclass AND attname = 'body'",
+        );
+        assert_eq!(target, 250, "{}", db.name);
+    }
 }
 
 /// Paper on the shared ledger: a receipt and a journal printed from PostgreSQL are the
