@@ -71,6 +71,12 @@ pub const NUMBER_CONTAINS_MAX: usize = 7;
 
 pub fn query_keys(query: &str) -> QueryKeys {
     let norm = normalize(query);
+    // A 全銀 mark being typed after a kana name (`ﾔﾏﾀﾞ(` on the way to `ﾔﾏﾀﾞ(ｶ`): the
+    // name as stored has no mark, so the open parenthesis alone would find nothing.
+    let norm = match norm.strip_suffix('(') {
+        Some(name) if !name.is_empty() => name.to_string(),
+        _ => norm,
+    };
     let mut prefixes = Vec::new();
     // Digits with hyphens or spaces (a CIF as `101-0000001`, a phone as `03-1234-5678`).
     let looks_numeric = !query.trim().is_empty()
@@ -101,6 +107,16 @@ pub fn fts_phrase(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_legal_mark_half_typed_after_the_name_finds_the_name() {
+        let whole = query_keys("ｶﾝﾄｳｼﾞﾄﾞｳｼﾔ");
+        assert_eq!(query_keys("ｶﾝﾄｳｼﾞﾄﾞｳｼﾔ("), whole);
+        assert_eq!(query_keys("ｶﾝﾄｳｼﾞﾄﾞｳｼﾔ(ｶ"), whole);
+        assert_eq!(query_keys("関東自動車（"), query_keys("関東自動車"));
+        // A parenthesis alone is still what was typed.
+        assert_eq!(query_keys("(").prefixes, vec!["(".to_string()]);
+    }
 
     #[test]
     fn a_contract_is_found_by_every_handle() {

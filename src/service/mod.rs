@@ -523,8 +523,8 @@ impl Ledger {
             Some(h) => Some(h.seal.lock().map_err(|source| ServiceError::Io { path: h.seal.path().into(), source })?),
             None => None,
         };
-        let mut tx = self.conn.begin()?;
-        let before = store::audit::head(&mut tx)?.unwrap_or(Seal::EMPTY);
+        let (mut tx, before) = self.conn.begin_at_head()?;
+        let before = before.unwrap_or(Seal::EMPTY);
         // The chain may have been cut or rolled back since the ledger was opened: this
         // write would append to it and seal it as good.
         if check

@@ -14,10 +14,19 @@ pub struct NewEntry<'a> {
     pub details: &'a str,
 }
 
+/// The query of the chain's head (also sent by PostgreSQL's write transaction with its
+/// `BEGIN`, see `pg::PgConn::begin_at_head`).
+pub const HEAD: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+
 /// The last entry's sequence number and hash; `None` for an empty chain.
 pub fn head(db: &mut dyn Db) -> Result<Option<Seal>> {
-    let row: Option<(i64, Vec<u8>)> = db.first("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
+    let row: Option<(i64, Vec<u8>)> = db.first(HEAD, &[])?;
     Ok(row.map(|(seq, hash)| Seal { seq, hash: to32(&hash) }))
+}
+
+/// A head as read (sequence and stored hash).
+pub fn seal_of(seq: i64, hash: &[u8]) -> Seal {
+    Seal { seq, hash: to32(hash) }
 }
 
 /// The stored hash of the entry at `seq`.

@@ -2,6 +2,7 @@
 //! PostgreSQL database. The use cases see only [`Db`]; this is where the two meet.
 
 use super::integrity::{RowKey, Tally};
+use crate::domain::audit::Seal;
 use super::sql::{Db, Engine, Row, RowFeed, ToSql};
 use super::{Result, pg, sqlite};
 
@@ -22,6 +23,22 @@ impl Conn {
         Ok(match self {
             Self::Sqlite(c) => Tx::Sqlite(c.begin()?),
             Self::Postgres(c) => Tx::Postgres(c.begin()?),
+        })
+    }
+
+    /// A write transaction and the chain's head as it reads under the write lock (one
+    /// round trip on PostgreSQL for the three).
+    pub fn begin_at_head(&mut self) -> Result<(Tx<'_>, Option<Seal>)> {
+        Ok(match self {
+            Self::Sqlite(c) => {
+                let mut tx = Tx::Sqlite(c.begin()?);
+                let head = super::audit::head(&mut tx)?;
+                (tx, head)
+            }
+            Self::Postgres(c) => {
+                let (tx, head) = c.begin_at_head()?;
+                (Tx::Postgres(tx), head.map(|(seq, hash)| super::audit::seal_of(seq, &hash)))
+            }
         })
     }
 

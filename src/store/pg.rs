@@ -8,7 +8,7 @@ use std::error::Error;
 
 use bytes::BytesMut;
 use postgres::types::{IsNull, ToSql as PgToSql, Type, to_sql_checked};
-use postgres::{Client, Statement, Transaction};
+use postgres::{Client, SimpleQueryMessage, Statement};
 
 use super::integrity::{RowKey, Tally};
 use super::sql::{Arg, Db, Engine, Row, RowFeed, ToSql, Value};
@@ -195,22 +195,43 @@ impl PgConn {
 
     /// A write transaction: the ledger's one write lock is taken first.
     pub fn begin(&mut self) -> Result<PgTx<'_>> {
+        Ok(self.begin_at_head()?.0)
+    }
+
+    /// A write transaction and the chain's head read under its write lock, in one round
+    /// trip: `BEGIN`, the lock and the head go as one message (each statement of it reads
+    /// what is committed when it starts, so the head is read after the lock is held).
+    pub fn begin_at_head(&mut self) -> Result<(PgTx<'_>, Option<(i64, Vec<u8>)>)> {
         self.reconnect_if_lost()?;
-        let mut tx = self.client.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
-        Ok(PgTx { tx, cache: &mut self.cache, key: &self.key, tally: Tally::default() })
+        let sent = self
+            .client
+            .simple_query(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); {}", super::audit::HEAD));
+        let tx = PgTx::opened(&mut self.client, &mut self.cache, &self.key);
+        // On an error the transaction is rolled back as `tx` is dropped.
+        let mut head = None;
+        for message in sent? {
+            if let SimpleQueryMessage::Row(row) = message
+                && row.len() == 2
+                && let (Some(seq), Some(hash)) = (row.get(0), row.get(1))
+            {
+                let seq = seq.parse::<i64>().map_err(|e| StoreError::Damaged(format!("audit head: {e}")))?;
+                let hash = hash
+                    .strip_prefix("\\x")
+                    .and_then(|h| hex::decode(h).ok())
+                    .ok_or_else(|| StoreError::Damaged("audit head: a hash that is not bytes".into()))?;
+                head = Some((seq, hash));
+            }
+        }
+        Ok((tx, head))
     }
 
     /// A read transaction that sees the ledger at one instant.
     pub fn snapshot(&mut self) -> Result<PgTx<'_>> {
         self.reconnect_if_lost()?;
-        let tx = self
-            .client
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
-        Ok(PgTx { tx, cache: &mut self.cache, key: &self.key, tally: Tally::default() })
+        let sent = self.client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        let tx = PgTx::opened(&mut self.client, &mut self.cache, &self.key);
+        sent?;
+        Ok(tx)
     }
 
     pub fn client(&mut self) -> &mut Client {
@@ -218,17 +239,38 @@ impl PgConn {
     }
 }
 
-/// A transaction on a PostgreSQL ledger, counting the covered rows it writes.
+/// A transaction on a PostgreSQL ledger, counting the covered rows it writes. It is begun
+/// and ended by statements of its own (not the client's transaction type), so that its
+/// `BEGIN` can share a round trip with what follows it; dropped without `commit`, it is
+/// rolled back.
 pub struct PgTx<'a> {
-    tx: Transaction<'a>,
+    tx: &'a mut Client,
+    open: bool,
     cache: &'a mut HashMap<String, Statement>,
     key: &'a RowKey,
     tally: Tally,
 }
 
-impl PgTx<'_> {
-    pub fn commit(self) -> Result<()> {
-        Ok(self.tx.commit()?)
+impl<'a> PgTx<'a> {
+    /// The transaction just begun on `client` (or being begun: dropped, it rolls back).
+    fn opened(client: &'a mut Client, cache: &'a mut HashMap<String, Statement>, key: &'a RowKey) -> Self {
+        Self { tx: client, open: true, cache, key, tally: Tally::default() }
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        // Whatever COMMIT answers, the transaction is over (PostgreSQL rolls back one that
+        // cannot commit).
+        self.open = false;
+        Ok(self.tx.batch_execute("COMMIT")?)
+    }
+}
+
+impl Drop for PgTx<'_> {
+    fn drop(&mut self) {
+        if self.open && !self.tx.is_closed() {
+            // A connection that fails here is found lost and made again at its next use.
+            let _ = self.tx.batch_execute("ROLLBACK");
+        }
     }
 }
 
@@ -281,11 +323,11 @@ impl Db for PgTx<'_> {
     }
 
     fn execute(&mut self, sql: &str, args: &[&dyn ToSql]) -> Result<usize> {
-        execute(&mut self.tx, self.cache, sql, args)
+        execute(&mut *self.tx, self.cache, sql, args)
     }
 
     fn each(&mut self, sql: &str, args: &[&dyn ToSql], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
-        each(&mut self.tx, self.cache, sql, args, f)
+        each(&mut *self.tx, self.cache, sql, args, f)
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
