@@ -2,9 +2,9 @@
 //! PostgreSQL database. The use cases see only [`Db`]; this is where the two meet.
 
 use super::integrity::{RowKey, Tally};
-use crate::domain::audit::Seal;
 use super::sql::{Db, Engine, Row, RowFeed, ToSql};
 use super::{Result, pg, sqlite};
+use crate::domain::audit::Seal;
 
 pub enum Conn {
     Sqlite(sqlite::Conn),
@@ -37,7 +37,7 @@ impl Conn {
             }
             Self::Postgres(c) => {
                 let (tx, head) = c.begin_at_head()?;
-                (Tx::Postgres(tx), head.map(|(seq, hash)| super::audit::seal_of(seq, &hash)))
+                (Tx::Postgres(tx), head)
             }
         })
     }

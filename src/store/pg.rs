@@ -10,6 +10,8 @@ use bytes::BytesMut;
 use postgres::types::{IsNull, ToSql as PgToSql, Type, to_sql_checked};
 use postgres::{Client, SimpleQueryMessage, Statement};
 
+use crate::domain::audit::Seal;
+
 use super::integrity::{RowKey, Tally};
 use super::sql::{Arg, Db, Engine, Row, RowFeed, ToSql, Value};
 use super::{Result, StoreError};
@@ -201,7 +203,7 @@ impl PgConn {
     /// A write transaction and the chain's head read under its write lock, in one round
     /// trip: `BEGIN`, the lock and the head go as one message (each statement of it reads
     /// what is committed when it starts, so the head is read after the lock is held).
-    pub fn begin_at_head(&mut self) -> Result<(PgTx<'_>, Option<(i64, Vec<u8>)>)> {
+    pub fn begin_at_head(&mut self) -> Result<(PgTx<'_>, Option<Seal>)> {
         self.reconnect_if_lost()?;
         let sent = self
             .client
@@ -219,7 +221,7 @@ impl PgConn {
                     .strip_prefix("\\x")
                     .and_then(|h| hex::decode(h).ok())
                     .ok_or_else(|| StoreError::Damaged("audit head: a hash that is not bytes".into()))?;
-                head = Some((seq, hash));
+                head = Some(super::audit::seal_of(seq, &hash));
             }
         }
         Ok((tx, head))
