@@ -368,19 +368,38 @@ fn a_flood_is_turned_away_at_once_and_what_was_taken_is_answered_and_recorded() 
         "[serve]\nworkers = 1\nqueue = 1\nper_source_per_minute = 1000000\nper_login_id_per_minute = 1000000\n",
     )
     .expect("config");
+    // The generated users that start with nothing counted or locked (the demo locks about
+    // one contract in a hundred): each answer taken is then a plain rejection, however far
+    // through them the flood gets.
+    let users: Vec<String> = (1000..1300)
+        .map(|n| format!("c{n:07}m"))
+        .filter(|id| {
+            query_i64(
+                &db,
+                &format!(
+                    "SELECT (SELECT count(*) FROM failure_counts f JOIN users u ON u.id = f.user_id
+                              WHERE u.login_id = '{id}' AND f.failures > 0)
+                          + (SELECT count(*) FROM locks l JOIN users u ON u.id = l.user_id
+                              WHERE u.login_id = '{id}' AND l.cleared_at IS NULL)"
+                ),
+            ) == 0
+        })
+        .collect();
+    assert!(users.len() > 250, "{}", users.len());
+    let users = Arc::new(users);
     let s = Served::start(&db, &["--config", config.to_str().expect("utf-8")]);
     let addr = Arc::new(s.addr.clone());
     // Twelve clients at once, each a wrong password for a user of its own, for two seconds.
     let next = Arc::new(AtomicUsize::new(0));
     let clients: Vec<_> = (0..12)
         .map(|_| {
-            let (addr, key, next) = (addr.clone(), key.clone(), next.clone());
+            let (addr, key, next, users) = (addr.clone(), key.clone(), next.clone(), users.clone());
             std::thread::spawn(move || {
                 let mut answers = Vec::new();
                 let until = Instant::now() + Duration::from_secs(2);
                 while Instant::now() < until {
                     let n = next.fetch_add(1, Ordering::SeqCst);
-                    let id = format!("c{:07}m", 1000 + n % 300);
+                    let id = users[n % users.len()].clone();
                     let r = login(&addr, &key, &id, "Wrong-pass9");
                     answers.push((id, r));
                 }
