@@ -368,25 +368,8 @@ fn a_flood_is_turned_away_at_once_and_what_was_taken_is_answered_and_recorded() 
         "[serve]\nworkers = 1\nqueue = 1\nper_source_per_minute = 1000000\nper_login_id_per_minute = 1000000\n",
     )
     .expect("config");
-    // The generated users that start with nothing counted or locked (the demo locks about
-    // one contract in a hundred): each answer taken is then a plain rejection, however far
-    // through them the flood gets.
-    let users: Vec<String> = (1000..1300)
-        .map(|n| format!("c{n:07}m"))
-        .filter(|id| {
-            query_i64(
-                &db,
-                &format!(
-                    "SELECT (SELECT count(*) FROM failure_counts f JOIN users u ON u.id = f.user_id
-                              WHERE u.login_id = '{id}' AND f.failures > 0)
-                          + (SELECT count(*) FROM locks l JOIN users u ON u.id = l.user_id
-                              WHERE u.login_id = '{id}' AND l.cleared_at IS NULL)"
-                ),
-            ) == 0
-        })
-        .collect();
-    assert!(users.len() > 250, "{}", users.len());
-    let users = Arc::new(users);
+    // Each answer taken is then a plain rejection, however far through them the flood gets.
+    let users = Arc::new(fresh_users(&db));
     let s = Served::start(&db, &["--config", config.to_str().expect("utf-8")]);
     let addr = Arc::new(s.addr.clone());
     // Twelve clients at once, each a wrong password for a user of its own, for two seconds.
@@ -427,6 +410,27 @@ fn a_flood_is_turned_away_at_once_and_what_was_taken_is_answered_and_recorded() 
     assert_eq!(madoguchi(&db, &["audit", "verify"], "").0, 0);
 }
 
+/// The master users of the 300 generated contracts that start with nothing counted or
+/// locked (the demo locks about one contract in a hundred), in order.
+fn fresh_users(db: &Path) -> Vec<String> {
+    let users: Vec<String> = (1000..1300)
+        .map(|n| format!("c{n:07}m"))
+        .filter(|id| {
+            query_i64(
+                db,
+                &format!(
+                    "SELECT (SELECT count(*) FROM failure_counts f JOIN users u ON u.id = f.user_id
+                              WHERE u.login_id = '{id}' AND f.failures > 0)
+                          + (SELECT count(*) FROM locks l JOIN users u ON u.id = l.user_id
+                              WHERE u.login_id = '{id}' AND l.cleared_at IS NULL)"
+                ),
+            ) == 0
+        })
+        .collect();
+    assert!(users.len() > 250, "{}", users.len());
+    users
+}
+
 /// Generated users (`c0001000m`…) with a wrong login password counted (the demo ledger
 /// has some of its own).
 fn generated_users_with_failures(db: &Path) -> i64 {
@@ -442,12 +446,13 @@ fn sigterm_in_the_middle_of_a_load_finishes_what_it_took_and_loses_nothing() {
     let db = demo_ledger(dir.path(), 300);
     let key = Arc::new(api_key(&db, "frontend1"));
     let counted_before = generated_users_with_failures(&db);
+    let users = Arc::new(fresh_users(&db));
     let s = Served::start(&db, &[]);
     let addr = Arc::new(s.addr.clone());
     let next = Arc::new(AtomicUsize::new(0));
     let clients: Vec<_> = (0..4)
         .map(|_| {
-            let (addr, key, next) = (addr.clone(), key.clone(), next.clone());
+            let (addr, key, next, users) = (addr.clone(), key.clone(), next.clone(), users.clone());
             std::thread::spawn(move || {
                 let mut answered = Vec::new();
                 let mut failed = 0;
@@ -455,7 +460,7 @@ fn sigterm_in_the_middle_of_a_load_finishes_what_it_took_and_loses_nothing() {
                 while Instant::now() < until && failed < 20 {
                     // Each attempt a user of its own: its answer can be found in the ledger.
                     let n = next.fetch_add(1, Ordering::SeqCst);
-                    let id = format!("c{:07}m", 1000 + n);
+                    let Some(id) = users.get(n).cloned() else { break };
                     let body = json!({ "login_id": id, "password": "Wrong-pass9" }).to_string();
                     match request(&addr, "POST", "/v1/login", Some(&key), &body) {
                         Ok(r) => answered.push((id, r)),
