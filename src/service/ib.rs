@@ -317,10 +317,10 @@ impl Ledger {
                 let failures = store::locks::failures(&mut w.tx, user_id, kind)?;
                 return Ok((failures, (true, standing.suspension())));
             }
-            let before = store::locks::failures(&mut w.tx, user_id, kind)?;
-            let step = lockout::after_failure(kind, before, threshold);
+            let before = store::locks::counted(&mut w.tx, user_id, kind)?;
+            let step = lockout::after_failure(kind, before.failures, threshold);
             let at = w.at;
-            store::locks::set_failures(&mut w.tx, user_id, kind, step.failures, at)?;
+            store::locks::count_after(&mut w.tx, user_id, kind, before, step.failures, at)?;
             w.audit(
                 "ib.failure",
                 &subject,

@@ -10,37 +10,26 @@ use super::Result;
 use super::customers::{NewContract, NewUser};
 use super::fees::NewFee;
 use super::integrity::{self, Covered};
-use super::sql::{Db, Engine, ToSql, Value};
+use super::sql::{Db, Engine, Value};
 use super::tokens::NewToken;
 use crate::domain::credential::CredentialKind;
 use crate::domain::lockout::LockScope;
-
-/// A statement parameter as the value it is stored as.
-fn v(x: &dyn ToSql) -> Value {
-    use super::sql::Arg;
-    match x.to_sql() {
-        Arg::Null => Value::Null,
-        Arg::Int(i) => Value::Int(i),
-        Arg::Text(s) => Value::Text(s.into_owned()),
-        Arg::Blob(b) => Value::Blob(b.into_owned()),
-    }
-}
 
 /// The version of a row written once.
 const FIRST: Value = Value::Int(1);
 
 pub fn contract(id: i64, c: &NewContract<'_>) -> Vec<Value> {
     vec![
-        v(&id),
-        v(&c.cif),
-        v(&c.branch),
-        v(&c.company),
-        v(&c.company_kana),
-        v(&c.phone),
-        v(&c.address),
+        Value::of(&id),
+        Value::of(&c.cif),
+        Value::of(&c.branch),
+        Value::of(&c.company),
+        Value::of(&c.company_kana),
+        Value::of(&c.phone),
+        Value::of(&c.address),
         Value::Text("active".into()),
         Value::Null,
-        v(&c.at),
+        Value::of(&c.at),
         Value::Null,
         FIRST,
     ]
@@ -48,28 +37,28 @@ pub fn contract(id: i64, c: &NewContract<'_>) -> Vec<Value> {
 
 pub fn user(id: i64, u: &NewUser<'_>) -> Vec<Value> {
     vec![
-        v(&id),
-        v(&u.contract_id),
-        v(&u.login_id),
-        v(&u.name),
-        v(&u.role),
-        v(&u.login_method),
+        Value::of(&id),
+        Value::of(&u.contract_id),
+        Value::of(&u.login_id),
+        Value::of(&u.name),
+        Value::of(&u.role),
+        Value::of(&u.login_method),
         Value::Int(0),
-        v(&u.secrets.login),
-        v(&u.secrets.confirm),
-        v(&u.secrets.pin),
-        v(&u.secrets.approval_pin),
-        v(&u.at),
+        Value::of(&u.secrets.login),
+        Value::of(&u.secrets.confirm),
+        Value::of(&u.secrets.pin),
+        Value::of(&u.secrets.approval_pin),
+        Value::of(&u.at),
         FIRST,
     ]
 }
 
 pub fn certificate(id: i64, user_id: i64, at: DateTime<Utc>) -> Vec<Value> {
-    vec![v(&id), v(&user_id), v(&at), Value::Null, Value::Null, FIRST]
+    vec![Value::of(&id), Value::of(&user_id), Value::of(&at), Value::Null, Value::Null, FIRST]
 }
 
 pub fn failures(user_id: i64, kind: CredentialKind, failures: u32, at: DateTime<Utc>) -> Vec<Value> {
-    vec![v(&user_id), v(&kind), v(&failures), v(&at), FIRST]
+    vec![Value::of(&user_id), Value::of(&kind), Value::of(&failures), Value::of(&at), FIRST]
 }
 
 pub fn lock(
@@ -80,46 +69,53 @@ pub fn lock(
     failures: u32,
     at: DateTime<Utc>,
 ) -> Vec<Value> {
-    let mut row = vec![v(&id), v(&user_id), v(&kind), v(&scope), v(&failures), v(&at)];
+    let mut row = vec![
+        Value::of(&id),
+        Value::of(&user_id),
+        Value::of(&kind),
+        Value::of(&scope),
+        Value::of(&failures),
+        Value::of(&at),
+    ];
     row.extend([Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, FIRST]);
     row
 }
 
 pub fn token(id: i64, t: &NewToken<'_>) -> Vec<Value> {
     let mut row = vec![
-        v(&id),
-        v(&t.serial),
-        v(&t.branch),
-        v(&t.seed),
-        v(&t.algorithm),
-        v(&t.digits),
-        v(&t.period),
-        v(&t.expires),
-        v(&t.state),
-        v(&t.user_id),
+        Value::of(&id),
+        Value::of(&t.serial),
+        Value::of(&t.branch),
+        Value::of(&t.seed),
+        Value::of(&t.algorithm),
+        Value::of(&t.digits),
+        Value::of(&t.period),
+        Value::of(&t.expires),
+        Value::of(&t.state),
+        Value::of(&t.user_id),
     ];
     // last_step, reserved_for, replaces, request_id, tracking_no, mailed_at
     row.extend(std::iter::repeat_n(Value::Null, 6));
-    row.extend([v(&t.at), Value::Int(0), FIRST]);
+    row.extend([Value::of(&t.at), Value::Int(0), FIRST]);
     row
 }
 
 pub fn fee(id: i64, f: &NewFee<'_>) -> Vec<Value> {
     vec![
-        v(&id),
-        v(&f.branch),
-        v(&f.receipt_no),
-        v(&f.business_date),
-        v(&f.kind),
-        v(&f.contract_id),
-        v(&f.user_id),
-        v(&f.amount),
-        v(&f.tax),
-        v(&f.reverses),
-        v(&f.token_id),
-        v(&f.staff),
-        v(&f.at),
-        v(&f.reason),
+        Value::of(&id),
+        Value::of(&f.branch),
+        Value::of(&f.receipt_no),
+        Value::of(&f.business_date),
+        Value::of(&f.kind),
+        Value::of(&f.contract_id),
+        Value::of(&f.user_id),
+        Value::of(&f.amount),
+        Value::of(&f.tax),
+        Value::of(&f.reverses),
+        Value::of(&f.token_id),
+        Value::of(&f.staff),
+        Value::of(&f.at),
+        Value::of(&f.reason),
         FIRST,
     ]
 }

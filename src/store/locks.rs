@@ -10,22 +10,57 @@ use crate::domain::credential::CredentialKind;
 use crate::domain::lockout::{ClearKind, Lock, LockScope, Standing};
 use crate::domain::token::TokenState;
 
-/// The consecutive failures of one credential.
-struct Count(u32);
+/// The consecutive failures of one credential, as read through the row's MAC, and the
+/// version of the row read (none before the first failure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    pub failures: u32,
+    version: Option<i64>,
+}
 
-impl FromRow for Count {
+impl FromRow for Counted {
     fn from_row(r: &Row) -> Result<Self> {
-        Ok(Self(r.get(2)?))
+        Ok(Self { failures: r.get(2)?, version: Some(r.get(4)?) })
     }
 }
 
-pub fn failures(db: &mut dyn Db, user_id: i64, kind: CredentialKind) -> Result<u32> {
-    let found: Option<Count> = db.sealed_first(
+pub fn counted(db: &mut dyn Db, user_id: i64, kind: CredentialKind) -> Result<Counted> {
+    let found: Option<Counted> = db.sealed_first(
         &FAILURES,
         &format!("SELECT {}, mac FROM failure_counts WHERE user_id = ?1 AND credential = ?2", FAILURES.columns),
         &[&user_id, &kind],
     )?;
-    Ok(found.map_or(0, |c| c.0))
+    Ok(found.unwrap_or(Counted { failures: 0, version: None }))
+}
+
+pub fn failures(db: &mut dyn Db, user_id: i64, kind: CredentialKind) -> Result<u32> {
+    Ok(counted(db, user_id, kind)?.failures)
+}
+
+/// Writes the count that follows one just `read` under the write lock (a failure through
+/// the customer channel, the hot path): the row is rewritten from what was read, in one
+/// statement, or made on the first failure.
+pub fn count_after(
+    db: &mut dyn Db,
+    user_id: i64,
+    kind: CredentialKind,
+    read: Counted,
+    failures: u32,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    use super::sql::Value;
+    match read.version {
+        Some(version) => {
+            let row =
+                vec![Value::Int(user_id), Value::of(&kind), Value::of(&failures), Value::of(&at), Value::Int(version)];
+            if integrity::rewrite(db, &FAILURES, row)? {
+                Ok(())
+            } else {
+                Err(super::StoreError::Damaged("failure_counts: the row changed under the write lock".into()))
+            }
+        }
+        None => set_failures(db, user_id, kind, failures, at),
+    }
 }
 
 /// Sets the count, creating its row on the first failure.

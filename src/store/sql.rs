@@ -28,6 +28,19 @@ pub enum Value {
     Blob(Vec<u8>),
 }
 
+impl Value {
+    /// A statement parameter as the value it is stored as (a row made in memory, sealed
+    /// before it is written).
+    pub fn of(x: &dyn ToSql) -> Self {
+        match x.to_sql() {
+            Arg::Null => Self::Null,
+            Arg::Int(i) => Self::Int(i),
+            Arg::Text(s) => Self::Text(s.into_owned()),
+            Arg::Blob(b) => Self::Blob(b.into_owned()),
+        }
+    }
+}
+
 /// Which engine holds the ledger, for the few statements that must differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
