@@ -292,10 +292,11 @@ pub fn insert_sealed(db: &mut dyn Db, t: &Covered, insert: &str, args: &[&dyn To
 /// and then sealing (a round trip, on PostgreSQL). Returns how many rows it changed.
 pub fn update_sealed(db: &mut dyn Db, t: &Covered, update: &str, args: &[&dyn ToSql]) -> Result<usize> {
     let rows: Vec<ValuesRow> = db.all(&format!("{update} RETURNING {}", t.columns), args)?;
-    for ValuesRow(mut values) in rows.iter().cloned() {
+    let changed = rows.len();
+    for ValuesRow(mut values) in rows {
         store_seal(db, t, &mut values, false)?;
     }
-    Ok(rows.len())
+    Ok(changed)
 }
 
 /// Writes a row the caller has just read through its MAC, with new content: `values` are
@@ -364,7 +365,6 @@ impl Tally {
 }
 
 /// Every value of a row, for sealing.
-#[derive(Clone)]
 struct ValuesRow(Vec<Value>);
 
 impl super::sql::FromRow for ValuesRow {

@@ -80,10 +80,11 @@ pub fn table_now(db: &mut dyn Db, table: &str) -> Result<(i64, i64)> {
 }
 
 pub fn state(db: &mut dyn Db) -> Result<Option<State>> {
-    match get(db, STATE)? {
-        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Damaged(format!("state: {e}"))),
-        None => Ok(None),
-    }
+    get(db, STATE)?.map(|text| parse_state(&text)).transpose()
+}
+
+fn parse_state(text: &str) -> Result<State> {
+    serde_json::from_str(text).map_err(|e| StoreError::Damaged(format!("state: {e}")))
 }
 
 fn write_state(db: &mut dyn Db, state: &State) -> Result<()> {
@@ -105,7 +106,7 @@ pub fn record_state(db: &mut dyn Db, tally: &Tally, head: i64) -> Result<()> {
     let Some((_, text, version)) = row else {
         return Err(StoreError::Damaged("the sealed state of the ledger is missing".into()));
     };
-    let mut s: State = serde_json::from_str(&text).map_err(|e| StoreError::Damaged(format!("state: {e}")))?;
+    let mut s = parse_state(&text)?;
     for (table, n) in &tally.inserted {
         *s.rows.entry((*table).to_string()).or_default() += n;
     }
