@@ -147,19 +147,27 @@ fn each(
     args: &[&dyn ToSql],
     f: &mut dyn FnMut(Row) -> Result<()>,
 ) -> Result<()> {
+    use postgres::fallible_iterator::FallibleIterator as _;
     let p = params(args);
-    let rows = if sql.starts_with(PLANNED_EACH_TIME) {
+    let each_row = |r: &postgres::Row, f: &mut dyn FnMut(Row) -> Result<()>| {
+        let values = (0..r.len()).map(|i| value(r, i)).collect::<Result<Vec<_>>>()?;
+        f(Row::new(values))
+    };
+    if sql.starts_with(PLANNED_EACH_TIME) {
         let typed: Vec<(&(dyn PgToSql + Sync), Type)> =
             p.iter().map(|p| (p as &(dyn PgToSql + Sync), p.natural_type())).collect();
-        client.query_typed(&dollar_params(sql), &typed)?
+        for r in client.query_typed(&dollar_params(sql), &typed)? {
+            each_row(&r, f)?;
+        }
     } else {
         let s = statement(client, cache, sql)?;
         let refs: Vec<&(dyn PgToSql + Sync)> = p.iter().map(|p| p as &(dyn PgToSql + Sync)).collect();
-        client.query(&s, &refs)?
-    };
-    for r in rows {
-        let values = (0..r.len()).map(|i| value(&r, i)).collect::<Result<Vec<_>>>()?;
-        f(Row::new(values))?;
+        // Streamed as the server sends them: a whole table walked (`audit verify`, a copy,
+        // a backup) is never held in memory at once.
+        let mut rows = client.query_raw(&s, refs)?;
+        while let Some(r) = rows.next()? {
+            each_row(&r, f)?;
+        }
     }
     Ok(())
 }
