@@ -283,7 +283,6 @@ fn reapply(w: &mut Writer<'_>, request: &Request, form: &FormDetail, subject: &s
         },
         secrets,
         at,
-        true,
     )?;
     store::customers::set_replaces(&mut w.tx, new_id, old_id)?;
     // The bank keyed the first login password: the new master changes it at first login.

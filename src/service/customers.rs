@@ -31,15 +31,14 @@ pub struct NewCustomer<'a> {
     pub users: &'a [NewCustomerUser<'a>],
 }
 
-/// Writes a contract, its users (a certificate for certificate users) and its search
-/// entries in the caller's transaction. `audit` false is the bulk demo path, which
-/// records one entry for the whole batch instead.
+/// Writes a contract, its users (a certificate for certificate users), its search entries
+/// and its audit entry in the caller's transaction. (A generated demo's contracts go in
+/// bulk, see `store::bulk`.)
 pub fn insert_customer(
     w: &mut Writer<'_>,
     c: &NewCustomer<'_>,
     secrets: SecretIds,
     created_at: DateTime<Utc>,
-    audit: bool,
 ) -> Result<(i64, Vec<i64>)> {
     let contract_id = store::customers::insert_contract(
         &mut w.tx,
@@ -75,13 +74,11 @@ pub fn insert_customer(
     let logins: Vec<&str> = c.users.iter().map(|u| u.login_id).collect();
     let ix = search::index_contract(contract_id, c.cif, c.company, c.company_kana, c.phone, &logins, &[]);
     store::search::index(&mut w.tx, contract_id, &ix)?;
-    if audit {
-        w.audit(
-            "contract.create",
-            &format!("contract:{contract_id}/"),
-            json!({ "cif": c.cif, "branch": c.branch, "users": logins }),
-        )?;
-    }
+    w.audit(
+        "contract.create",
+        &format!("contract:{contract_id}/"),
+        json!({ "cif": c.cif, "branch": c.branch, "users": logins }),
+    )?;
     Ok((contract_id, ids))
 }
 

@@ -59,7 +59,7 @@ pub fn count_after(
                 Err(super::StoreError::Damaged("failure_counts: the row changed under the write lock".into()))
             }
         }
-        None => set_failures(db, user_id, kind, failures, at),
+        None => first_count(db, user_id, kind, failures, at),
     }
 }
 
@@ -78,13 +78,19 @@ pub fn set_failures(
         &[&user_id, &kind, &failures, &at],
     )?;
     if n == 0 {
-        integrity::insert_sealed(
-            db,
-            &FAILURES,
-            "INSERT INTO failure_counts (user_id, credential, failures, last_at) VALUES (?1, ?2, ?3, ?4)",
-            &[&user_id, &kind, &failures, &at],
-        )?;
+        first_count(db, user_id, kind, failures, at)?;
     }
+    Ok(())
+}
+
+/// The row of a credential's first failure.
+fn first_count(db: &mut dyn Db, user_id: i64, kind: CredentialKind, failures: u32, at: DateTime<Utc>) -> Result<()> {
+    integrity::insert_sealed(
+        db,
+        &FAILURES,
+        "INSERT INTO failure_counts (user_id, credential, failures, last_at) VALUES (?1, ?2, ?3, ?4)",
+        &[&user_id, &kind, &failures, &at],
+    )?;
     Ok(())
 }
 

@@ -264,8 +264,14 @@ struct DemoToken<'a> {
     at: DateTime<Utc>,
 }
 
+/// A demo token's seed as stored: derived from the serial, sealed with the ledger's key
+/// for the token's row.
+fn sealed_seed(enc: &[u8; 32], serial: &str) -> Vec<u8> {
+    secret::seal(enc, &demo_seed(serial), &secret::Place::token_seed(serial))
+}
+
 fn insert_demo_token(db: &mut dyn Db, enc: &[u8; 32], token: crate::config::Token, t: &DemoToken<'_>) -> Result<i64> {
-    let sealed = secret::seal(enc, &demo_seed(t.serial), &secret::Place::token_seed(t.serial));
+    let sealed = sealed_seed(enc, t.serial);
     Ok(store::tokens::insert(
         db,
         &NewToken {
@@ -324,7 +330,6 @@ fn scenarios(ledger: &mut Ledger, secrets: SecretIds) -> Result<()> {
                 },
                 secrets,
                 at,
-                true,
             )
         })?;
         for ((login_id, ..), id) in s.users.iter().zip(ids) {
@@ -389,7 +394,7 @@ pub fn add_contract(ledger: &mut Ledger, c: &NewCustomer<'_>) -> Result<i64> {
     let secrets = shared_secrets(ledger)?;
     let (id, _) = ledger.write(&Actor::Demo, |w| {
         let at = w.at;
-        insert_customer(w, c, secrets, at, true)
+        insert_customer(w, c, secrets, at)
     })?;
     Ok(id)
 }
@@ -596,7 +601,7 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
             if rng.gen_bool(0.1) {
                 let serial = format!("HT{:08}", 20_000_000 + i);
                 let expires = today + Duration::days(rng.gen_range(1..365 * cfg.token.life_years as i64));
-                let sealed = secret::seal(&enc, &demo_seed(&serial), &secret::Place::token_seed(&serial));
+                let sealed = sealed_seed(&enc, &serial);
                 let token_id = take(&mut next.token);
                 let t = NewToken {
                     serial: &serial,
