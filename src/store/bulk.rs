@@ -213,7 +213,7 @@ pub fn set_aside(dst: &mut dyn Db) -> Result<SetAside> {
         &[],
     )?;
     let trigrams: Vec<String> = dst.column(
-        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'search_text_trigrams'",
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'search_text_grams'",
         &[],
     )?;
     let mut restore = Vec::new();
@@ -222,7 +222,7 @@ pub fn set_aside(dst: &mut dyn Db) -> Result<SetAside> {
         restore.push(format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"));
     }
     if !trigrams.is_empty() {
-        dst.batch("DROP INDEX search_text_trigrams")?;
+        dst.batch("DROP INDEX search_text_grams")?;
         restore.extend(trigrams);
     }
     Ok(SetAside(restore))

@@ -65,7 +65,9 @@ pub fn ledger(src: &mut dyn Db, dst: &mut dyn Db, bodies: &mut dyn Iterator<Item
     }
     rows += table(src, dst, "audit", "seq, at, actor, action, subject, details, prev_hash, hash, mac", "seq")?;
     rows += table(src, dst, "search_terms", "term, contract_id", "term, contract_id")?;
-    super::search::bodies_in(dst, bodies)?;
+    let mut grams = crate::domain::search::GramCounts::default();
+    super::search::bodies_in(dst, bodies, &mut grams)?;
+    super::search::count_grams(dst, &grams)?;
     super::bulk::put_back(dst, aside)?;
     // Ids were copied as they are.
     super::bulk::continue_identities(dst)?;

@@ -297,7 +297,20 @@ CREATE TABLE api_keys (
     mac BLOB
 );
 "#,
+    // 8: contains searches look up only a key's rarest trigrams and check each candidate
+    // against the whole key: how many bodies hold each trigram (the empty one: how many
+    // bodies there are), and the bodies themselves (PostgreSQL keeps them in search_text
+    // already). A ledger of an earlier version has both filled as it is migrated.
+    r#"
+CREATE TABLE search_grams (gram TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE search_bodies (contract_id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+"#,
 ];
+
+/// The migration that makes `search_grams` and `search_bodies`: a SQLite ledger migrated
+/// across it has them filled from its contracts (the bodies are made by the program's own
+/// normalization, which SQL cannot do).
+pub const SEARCH_GRAMS: usize = 8;
 
 /// A migration as PostgreSQL takes it: the same tables, columns, keys and indexes, in
 /// PostgreSQL's types (integers 64-bit, text compared byte by byte as SQLite does, blobs as
@@ -323,6 +336,19 @@ pub fn for_postgres(sqlite: &str) -> String {
                         $$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$;\n\
                         CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit \
                         FOR EACH STATEMENT EXECUTE FUNCTION madoguchi_audit_append_only();"
+                    .to_string();
+            }
+            if line.starts_with("CREATE TABLE search_bodies") {
+                // The bodies are in search_text; its index becomes one of the same trigrams
+                // the program counts (pg_trgm's split words at punctuation and spaces), so
+                // that a key's rarest grams can be asked for alone. A function the index is
+                // built on must be immutable; plpgsql is never inlined into the index.
+                return "CREATE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS \
+                        $$ BEGIN RETURN ARRAY(SELECT DISTINCT substr(body, i, 3) FROM generate_series(1, length(body) - 2) AS i); END $$;\n\
+                        DROP INDEX search_text_trigrams;\n\
+                        CREATE INDEX search_text_grams ON search_text USING gin (search_grams_of(body)) WITH (gin_pending_list_limit = 256);\n\
+                        INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text, unnest(search_grams_of(body)) AS g GROUP BY g;\n\
+                        INSERT INTO search_grams (gram, docs) SELECT '', count(*) FROM search_text;"
                     .to_string();
             }
             if line.starts_with("CREATE INDEX tokens_serial_nocase") {

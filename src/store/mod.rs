@@ -293,6 +293,9 @@ pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
     }
     for (i, sql) in migrations::MIGRATIONS.iter().enumerate().take(target).skip(found as usize) {
         tx.execute_batch(sql).map_err(|source| StoreError::Migration { number: i + 1, detail: source.to_string() })?;
+        if i + 1 == migrations::SEARCH_GRAMS {
+            search::fill_grams_and_bodies(&tx)?;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
     }
     tx.commit()?;

@@ -519,6 +519,9 @@ fn migrate(client: &mut Client) -> Result<()> {
             .map_err(|source| StoreError::Migration { number: i + 1, detail: source.to_string() })?;
         tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&((i + 1) as i64)])?;
     }
+    if found > 0 && found < known {
+        tx.batch_execute(&app_role_regrant_sql())?;
+    }
     tx.commit()?;
     Ok(())
 }
@@ -633,11 +636,32 @@ pub fn app_role_sql() -> String {
              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
                  CREATE ROLE {APP_ROLE} NOLOGIN;
              END IF;
-             EXECUTE format('GRANT USAGE ON SCHEMA %I TO {APP_ROLE}', s);
-             EXECUTE format('GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA %I TO {APP_ROLE}', s);
-             EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I.audit FROM {APP_ROLE}', s);
-             EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO {APP_ROLE}', s);
-         END $$;"
+             {}
+         END $$;",
+        app_role_grants()
+    )
+}
+
+/// The application role's grants again after a migration (its tables are new), when the
+/// ledger has the role.
+fn app_role_regrant_sql() -> String {
+    format!(
+        "DO $$ DECLARE s text := current_schema(); BEGIN
+             IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+                 {}
+             END IF;
+         END $$;",
+        app_role_grants()
+    )
+}
+
+/// The grants themselves (inside a `DO` block that has the schema in `s`).
+fn app_role_grants() -> String {
+    format!(
+        "EXECUTE format('GRANT USAGE ON SCHEMA %I TO {APP_ROLE}', s);
+         EXECUTE format('GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA %I TO {APP_ROLE}', s);
+         EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I.audit FROM {APP_ROLE}', s);
+         EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO {APP_ROLE}', s);"
     )
 }
 

@@ -1,18 +1,87 @@
 //! Find customer: the term table and the trigram index (see `domain::search`).
 
+use std::collections::HashMap;
+
 use super::Result;
 use super::sql::{Db, Engine, Value};
-use crate::domain::search::{Indexed, MatchKind, QueryKeys};
+use crate::domain::search::{
+    EVERY_BODY, GramCounts, Indexed, MatchKind, QueryKeys, body, fts_phrase, grams, plan_contains,
+};
 
 pub fn index(db: &mut dyn Db, contract_id: i64, ix: &Indexed) -> Result<()> {
     for t in &ix.terms {
         add_term(db, contract_id, t)?;
     }
-    let sql = match db.engine() {
-        Engine::Sqlite => "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)",
-        Engine::Postgres => "INSERT INTO search_text (contract_id, body) VALUES (?1, ?2)",
-    };
-    db.execute(sql, &[&contract_id, &ix.body])?;
+    put_body(db, contract_id, &ix.body)?;
+    let mut counts = GramCounts::default();
+    counts.add(&ix.body);
+    count_grams(db, &counts)
+}
+
+/// Puts one contract's body into the trigram index (and, on SQLite, beside it: the
+/// contentless index cannot give it back to check a candidate against).
+fn put_body(db: &mut dyn Db, contract_id: i64, body: &str) -> Result<()> {
+    match db.engine() {
+        Engine::Sqlite => {
+            db.execute("INSERT INTO search_text (rowid, body) VALUES (?1, ?2)", &[&contract_id, &body])?;
+            db.execute("INSERT INTO search_bodies (contract_id, body) VALUES (?1, ?2)", &[&contract_id, &body])?;
+        }
+        Engine::Postgres => {
+            db.execute("INSERT INTO search_text (contract_id, body) VALUES (?1, ?2)", &[&contract_id, &body])?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds `counts` to the ledger's gram counts, a few hundred grams a statement.
+pub fn count_grams(db: &mut dyn Db, counts: &GramCounts) -> Result<()> {
+    for chunk in counts.rows().chunks(500) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2)).collect();
+        let args: Vec<&dyn super::sql::ToSql> =
+            chunk.iter().flat_map(|(g, n)| [g as &dyn super::sql::ToSql, n as &dyn super::sql::ToSql]).collect();
+        db.execute(
+            &format!(
+                "INSERT INTO search_grams (gram, docs) VALUES {} ON CONFLICT (gram) DO UPDATE SET docs = search_grams.docs + excluded.docs",
+                marks.join(", ")
+            ),
+            &args,
+        )?;
+    }
+    Ok(())
+}
+
+/// How many bodies hold each of `grams`, and how many bodies there are (under
+/// [`EVERY_BODY`]); a gram no body holds is absent.
+fn gram_docs(db: &mut dyn Db, grams: &[String]) -> Result<HashMap<String, i64>> {
+    let every = EVERY_BODY.to_string();
+    let wanted: Vec<&String> = grams.iter().chain([&every]).collect();
+    let marks: Vec<String> = (1..=wanted.len()).map(|i| format!("?{i}")).collect();
+    let args: Vec<&dyn super::sql::ToSql> = wanted.iter().map(|g| *g as &dyn super::sql::ToSql).collect();
+    let rows: Vec<(String, i64)> =
+        db.all(&format!("SELECT gram, docs FROM search_grams WHERE gram IN ({})", marks.join(", ")), &args)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Fills the gram counts and the bodies of a SQLite ledger that had neither (one migrated
+/// from before they were kept), from its contracts, in the migration's transaction.
+pub(super) fn fill_grams_and_bodies(conn: &rusqlite::Connection) -> Result<()> {
+    let mut counts = GramCounts::default();
+    {
+        let mut read = conn.prepare("SELECT id, company, company_kana, phone FROM contracts ORDER BY id")?;
+        let mut write = conn.prepare("INSERT INTO search_bodies (contract_id, body) VALUES (?1, ?2)")?;
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            let (id, company, kana, phone): (i64, String, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let b = body(&company, &kana, &phone);
+            counts.add(&b);
+            write.execute(rusqlite::params![id, b])?;
+        }
+    }
+    let mut write = conn.prepare("INSERT INTO search_grams (gram, docs) VALUES (?1, ?2)")?;
+    for (gram, docs) in counts.rows() {
+        write.execute(rusqlite::params![gram, docs])?;
+    }
     Ok(())
 }
 
@@ -35,18 +104,31 @@ pub fn terms_in(db: &mut dyn Db, terms: &mut dyn Iterator<Item = (String, i64)>)
     })
 }
 
-/// Puts contracts' search bodies (id, body) into the trigram index in bulk.
-pub fn bodies_in(db: &mut dyn Db, bodies: &mut dyn Iterator<Item = (i64, String)>) -> Result<u64> {
-    let columns = match db.engine() {
-        Engine::Sqlite => "rowid, body",
-        Engine::Postgres => "contract_id, body",
-    };
-    db.copy_in("search_text", columns, &mut |push| {
-        for (id, body) in &mut *bodies {
-            push(&[Value::Int(id), Value::Text(body)])?;
+/// Puts contracts' search bodies (id, body) into the trigram index in bulk, counting their
+/// grams into `counts` (written once at the end of the load, by [`count_grams`]).
+pub fn bodies_in(
+    db: &mut dyn Db,
+    bodies: &mut dyn Iterator<Item = (i64, String)>,
+    counts: &mut GramCounts,
+) -> Result<u64> {
+    match db.engine() {
+        Engine::Sqlite => {
+            let mut n = 0;
+            for (id, body) in bodies {
+                counts.add(&body);
+                put_body(db, id, &body)?;
+                n += 1;
+            }
+            Ok(n)
         }
-        Ok(())
-    })
+        Engine::Postgres => db.copy_in("search_text", "contract_id, body", &mut |push| {
+            for (id, body) in &mut *bodies {
+                counts.add(&body);
+                push(&[Value::Int(id), Value::Text(body)])?;
+            }
+            Ok(())
+        }),
+    }
 }
 
 /// Merges the trigram index into one segment. After a bulk load this halves the time of
@@ -62,7 +144,7 @@ pub fn optimize(db: &mut dyn Db) -> Result<()> {
         // planned as if empty (a user's tokens were looked for by walking all of them).
         // The sample is made as fine as a new ledger's (a ledger created before that).
         Engine::Postgres => db.batch(&format!(
-            "SELECT gin_clean_pending_list('search_text_trigrams'::regclass); {} ANALYZE;",
+            "SELECT gin_clean_pending_list('search_text_grams'::regclass); {} ANALYZE;",
             super::migrations::SEARCH_TEXT_STATISTICS
         ))?,
     }
@@ -99,34 +181,62 @@ pub fn prefix_matches(db: &mut dyn Db, keys: &QueryKeys, want: usize) -> Result<
         .collect())
 }
 
-/// Contracts whose indexed text contains `key` (three characters or more, normalized),
-/// by contract id, `limit` from `offset`: SQLite's trigram index takes it as one phrase,
-/// PostgreSQL's `pg_trgm` index as a `LIKE` pattern; both find the same contracts.
+/// Contracts whose body contains `key` (three characters or more, normalized), by
+/// contract id, `limit` from `offset`, found as [`plan_contains`] says: a bounded walk of
+/// the first contracts when the key is everywhere, else (or when the walk falls short)
+/// the trigram index asked for the grams that narrow the key most. Every candidate is
+/// checked against the whole key, so both engines find exactly the bodies that hold it.
 pub fn contains(db: &mut dyn Db, key: &str, offset: usize, limit: usize) -> Result<Vec<i64>> {
+    let all = grams(key);
+    let docs = gram_docs(db, &all)?;
+    let bodies = docs.get(EVERY_BODY).copied().unwrap_or(0);
+    let want = offset + limit;
+    let plan = plan_contains(key, &docs, bodies, want);
     match db.engine() {
-        Engine::Sqlite => db.column(
-            "SELECT rowid FROM search_text WHERE search_text MATCH ?1 ORDER BY rowid LIMIT ?2 OFFSET ?3",
-            &[&crate::domain::search::fts_phrase(key), &limit, &offset],
-        ),
-        Engine::Postgres => db.column(
-            &format!(
-                "{}SELECT contract_id FROM search_text WHERE body LIKE ?1 ESCAPE '\\' ORDER BY contract_id LIMIT ?2 OFFSET ?3",
-                super::pg::PLANNED_EACH_TIME
-            ),
-            &[&like_pattern(key), &limit, &offset],
-        ),
-    }
-}
-
-/// `%key%` with the characters `LIKE` gives a meaning escaped.
-fn like_pattern(key: &str) -> String {
-    let mut p = String::from("%");
-    for c in key.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
+        Engine::Sqlite => {
+            // FTS5 lists a phrase's matches in rowid order and stops at the page: for a
+            // key everywhere, or one of a few grams, the whole key is the query.
+            let query = if plan.walk.is_none() && plan.grams.len() < all.len() {
+                plan.grams.iter().map(|g| fts_phrase(g)).collect::<Vec<_>>().join(" AND ")
+            } else {
+                fts_phrase(key)
+            };
+            db.column(
+                "SELECT s.rowid FROM search_text s JOIN search_bodies b ON b.contract_id = s.rowid
+                 WHERE search_text MATCH ?1 AND instr(b.body, ?2) > 0 ORDER BY s.rowid LIMIT ?3 OFFSET ?4",
+                &[&query, &key, &limit, &offset],
+            )
         }
-        p.push(c);
+        Engine::Postgres => {
+            if let Some(rows) = plan.walk {
+                let walked: Vec<i64> = db.column(
+                    &format!(
+                        "{}SELECT contract_id FROM (SELECT contract_id, body FROM search_text ORDER BY contract_id LIMIT ?2) AS first
+                         WHERE strpos(body, ?1) > 0 ORDER BY contract_id LIMIT ?3",
+                        super::pg::PLANNED_EACH_TIME
+                    ),
+                    &[&key, &(rows as i64), &want],
+                )?;
+                if walked.len() >= want {
+                    return Ok(walked.into_iter().skip(offset).collect());
+                }
+            }
+            // Every candidate first (the planner would otherwise walk the contracts in
+            // order hoping to meet a page soon, and a rare key is met late or never),
+            // then the page of them.
+            let marks: Vec<String> = (4..4 + plan.grams.len()).map(|i| format!("?{i}")).collect();
+            let mut args: Vec<&dyn super::sql::ToSql> = vec![&key, &limit, &offset];
+            args.extend(plan.grams.iter().map(|g| g as &dyn super::sql::ToSql));
+            db.column(
+                &format!(
+                    "{}WITH found AS MATERIALIZED (SELECT contract_id FROM search_text
+                         WHERE search_grams_of(body) @> ARRAY[{}]::text[] AND strpos(body, ?1) > 0)
+                     SELECT contract_id FROM found ORDER BY contract_id LIMIT ?2 OFFSET ?3",
+                    super::pg::PLANNED_EACH_TIME,
+                    marks.join(", ")
+                ),
+                &args,
+            )
+        }
     }
-    p.push('%');
-    p
 }

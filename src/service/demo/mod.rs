@@ -461,6 +461,8 @@ struct Batch {
     fees: bulk::Sealed,
     terms: Vec<(String, i64)>,
     bodies: Vec<(i64, String)>,
+    /// The grams of every body loaded so far, written once after the last batch.
+    grams: crate::domain::search::GramCounts,
 }
 
 impl Batch {
@@ -476,6 +478,7 @@ impl Batch {
             fees: bulk::Sealed::new(&FEES),
             terms: Vec::new(),
             bodies: Vec::new(),
+            grams: Default::default(),
         }
     }
 
@@ -496,7 +499,7 @@ impl Batch {
         // random page.
         self.terms.sort_unstable();
         store::search::terms_in(db, &mut self.terms.drain(..))?;
-        store::search::bodies_in(db, &mut self.bodies.drain(..))?;
+        store::search::bodies_in(db, &mut self.bodies.drain(..), &mut self.grams)?;
         Ok(())
     }
 }
@@ -670,6 +673,7 @@ fn generate(ledger: &mut Ledger, secrets: SecretIds, n: u64, seed: u64, progress
             }
         }
         batch.load(&mut w.tx)?;
+        store::search::count_grams(&mut w.tx, &batch.grams)?;
         bulk::put_back(&mut w.tx, aside)?;
         for (branch, last) in &receipts {
             if receipts_before.get(branch) != Some(last) {
