@@ -213,7 +213,7 @@ pub fn plan_contains(
     let mut picked = Vec::new();
     let mut candidates = total;
     for (n, g) in apart.iter().chain(&rest) {
-        if picked.len() == INDEX_GRAMS || candidates <= FEW_CANDIDATES {
+        if picked.len() == INDEX_GRAMS || (!picked.is_empty() && candidates <= FEW_CANDIDATES) {
             break;
         }
         picked.push(g.clone());
@@ -308,6 +308,8 @@ mod tests {
             ("イハツ", 20),
         ]);
         assert_eq!(plan_contains("シヨウジカイハツ", &docs, m, 51), index(vec!["イハツ".into()]));
+        // However few the bodies, the index is asked for one gram at least.
+        assert_eq!(plan_contains("セイサ", &counts(&[("セイサ", 1)]), 16, 51), index(vec!["セイサ".into()]));
         // A gram no body holds: the index answers at once.
         assert_eq!(plan_contains("シヨウZZ", &docs, m, 51), index(vec!["ウZZ".into()]));
         // Two grams apart narrow more than the two rarest, which overlap.

@@ -62,8 +62,9 @@ fn gram_docs(db: &mut dyn Db, grams: &[String]) -> Result<HashMap<String, i64>> 
     Ok(rows.into_iter().collect())
 }
 
-/// Fills the gram counts and the bodies of a SQLite ledger that had neither (one migrated
-/// from before they were kept), from its contracts, in the migration's transaction.
+/// Fills the gram counts, the bodies and the trigram index (made again without positions)
+/// of a SQLite ledger migrated from before they were kept, from its contracts, in the
+/// migration's transaction.
 pub(super) fn fill_grams_and_bodies(conn: &rusqlite::Connection) -> Result<()> {
     let mut counts = GramCounts::default();
     {
@@ -82,6 +83,10 @@ pub(super) fn fill_grams_and_bodies(conn: &rusqlite::Connection) -> Result<()> {
     for (gram, docs) in counts.rows() {
         write.execute(rusqlite::params![gram, docs])?;
     }
+    conn.execute_batch(
+        "INSERT INTO search_text (rowid, body) SELECT contract_id, body FROM search_bodies ORDER BY contract_id;
+         INSERT INTO search_text (search_text) VALUES ('optimize');",
+    )?;
     Ok(())
 }
 
@@ -182,9 +187,10 @@ pub fn prefix_matches(db: &mut dyn Db, keys: &QueryKeys, want: usize) -> Result<
 }
 
 /// Contracts whose body contains `key` (three characters or more, normalized), by
-/// contract id, `limit` from `offset`, found as [`plan_contains`] says: a bounded walk of
-/// the first contracts when the key is everywhere, else (or when the walk falls short)
-/// the trigram index asked for the grams that narrow the key most. Every candidate is
+/// contract id, `limit` from `offset`, found as [`plan_contains`] says: when the key is
+/// everywhere, the first contracts in order (PostgreSQL walks a bounded number, SQLite's
+/// index lists those with every gram); else (or when the walk falls short) the trigram
+/// index asked for the grams that narrow the key most. Every candidate is
 /// checked against the whole key, so both engines find exactly the bodies that hold it.
 pub fn contains(db: &mut dyn Db, key: &str, offset: usize, limit: usize) -> Result<Vec<i64>> {
     let all = grams(key);
@@ -194,13 +200,14 @@ pub fn contains(db: &mut dyn Db, key: &str, offset: usize, limit: usize) -> Resu
     let plan = plan_contains(key, &docs, bodies, want);
     match db.engine() {
         Engine::Sqlite => {
-            // FTS5 lists a phrase's matches in rowid order and stops at the page: for a
-            // key everywhere, or one of a few grams, the whole key is the query.
-            let query = if plan.walk.is_none() && plan.grams.len() < all.len() {
-                plan.grams.iter().map(|g| fts_phrase(g)).collect::<Vec<_>>().join(" AND ")
-            } else {
-                fts_phrase(key)
-            };
+            // FTS5 lists its matches in rowid order and stops at the page: for a key
+            // everywhere, every gram is asked for and the first contracts that have them
+            // all are checked.
+            let asked = if plan.walk.is_some() { &all } else { &plan.grams };
+            if asked.is_empty() {
+                return Ok(Vec::new());
+            }
+            let query = asked.iter().map(|g| fts_phrase(g)).collect::<Vec<_>>().join(" AND ");
             db.column(
                 "SELECT s.rowid FROM search_text s JOIN search_bodies b ON b.contract_id = s.rowid
                  WHERE search_text MATCH ?1 AND instr(b.body, ?2) > 0 ORDER BY s.rowid LIMIT ?3 OFFSET ?4",

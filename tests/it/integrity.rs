@@ -443,7 +443,15 @@ fn a_ledger_of_the_earlier_version_is_sealed_once_and_keeps_working() {
     let (code, out, err) = madoguchi(&db, &["tokens", "code", "HT91010001"], "");
     assert_eq!((code, out.trim().len()), (0, 6), "{err}");
     let mut l = Ledger::open(&db, Config::default()).expect("open");
-    l.staff_login("clerk101", &SecretString::from("demo-pass-1")).expect("staff log in as before");
+    let clerk = l.staff_login("clerk101", &SecretString::from("demo-pass-1")).expect("staff log in as before");
+    // Find customer's counts and bodies were made from its contracts: the middle of a
+    // name finds it.
+    assert_eq!(
+        count(&db, "SELECT docs FROM search_grams WHERE gram = ''"),
+        count(&db, "SELECT count(*) FROM contracts")
+    );
+    let hits = l.find_customers(&clerk, "セイサクシヨ", 0, 51).expect("search");
+    assert!(hits.iter().any(|h| h.contract.company == "株式会社山田製作所"), "{hits:?}");
     drop(l);
     let (code, report, _) = verify(&db, &[]);
     assert_eq!(code, 0, "{report}");
