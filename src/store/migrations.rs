@@ -378,13 +378,10 @@ pub fn for_postgres(sqlite: &str) -> String {
 /// Marks a line of a migration that PostgreSQL skips (SQLite's own search index).
 const SQLITE_ONLY: &str = "-- sqlite only";
 
-/// How finely PostgreSQL's planner samples the search texts to estimate how common a
-/// contains pattern is. With the default 100, a pattern met once in the sample (1 %) was
-/// taken for a common one and searched by walking the whole table in key order (5 ms at
-/// 20,000 contracts, the whole table at any size) instead of through the trigram index;
-/// 250 costs a fraction of a millisecond of planning. A planner setting, not the ledger's
-/// schema: a ledger created before it gets it from `ledger copy` or by hand (see
-/// docs/operations.md).
+/// How finely PostgreSQL's planner samples the search texts (migration 2). It decided how a
+/// `LIKE` contains search was planned; since migration 8 the program plans them from its
+/// own gram counts and this only stays as migration 2 made it (a shipped migration is
+/// never edited).
 pub const SEARCH_TEXT_STATISTICS: &str = "ALTER TABLE search_text ALTER COLUMN body SET STATISTICS 250;";
 
 /// `REFERENCES table(column)` made `DEFERRABLE INITIALLY IMMEDIATE`.

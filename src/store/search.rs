@@ -147,11 +147,7 @@ pub fn optimize(db: &mut dyn Db) -> Result<()> {
         // it there, and every contains search would read it whole), then the planner's
         // statistics of every table: a table loaded in bulk and not yet analysed is
         // planned as if empty (a user's tokens were looked for by walking all of them).
-        // The sample is made as fine as a new ledger's (a ledger created before that).
-        Engine::Postgres => db.batch(&format!(
-            "SELECT gin_clean_pending_list('search_text_grams'::regclass); {} ANALYZE;",
-            super::migrations::SEARCH_TEXT_STATISTICS
-        ))?,
+        Engine::Postgres => db.batch("SELECT gin_clean_pending_list('search_text_grams'::regclass); ANALYZE;")?,
     }
     Ok(())
 }
