@@ -350,13 +350,14 @@ pub fn for_postgres(sqlite: &str) -> String {
                 // the program counts (pg_trgm's split words at punctuation and spaces), so
                 // that a key's rarest grams can be asked for alone. A function the index is
                 // built on must be immutable; plpgsql is never inlined into the index.
-                return "CREATE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS \
-                        $$ BEGIN RETURN ARRAY(SELECT DISTINCT substr(body, i, 3) FROM generate_series(1, length(body) - 2) AS i); END $$;\n\
+                return format!(
+                    "CREATE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS \
+                        $${SEARCH_GRAMS_OF_BODY}$$;\n\
                         DROP INDEX search_text_trigrams;\n\
                         CREATE INDEX search_text_grams ON search_text USING gin (search_grams_of(body)) WITH (gin_pending_list_limit = 256);\n\
                         INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text, unnest(search_grams_of(body)) AS g GROUP BY g;\n\
                         INSERT INTO search_grams (gram, docs) SELECT '', count(*) FROM search_text;"
-                    .to_string();
+                );
             }
             if line.starts_with("CREATE INDEX tokens_serial_nocase") {
                 return "CREATE INDEX tokens_serial_nocase ON tokens (lower(serial));".to_string();
@@ -374,6 +375,12 @@ pub fn for_postgres(sqlite: &str) -> String {
         .collect();
     translated.join("\n")
 }
+
+/// The body of the PostgreSQL function the trigram index is built on, as migration 8
+/// writes it (every open checks it is still this: the function runs inside the program's
+/// inserts).
+pub const SEARCH_GRAMS_OF_BODY: &str =
+    " BEGIN RETURN ARRAY(SELECT DISTINCT substr(body, i, 3) FROM generate_series(1, length(body) - 2) AS i); END ";
 
 /// Marks a line of a migration that PostgreSQL skips (SQLite's own search index).
 const SQLITE_ONLY: &str = "-- sqlite only";

@@ -591,6 +591,20 @@ pub fn check_schema(client: &mut Client) -> Result<()> {
     if body.as_deref() != Some(APPEND_ONLY_BODY) {
         return Err(StoreError::Schema("function madoguchi_audit_append_only changed".into()));
     }
+    // The trigram index's function runs inside every insert of a contract: rewritten, it
+    // could write anything there. (From schema 8 on.)
+    if version(client)? >= super::migrations::SEARCH_GRAMS as i64 {
+        let grams: Option<(String, String)> = client
+            .query_opt(
+                "SELECT prosrc, l.lanname::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+                 WHERE proname = 'search_grams_of' AND pronamespace = current_schema()::regnamespace",
+                &[],
+            )?
+            .map(|r| (r.get(0), r.get(1)));
+        if grams != Some((super::migrations::SEARCH_GRAMS_OF_BODY.to_string(), "plpgsql".to_string())) {
+            return Err(StoreError::Schema("function search_grams_of changed".into()));
+        }
+    }
     let others: Option<String> = client
         .query_opt(
             "SELECT 'rule ' || tablename || '.' || rulename FROM pg_rules WHERE schemaname = current_schema()
