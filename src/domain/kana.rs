@@ -303,6 +303,23 @@ fn front_form_len(s: &str) -> usize {
     best
 }
 
+/// `key` (normalized) without a 全銀 mark being typed at its end: an open parenthesis, or
+/// one and the first characters of a mark (`(ﾄ` on the way to `(ﾄﾞ`, whose dakuten is a
+/// keystroke of its own). `None` when the end is no such thing or nothing would remain.
+/// A whole mark is not this function's: `normalize` drops it.
+pub fn without_half_typed_mark(key: &str) -> Option<&str> {
+    let (name, typed) = key.rsplit_once('(')?;
+    if name.is_empty() {
+        return None;
+    }
+    let typed: String = typed.nfd().collect();
+    let begins_a_mark = ZENGIN_MARKS.iter().any(|m| {
+        let mark: String = m.nfd().collect();
+        mark.starts_with(&typed) && mark != typed
+    });
+    begins_a_mark.then_some(name)
+}
+
 /// Byte length of the longest legal form `s` ends with, 0 if none.
 fn back_form_len(s: &str) -> usize {
     let mut best = 0;

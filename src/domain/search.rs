@@ -71,11 +71,11 @@ pub const NUMBER_CONTAINS_MAX: usize = 7;
 
 pub fn query_keys(query: &str) -> QueryKeys {
     let norm = normalize(query);
-    // A 全銀 mark being typed after a kana name (`ﾔﾏﾀﾞ(` on the way to `ﾔﾏﾀﾞ(ｶ`): the
-    // name as stored has no mark, so the open parenthesis alone would find nothing.
-    let norm = match norm.strip_suffix('(') {
-        Some(name) if !name.is_empty() => name.to_string(),
-        _ => norm,
+    // A 全銀 mark being typed after a kana name (`ﾔﾏﾀﾞ(` on the way to `ﾔﾏﾀﾞ(ｶ`, `(ﾄ` to
+    // `(ﾄﾞ`): the name as stored has no mark, so the half-typed one would find nothing.
+    let norm = match super::kana::without_half_typed_mark(&norm) {
+        Some(name) => name.to_string(),
+        None => norm,
     };
     let mut prefixes = Vec::new();
     // Digits with hyphens or spaces (a CIF as `101-0000001`, a phone as `03-1234-5678`).
@@ -232,6 +232,13 @@ mod tests {
         assert_eq!(query_keys("ｶﾝﾄｳｼﾞﾄﾞｳｼﾔ("), whole);
         assert_eq!(query_keys("ｶﾝﾄｳｼﾞﾄﾞｳｼﾔ(ｶ"), whole);
         assert_eq!(query_keys("関東自動車（"), query_keys("関東自動車"));
+        // A two-character mark is typed in steps, and a dakuten is a keystroke of its own.
+        for half in ["ﾅｶﾑﾗｼﾖｸﾋﾝ(ﾄ", "ﾅｶﾑﾗｼﾖｸﾋﾝ(ﾄﾞ", "ﾅｶﾑﾗｼﾖｸﾋﾝ(ﾌ", "ﾅｶﾑﾗｼﾖｸﾋﾝ(ﾄｸ", "ﾅｶﾑﾗｼﾖｸﾋﾝ(ｼﾔ"]
+        {
+            assert_eq!(query_keys(half), query_keys("ﾅｶﾑﾗｼﾖｸﾋﾝ"), "{half}");
+        }
+        // What begins no mark is what was typed.
+        assert_ne!(query_keys("ﾅｶﾑﾗｼﾖｸﾋﾝ(ﾏ"), query_keys("ﾅｶﾑﾗｼﾖｸﾋﾝ"));
         // A parenthesis alone is still what was typed.
         assert_eq!(query_keys("(").prefixes, vec!["(".to_string()]);
     }
