@@ -351,8 +351,8 @@ pub fn for_postgres(sqlite: &str) -> String {
                 // that a key's rarest grams can be asked for alone. A function the index is
                 // built on must be immutable; plpgsql is never inlined into the index.
                 return format!(
-                    "CREATE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS \
-                        $${SEARCH_GRAMS_OF_BODY}$$;\n\
+                    "CREATE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE \
+                        SET {SEARCH_GRAMS_OF_CONFIG} AS $${SEARCH_GRAMS_OF_BODY}$$;\n\
                         DROP INDEX search_text_trigrams;\n\
                         CREATE INDEX search_text_grams ON search_text USING gin (search_grams_of(body)) WITH (gin_pending_list_limit = 256);\n\
                         INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text, unnest(search_grams_of(body)) AS g GROUP BY g;\n\
@@ -379,8 +379,12 @@ pub fn for_postgres(sqlite: &str) -> String {
 /// The body of the PostgreSQL function the trigram index is built on, as migration 8
 /// writes it (every open checks it is still this: the function runs inside the program's
 /// inserts).
-pub const SEARCH_GRAMS_OF_BODY: &str =
-    " BEGIN RETURN ARRAY(SELECT DISTINCT substr(body, i, 3) FROM generate_series(1, length(body) - 2) AS i); END ";
+pub const SEARCH_GRAMS_OF_BODY: &str = " BEGIN RETURN ARRAY(SELECT DISTINCT pg_catalog.substr(body, i, 3) \
+     FROM pg_catalog.generate_series(1, pg_catalog.length(body) - 2) AS i); END ";
+
+/// The setting the function runs under: only the server's own functions and operators, so
+/// that none planted in another schema (or earlier on a changed search path) runs instead.
+pub const SEARCH_GRAMS_OF_CONFIG: &str = "search_path = pg_catalog, pg_temp";
 
 /// Marks a line of a migration that PostgreSQL skips (SQLite's own search index).
 const SQLITE_ONLY: &str = "-- sqlite only";

@@ -446,7 +446,14 @@ pub fn connect(url: &str) -> Result<Client> {
     }
     config.ssl_mode(tls.library_mode());
     let client_config = tls.client_config().map_err(|e| StoreError::Tls(e.to_string()))?;
-    config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(client_config)).map_err(StoreError::Unreachable)
+    let mut client = config
+        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(client_config))
+        .map_err(StoreError::Unreachable)?;
+    // The ledger's schema alone on the search path, so the server's own functions and
+    // operators come first (as they do unless a changed search path puts a schema before
+    // them) and none planted elsewhere is taken for one of the program's.
+    client.batch_execute("SELECT pg_catalog.set_config('search_path', coalesce(pg_catalog.quote_ident(pg_catalog.current_schema()), 'public'), false)")?;
+    Ok(client)
 }
 
 /// The password the URL leaves out, as libpq would find it: `PGPASSWORD`, else the
@@ -591,17 +598,27 @@ pub fn check_schema(client: &mut Client) -> Result<()> {
     if body.as_deref() != Some(APPEND_ONLY_BODY) {
         return Err(StoreError::Schema("function madoguchi_audit_append_only changed".into()));
     }
-    // The trigram index's function runs inside every insert of a contract: rewritten, it
-    // could write anything there. (From schema 8 on.)
+    // The trigram index's function runs inside every insert of a contract: rewritten,
+    // run as another role, under another search path or beside an overload, it could run
+    // anything there. (From schema 8 on.)
     if version(client)? >= super::migrations::SEARCH_GRAMS as i64 {
-        let grams: Option<(String, String)> = client
-            .query_opt(
-                "SELECT prosrc, l.lanname::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-                 WHERE proname = 'search_grams_of' AND pronamespace = current_schema()::regnamespace",
+        let found: Vec<(String, String, String, bool, String, String)> = client
+            .query(
+                "SELECT p.prosrc, l.lanname::text, coalesce(array_to_string(p.proconfig, ';'), ''), p.prosecdef,
+                        p.provolatile::text, pg_get_function_identity_arguments(p.oid)
+                 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+                 WHERE p.proname = 'search_grams_of' AND p.pronamespace = current_schema()::regnamespace",
                 &[],
             )?
-            .map(|r| (r.get(0), r.get(1)));
-        if grams != Some((super::migrations::SEARCH_GRAMS_OF_BODY.to_string(), "plpgsql".to_string())) {
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+            .collect();
+        let config = super::migrations::SEARCH_GRAMS_OF_CONFIG.replace(" = ", "=");
+        let want = (super::migrations::SEARCH_GRAMS_OF_BODY, "plpgsql", config.as_str(), false, "i", "body text");
+        let as_made = |f: &(String, String, String, bool, String, String)| {
+            (f.0.as_str(), f.1.as_str(), f.2.as_str(), f.3, f.4.as_str(), f.5.as_str()) == want
+        };
+        if found.len() != 1 || !found.iter().all(as_made) {
             return Err(StoreError::Schema("function search_grams_of changed".into()));
         }
     }

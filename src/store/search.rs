@@ -226,14 +226,15 @@ pub fn contains(db: &mut dyn Db, key: &str, offset: usize, limit: usize) -> Resu
             }
             // Every candidate first (the planner would otherwise walk the contracts in
             // order hoping to meet a page soon, and a rare key is met late or never),
-            // then the page of them.
+            // then the page of them. The server's own `@>`: one planted for `text[]`
+            // exactly would be preferred to it, and run inside the search.
             let marks: Vec<String> = (4..4 + plan.grams.len()).map(|i| format!("?{i}")).collect();
             let mut args: Vec<&dyn super::sql::ToSql> = vec![&key, &limit, &offset];
             args.extend(plan.grams.iter().map(|g| g as &dyn super::sql::ToSql));
             db.column(
                 &format!(
                     "{}WITH found AS MATERIALIZED (SELECT contract_id FROM search_text
-                         WHERE search_grams_of(body) @> ARRAY[{}]::text[] AND strpos(body, ?1) > 0)
+                         WHERE search_grams_of(body) OPERATOR(pg_catalog.@>) ARRAY[{}]::text[] AND strpos(body, ?1) > 0)
                      SELECT contract_id FROM found ORDER BY contract_id LIMIT ?2 OFFSET ?3",
                     super::pg::PLANNED_EACH_TIME,
                     marks.join(", ")

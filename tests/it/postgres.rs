@@ -572,10 +572,20 @@ fn a_trigger_or_rule_planted_in_the_database_is_refused() {
             "CREATE OR REPLACE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE plpgsql IMMUTABLE AS
           $$ BEGIN UPDATE staff SET role = 'admin'; RETURN ARRAY[]::text[]; END $$",
             &format!(
-                "CREATE OR REPLACE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS
-          $${}$$",
+                "CREATE OR REPLACE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+          SET {} AS $${}$$",
+                madoguchi::store::migrations::SEARCH_GRAMS_OF_CONFIG,
                 madoguchi::store::migrations::SEARCH_GRAMS_OF_BODY
             ),
+        ),
+        (
+            "ALTER FUNCTION search_grams_of(text) SET search_path = public, pg_catalog",
+            "ALTER FUNCTION search_grams_of(text) SET search_path = pg_catalog, pg_temp",
+        ),
+        ("ALTER FUNCTION search_grams_of(text) SECURITY DEFINER", "ALTER FUNCTION search_grams_of(text) SECURITY INVOKER"),
+        (
+            "CREATE FUNCTION search_grams_of(body varchar) RETURNS TEXT[] LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY[]::text[] $$",
+            "DROP FUNCTION search_grams_of(varchar)",
         ),
         ("CREATE RULE zz AS ON INSERT TO locks DO INSTEAD NOTHING", "DROP RULE zz ON locks"),
         ("ALTER TABLE locks ENABLE ROW LEVEL SECURITY", "ALTER TABLE locks DISABLE ROW LEVEL SECURITY"),
@@ -830,4 +840,42 @@ fn contains_finds_exactly_the_bodies_that_hold_the_key_on_both_engines() {
     let client = store::pg::create(&pg.url).expect("create");
     let mut post = store::pg::PgConn::new(client, RowKey::new([1; 32]), &pg.url);
     check(&mut post, "postgresql");
+}
+
+/// Functions and operators planted beside the server's own, in the ledger's schema or one a
+/// changed search path puts first, are never taken for them: Find customer's `@>` (one for
+/// `text[]` exactly would be preferred to the server's generic one) and the functions the
+/// trigram index is built of run as the server's.
+#[test]
+fn operators_and_functions_planted_beside_the_servers_are_not_run() {
+    let Some(pg) = ScratchDb::new("operators_and_functions_planted_beside_the_servers_are_not_run") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ledger = demo_at(Path::new(&pg.url), config_in(dir.path()), 300, 3);
+    let clerk = ledger.staff_login("clerk101", &SecretString::from("demo-pass-1")).expect("login");
+    let before: Vec<i64> =
+        ledger.find_customers(&clerk, "セイサクシヨ", 0, 51).expect("search").iter().map(|h| h.contract.id).collect();
+    assert!(!before.is_empty());
+    drop(ledger);
+    pg.client()
+        .batch_execute(&format!(
+            "CREATE TABLE planted_ran (what text);
+             CREATE FUNCTION public.planted_contains(a text[], b text[]) RETURNS boolean LANGUAGE plpgsql AS
+               $$ BEGIN INSERT INTO planted_ran VALUES ('@>'); RETURN a OPERATOR(pg_catalog.@>) b; END $$;
+             CREATE OPERATOR public.@> (LEFTARG = text[], RIGHTARG = text[], FUNCTION = public.planted_contains);
+             CREATE FUNCTION public.substr(s text, f int, n int) RETURNS text LANGUAGE plpgsql AS
+               $$ BEGIN INSERT INTO planted_ran VALUES ('substr'); RETURN pg_catalog.substr(s, f, n); END $$;
+             ALTER DATABASE {} SET search_path = public, pg_catalog;",
+            pg.name
+        ))
+        .expect("plant");
+    let mut ledger = Ledger::open(Path::new(&pg.url), config_in(dir.path())).expect("open");
+    let clerk = ledger.staff_login("clerk101", &SecretString::from("demo-pass-1")).expect("login");
+    let after: Vec<i64> =
+        ledger.find_customers(&clerk, "セイサクシヨ", 0, 51).expect("search").iter().map(|h| h.contract.id).collect();
+    assert_eq!(after, before);
+    // The index's function, run by an insert into the search texts on a connection of the
+    // program's (the program's own statements are the only ones that matter here).
+    let mut conn = madoguchi::store::pg::connect(&pg.url).expect("connect");
+    conn.batch_execute("INSERT INTO search_text (contract_id, body) VALUES (999999, 'テストボディ')").expect("insert");
+    assert_eq!(pg.i64("SELECT count(*) FROM planted_ran"), 0, "a planted operator or function ran");
 }
