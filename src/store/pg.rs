@@ -565,7 +565,8 @@ const APPEND_ONLY_BODY: &str = " BEGIN RAISE EXCEPTION 'the audit trail is appen
 
 /// Refuses a ledger whose schema acts inside the program's own statements in a way the
 /// migrations did not make it: a trigger or a rule planted (rewriting or copying rows as
-/// they are written), the audit trail's append-only trigger disabled, dropped or its
+/// they are written), an index, default or check on a function of someone's own (run as
+/// rows are written), the audit trail's append-only trigger disabled, dropped or its
 /// function rewritten to let changes through, or row-level security hiding rows. Only the
 /// database's owner can do any of these; each is named.
 pub fn check_schema(client: &mut Client) -> Result<()> {
@@ -625,6 +626,23 @@ pub fn check_schema(client: &mut Client) -> Result<()> {
     let others: Option<String> = client
         .query_opt(
             "SELECT 'rule ' || tablename || '.' || rulename FROM pg_rules WHERE schemaname = current_schema()
+             UNION ALL
+             SELECT 'index ' || o.relname || ' on ' || p.oid::regprocedure::text
+             FROM pg_depend d JOIN pg_class o ON o.oid = d.objid AND d.classid = 'pg_class'::regclass
+                  JOIN pg_proc p ON p.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass
+             WHERE o.relnamespace = current_schema()::regnamespace AND o.relkind IN ('i', 'I')
+               AND p.pronamespace <> 'pg_catalog'::regnamespace AND p.proname <> 'search_grams_of'
+             UNION ALL
+             SELECT 'default or check ' || c.relname || ' on ' || p.oid::regprocedure::text
+             FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass
+                  JOIN pg_attrdef a ON a.oid = d.objid AND d.classid = 'pg_attrdef'::regclass
+                  JOIN pg_class c ON c.oid = a.adrelid
+             WHERE c.relnamespace = current_schema()::regnamespace AND p.pronamespace <> 'pg_catalog'::regnamespace
+             UNION ALL
+             SELECT 'constraint ' || k.conname || ' on ' || p.oid::regprocedure::text
+             FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass
+                  JOIN pg_constraint k ON k.oid = d.objid AND d.classid = 'pg_constraint'::regclass
+             WHERE k.connamespace = current_schema()::regnamespace AND p.pronamespace <> 'pg_catalog'::regnamespace
              UNION ALL
              SELECT 'row-level security on ' || relname FROM pg_class
              WHERE relnamespace = current_schema()::regnamespace AND relrowsecurity

@@ -587,6 +587,16 @@ fn a_trigger_or_rule_planted_in_the_database_is_refused() {
             "CREATE FUNCTION search_grams_of(body varchar) RETURNS TEXT[] LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY[]::text[] $$",
             "DROP FUNCTION search_grams_of(varchar)",
         ),
+        (
+            "CREATE FUNCTION zz(s bigint) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN s; END $$;
+          CREATE INDEX zz ON audit (zz(seq));",
+            "DROP INDEX zz; DROP FUNCTION zz(bigint);",
+        ),
+        (
+            "CREATE FUNCTION zz() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN 'x'; END $$;
+          ALTER TABLE branches ALTER COLUMN address SET DEFAULT zz();",
+            "ALTER TABLE branches ALTER COLUMN address SET DEFAULT ''; DROP FUNCTION zz();",
+        ),
         ("CREATE RULE zz AS ON INSERT TO locks DO INSTEAD NOTHING", "DROP RULE zz ON locks"),
         ("ALTER TABLE locks ENABLE ROW LEVEL SECURITY", "ALTER TABLE locks DISABLE ROW LEVEL SECURITY"),
         (
