@@ -319,7 +319,9 @@ pub const SEARCH_GRAMS: usize = 8;
 /// A migration as PostgreSQL takes it: the same tables, columns, keys and indexes, in
 /// PostgreSQL's types (integers 64-bit, text compared byte by byte as SQLite does, blobs as
 /// `bytea`, ids from an identity); the contentless FTS5 index becomes a table with a
-/// `pg_trgm` index, and the case-blind serial index one on `lower(serial)`.
+/// `pg_trgm` index (from migration 8 one on the program's own trigrams, the bodies being in
+/// that table), lines marked [`SQLITE_ONLY`] are left out, and the case-blind serial index
+/// becomes one on `lower(serial)`.
 pub fn for_postgres(sqlite: &str) -> String {
     let translated: Vec<String> = sqlite
         .lines()
