@@ -114,6 +114,7 @@ pub fn run(ctx: &Context, customers: u64, json_out: bool, pg: Option<&str>, serv
     let out = json!({
         "customers": figures.customers,
         "search_p99_us": Value::Object(figures.search_p99_us),
+        "search_first_us": figures.search_first_us,
         "first_frame_ms": round2(first_frame_ms),
         "login_ms": round2(login_ms),
         "rss_mb": rss,

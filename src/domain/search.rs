@@ -112,6 +112,87 @@ pub fn grams(text: &str) -> Vec<String> {
     chars.windows(3).map(|w| w.iter().collect::<String>()).filter(|g| seen.insert(g.clone())).collect()
 }
 
+/// The first of the hundred characters that stand for two digits in the trigram index
+/// (U+3300, `㌀`, + 10 × first + second). They are CJK compatibility squares, which NFKC
+/// always decomposes: no normalized name, kana or query holds one, so a key can never
+/// match into the pairs of a body.
+pub const DIGIT_PAIRS_FROM: u32 = 0x3300;
+
+/// From this many digits on, a run of digits is also indexed as pairs.
+pub const PAIRED_RUN: usize = 4;
+
+/// A run of ASCII digits written as its overlapping pairs, one character each: a trigram
+/// of them stands for four digits (one of 10,000, where a trigram of digits is one of
+/// 1,000 and each is in ~1% of bodies).
+fn digit_pairs(run: &[char]) -> String {
+    run.windows(2)
+        .filter_map(|w| {
+            let (a, b) = (w[0].to_digit(10)?, w[1].to_digit(10)?);
+            char::from_u32(DIGIT_PAIRS_FROM + 10 * a + b)
+        })
+        .collect()
+}
+
+/// The runs of [`PAIRED_RUN`] ASCII digits or more in a text.
+fn digit_runs(chars: &[char]) -> impl Iterator<Item = &[char]> {
+    chars.split(|c| !c.is_ascii_digit()).filter(|run| run.len() >= PAIRED_RUN)
+}
+
+/// What the trigram index holds for a body: the body, then each of its long runs of
+/// digits (a phone number) as pairs, after a space. A six-digit piece of a phone number is
+/// then found by two rare grams, not three common ones.
+pub fn index_text(body: &str) -> String {
+    let chars: Vec<char> = body.chars().collect();
+    let mut text = body.to_string();
+    for run in digit_runs(&chars) {
+        text.push(' ');
+        text.push_str(&digit_pairs(run));
+    }
+    text
+}
+
+/// The grams of a contains key that every body holding it has in its index text: the
+/// key's own trigrams, then those of its long runs of digits as pairs.
+pub fn key_grams(key: &str) -> Vec<String> {
+    key_windows(key).into_iter().map(|w| w.gram).collect()
+}
+
+/// One gram of a key and the characters of the key it stands for.
+#[derive(Debug, Clone)]
+struct KeyWindow {
+    gram: String,
+    from: usize,
+    to: usize,
+}
+
+/// The key's distinct grams with what each covers: its trigrams (three characters), and
+/// for each long run of digits the trigrams of its pairs (four digits each) in place of
+/// the trigrams of its digits.
+fn key_windows(key: &str) -> Vec<KeyWindow> {
+    let chars: Vec<char> = key.chars().collect();
+    let mut out: Vec<KeyWindow> =
+        chars.windows(3).enumerate().map(|(i, w)| KeyWindow { gram: w.iter().collect(), from: i, to: i + 3 }).collect();
+    let mut start = 0;
+    for run in chars.split(|c| !c.is_ascii_digit()) {
+        if run.len() >= PAIRED_RUN {
+            // A trigram of the run's digits says less than the pairs over the same digits
+            // (every body holding those holds it), and its list is ten times as long.
+            let run_at = start..start + run.len();
+            out.retain(|w| !(run_at.contains(&w.from) && run_at.contains(&(w.to - 1))));
+            let pairs: Vec<char> = digit_pairs(run).chars().collect();
+            out.extend(pairs.windows(3).enumerate().map(|(i, w)| KeyWindow {
+                gram: w.iter().collect(),
+                from: start + i,
+                to: start + i + 4,
+            }));
+        }
+        start += run.len() + 1;
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|w| seen.insert(w.gram.clone()));
+    out
+}
+
 /// The gram whose count is the number of bodies indexed: the empty string is in every one.
 pub const EVERY_BODY: &str = "";
 
@@ -121,9 +202,9 @@ pub const EVERY_BODY: &str = "";
 pub struct GramCounts(std::collections::HashMap<String, i64>);
 
 impl GramCounts {
-    /// Counts one more body.
+    /// Counts one more body (the grams of its [`index_text`]).
     pub fn add(&mut self, body: &str) {
-        for g in grams(body).into_iter().chain([EVERY_BODY.to_string()]) {
+        for g in grams(&index_text(body)).into_iter().chain([EVERY_BODY.to_string()]) {
             *self.0.entry(g).or_insert(0) += 1;
         }
     }
@@ -174,35 +255,40 @@ pub fn plan_contains(
     bodies: i64,
     want: usize,
 ) -> ContainsPlan {
-    let chars: Vec<char> = key.chars().collect();
     let total = bodies.max(1) as f64;
-    // Each window of the key, with how many bodies hold it.
-    let windows: Vec<(i64, String)> = chars
-        .windows(3)
-        .map(|w| {
-            let g: String = w.iter().collect();
-            (docs.get(&g).copied().unwrap_or(0), g)
-        })
-        .collect();
-    // The windows that share no character and narrow the most together (each narrows by
-    // the share of bodies that hold it): best[i] is the most windows from i on can do.
+    // Each gram of the key, with how many bodies hold it and the characters it covers.
+    let mut windows: Vec<(i64, KeyWindow)> =
+        key_windows(key).into_iter().map(|w| (docs.get(&w.gram).copied().unwrap_or(0), w)).collect();
+    windows.sort_by_key(|(_, w)| (w.from, w.to));
+    // The grams that share no character of the key and narrow the most together (each
+    // narrows by the share of bodies that hold it): best[i] is the most the grams from
+    // character i on can do.
     let narrows = |n: i64| (total / (n as f64).max(0.5)).ln();
-    let mut best = vec![0.0f64; windows.len() + 3];
-    for i in (0..windows.len()).rev() {
-        best[i] = best[i + 1].max(narrows(windows[i].0) + best[i + 3]);
+    let len = key.chars().count();
+    let mut best = vec![0.0f64; len + 1];
+    let mut choice: Vec<Option<usize>> = vec![None; len + 1];
+    for i in (0..len).rev() {
+        best[i] = best[i + 1];
+        for (k, (n, w)) in windows.iter().enumerate().filter(|(_, (_, w))| w.from == i) {
+            let with = narrows(*n) + best[w.to];
+            if with > best[i] {
+                best[i] = with;
+                choice[i] = Some(k);
+            }
+        }
     }
     let mut apart: Vec<(i64, String)> = Vec::new();
     let mut i = 0;
-    while i < windows.len() {
-        if best[i] > best[i + 1] {
-            if !apart.iter().any(|a| a.1 == windows[i].1) {
-                apart.push(windows[i].clone());
+    while i < len {
+        match choice[i] {
+            Some(k) => {
+                apart.push((windows[k].0, windows[k].1.gram.clone()));
+                i = windows[k].1.to;
             }
-            i += 3;
-        } else {
-            i += 1;
+            None => i += 1,
         }
     }
+    let windows: Vec<(i64, String)> = windows.into_iter().map(|(n, w)| (n, w.gram)).collect();
     apart.sort();
     let mut rest: Vec<(i64, String)> = windows.iter().filter(|w| !apart.iter().any(|a| a.1 == w.1)).cloned().collect();
     rest.sort();
@@ -290,6 +376,67 @@ mod tests {
         );
     }
 
+    #[test]
+    fn long_runs_of_digits_are_indexed_as_pairs_too() {
+        let pair = |a: u32, b: u32| char::from_u32(DIGIT_PAIRS_FROM + 10 * a + b).unwrap_or('?');
+        let body = body("第3商事", "ﾀﾞｲ3ｼﾖｳｼﾞ", "03-1234");
+        let pairs: String = [(0, 3), (3, 1), (1, 2), (2, 3), (3, 4)].iter().map(|&(a, b)| pair(a, b)).collect();
+        assert_eq!(index_text(&body), format!("{body} {pairs}"));
+        // A run of three digits is not paired; each run of four or more is, on its own.
+        assert_eq!(index_text("ab 123"), "ab 123");
+        assert_eq!(
+            index_text("1234x56789"),
+            format!(
+                "1234x56789 {}{}{} {}{}{}{}",
+                pair(1, 2),
+                pair(2, 3),
+                pair(3, 4),
+                pair(5, 6),
+                pair(6, 7),
+                pair(7, 8),
+                pair(8, 9)
+            )
+        );
+        // A key's pair grams are those of its own long runs.
+        assert_eq!(key_grams("ab123"), ["ab1", "b12", "123"]);
+        let paired = |digits: &[u32]| digits.windows(2).map(|w| pair(w[0], w[1])).collect::<String>();
+        // The digits' own trigrams give way to their pairs'; one that reaches past the
+        // run stays.
+        assert_eq!(key_grams("x31234"), ["x31".to_string(), paired(&[3, 1, 2, 3]), paired(&[1, 2, 3, 4])]);
+    }
+
+    #[test]
+    fn no_name_or_query_holds_a_digit_pair() {
+        for code in DIGIT_PAIRS_FROM..DIGIT_PAIRS_FROM + 100 {
+            let c = char::from_u32(code).unwrap_or('?');
+            let typed = format!("ｶ){c}ﾔﾏﾀﾞ{c}{c}12{c}");
+            let norm = normalize(&typed);
+            assert!(!norm.contains(c), "{c} stays in {norm}");
+            let keys = query_keys(&typed);
+            assert!(keys.prefixes.iter().chain(&keys.contains).all(|k| !k.contains(c)), "{c}: {keys:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every body that holds a key holds every gram the index is asked for, so no
+        /// contract is missed however the plan picks its grams.
+        #[test]
+        fn a_body_holding_a_key_holds_its_grams(
+            text in "[0-9ｱｲ-]{0,24}",
+            from in 0usize..24,
+            len in 3usize..14,
+        ) {
+            let b = body(&text, "ﾔﾏﾀﾞ", &text);
+            let chars: Vec<char> = b.chars().collect();
+            let from = from.min(chars.len());
+            let key: String = chars[from..(from + len).min(chars.len())].iter().collect();
+            let held = grams(&index_text(&b));
+            for g in key_grams(&key) {
+                proptest::prop_assert!(held.contains(&g), "{key} in {b}: {g} missing");
+            }
+        }
+    }
+
     fn index(grams: Vec<String>) -> ContainsPlan {
         ContainsPlan { walk: None, grams }
     }
@@ -329,9 +476,21 @@ mod tests {
             ("クシジ", 4_104),
         ]);
         assert_eq!(plan_contains("マツモトフクシジ", &docs, m, 51), index(vec!["モトフ".into(), "クシジ".into()]));
-        // Digits, each gram common: three lists before the candidates are few.
-        let docs = counts(&[("038", 17_263), ("385", 8_362), ("855", 8_304), ("559", 8_498)]);
-        assert_eq!(plan_contains("038559", &docs, m, 51), index(vec!["559".into(), "038".into(), "855".into()]));
+        // Digits: each trigram is common and is not asked for; their pairs (four digits a
+        // gram) are rare. Six digits hold one apart: the one that narrows most, then the
+        // rarest of the rest.
+        let pairs = key_grams("038559");
+        assert_eq!(pairs.len(), 3);
+        let docs = counts(&[
+            ("038", 17_263),
+            ("385", 8_362),
+            ("855", 8_304),
+            ("559", 8_498),
+            (&pairs[0], 700),
+            (&pairs[1], 650),
+            (&pairs[2], 720),
+        ]);
+        assert_eq!(plan_contains("038559", &docs, m, 51), index(vec![pairs[1].clone(), pairs[0].clone()]));
         // Never more than four lists, even while candidates are many.
         let key = "アイウエオカキクケコサシ";
         let docs: std::collections::HashMap<String, i64> = grams(key).into_iter().map(|g| (g, 100_000)).collect();

@@ -92,12 +92,13 @@ impl Ledger {
             return Ok(Vec::new());
         }
         let want = offset + limit;
-        let mut found = store::search::prefix_matches(&mut self.conn, &keys, want)?;
+        let look = store::search::first_look(&mut self.conn, &keys, want)?;
+        let mut found = look.matches;
         if found.len() < want
             && let Some(key) = &keys.contains
         {
             let mut seen: std::collections::HashSet<i64> = found.iter().map(|(id, _)| *id).collect();
-            let more = store::search::contains(&mut self.conn, key, 0, want)?;
+            let more = store::search::contains(&mut self.conn, key, &look.docs, 0, want)?;
             found.extend(more.into_iter().filter(|id| seen.insert(*id)).map(|id| (id, MatchKind::Contains)));
         }
         let page: Vec<(i64, MatchKind)> = found.into_iter().skip(offset).take(limit).collect();

@@ -309,7 +309,21 @@ CREATE TABLE search_bodies (contract_id INTEGER PRIMARY KEY, body TEXT NOT NULL)
 DROP TABLE search_text; -- sqlite only
 CREATE VIRTUAL TABLE search_text USING fts5(body, content = '', contentless_delete = 1, tokenize = 'trigram', detail = 'none'); -- sqlite only
 "#,
+    // 9: long runs of digits (phone numbers) are also indexed as pairs of digits, one
+    // character a pair, so that a piece of a phone number is found by rare grams of four
+    // digits (see `domain::search::index_text`). SQLite's index and counts are made again
+    // from the contracts; PostgreSQL's bodies gain their pairs in SQL.
+    r#"
+DELETE FROM search_grams;
+DELETE FROM search_bodies; -- sqlite only
+DROP TABLE search_text; -- sqlite only
+CREATE VIRTUAL TABLE search_text USING fts5(body, content = '', contentless_delete = 1, tokenize = 'trigram', detail = 'none'); -- sqlite only
+-- postgresql: digit pairs
+"#,
 ];
+
+/// The migration that indexes long runs of digits as pairs too.
+pub const DIGIT_PAIRS: usize = 9;
 
 /// The migration that makes `search_grams` and `search_bodies`: a SQLite ledger migrated
 /// across it has them filled from its contracts (the bodies are made by the program's own
@@ -360,6 +374,23 @@ pub fn for_postgres(sqlite: &str) -> String {
                         INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text, unnest(search_grams_of(body)) AS g GROUP BY g;\n\
                         INSERT INTO search_grams (gram, docs) SELECT '', count(*) FROM search_text;"
                 );
+            }
+            if line == "-- postgresql: digit pairs" {
+                // Each body gains, after a space, its runs of four digits or more as pairs
+                // (U+3300 + 10 × first + second), as `domain::search::index_text` writes
+                // them; the index is made again from them once, and the counts with it.
+                return "DROP INDEX search_text_grams;\n\
+                        UPDATE search_text SET body = search_text.body || runs.pairs FROM (\n\
+                            SELECT t.contract_id, string_agg(' ' || (\n\
+                                SELECT string_agg(chr(13056 + 10 * (ascii(substr(r.m[1], i, 1)) - 48) + ascii(substr(r.m[1], i + 1, 1)) - 48), '' ORDER BY i)\n\
+                                FROM generate_series(1, length(r.m[1]) - 1) AS i), '' ORDER BY r.n) AS pairs\n\
+                            FROM search_text t, regexp_matches(t.body, '[0-9]{4,}', 'g') WITH ORDINALITY AS r(m, n)\n\
+                            GROUP BY t.contract_id) AS runs\n\
+                        WHERE search_text.contract_id = runs.contract_id;\n\
+                        CREATE INDEX search_text_grams ON search_text USING gin (search_grams_of(body)) WITH (gin_pending_list_limit = 256);\n\
+                        INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text, unnest(search_grams_of(body)) AS g GROUP BY g;\n\
+                        INSERT INTO search_grams (gram, docs) SELECT '', count(*) FROM search_text;"
+                    .to_string();
             }
             if line.starts_with("CREATE INDEX tokens_serial_nocase") {
                 return "CREATE INDEX tokens_serial_nocase ON tokens (lower(serial));".to_string();

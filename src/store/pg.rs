@@ -513,6 +513,12 @@ fn version(client: &mut Client) -> Result<i64> {
 /// Applies every migration after the database's version in one transaction, under the
 /// write lock (two terminals starting at once migrate once).
 fn migrate(client: &mut Client) -> Result<()> {
+    migrate_to(client, super::migrations::MIGRATIONS.len())
+}
+
+/// Applies migrations up to `target`, in one transaction (`target` below the newest: for
+/// the tests that a migration applies on a ledger of the version before).
+pub fn migrate_to(client: &mut Client, target: usize) -> Result<()> {
     let known = super::migrations::MIGRATIONS.len() as i64;
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
@@ -521,7 +527,9 @@ fn migrate(client: &mut Client) -> Result<()> {
     if found > known {
         return Err(StoreError::TooNew { found, known });
     }
-    for (i, m) in super::migrations::MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+    for (i, m) in
+        super::migrations::MIGRATIONS.iter().enumerate().take(target).skip(usize::try_from(found).unwrap_or(0))
+    {
         tx.batch_execute(&super::migrations::for_postgres(m))
             .map_err(|source| StoreError::Migration { number: i + 1, detail: source.to_string() })?;
         tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&((i + 1) as i64)])?;

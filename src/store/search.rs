@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::Result;
 use super::sql::{Db, Engine, Value};
 use crate::domain::search::{
-    EVERY_BODY, GramCounts, Indexed, MatchKind, QueryKeys, body, fts_phrase, grams, plan_contains,
+    EVERY_BODY, GramCounts, Indexed, MatchKind, QueryKeys, body, fts_phrase, index_text, key_grams, plan_contains,
 };
 
 pub fn index(db: &mut dyn Db, contract_id: i64, ix: &Indexed) -> Result<()> {
@@ -18,16 +18,19 @@ pub fn index(db: &mut dyn Db, contract_id: i64, ix: &Indexed) -> Result<()> {
     count_grams(db, &counts)
 }
 
-/// Puts one contract's body into the trigram index (and, on SQLite, beside it: the
-/// contentless index cannot give it back to check a candidate against).
+/// Puts one contract's body into the trigram index, as its [`index_text`]. SQLite keeps
+/// the body beside its contentless index, which cannot give it back to check a candidate
+/// against; PostgreSQL keeps the index text, whose index is made of its grams (a key, never
+/// holding a digit pair, finds in it only what it finds in the body).
 fn put_body(db: &mut dyn Db, contract_id: i64, body: &str) -> Result<()> {
+    let text = index_text(body);
     match db.engine() {
         Engine::Sqlite => {
-            db.execute("INSERT INTO search_text (rowid, body) VALUES (?1, ?2)", &[&contract_id, &body])?;
+            db.execute("INSERT INTO search_text (rowid, body) VALUES (?1, ?2)", &[&contract_id, &text])?;
             db.execute("INSERT INTO search_bodies (contract_id, body) VALUES (?1, ?2)", &[&contract_id, &body])?;
         }
         Engine::Postgres => {
-            db.execute("INSERT INTO search_text (contract_id, body) VALUES (?1, ?2)", &[&contract_id, &body])?;
+            db.execute("INSERT INTO search_text (contract_id, body) VALUES (?1, ?2)", &[&contract_id, &text])?;
         }
     }
     Ok(())
@@ -50,43 +53,30 @@ pub fn count_grams(db: &mut dyn Db, counts: &GramCounts) -> Result<()> {
     Ok(())
 }
 
-/// How many bodies hold each of `grams`, and how many bodies there are (under
-/// [`EVERY_BODY`]); a gram no body holds is absent.
-fn gram_docs(db: &mut dyn Db, grams: &[String]) -> Result<HashMap<String, i64>> {
-    let every = EVERY_BODY.to_string();
-    let wanted: Vec<&String> = grams.iter().chain([&every]).collect();
-    let marks: Vec<String> = (1..=wanted.len()).map(|i| format!("?{i}")).collect();
-    let args: Vec<&dyn super::sql::ToSql> = wanted.iter().map(|g| *g as &dyn super::sql::ToSql).collect();
-    let rows: Vec<(String, i64)> =
-        db.all(&format!("SELECT gram, docs FROM search_grams WHERE gram IN ({})", marks.join(", ")), &args)?;
-    Ok(rows.into_iter().collect())
-}
-
-/// Fills the gram counts, the bodies and the trigram index (made again without positions)
-/// of a SQLite ledger migrated from before they were kept, from its contracts, in the
-/// migration's transaction.
+/// Fills the gram counts, the bodies and the trigram index of a SQLite ledger migrated
+/// from before they were kept as they are now (migrations 8 and 9 leave them empty), from
+/// its contracts, in the migration's transaction.
 pub(super) fn fill_grams_and_bodies(conn: &rusqlite::Connection) -> Result<()> {
     let mut counts = GramCounts::default();
     {
         let mut read = conn.prepare("SELECT id, company, company_kana, phone FROM contracts ORDER BY id")?;
-        let mut write = conn.prepare("INSERT INTO search_bodies (contract_id, body) VALUES (?1, ?2)")?;
+        let mut body_in = conn.prepare("INSERT INTO search_bodies (contract_id, body) VALUES (?1, ?2)")?;
+        let mut text_in = conn.prepare("INSERT INTO search_text (rowid, body) VALUES (?1, ?2)")?;
         let mut rows = read.query([])?;
         while let Some(r) = rows.next()? {
             let (id, company, kana, phone): (i64, String, String, String) =
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
             let b = body(&company, &kana, &phone);
             counts.add(&b);
-            write.execute(rusqlite::params![id, b])?;
+            body_in.execute(rusqlite::params![id, b])?;
+            text_in.execute(rusqlite::params![id, index_text(&b)])?;
         }
     }
     let mut write = conn.prepare("INSERT INTO search_grams (gram, docs) VALUES (?1, ?2)")?;
     for (gram, docs) in counts.rows() {
         write.execute(rusqlite::params![gram, docs])?;
     }
-    conn.execute_batch(
-        "INSERT INTO search_text (rowid, body) SELECT contract_id, body FROM search_bodies ORDER BY contract_id;
-         INSERT INTO search_text (search_text) VALUES ('optimize');",
-    )?;
+    conn.execute_batch("INSERT INTO search_text (search_text) VALUES ('optimize');")?;
     Ok(())
 }
 
@@ -129,7 +119,7 @@ pub fn bodies_in(
         Engine::Postgres => db.copy_in("search_text", "contract_id, body", &mut |push| {
             for (id, body) in &mut *bodies {
                 counts.add(&body);
-                push(&[Value::Int(id), Value::Text(body)])?;
+                push(&[Value::Int(id), Value::Text(index_text(&body))])?;
             }
             Ok(())
         }),
@@ -159,41 +149,90 @@ fn prefix_end(p: &str) -> String {
     s
 }
 
-/// Exact and prefix matches of the keys, exact ones first, at most `want` of them.
-pub fn prefix_matches(db: &mut dyn Db, keys: &QueryKeys, want: usize) -> Result<Vec<(i64, MatchKind)>> {
-    let mut exact = Vec::new();
-    let mut prefix = Vec::new();
-    for key in &keys.prefixes {
-        let rows: Vec<(i64, bool)> = db.all(
-            "SELECT contract_id, term = ?1 FROM search_terms WHERE term >= ?1 AND term < ?2 ORDER BY term, contract_id LIMIT ?3",
-            &[key, &prefix_end(key), &want],
-        )?;
-        for (id, is_exact) in rows {
-            if is_exact { exact.push(id) } else { prefix.push(id) }
+/// What Find customer reads first, in one statement (one round trip to a shared server):
+/// the exact and prefix matches of a query's keys, and how many bodies hold each gram of
+/// its contains key, which plan the contains search when the matches do not fill the page.
+#[derive(Debug, Default)]
+pub struct FirstLook {
+    /// Exact and prefix matches, exact ones first, at most the page asked for.
+    pub matches: Vec<(i64, MatchKind)>,
+    /// How many bodies hold each gram of the contains key, and how many there are (under
+    /// [`EVERY_BODY`]); a gram no body holds is absent.
+    pub docs: HashMap<String, i64>,
+}
+
+/// The exact and prefix matches of `keys` (at most `want`, exact ones first) and the gram
+/// counts of its contains key, read together.
+pub fn first_look(db: &mut dyn Db, keys: &QueryKeys, want: usize) -> Result<FirstLook> {
+    let ends: Vec<String> = keys.prefixes.iter().map(|k| prefix_end(k)).collect();
+    let wanted = keys.contains.as_deref().map(key_grams).unwrap_or_default();
+    let every = EVERY_BODY.to_string();
+    let mut args: Vec<&dyn super::sql::ToSql> = vec![&want];
+    let mut parts = Vec::new();
+    for (i, (key, end)) in keys.prefixes.iter().zip(&ends).enumerate() {
+        args.extend([key as &dyn super::sql::ToSql, end as &dyn super::sql::ToSql]);
+        let (k, e) = (args.len() - 1, args.len());
+        parts.push(format!(
+            "SELECT * FROM (SELECT {i} AS part, contract_id, term FROM search_terms
+             WHERE term >= ?{k} AND term < ?{e} ORDER BY term, contract_id LIMIT ?1) AS key{i}"
+        ));
+    }
+    if keys.contains.is_some() {
+        let first = args.len() + 1;
+        args.extend(wanted.iter().chain([&every]).map(|g| g as &dyn super::sql::ToSql));
+        let marks: Vec<String> = (first..=args.len()).map(|i| format!("?{i}")).collect();
+        parts.push(format!("SELECT -1, docs, gram FROM search_grams WHERE gram IN ({})", marks.join(", ")));
+    }
+    if parts.is_empty() {
+        return Ok(FirstLook::default());
+    }
+    let rows: Vec<(i64, i64, String)> = db.all(&parts.join(" UNION ALL "), &args)?;
+    let mut look = FirstLook::default();
+    // (key, term, contract) as each key's own statement would have listed them.
+    let mut terms: Vec<(usize, String, i64)> = Vec::new();
+    for (part, n, text) in rows {
+        match usize::try_from(part) {
+            Ok(key) => terms.push((key, text, n)),
+            Err(_) => {
+                look.docs.insert(text, n);
+            }
         }
     }
+    terms.sort_unstable();
+    let mut exact = Vec::new();
+    let mut prefix = Vec::new();
+    for (key, term, id) in terms {
+        if term == keys.prefixes[key] { exact.push(id) } else { prefix.push(id) }
+    }
     let mut seen = std::collections::HashSet::new();
-    Ok(exact
+    look.matches = exact
         .into_iter()
         .map(|id| (id, MatchKind::Exact))
         .chain(prefix.into_iter().map(|id| (id, MatchKind::Prefix)))
         .filter(|(id, _)| seen.insert(*id))
         .take(want)
-        .collect())
+        .collect();
+    Ok(look)
 }
 
 /// Contracts whose body contains `key` (three characters or more, normalized), by
-/// contract id, `limit` from `offset`, found as [`plan_contains`] says: when the key is
+/// contract id, `limit` from `offset`, found as [`plan_contains`] says from its gram
+/// counts `docs` (read by [`first_look`]): when the key is
 /// everywhere, the first contracts in order (PostgreSQL walks a bounded number, SQLite's
 /// index lists those with every gram); else (or when the walk falls short) the trigram
 /// index asked for the grams that narrow the key most. Every candidate is
 /// checked against the whole key, so both engines find exactly the bodies that hold it.
-pub fn contains(db: &mut dyn Db, key: &str, offset: usize, limit: usize) -> Result<Vec<i64>> {
-    let all = grams(key);
-    let docs = gram_docs(db, &all)?;
+pub fn contains(
+    db: &mut dyn Db,
+    key: &str,
+    docs: &HashMap<String, i64>,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<i64>> {
+    let all = key_grams(key);
     let bodies = docs.get(EVERY_BODY).copied().unwrap_or(0);
     let want = offset + limit;
-    let plan = plan_contains(key, &docs, bodies, want);
+    let plan = plan_contains(key, docs, bodies, want);
     match db.engine() {
         Engine::Sqlite => {
             // FTS5 lists its matches in rowid order and stops at the page: for a key

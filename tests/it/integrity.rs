@@ -452,6 +452,10 @@ fn a_ledger_of_the_earlier_version_is_sealed_once_and_keeps_working() {
     );
     let hits = l.find_customers(&clerk, "セイサクシヨ", 0, 51).expect("search");
     assert!(hits.iter().any(|h| h.contract.company == "株式会社山田製作所"), "{hits:?}");
+    // …and the digits of a phone number in the middle, by their pairs (migration 9).
+    let hits = l.find_customers(&clerk, "3211-00", 0, 51).expect("search");
+    assert!(hits.iter().any(|h| h.contract.company == "株式会社山田製作所"), "{hits:?}");
+    assert!(count(&db, "SELECT count(*) FROM search_grams WHERE unicode(gram) BETWEEN 13056 AND 13155") > 0);
     drop(l);
     let (code, report, _) = verify(&db, &[]);
     assert_eq!(code, 0, "{report}");

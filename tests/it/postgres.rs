@@ -796,7 +796,7 @@ fn synthetic_bodies(n: usize) -> Vec<String> {
 /// the one-by-one path leaves.
 #[test]
 fn contains_finds_exactly_the_bodies_that_hold_the_key_on_both_engines() {
-    use madoguchi::domain::search::{GramCounts, Indexed, grams, plan_contains};
+    use madoguchi::domain::search::{GramCounts, Indexed, key_grams, plan_contains};
     use madoguchi::store::{self, Db, integrity::RowKey, search};
     let texts = synthetic_bodies(2_000);
     let check = |db: &mut dyn Db, engine: &str| {
@@ -832,13 +832,13 @@ fn contains_finds_exactly_the_bodies_that_hold_the_key_on_both_engines() {
             ways.insert(match plan.walk {
                 Some(rows) if holding.iter().filter(|id| **id <= rows as i64).count() >= 51 => "walk",
                 Some(_) => "walk, then index",
-                None if plan.grams.len() == grams(key).len() => "every gram",
+                None if plan.grams.len() == key_grams(key).len() => "every gram",
                 None => "rarest grams",
             });
             let page =
                 |offset: usize, limit: usize| holding.iter().skip(offset).take(limit).copied().collect::<Vec<_>>();
-            assert_eq!(search::contains(db, key, 0, 51).expect("contains"), page(0, 51), "{engine} {key}");
-            assert_eq!(search::contains(db, key, 10, 5).expect("page"), page(10, 5), "{engine} {key} from 10");
+            assert_eq!(search::contains(db, key, &docs, 0, 51).expect("contains"), page(0, 51), "{engine} {key}");
+            assert_eq!(search::contains(db, key, &docs, 10, 5).expect("page"), page(10, 5), "{engine} {key} from 10");
         }
         assert_eq!(ways.len(), 4, "{engine}: {ways:?}");
     };
@@ -888,4 +888,42 @@ fn operators_and_functions_planted_beside_the_servers_are_not_run() {
     let mut conn = madoguchi::store::pg::connect(&pg.url).expect("connect");
     conn.batch_execute("INSERT INTO search_text (contract_id, body) VALUES (999999, 'テストボディ')").expect("insert");
     assert_eq!(pg.i64("SELECT count(*) FROM planted_ran"), 0, "a planted operator or function ran");
+}
+
+/// A PostgreSQL ledger of schema 8 gains its digit pairs in SQL as it is migrated: every
+/// body becomes the index text the program writes for it, and the gram counts those of the
+/// program, so a piece of a phone number is found the same way as on a new ledger.
+#[test]
+fn a_postgresql_ledger_of_schema_8_gains_the_digit_pairs_the_program_writes() {
+    use madoguchi::domain::search::{GramCounts, index_text};
+    use madoguchi::store;
+    let Some(pg) = ScratchDb::new("a_postgresql_ledger_of_schema_8_gains_the_digit_pairs_the_program_writes") else {
+        return;
+    };
+    let mut client = store::pg::connect(&pg.url).expect("connect");
+    store::pg::migrate_to(&mut client, store::migrations::DIGIT_PAIRS - 1).expect("schema 8");
+    let mut bodies = synthetic_bodies(300);
+    bodies.extend(["ABC1234X56 エー 0312345678".to_string(), "12 34 567".into(), "9999".into(), "".into()]);
+    let mut counts = GramCounts::default();
+    for (i, b) in bodies.iter().enumerate() {
+        client
+            .execute("INSERT INTO search_text (contract_id, body) VALUES ($1, $2)", &[&(i as i64 + 1), b])
+            .expect("a schema-8 body");
+        counts.add(b);
+    }
+    store::pg::migrate_to(&mut client, store::migrations::MIGRATIONS.len()).expect("migrate");
+    for (i, b) in bodies.iter().enumerate() {
+        let text: String = client
+            .query_one("SELECT body FROM search_text WHERE contract_id = $1", &[&(i as i64 + 1)])
+            .expect("body")
+            .get(0);
+        assert_eq!(text, index_text(b), "{b}");
+    }
+    let kept: Vec<(String, i64)> = client
+        .query("SELECT gram, docs FROM search_grams ORDER BY gram", &[])
+        .expect("counts")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(kept, counts.rows());
 }
