@@ -378,7 +378,9 @@ pub fn for_postgres(sqlite: &str) -> String {
             if line == "-- postgresql: digit pairs" {
                 // Each body gains, after a space, its runs of four digits or more as pairs
                 // (U+3300 + 10 × first + second), as `domain::search::index_text` writes
-                // them; the index is made again from them once, and the counts with it.
+                // them; the index is made again from them once, and the counts with it. The
+                // planner's statistics are taken again (every body changed); the old rows
+                // are left to autovacuum (VACUUM cannot run in the migration's transaction).
                 return "DROP INDEX search_text_grams;\n\
                         UPDATE search_text SET body = search_text.body || runs.pairs FROM (\n\
                             SELECT t.contract_id, string_agg(' ' || (\n\
@@ -389,7 +391,8 @@ pub fn for_postgres(sqlite: &str) -> String {
                         WHERE search_text.contract_id = runs.contract_id;\n\
                         CREATE INDEX search_text_grams ON search_text USING gin (search_grams_of(body)) WITH (gin_pending_list_limit = 256);\n\
                         INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text, unnest(search_grams_of(body)) AS g GROUP BY g;\n\
-                        INSERT INTO search_grams (gram, docs) SELECT '', count(*) FROM search_text;"
+                        INSERT INTO search_grams (gram, docs) SELECT '', count(*) FROM search_text;\n\
+                        ANALYZE search_text;"
                     .to_string();
             }
             if line.starts_with("CREATE INDEX tokens_serial_nocase") {
