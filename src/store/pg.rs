@@ -623,7 +623,12 @@ pub fn check_schema(client: &mut Client) -> Result<()> {
             .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
             .collect();
         let config = super::migrations::SEARCH_GRAMS_OF_CONFIG.replace(" = ", "=");
-        let want = (super::migrations::SEARCH_GRAMS_OF_BODY, "plpgsql", config.as_str(), false, "i", "body text");
+        let (source, language) = if version(client)? >= super::migrations::DIGIT_PAIRS as i64 {
+            (super::migrations::SEARCH_GRAMS_OF_SQL, "sql")
+        } else {
+            (super::migrations::SEARCH_GRAMS_OF_BODY, "plpgsql")
+        };
+        let want = (source, language, config.as_str(), false, "i", "body text");
         let as_made = |f: &(String, String, String, bool, String, String)| {
             (f.0.as_str(), f.1.as_str(), f.2.as_str(), f.3, f.4.as_str(), f.5.as_str()) == want
         };

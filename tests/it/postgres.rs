@@ -571,18 +571,16 @@ fn a_trigger_or_rule_planted_in_the_database_is_refused() {
         (
             "CREATE OR REPLACE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE plpgsql IMMUTABLE AS
           $$ BEGIN UPDATE staff SET role = 'admin'; RETURN ARRAY[]::text[]; END $$",
-            &format!(
-                "CREATE OR REPLACE FUNCTION search_grams_of(body TEXT) RETURNS TEXT[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-          SET {} AS $${}$$",
-                madoguchi::store::migrations::SEARCH_GRAMS_OF_CONFIG,
-                madoguchi::store::migrations::SEARCH_GRAMS_OF_BODY
-            ),
+            &madoguchi::store::migrations::search_grams_of(),
         ),
         (
             "ALTER FUNCTION search_grams_of(text) SET search_path = public, pg_catalog",
             "ALTER FUNCTION search_grams_of(text) SET search_path = pg_catalog, pg_temp",
         ),
-        ("ALTER FUNCTION search_grams_of(text) SECURITY DEFINER", "ALTER FUNCTION search_grams_of(text) SECURITY INVOKER"),
+        (
+            "ALTER FUNCTION search_grams_of(text) SECURITY DEFINER",
+            "ALTER FUNCTION search_grams_of(text) SECURITY INVOKER",
+        ),
         (
             "CREATE FUNCTION search_grams_of(body varchar) RETURNS TEXT[] LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY[]::text[] $$",
             "DROP FUNCTION search_grams_of(varchar)",
