@@ -131,6 +131,7 @@ pub fn store(lang: Lang, e: &StoreError) -> String {
         }
         StoreError::Io { path, source } => tf(lang, "err.io", &[("detail", &format!("{}: {source}", path.display()))]),
         StoreError::Unreachable(e) => tf(lang, "err.ledger_unreachable", &[("detail", &pg_detail(e))]),
+        StoreError::Refused(e) => tf(lang, "err.ledger_refused", &[("detail", &pg_detail(e))]),
         StoreError::Postgres(e) => tf(lang, "err.ledger_other", &[("detail", &pg_detail(e))]),
         StoreError::Tls(detail) => tf(lang, "err.ledger_tls", &[("detail", &without_passwords(detail))]),
         StoreError::Sqlite(e) => {

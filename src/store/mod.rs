@@ -73,6 +73,10 @@ pub enum StoreError {
     /// of the step in flight was committed, unless it says so.
     #[error("the ledger database cannot be reached")]
     Unreachable(#[source] postgres::Error),
+    /// The shared ledger's server answered and turned the connection down: no database of
+    /// that name, or a user or password it does not take. Trying again will not help.
+    #[error("the ledger database refused the connection")]
+    Refused(#[source] postgres::Error),
     /// The shared ledger's server ended this transaction to break a deadlock or keep
     /// transactions serializable: nothing of it was committed, and it is run again.
     #[error("the ledger database ended the step to let another one through")]

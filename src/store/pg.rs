@@ -422,9 +422,7 @@ pub fn with_database(url: &str, name: &str) -> String {
 pub fn ensure_database(url: &str) -> Result<()> {
     match connect(url) {
         Ok(_) => Ok(()),
-        Err(StoreError::Unreachable(e))
-            if e.as_db_error().is_some_and(|d| *d.code() == postgres::error::SqlState::INVALID_CATALOG_NAME) =>
-        {
+        Err(StoreError::Refused(e)) if e.code() == Some(&postgres::error::SqlState::INVALID_CATALOG_NAME) => {
             let name = database_name(url);
             let mut server = connect(&with_database(url, "postgres"))?;
             server.batch_execute(&format!("CREATE DATABASE \"{name}\""))?;
@@ -446,14 +444,26 @@ pub fn connect(url: &str) -> Result<Client> {
     }
     config.ssl_mode(tls.library_mode());
     let client_config = tls.client_config().map_err(|e| StoreError::Tls(e.to_string()))?;
-    let mut client = config
-        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(client_config))
-        .map_err(StoreError::Unreachable)?;
+    let mut client =
+        config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(client_config)).map_err(connect_failed)?;
     // The ledger's schema alone on the search path, so the server's own functions and
     // operators come first (as they do unless a changed search path puts a schema before
     // them) and none planted elsewhere is taken for one of the program's.
     client.batch_execute("SELECT pg_catalog.set_config('search_path', coalesce(pg_catalog.quote_ident(pg_catalog.current_schema()), 'public'), false)")?;
     Ok(client)
+}
+
+/// Why a connection was not made: the server turned it down for what the URL says (its
+/// database, user or password), or it could not be reached or is not taking connections
+/// yet (which may pass).
+fn connect_failed(e: postgres::Error) -> StoreError {
+    use postgres::error::SqlState;
+    let refused =
+        [SqlState::INVALID_CATALOG_NAME, SqlState::INVALID_PASSWORD, SqlState::INVALID_AUTHORIZATION_SPECIFICATION];
+    match e.code() {
+        Some(code) if refused.contains(code) => StoreError::Refused(e),
+        _ => StoreError::Unreachable(e),
+    }
 }
 
 /// The password the URL leaves out, as libpq would find it: `PGPASSWORD`, else the

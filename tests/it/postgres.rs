@@ -361,6 +361,24 @@ fn a_ledger_copied_between_engines_verifies_at_both_ends() {
     assert!(!names.iter().any(|n| n.to_string_lossy().starts_with("central-backup.sqlite3-")), "one file: {names:?}");
 }
 
+/// A database the server does not have (a mistyped name in the URL) is said to be refused
+/// by the server, in the clerk's language, not blamed on the network: trying again, which
+/// the network message invites, would not help.
+#[test]
+fn a_database_the_server_does_not_have_is_not_called_a_network_fault() {
+    let Some(pg) = ScratchDb::new("a_database_the_server_does_not_have_is_not_called_a_network_fault") else {
+        return;
+    };
+    let missing = madoguchi::store::pg::with_database(&pg.url, "madoguchi_no_such_ledger");
+    let (code, _, err) = madoguchi(Path::new(&missing), &["--lang", "en", "audit", "verify"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("refused") && err.contains("madoguchi_no_such_ledger"), "{err}");
+    assert!(!err.contains("network"), "{err}");
+    let (code, _, err) = madoguchi(Path::new(&missing), &["--lang", "ja", "audit", "verify"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("データベース名") && !err.contains("ネットワーク"), "{err}");
+}
+
 /// Several hosts with `target_session_attrs=read-write`: a dead host listed first is
 /// passed over and the ledger reached; the config's `ledger.url` names it when `--db` does
 /// not; a password in the URL never shows in a message.
