@@ -371,7 +371,7 @@ pub fn for_postgres(sqlite: &str) -> String {
                         SET {SEARCH_GRAMS_OF_CONFIG} AS $${SEARCH_GRAMS_OF_BODY}$$;\n\
                         DROP INDEX search_text_trigrams;\n\
                         CREATE INDEX search_text_grams ON search_text USING gin (search_grams_of(body)) WITH (gin_pending_list_limit = 256);\n\
-                        INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text, unnest(search_grams_of(body)) AS g GROUP BY g;\n\
+                        INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text, pg_catalog.unnest(search_grams_of(body)) AS g GROUP BY g;\n\
                         INSERT INTO search_grams (gram, docs) SELECT '', count(*) FROM search_text;"
                 );
             }
@@ -396,7 +396,7 @@ pub fn for_postgres(sqlite: &str) -> String {
                         WHERE search_text.contract_id = runs.contract_id;\n\
                         CREATE INDEX search_text_grams ON search_text USING gin (search_grams_of(body)) WITH (gin_pending_list_limit = 256);\n\
                         INSERT INTO search_grams (gram, docs) SELECT g, count(*) FROM search_text,\n\
-                            LATERAL (SELECT DISTINCT g FROM unnest(search_grams_of(body)) AS g) AS each_body GROUP BY g;\n\
+                            LATERAL (SELECT DISTINCT g FROM pg_catalog.unnest(search_grams_of(body)) AS g) AS each_body GROUP BY g;\n\
                         INSERT INTO search_grams (gram, docs) SELECT '', count(*) FROM search_text;\n\
                         ANALYZE search_text;";
             }

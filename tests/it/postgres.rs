@@ -613,6 +613,26 @@ fn a_trigger_or_rule_planted_in_the_database_is_refused() {
           ALTER TABLE branches ALTER COLUMN address SET DEFAULT zz();",
             "ALTER TABLE branches ALTER COLUMN address SET DEFAULT ''; DROP FUNCTION zz();",
         ),
+        (
+            // The program's function's name, in another schema.
+            "CREATE SCHEMA zz;
+          CREATE FUNCTION zz.search_grams_of(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN t; END $$;
+          CREATE INDEX zz ON audit (zz.search_grams_of(details));",
+            "DROP INDEX zz; DROP SCHEMA zz CASCADE;",
+        ),
+        (
+            // A domain's check runs on every write of the column.
+            "CREATE SCHEMA zz;
+          CREATE FUNCTION zz.f(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN true; END $$;
+          CREATE DOMAIN zz.d AS text CHECK (zz.f(VALUE));
+          ALTER TABLE failure_counts ALTER COLUMN last_at TYPE zz.d;",
+            "ALTER TABLE failure_counts ALTER COLUMN last_at TYPE text COLLATE \"C\"; DROP SCHEMA zz CASCADE;",
+        ),
+        (
+            "CREATE DOMAIN zzd AS text CHECK (length(VALUE) < 1000000);
+          CREATE INDEX zz ON audit ((lower(details::zzd)));",
+            "DROP INDEX zz; DROP DOMAIN zzd;",
+        ),
         ("CREATE RULE zz AS ON INSERT TO locks DO INSTEAD NOTHING", "DROP RULE zz ON locks"),
         ("ALTER TABLE locks ENABLE ROW LEVEL SECURITY", "ALTER TABLE locks DISABLE ROW LEVEL SECURITY"),
         (
