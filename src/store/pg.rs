@@ -648,46 +648,34 @@ pub fn check_schema(client: &mut Client) -> Result<()> {
     }
     let others: Option<String> = client
         .query_opt(
-            "SELECT 'rule ' || tablename || '.' || rulename FROM pg_rules WHERE schemaname = current_schema()
+            "WITH planted AS (
+                 SELECT 'pg_proc'::regclass AS kind, p.oid, p.oid::regprocedure::text AS what FROM pg_proc p
+                 WHERE p.pronamespace <> 'pg_catalog'::regnamespace
+                   AND NOT (p.proname = 'search_grams_of' AND p.pronamespace = current_schema()::regnamespace)
+                 UNION ALL
+                 SELECT 'pg_type'::regclass, t.oid, 'type ' || t.oid::regtype::text FROM pg_type t
+                 WHERE t.typnamespace <> 'pg_catalog'::regnamespace),
+             uses AS (
+                 SELECT d.classid, d.objid, x.what FROM pg_depend d JOIN planted x ON x.kind = d.refclassid AND x.oid = d.refobjid)
+             SELECT 'rule ' || tablename || '.' || rulename FROM pg_rules WHERE schemaname = current_schema()
              UNION ALL
-             SELECT 'index ' || o.relname || ' on ' || p.oid::regprocedure::text
-             FROM pg_depend d JOIN pg_class o ON o.oid = d.objid AND d.classid = 'pg_class'::regclass
-                  JOIN pg_proc p ON p.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass
-             WHERE o.relnamespace = current_schema()::regnamespace AND o.relkind IN ('i', 'I')
-               AND p.pronamespace <> 'pg_catalog'::regnamespace
-               AND NOT (p.proname = 'search_grams_of' AND p.pronamespace = current_schema()::regnamespace)
+             SELECT 'index or column of ' || o.relname || ' on ' || u.what
+             FROM uses u JOIN pg_class o ON o.oid = u.objid AND u.classid = 'pg_class'::regclass
+             WHERE o.relnamespace = current_schema()::regnamespace
              UNION ALL
-             SELECT 'default or check ' || c.relname || ' on ' || p.oid::regprocedure::text
-             FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass
-                  JOIN pg_attrdef a ON a.oid = d.objid AND d.classid = 'pg_attrdef'::regclass
+             SELECT 'default or check ' || c.relname || ' on ' || u.what
+             FROM uses u JOIN pg_attrdef a ON a.oid = u.objid AND u.classid = 'pg_attrdef'::regclass
                   JOIN pg_class c ON c.oid = a.adrelid
-             WHERE c.relnamespace = current_schema()::regnamespace AND p.pronamespace <> 'pg_catalog'::regnamespace
+             WHERE c.relnamespace = current_schema()::regnamespace
              UNION ALL
-             SELECT 'constraint ' || k.conname || ' on ' || p.oid::regprocedure::text
-             FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass
-                  JOIN pg_constraint k ON k.oid = d.objid AND d.classid = 'pg_constraint'::regclass
-             WHERE k.connamespace = current_schema()::regnamespace AND p.pronamespace <> 'pg_catalog'::regnamespace
+             SELECT 'constraint ' || k.conname || ' on ' || u.what
+             FROM uses u JOIN pg_constraint k ON k.oid = u.objid AND u.classid = 'pg_constraint'::regclass
+             WHERE k.connamespace = current_schema()::regnamespace
              UNION ALL
              SELECT 'column ' || c.relname || '.' || a.attname || ' of type ' || a.atttypid::regtype::text
              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
              WHERE c.relnamespace = current_schema()::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
                AND t.typnamespace <> 'pg_catalog'::regnamespace AND c.relkind IN ('r', 'p', 'i', 'I')
-             UNION ALL
-             SELECT 'index ' || o.relname || ' on type ' || t.oid::regtype::text
-             FROM pg_depend d JOIN pg_class o ON o.oid = d.objid AND d.classid = 'pg_class'::regclass
-                  JOIN pg_type t ON t.oid = d.refobjid AND d.refclassid = 'pg_type'::regclass
-             WHERE o.relnamespace = current_schema()::regnamespace AND t.typnamespace <> 'pg_catalog'::regnamespace
-             UNION ALL
-             SELECT 'default or check ' || c.relname || ' on type ' || t.oid::regtype::text
-             FROM pg_depend d JOIN pg_type t ON t.oid = d.refobjid AND d.refclassid = 'pg_type'::regclass
-                  JOIN pg_attrdef a ON a.oid = d.objid AND d.classid = 'pg_attrdef'::regclass
-                  JOIN pg_class c ON c.oid = a.adrelid
-             WHERE c.relnamespace = current_schema()::regnamespace AND t.typnamespace <> 'pg_catalog'::regnamespace
-             UNION ALL
-             SELECT 'constraint ' || k.conname || ' on type ' || t.oid::regtype::text
-             FROM pg_depend d JOIN pg_type t ON t.oid = d.refobjid AND d.refclassid = 'pg_type'::regclass
-                  JOIN pg_constraint k ON k.oid = d.objid AND d.classid = 'pg_constraint'::regclass
-             WHERE k.connamespace = current_schema()::regnamespace AND t.typnamespace <> 'pg_catalog'::regnamespace
              UNION ALL
              SELECT 'row-level security on ' || relname FROM pg_class
              WHERE relnamespace = current_schema()::regnamespace AND relrowsecurity
