@@ -200,9 +200,10 @@ pub fn continue_identities(db: &mut dyn Db) -> Result<()> {
 
 /// On PostgreSQL, drops the foreign keys, the search terms' key and the trigram index
 /// before a bulk load, so that they are checked and built once over the whole load (one
-/// join per key, one index build each) rather than once per row; [`put_back`] makes them again, in the same transaction,
-/// exactly as they were (their definitions as the server gives them). SQLite checks a key
-/// as cheaply as it writes the row: nothing is set aside there.
+/// join per key, one index build each) rather than once per row; [`put_back`] makes them
+/// again, in the same transaction, exactly as they were (their definitions as the server
+/// gives them). SQLite checks a key as cheaply as it writes the row: nothing is set aside
+/// there.
 pub fn set_aside(dst: &mut dyn Db) -> Result<SetAside> {
     if dst.engine() == Engine::Sqlite {
         return Ok(SetAside(Vec::new()));

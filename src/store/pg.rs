@@ -583,10 +583,11 @@ const APPEND_ONLY_BODY: &str = " BEGIN RAISE EXCEPTION 'the audit trail is appen
 
 /// Refuses a ledger whose schema acts inside the program's own statements in a way the
 /// migrations did not make it: a trigger or a rule planted (rewriting or copying rows as
-/// they are written), an index, default or check on a function of someone's own (run as
-/// rows are written), the audit trail's append-only trigger disabled, dropped or its
-/// function rewritten to let changes through, or row-level security hiding rows. Only the
-/// database's owner can do any of these; each is named.
+/// they are written), an index, column, default or check on a function or type of
+/// someone's own (run as rows are written), the trigram index's function changed, the
+/// audit trail's append-only trigger disabled, dropped or its function rewritten to let
+/// changes through, or row-level security hiding rows. Only the database's owner can do
+/// any of these; each is named.
 pub fn check_schema(client: &mut Client) -> Result<()> {
     let triggers: Vec<String> = client
         .query(
@@ -619,8 +620,9 @@ pub fn check_schema(client: &mut Client) -> Result<()> {
     }
     // The trigram index's function runs inside every insert of a contract: rewritten,
     // run as another role, under another search path or beside an overload, it could run
-    // anything there. (From schema 8 on.)
-    if version(client)? >= super::migrations::SEARCH_GRAMS as i64 {
+    // anything there. (From schema 8 on; schema 9 made it plain SQL.)
+    let schema = version(client)?;
+    if schema >= super::migrations::SEARCH_GRAMS as i64 {
         let found: Vec<(String, String, String, bool, String, String)> = client
             .query(
                 "SELECT p.prosrc, l.lanname::text, coalesce(array_to_string(p.proconfig, ';'), ''), p.prosecdef,
@@ -633,7 +635,7 @@ pub fn check_schema(client: &mut Client) -> Result<()> {
             .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
             .collect();
         let config = super::migrations::SEARCH_GRAMS_OF_CONFIG.replace(" = ", "=");
-        let (source, language) = if version(client)? >= super::migrations::DIGIT_PAIRS as i64 {
+        let (source, language) = if schema >= super::migrations::DIGIT_PAIRS as i64 {
             (super::migrations::SEARCH_GRAMS_OF_SQL, "sql")
         } else {
             (super::migrations::SEARCH_GRAMS_OF_BODY, "plpgsql")

@@ -18,6 +18,11 @@ pub fn index(db: &mut dyn Db, contract_id: i64, ix: &Indexed) -> Result<()> {
     count_grams(db, &counts)
 }
 
+/// SQLite's trigram index takes a contract's index text, and the table beside it its body
+/// (one contract at a time, and when a migration fills them).
+const SQLITE_INDEX_TEXT_IN: &str = "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)";
+const SQLITE_BODY_IN: &str = "INSERT INTO search_bodies (contract_id, body) VALUES (?1, ?2)";
+
 /// Puts one contract's body into the trigram index, as its [`index_text`]. SQLite keeps
 /// the body beside its contentless index, which cannot give it back to check a candidate
 /// against; PostgreSQL keeps the index text, whose index is made of its grams (a key, never
@@ -26,8 +31,8 @@ fn put_body(db: &mut dyn Db, contract_id: i64, body: &str) -> Result<()> {
     let text = index_text(body);
     match db.engine() {
         Engine::Sqlite => {
-            db.execute("INSERT INTO search_text (rowid, body) VALUES (?1, ?2)", &[&contract_id, &text])?;
-            db.execute("INSERT INTO search_bodies (contract_id, body) VALUES (?1, ?2)", &[&contract_id, &body])?;
+            db.execute(SQLITE_INDEX_TEXT_IN, &[&contract_id, &text])?;
+            db.execute(SQLITE_BODY_IN, &[&contract_id, &body])?;
         }
         Engine::Postgres => {
             db.execute("INSERT INTO search_text (contract_id, body) VALUES (?1, ?2)", &[&contract_id, &text])?;
@@ -60,8 +65,8 @@ pub(super) fn fill_grams_and_bodies(conn: &rusqlite::Connection) -> Result<()> {
     let mut counts = GramCounts::default();
     {
         let mut read = conn.prepare("SELECT id, company, company_kana, phone FROM contracts ORDER BY id")?;
-        let mut body_in = conn.prepare("INSERT INTO search_bodies (contract_id, body) VALUES (?1, ?2)")?;
-        let mut text_in = conn.prepare("INSERT INTO search_text (rowid, body) VALUES (?1, ?2)")?;
+        let mut body_in = conn.prepare(SQLITE_BODY_IN)?;
+        let mut text_in = conn.prepare(SQLITE_INDEX_TEXT_IN)?;
         let mut rows = read.query([])?;
         while let Some(r) = rows.next()? {
             let (id, company, kana, phone): (i64, String, String, String) =
@@ -217,11 +222,11 @@ pub fn first_look(db: &mut dyn Db, keys: &QueryKeys, want: usize) -> Result<Firs
 
 /// Contracts whose body contains `key` (three characters or more, normalized), by
 /// contract id, `limit` from `offset`, found as [`plan_contains`] says from its gram
-/// counts `docs` (read by [`first_look`]): when the key is
-/// everywhere, the first contracts in order (PostgreSQL walks a bounded number, SQLite's
-/// index lists those with every gram); else (or when the walk falls short) the trigram
-/// index asked for the grams that narrow the key most. Every candidate is
-/// checked against the whole key, so both engines find exactly the bodies that hold it.
+/// counts `docs` (read by [`first_look`]): when the key is everywhere, the first
+/// contracts in order (PostgreSQL walks a bounded number, SQLite's index lists those with
+/// every gram); else (or when the walk falls short) the trigram index asked for the
+/// key's rarest grams. Every candidate is checked against the whole key, so both engines
+/// find exactly the bodies that hold it.
 pub fn contains(
     db: &mut dyn Db,
     key: &str,
